@@ -1,0 +1,48 @@
+# Two commands on a fresh machine with Python 3.10+ and make:
+#   make lab    open the notebooks in JupyterLab
+#   make test   run every test (unit tests, doctests, notebooks with nbval)
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3.10 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+	&& { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+PORT ?= 8888
+
+.PHONY: lab test lint unit notebooks bench server voila clean venv
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13)."; exit 1; fi
+	@echo "Setting up $(VENV) with $(PYTHON) (first run takes a minute or two)..."
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ALLOW_ROOT)
+
+test: lint unit notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check awscontainers tests benchmarks
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env \
+		--nbval-sanitize-with notebooks/sanitize.cfg notebooks/ -o testpaths=notebooks -o addopts=""
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+server: $(STAMP)
+	$(BIN)/awscontainers server --port 5000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,186 @@
+"""Calling boto3 on behalf of the learner: one place that turns AWS and moto failures into
+:mod:`awscontainers.errors` with a next step, and the base of the boto3-shaped clients."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+)
+
+from .errors import (
+    AlreadyExistsError,
+    BackendError,
+    InvalidParameterError,
+    LabError,
+    NotFoundError,
+    ResourceInUseError,
+)
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+_NOT_FOUND = {
+    "ClusterNotFoundException",
+    "ServiceNotFoundException",
+    "RepositoryNotFoundException",
+    "ImageNotFoundException",
+    "LifecyclePolicyNotFoundException",
+    "RepositoryPolicyNotFoundException",
+    "ScanNotFoundException",
+    "UploadNotFoundException",
+    "TargetNotFoundException",
+    "ResourceNotFoundException",
+    "NoSuchEntity",
+    "ParameterNotFound",
+}
+_EXISTS = {
+    "RepositoryAlreadyExistsException",
+    "ImageAlreadyExistsException",
+    "ImageTagAlreadyExistsException",
+    "EntityAlreadyExists",
+    "AlreadyExistsException",
+    "LayerAlreadyExistsException",
+}
+_IN_USE = {
+    "ClusterContainsContainerInstancesException",
+    "ClusterContainsServicesException",
+    "ClusterContainsTasksException",
+    "RepositoryNotEmptyException",
+    "DependencyViolation",
+    "DeleteConflict",
+    "ResourceInUseException",
+    "ServiceNotActiveException",
+}
+_INVALID = {
+    "InvalidParameterException",
+    "InvalidParameterValueException",
+    "ClientException",
+    "ValidationException",
+    "ValidationError",
+    "InvalidParameterValue",
+    "InvalidParameterCombination",
+    "MissingParameter",
+    "InvalidLayerPartException",
+    "InvalidLayerException",
+    "LayersNotFoundException",
+    "LifecyclePolicyPreviewInProgressException",
+    "PlatformUnknownException",
+    "UnsupportedFeatureException",
+}
+
+_HINTS = {
+    NotFoundError: "check the name or ARN (list_* calls show what exists in this lab).",
+    AlreadyExistsError: "pick another name, or use the one that exists.",
+    ResourceInUseError: "delete or stop what uses it first (lab.teardown() does it in order).",
+    InvalidParameterError: "fix the parameter named in the message and call again.",
+}
+
+
+def translate(exc: BaseException, operation: str, *, endpoint: str | None = None) -> LabError:
+    """Turn a boto3/botocore/moto failure into the library's own error, keeping AWS's code."""
+    if isinstance(exc, LabError):
+        return exc
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", "Unknown"))
+        message = err.get("Message") or str(exc)
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code.endswith(".NotFound") or code in _NOT_FOUND or code.endswith("NotFoundException"):
+            cls = NotFoundError
+        elif code in _EXISTS or code.endswith(".Duplicate"):
+            cls = AlreadyExistsError
+        elif code in _IN_USE:
+            cls = ResourceInUseError
+        elif code in _INVALID or code.startswith("Invalid") or code.endswith(".Malformed"):
+            cls = InvalidParameterError
+        elif status and status >= 500:
+            # A moto server answers its own bugs with HTTP 500: not the learner's mistake.
+            return BackendError(
+                f"{operation} failed inside the moto server ({code}: {message}).",
+                code=code,
+                hint="this is a gap in moto, not in your call; try the in-process Lab() "
+                "or report it to the awscontainers project.",
+            )
+        else:
+            return LabError(f"{operation}: {code}: {message}", code=code)
+        return cls(f"{operation}: {message}", code=code, hint=_HINTS[cls])
+    if isinstance(exc, ParamValidationError):
+        return InvalidParameterError(
+            f"{operation}: {exc}",
+            code="ParamValidationError",
+            hint="the parameter names and types are boto3's own; see the boto3 documentation "
+            f"for {operation}.",
+        )
+    if isinstance(exc, EndpointConnectionError):
+        return BackendError(
+            f"Cannot reach the moto server at {endpoint or exc.kwargs.get('endpoint_url')}.",
+            hint="start one with `awscontainers server` (or awscontainers.server.start_server()) "
+            "and check the URL, or use Lab() for an in-process account.",
+        )
+    if isinstance(exc, NoCredentialsError):
+        return LabError(
+            "No AWS credentials were found for the real-AWS backend.",
+            hint="configure a profile (aws configure) and pass profile_name=..., or use Lab() "
+            "which needs no account.",
+        )
+    if isinstance(exc, BotoCoreError):
+        return BackendError(f"{operation}: {exc}", hint="check the backend and try again.")
+    # moto's own bugs surface as bare KeyError/TypeError/AttributeError/Exception.
+    return BackendError(
+        f"{operation} hit a gap in the simulated AWS (moto raised {type(exc).__name__}: {exc}).",
+        hint="this is not your mistake; the call may not be supported by moto in this form. "
+        "Check the parameters against the boto3 docs, or report it to the awscontainers project.",
+    )
+
+
+def call(client: Any, operation: str, /, **params: Any) -> dict:
+    """Call ``client.<operation>(**params)`` and translate any failure."""
+    try:
+        return getattr(client, operation)(**params)
+    except Exception as exc:  # noqa: BLE001 - every failure is translated, none swallowed
+        raise translate(exc, operation, endpoint=client.meta.endpoint_url) from exc
+
+
+class ServiceClient:
+    """Base of ``lab.ecr``/``lab.ecs``/``lab.eks``: boto3's method names, parameters and
+    response shapes; methods not overridden go straight to boto3, with errors translated."""
+
+    service_name = ""
+
+    def __init__(self, lab: Lab):
+        self._lab = lab
+        self._raw = lab.client(self.service_name)
+
+    def _call(self, operation: str, /, **params: Any) -> dict:
+        return call(self._raw, operation, **params)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if not hasattr(self._raw, name):
+            raise AttributeError(
+                f"{self.service_name} has no operation {name!r}; boto3's names are snake_case "
+                f"(for example {self.service_name}.list_tags_for_resource)."
+            )
+        method = getattr(self._raw, name)
+
+        @functools.wraps(method)
+        def passthrough(**params: Any) -> dict:
+            return self._call(name, **params)
+
+        # Cache so the next call skips __getattr__ (this is the hot path for pass-through calls).
+        self.__dict__[name] = passthrough
+        return passthrough
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | {n for n in dir(self._raw) if not n.startswith("_")})
+
+    def __repr__(self) -> str:
+        return f"<lab.{self.service_name} on {self._lab.describe_backend()}>"

@@ -1,0 +1,56 @@
+"""The errors a learner can meet, named after what went wrong.
+
+Every error the Lab raises is a :class:`LabError`. Where AWS has its own error code
+(``InvalidParameterException``, ``ClientException``, ``RepositoryNotFoundException``...), it
+is kept in ``.code`` so a learner can match it to what the real service would say, and the
+message always ends with what to do next.
+"""
+
+from __future__ import annotations
+
+
+class LabError(Exception):
+    """Base class for every error the library raises.
+
+    ``code`` is the AWS error code when the error mirrors one (else ``None``); ``hint`` is the
+    next step for the learner, already included in ``str(error)``.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, hint: str | None = None):
+        self.code = code
+        self.hint = hint
+        self.message = message
+        text = message if not hint else f"{message}\n  What to do: {hint}"
+        super().__init__(text)
+
+
+class InvalidParameterError(LabError):
+    """A parameter AWS would refuse (``InvalidParameterException`` / ``ClientException``)."""
+
+
+class NotFoundError(LabError):
+    """The named resource does not exist (cluster, repository, task definition, instance...)."""
+
+
+class AlreadyExistsError(LabError):
+    """A resource with that name already exists."""
+
+
+class ResourceInUseError(LabError):
+    """The resource cannot be changed or deleted while something still uses it."""
+
+
+class FargateSizeError(InvalidParameterError):
+    """A task or pod size that Fargate does not offer."""
+
+
+class FargateUnsupportedError(InvalidParameterError):
+    """A task-definition field or pod feature that Fargate does not allow."""
+
+
+class ConfirmationRequiredError(LabError):
+    """The real-AWS backend was asked for without an explicit confirmation."""
+
+
+class BackendError(LabError):
+    """The backend failed: a moto server is unreachable, or moto itself raised a bug."""

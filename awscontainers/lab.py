@@ -1,0 +1,471 @@
+"""The Lab: one AWS account to learn in, on moto (default), a moto server, or real AWS.
+
+>>> from awscontainers import Lab
+>>> lab = Lab()                       # isolated, in-process, no credentials needed
+>>> lab.ecs.create_cluster(clusterName="demo")["cluster"]["status"]
+'ACTIVE'
+>>> lab.close()
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from ._aws import call, translate
+from .errors import ConfirmationRequiredError, InvalidParameterError, LabError, NotFoundError
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+TAG_KEY = "awscontainers:lab"
+CONFIRM_ENV = "AWSCONTAINERS_CONFIRM_ACCOUNT"
+# The simulated clock starts here so that notebooks print the same times on every run.
+EPOCH = _dt.datetime(2026, 1, 5, 9, 0, 0, tzinfo=_dt.timezone.utc)
+
+_SERVICES = ("ec2", "ecs", "ecr", "eks", "iam", "autoscaling", "ssm", "sts")
+
+
+class _InProcessMoto:
+    """One ``mock_aws`` for the whole process, shared by every in-process Lab.
+
+    Labs are kept apart by account id (moto reads the ``x-moto-account-id`` header), and an
+    account is wiped when its Lab opens so each Lab starts empty."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mock: Any = None
+        self.accounts_in_use: set[str] = set()
+
+    def acquire(self, account_id: str | None, seed: int) -> str:
+        with self._lock:
+            if self._mock is None:
+                from moto import mock_aws
+                from moto.moto_api import state_manager
+
+                self._mock = mock_aws()
+                self._mock.start()
+                # Keep moto's own ECS tasks RUNNING until stopped (a plain boto3 client sees
+                # them too); the Lab's simulator owns the data plane either way.
+                state_manager.set_transition(
+                    model_name="ecs::task", transition={"progression": "manual", "times": 10**9}
+                )
+            if account_id is None:
+                account_id = DEFAULT_ACCOUNT_ID
+                n = int(DEFAULT_ACCOUNT_ID)
+                while account_id in self.accounts_in_use:
+                    n += 1
+                    account_id = f"{n:012d}"
+            elif account_id in self.accounts_in_use:
+                raise LabError(
+                    f"Another open Lab already uses account {account_id}.",
+                    hint="close it first (lab.close()), or leave account_id out to get a free one.",
+                )
+            self.accounts_in_use.add(account_id)
+            _reset_account(account_id)
+            from moto.moto_api._internal import mock_random
+
+            mock_random.seed(seed)
+            return account_id
+
+    def release(self, account_id: str) -> None:
+        with self._lock:
+            self.accounts_in_use.discard(account_id)
+            _reset_account(account_id)
+
+
+def _reset_account(account_id: str) -> None:
+    from moto.core.base_backend import BackendDict
+
+    for backend in list(BackendDict._instances):  # type: ignore[attr-defined]
+        if account_id in backend:
+            backend[account_id].reset()
+
+
+_IN_PROCESS = _InProcessMoto()
+
+
+def _refuse_network(request: Any, **_: Any) -> None:
+    from moto.core.models import botocore_stubber
+
+    from .errors import BackendError
+
+    if botocore_stubber.enabled:
+        return  # moto answers this request in-process
+    raise BackendError(
+        f"Refused to send {request.method} {request.url}: an in-process Lab never leaves "
+        "this process.",
+        hint="this is a bug in awscontainers (moto was not intercepting); please report it.",
+    )
+
+
+def learner_account_id(learner: str) -> str:
+    """A stable 12-digit account id for a learner's name, so a shared moto server keeps each
+    learner in an account of their own.
+
+    >>> learner_account_id("alice") == learner_account_id("alice")
+    True
+    """
+    digest = hashlib.sha256(learner.encode()).hexdigest()
+    return f"{int(digest, 16) % 10**11 + 2 * 10**11:012d}"
+
+
+@dataclass
+class Record:
+    """Something the lab created, kept so teardown deletes exactly that."""
+
+    kind: str
+    id: str
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class Network:
+    """The lab's own VPC: public and private subnets in two Availability Zones."""
+
+    vpc_id: str
+    public_subnets: list[dict]
+    private_subnets: list[dict]
+    security_group_id: str
+
+    @property
+    def subnet_ids(self) -> list[str]:
+        return [s["SubnetId"] for s in self.public_subnets]
+
+    @property
+    def private_subnet_ids(self) -> list[str]:
+        return [s["SubnetId"] for s in self.private_subnets]
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return [s["AvailabilityZone"] for s in self.public_subnets]
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{s['SubnetId']}</td><td>{s['AvailabilityZone']}</td><td>{kind}</td>"
+            f"<td>{s['CidrBlock']}</td></tr>"
+            for kind, subnets in (
+                ("public", self.public_subnets),
+                ("private", self.private_subnets),
+            )
+            for s in subnets
+        )
+        return (
+            f"<b>VPC {self.vpc_id}</b> (security group {self.security_group_id})"
+            "<table><tr><th>subnet</th><th>AZ</th><th>kind</th><th>CIDR</th></tr>"
+            f"{rows}</table>"
+        )
+
+
+class Lab:
+    """An AWS account for learning, with ECR, ECS and EKS behind boto3-shaped clients.
+
+    - ``Lab()``: an isolated in-process moto account (us-east-1, account 123456789012).
+      Nothing leaves the process; no credentials are read.
+    - ``Lab(endpoint_url="http://127.0.0.1:5000", learner="alice")``: a shared moto server;
+      each learner gets an account of their own.
+    - ``Lab(backend="aws", confirm="<your 12-digit account id>")``: a real account. Refused
+      without ``confirm`` (or the ``AWSCONTAINERS_CONFIRM_ACCOUNT`` variable) matching the
+      account the credentials belong to. Everything created is tagged ``awscontainers:lab``
+      and ``lab.teardown()`` deletes it.
+    """
+
+    def __init__(
+        self,
+        backend: str | None = None,
+        *,
+        endpoint_url: str | None = None,
+        region: str = DEFAULT_REGION,
+        account_id: str | None = None,
+        learner: str | None = None,
+        seed: int = 7,
+        confirm: str | None = None,
+        profile_name: str | None = None,
+        name: str = "lab",
+    ):
+        if backend is None:
+            backend = "server" if endpoint_url else "moto"
+        if backend not in ("moto", "server", "aws"):
+            raise InvalidParameterError(
+                f"Unknown backend {backend!r}.",
+                hint="use 'moto' (default, in-process), 'server' (with endpoint_url=...) or "
+                "'aws' (a real account, with confirm=...).",
+            )
+        if backend == "server" and not endpoint_url:
+            raise InvalidParameterError(
+                "The 'server' backend needs endpoint_url.",
+                hint="pass endpoint_url='http://127.0.0.1:5000' (start one with "
+                "`awscontainers server`).",
+            )
+        if backend != "server" and endpoint_url:
+            raise InvalidParameterError(
+                f"endpoint_url is only for the moto server backend, not {backend!r}.",
+                hint="drop endpoint_url, or use backend='server'.",
+            )
+        self.backend = backend
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.name = name
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self._clients: dict[str, Any] = {}
+        self._services: dict[str, Any] = {}
+        self._network: Network | None = None
+        self._roles: dict[str, str] = {}
+        self.ledger: list[Record] = []
+        self._ticks = 0
+        self._closed = False
+        self.lab_id = f"{name}-{seed}"
+
+        if backend == "aws":
+            self._session = self._confirmed_session(confirm, profile_name, region)
+            self.account_id = self._session_account
+            self._config = Config(retries={"max_attempts": 5, "mode": "standard"})
+        else:
+            if backend == "moto":
+                # moto must be active before the session exists: it hooks botocore's
+                # built-in handlers, which a session copies when it is created.
+                self.account_id = _IN_PROCESS.acquire(account_id, seed)
+            # Fixed fake credentials: a simulated Lab never reads the user's real ones.
+            self._session = boto3.Session(
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                aws_session_token="testing",
+                region_name=region,
+            )
+            if backend == "moto":
+                self._config = Config(retries={"max_attempts": 1})
+            else:
+                self.account_id = account_id or (
+                    learner_account_id(learner) if learner else DEFAULT_ACCOUNT_ID
+                )
+                # A moto server answers its own bugs with HTTP 500; boto3 would retry them.
+                self._config = Config(retries={"max_attempts": 1})
+                self._check_server()
+        if backend != "aws":
+            from .sim.ecs import EcsSimulator
+
+            self.ecs_sim: EcsSimulator | None = EcsSimulator(self)
+        else:
+            self.ecs_sim = None
+
+    # -- backends ---------------------------------------------------------------------------
+    def _confirmed_session(self, confirm: str | None, profile: str | None, region: str) -> Any:
+        confirm = confirm or os.environ.get(CONFIRM_ENV)
+        if not confirm:
+            raise ConfirmationRequiredError(
+                "The real-AWS backend creates resources that cost money in a real account, "
+                "so it needs your explicit confirmation.",
+                hint="pass confirm='<your 12-digit account id>' (or set "
+                f"{CONFIRM_ENV}); or use Lab() to learn with no account at all.",
+            )
+        if not (len(confirm) == 12 and confirm.isdigit()):
+            raise ConfirmationRequiredError(
+                f"confirm={confirm!r} is not a 12-digit AWS account id.",
+                hint="pass the id of the account you mean to use, as `aws sts "
+                "get-caller-identity` prints it.",
+            )
+        session = boto3.Session(profile_name=profile, region_name=region)
+        identity = call(session.client("sts"), "get_caller_identity")
+        if identity["Account"] != confirm:
+            raise ConfirmationRequiredError(
+                f"Your credentials belong to account {identity['Account']}, not {confirm}.",
+                hint="pick the profile for the account you confirmed, or confirm that account.",
+            )
+        self._session_account = identity["Account"]
+        return session
+
+    def _check_server(self) -> None:
+        import urllib.error
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=5).read(1)
+        except (urllib.error.URLError, OSError) as exc:
+            from .errors import BackendError
+
+            raise BackendError(
+                f"No moto server answers at {self.endpoint_url} ({exc}).",
+                hint="start one with `awscontainers server --port 5000` (or "
+                "awscontainers.server.start_server()), or use Lab() in-process.",
+            ) from exc
+
+    @property
+    def simulated(self) -> bool:
+        """True when the data plane is played by the simulator (moto backends)."""
+        return self.backend != "aws"
+
+    def describe_backend(self) -> str:
+        where = {
+            "moto": "moto, in-process (nothing leaves this process)",
+            "server": f"moto server at {self.endpoint_url}",
+            "aws": "REAL AWS",
+        }[self.backend]
+        return f"{where}, account {self.account_id}, {self.region}"
+
+    def __repr__(self) -> str:
+        return f"<Lab {self.describe_backend()}>"
+
+    def client(self, service: str) -> Any:
+        """A plain boto3 client on the lab's account (errors are boto3's own here)."""
+        self._ensure_open()
+        if service not in self._clients:
+            kwargs: dict[str, Any] = {"config": self._config}
+            if self.endpoint_url:
+                kwargs["endpoint_url"] = self.endpoint_url
+            client = self._session.client(service, **kwargs)
+            if self.backend != "aws":
+                account = self.account_id
+
+                def add_account_header(request: Any, **_: Any) -> None:
+                    request.headers["x-moto-account-id"] = account
+
+                client.meta.events.register("before-sign", add_account_header)
+                if self.backend == "moto":
+                    # If moto were ever not intercepting, refuse rather than let a request
+                    # leave the process.
+                    client.meta.events.register("before-send", _refuse_network)
+                if service == "ec2":
+                    # The simulated ECS agent boots on every instance launched in the lab,
+                    # however it was launched, as the real agent would.
+                    client.meta.events.register(
+                        "after-call.ec2.RunInstances", self._on_instances_launched
+                    )
+                    client.meta.events.register(
+                        "after-call.ec2.TerminateInstances", self._on_instances_terminated
+                    )
+            self._clients[service] = client
+        return self._clients[service]
+
+    def _on_instances_launched(self, parsed: dict, **_: Any) -> None:
+        if "Instances" in parsed and self.ecs_sim is not None:
+            for inst in parsed["Instances"]:
+                self.record("ec2-instance", inst["InstanceId"])
+            self.ecs_sim.agents_boot([i["InstanceId"] for i in parsed["Instances"]])
+
+    def _on_instances_terminated(self, parsed: dict, **_: Any) -> None:
+        if self.ecs_sim is not None:
+            ids = [i["InstanceId"] for i in parsed.get("TerminatingInstances", [])]
+            self.ecs_sim.instances_terminated(ids)
+
+    # -- the service clients ---------------------------------------------------------------
+    @property
+    def ecr(self) -> Any:
+        """boto3-shaped ECR client, plus ``push_image`` and lifecycle helpers."""
+        if "ecr" not in self._services:
+            from .ecr import EcrClient
+
+            self._services["ecr"] = EcrClient(self)
+        return self._services["ecr"]
+
+    @property
+    def ecs(self) -> Any:
+        """boto3-shaped ECS client, plus ``launch_instances`` and ``container_instances``."""
+        if "ecs" not in self._services:
+            from .ecs import EcsClient
+
+            self._services["ecs"] = EcsClient(self)
+        return self._services["ecs"]
+
+    # -- time and identity -------------------------------------------------------------------
+    def now(self) -> _dt.datetime:
+        """The lab's clock: real time on AWS, a ticking fixed clock in the simulation so
+        that every run prints the same times."""
+        if self.backend == "aws":
+            return _dt.datetime.now(_dt.timezone.utc)
+        self._ticks += 1
+        return EPOCH + _dt.timedelta(seconds=self._ticks)
+
+    def new_id(self, length: int = 32) -> str:
+        """A hex id from the lab's seeded generator (task ids, attachment ids)."""
+        return f"{self.rng.getrandbits(length * 4):0{length}x}"
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    # -- tagging and the ledger ---------------------------------------------------------------
+    def tags(self, style: str = "Key") -> list[dict]:
+        """The lab's tag in the casing each API wants (EC2/ECR/IAM ``Key``, ECS ``key``)."""
+        if style == "key":
+            return [{"key": TAG_KEY, "value": self.lab_id}]
+        return [{"Key": TAG_KEY, "Value": self.lab_id}]
+
+    def ec2_tag_spec(self, resource_type: str, name: str | None = None) -> list[dict]:
+        tags = self.tags()
+        if name:
+            tags = [*tags, {"Key": "Name", "Value": name}]
+        return [{"ResourceType": resource_type, "Tags": tags}]
+
+    def record(self, kind: str, id_: str, **info: Any) -> None:
+        if not any(r.kind == kind and r.id == id_ for r in self.ledger):
+            self.ledger.append(Record(kind, id_, info))
+
+    def forget(self, kind: str, id_: str) -> None:
+        self.ledger = [r for r in self.ledger if not (r.kind == kind and r.id == id_)]
+
+    def created(self, kind: str) -> list[Record]:
+        return [r for r in self.ledger if r.kind == kind]
+
+    # -- the lab's network and roles --------------------------------------------------------
+    def network(self) -> Network:
+        """The lab's VPC with public and private subnets in two AZs, created on first use."""
+        if self._network is None:
+            from .network import create_network
+
+            self._network = create_network(self)
+        return self._network
+
+    def role_arn(self, purpose: str) -> str:
+        """ARN of one of the lab's IAM roles (created on first use): ``ecs-instance``,
+        ``ecs-task-execution``, ``eks-cluster``, ``eks-node``, ``eks-fargate-pod``."""
+        if purpose not in self._roles:
+            from .network import create_role
+
+            self._roles[purpose] = create_role(self, purpose)
+        return self._roles[purpose]
+
+    def instance_profile(self, purpose: str = "ecs-instance") -> str:
+        """Name of the instance profile holding the role for ``purpose``."""
+        self.role_arn(purpose)
+        return f"awscontainers-{self.lab_id}-{purpose}"
+
+    # -- teardown --------------------------------------------------------------------------
+    def teardown(self) -> list[str]:
+        """Delete everything this lab created, in dependency order. Safe to call again.
+
+        Returns one line per deleted resource."""
+        from .teardown import teardown
+
+        return teardown(self)
+
+    def close(self) -> None:
+        """Release the lab; an in-process account is wiped. Does not delete in real AWS
+        (call ``teardown()`` for that)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.backend == "moto":
+            _IN_PROCESS.release(self.account_id)
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise LabError("This Lab is closed.", hint="create a new one: lab = Lab().")
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _translate(self, exc: BaseException, operation: str) -> LabError:
+        return translate(exc, operation, endpoint=self.endpoint_url)
+
+
+__all__ = ["Lab", "Network", "Record", "learner_account_id", "NotFoundError"]

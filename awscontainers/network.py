@@ -1,0 +1,169 @@
+"""The lab's own network and IAM roles: what a learner should not have to write by hand.
+
+A real cluster needs a VPC with subnets in at least two Availability Zones, a security group,
+and IAM roles for instances, task execution and EKS. The Lab makes them once, tags them, and
+fills them in wherever a call omits them."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ._aws import call
+
+if TYPE_CHECKING:
+    from .lab import Lab, Network
+
+VPC_CIDR = "10.0.0.0/16"
+PUBLIC_CIDRS = ("10.0.0.0/24", "10.0.1.0/24")
+PRIVATE_CIDRS = ("10.0.10.0/24", "10.0.11.0/24")
+
+# Who may assume each role, and the AWS managed policies it gets (names as AWS publishes them).
+ROLES: dict[str, tuple[str, list[str]]] = {
+    "ecs-instance": (
+        "ec2.amazonaws.com",
+        ["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"],
+    ),
+    "ecs-task-execution": (
+        "ecs-tasks.amazonaws.com",
+        ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"],
+    ),
+    "eks-cluster": ("eks.amazonaws.com", ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"]),
+    "eks-node": (
+        "ec2.amazonaws.com",
+        [
+            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+            "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+        ],
+    ),
+    "eks-fargate-pod": (
+        "eks-fargate-pods.amazonaws.com",
+        ["arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy"],
+    ),
+}
+
+
+def create_network(lab: Lab) -> Network:
+    """Create the VPC, two public and two private subnets (two AZs), an internet gateway and
+    a security group; record each for teardown."""
+    from .lab import Network
+
+    ec2 = lab.client("ec2")
+    vpc = call(
+        ec2,
+        "create_vpc",
+        CidrBlock=VPC_CIDR,
+        TagSpecifications=lab.ec2_tag_spec("vpc", f"awscontainers-{lab.lab_id}"),
+    )["Vpc"]["VpcId"]
+    lab.record("ec2-vpc", vpc)
+    call(ec2, "modify_vpc_attribute", VpcId=vpc, EnableDnsHostnames={"Value": True})
+    zones = [
+        z["ZoneName"]
+        for z in call(ec2, "describe_availability_zones")["AvailabilityZones"]
+        if z.get("State", "available") == "available"
+    ][:2]
+    igw = call(
+        ec2, "create_internet_gateway", TagSpecifications=lab.ec2_tag_spec("internet-gateway")
+    )["InternetGateway"]["InternetGatewayId"]
+    call(ec2, "attach_internet_gateway", InternetGatewayId=igw, VpcId=vpc)
+    lab.record("ec2-internet-gateway", igw, vpc=vpc)
+    table = call(
+        ec2, "create_route_table", VpcId=vpc, TagSpecifications=lab.ec2_tag_spec("route-table")
+    )["RouteTable"]["RouteTableId"]
+    lab.record("ec2-route-table", table)
+    call(ec2, "create_route", RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+
+    def subnet(cidr: str, zone: str, kind: str) -> dict:
+        sub = call(
+            ec2,
+            "create_subnet",
+            VpcId=vpc,
+            CidrBlock=cidr,
+            AvailabilityZone=zone,
+            TagSpecifications=lab.ec2_tag_spec("subnet", f"awscontainers-{kind}-{zone}"),
+        )["Subnet"]
+        lab.record("ec2-subnet", sub["SubnetId"])
+        return {k: sub[k] for k in ("SubnetId", "AvailabilityZone", "CidrBlock")}
+
+    public = [subnet(c, z, "public") for c, z in zip(PUBLIC_CIDRS, zones, strict=False)]
+    private = [subnet(c, z, "private") for c, z in zip(PRIVATE_CIDRS, zones, strict=False)]
+    for sub in public:
+        call(ec2, "associate_route_table", RouteTableId=table, SubnetId=sub["SubnetId"])
+        call(
+            ec2,
+            "modify_subnet_attribute",
+            SubnetId=sub["SubnetId"],
+            MapPublicIpOnLaunch={"Value": True},
+        )
+    group = call(
+        ec2,
+        "create_security_group",
+        GroupName=f"awscontainers-{lab.lab_id}",
+        Description="awscontainers lab: traffic within the VPC",
+        VpcId=vpc,
+        TagSpecifications=lab.ec2_tag_spec("security-group"),
+    )["GroupId"]
+    lab.record("ec2-security-group", group)
+    call(
+        ec2,
+        "authorize_security_group_ingress",
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": VPC_CIDR}]}],
+    )
+    return Network(vpc, public, private, group)
+
+
+def create_role(lab: Lab, purpose: str) -> str:
+    """Create one of the lab's IAM roles (and an instance profile for node roles)."""
+    from .errors import InvalidParameterError, NotFoundError
+
+    if purpose not in ROLES:
+        raise InvalidParameterError(
+            f"No lab role for {purpose!r}.", hint=f"use one of: {', '.join(ROLES)}."
+        )
+    principal, policies = ROLES[purpose]
+    iam = lab.client("iam")
+    name = f"awscontainers-{lab.lab_id}-{purpose}"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    arn = call(
+        iam,
+        "create_role",
+        RoleName=name,
+        AssumeRolePolicyDocument=json.dumps(trust),
+        Tags=lab.tags(),
+    )["Role"]["Arn"]
+    inline: list[str] = []
+    for policy in policies:
+        try:
+            call(iam, "attach_role_policy", RoleName=name, PolicyArn=policy)
+        except NotFoundError:
+            if not lab.simulated:
+                raise
+            # moto does not ship AWS's managed policies: keep a named inline stand-in so the
+            # role still shows what it would hold.
+            stand_in = policy.rsplit("/", 1)[-1]
+            call(
+                iam,
+                "put_role_policy",
+                RoleName=name,
+                PolicyName=stand_in,
+                PolicyDocument=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                    }
+                ),
+            )
+            inline.append(stand_in)
+    lab.record("iam-role", name, policies=policies, inline=inline)
+    if principal == "ec2.amazonaws.com":
+        call(iam, "create_instance_profile", InstanceProfileName=name, Tags=lab.tags())
+        call(iam, "add_role_to_instance_profile", InstanceProfileName=name, RoleName=name)
+        lab.record("iam-instance-profile", name, role=name)
+    return arn

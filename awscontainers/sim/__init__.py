@@ -1,0 +1,1 @@
+"""Simulations of what AWS does in the data plane (placement, scheduling, runtime)."""

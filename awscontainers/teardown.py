@@ -1,0 +1,189 @@
+"""Delete what a lab created, in dependency order, and nothing else.
+
+The ledger (``lab.ledger``) lists every resource the lab made. Teardown walks it from the
+things that depend on others (services, tasks, instances) down to what they stand on
+(clusters, repositories, roles, the VPC). Something already gone counts as deleted, so
+teardown can be run again after a failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ._aws import call
+from .errors import LabError, NotFoundError
+
+if TYPE_CHECKING:
+    from .lab import Lab, Record
+
+
+def _ecs_service(lab: Lab, r: Record) -> None:
+    lab.ecs.delete_service(cluster=r.info["cluster"], service=r.id, force=True)
+
+
+def _ec2_instances(lab: Lab, records: list[Record]) -> None:
+    ids = [r.id for r in records]
+    ec2 = lab.client("ec2")
+    live = []
+    for reservation in call(ec2, "describe_instances", InstanceIds=ids)["Reservations"]:
+        live += [
+            i["InstanceId"]
+            for i in reservation["Instances"]
+            if i["State"]["Name"] not in ("terminated", "shutting-down")
+        ]
+    if live:
+        call(ec2, "terminate_instances", InstanceIds=live)
+        if not lab.simulated:
+            ec2.get_waiter("instance_terminated").wait(InstanceIds=live)
+
+
+def _ecs_cluster(lab: Lab, r: Record) -> None:
+    if lab.ecs_sim is not None:
+        for task in lab.ecs_sim.live_tasks(r.id):
+            lab.ecs_sim._stop(task["taskArn"], "Lab teardown.", "UserInitiated")
+        for inst in [i for i in lab.ecs_sim.instances.values() if i.cluster == r.id]:
+            lab.ecs_sim._deregister(inst)
+    lab.ecs.delete_cluster(cluster=r.id)
+
+
+def _ecs_task_definition(lab: Lab, r: Record) -> None:
+    call(lab.client("ecs"), "deregister_task_definition", taskDefinition=r.id)
+
+
+def _ecr_repository(lab: Lab, r: Record) -> None:
+    call(lab.client("ecr"), "delete_repository", repositoryName=r.id, force=True)
+
+
+def _eni(lab: Lab, r: Record) -> None:
+    call(lab.client("ec2"), "delete_network_interface", NetworkInterfaceId=r.id)
+
+
+def _instance_profile(lab: Lab, r: Record) -> None:
+    iam = lab.client("iam")
+    try:
+        call(
+            iam,
+            "remove_role_from_instance_profile",
+            InstanceProfileName=r.id,
+            RoleName=r.info["role"],
+        )
+    except NotFoundError:
+        pass
+    call(iam, "delete_instance_profile", InstanceProfileName=r.id)
+
+
+def _role(lab: Lab, r: Record) -> None:
+    iam = lab.client("iam")
+    for policy in r.info.get("policies", []):
+        try:
+            call(iam, "detach_role_policy", RoleName=r.id, PolicyArn=policy)
+        except NotFoundError:
+            pass
+    for name in r.info.get("inline", []):
+        try:
+            call(iam, "delete_role_policy", RoleName=r.id, PolicyName=name)
+        except NotFoundError:
+            pass
+    call(iam, "delete_role", RoleName=r.id)
+
+
+def _security_group(lab: Lab, r: Record) -> None:
+    call(lab.client("ec2"), "delete_security_group", GroupId=r.id)
+
+
+def _subnet(lab: Lab, r: Record) -> None:
+    call(lab.client("ec2"), "delete_subnet", SubnetId=r.id)
+
+
+def _route_table(lab: Lab, r: Record) -> None:
+    ec2 = lab.client("ec2")
+    tables = call(ec2, "describe_route_tables", RouteTableIds=[r.id])["RouteTables"]
+    for table in tables:
+        for assoc in table.get("Associations", []):
+            if not assoc.get("Main"):
+                call(
+                    ec2, "disassociate_route_table", AssociationId=assoc["RouteTableAssociationId"]
+                )
+    call(ec2, "delete_route_table", RouteTableId=r.id)
+
+
+def _igw(lab: Lab, r: Record) -> None:
+    ec2 = lab.client("ec2")
+    try:
+        call(ec2, "detach_internet_gateway", InternetGatewayId=r.id, VpcId=r.info["vpc"])
+    except (NotFoundError, LabError):
+        pass
+    call(ec2, "delete_internet_gateway", InternetGatewayId=r.id)
+
+
+def _vpc(lab: Lab, r: Record) -> None:
+    call(lab.client("ec2"), "delete_vpc", VpcId=r.id)
+    lab._network = None
+
+
+#: (ledger kind, how to delete one) in the order teardown runs. Other modules add their
+#: kinds with :func:`register` (EKS nodegroups before clusters, and so on).
+STEPS: list[tuple[str, Callable[[Any, Any], None]]] = [
+    ("ecs-service", _ecs_service),
+    ("ec2-instance", lambda lab, records: _ec2_instances(lab, records)),
+    ("ecs-cluster", _ecs_cluster),
+    ("ec2-network-interface", _eni),
+    ("ecs-task-definition", _ecs_task_definition),
+    ("ecr-repository", _ecr_repository),
+    ("iam-instance-profile", _instance_profile),
+    ("iam-role", _role),
+    ("ec2-security-group", _security_group),
+    ("ec2-subnet", _subnet),
+    ("ec2-route-table", _route_table),
+    ("ec2-internet-gateway", _igw),
+    ("ec2-vpc", _vpc),
+]
+_BATCHED = {"ec2-instance"}
+
+
+def register(kind: str, delete: Callable[[Any, Any], None], before: str) -> None:
+    """Add a kind of resource to teardown, deleted just before ``before``."""
+    if any(k == kind for k, _ in STEPS):
+        return
+    index = next(i for i, (k, _) in enumerate(STEPS) if k == before)
+    STEPS.insert(index, (kind, delete))
+
+
+def teardown(lab: Lab) -> list[str]:
+    """Delete every recorded resource; returns what was deleted. Raises :class:`LabError`
+    listing what could not be deleted (the rest is still deleted)."""
+    done: list[str] = []
+    problems: list[str] = []
+    for kind, delete in STEPS:
+        records = lab.created(kind)
+        if not records:
+            continue
+        if kind in _BATCHED:
+            try:
+                delete(lab, records)
+            except NotFoundError:
+                pass
+            except LabError as exc:
+                problems.append(f"{kind}: {exc.message}")
+                continue
+            for r in records:
+                lab.forget(kind, r.id)
+                done.append(f"{kind} {r.id}")
+            continue
+        for r in reversed(records):
+            try:
+                delete(lab, r)
+            except NotFoundError:
+                pass  # already gone: nothing to do, and teardown stays repeatable
+            except LabError as exc:
+                problems.append(f"{kind} {r.id}: {exc.message}")
+                continue
+            lab.forget(kind, r.id)
+            done.append(f"{kind} {r.id}")
+    lab._roles.clear()
+    if problems:
+        raise LabError(
+            "Teardown could not delete everything:\n  " + "\n  ".join(problems),
+            hint="run lab.teardown() again; what is left is still in lab.ledger.",
+        )
+    return done
