@@ -286,8 +286,20 @@ class Lab:
         import urllib.error
         import urllib.request
 
+        from .server import post
+
         try:
             urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=5).read(1)
+            # Deterministic ids, and moto's own ECS tasks kept RUNNING, as in-process.
+            post(self.endpoint_url, f"/moto-api/seed?a={self.seed}")
+            post(
+                self.endpoint_url,
+                "/moto-api/state-manager/set-transition",
+                {
+                    "model_name": "ecs::task",
+                    "transition": {"progression": "manual", "times": 10**9},
+                },
+            )
         except (urllib.error.URLError, OSError) as exc:
             from .errors import BackendError
 

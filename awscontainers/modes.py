@@ -351,7 +351,9 @@ def validate(data: dict[str, Any]) -> list[str]:
                 problems.append(f"{where}: missing support entry {feature_id}")
                 continue
             if not isinstance(entry.get("value"), bool) or not entry.get("reason"):
-                problems.append(f"{where}: support {feature_id} needs a true/false value and a reason")
+                problems.append(
+                    f"{where}: support {feature_id} needs a true/false value and a reason"
+                )
             check_source(f"{where} support {feature_id}", entry)
         for name in ("control_plane", "billing", "one_task_per_node", "node_autoscaling"):
             if not isinstance(mode.get(name), dict):
@@ -368,7 +370,9 @@ def validate(data: dict[str, Any]) -> list[str]:
         visible_owner = duties.get("servers_visible", {}).get("owner")
         in_account = mode.get("servers_in_your_account")
         if visible_owner is not None and (visible_owner == "you") != bool(in_account):
-            problems.append(f"{where}: servers_visible owner disagrees with servers_in_your_account")
+            problems.append(
+                f"{where}: servers_visible owner disagrees with servers_in_your_account"
+            )
     for service_id, service in (data.get("services") or {}).items():
         check_source(f"service {service_id}", service)
     return problems
@@ -451,7 +455,8 @@ def _build_modes(data: dict[str, Any]) -> dict[str, Mode]:
                 free=cp["free"],
                 price_per_hour=float(cp["price_per_hour"]),
                 extended_price_per_hour=(
-                    None if cp.get("extended_price_per_hour") is None
+                    None
+                    if cp.get("extended_price_per_hour") is None
                     else float(cp["extended_price_per_hour"])
                 ),
                 currency=cp["currency"],
@@ -472,7 +477,8 @@ def _build_modes(data: dict[str, Any]) -> dict[str, Mode]:
             one_task_per_node=_support(m["one_task_per_node"]),
             node_autoscaling=_support(m["node_autoscaling"]),
             pods_per_node=(
-                None if ppn is None
+                None
+                if ppn is None
                 else PodsPerNode(ppn["max"], ppn["note"], ppn["source"], _iso(ppn.get("checked")))
             ),
             how_nodes_join=" ".join(m["how_nodes_join"].split()),
@@ -509,8 +515,14 @@ _DATA = _raw()
 MODES: dict[str, Mode] = _build_modes(_DATA)
 #: Every duty, from the hardware layer up.
 DUTIES: list[Duty] = [
-    Duty(d["id"], d["label"], d["layer"], d.get("kind", "task"),
-         " ".join(str(d.get("description", "")).split()), d.get("purpose"))
+    Duty(
+        d["id"],
+        d["label"],
+        d["layer"],
+        d.get("kind", "task"),
+        " ".join(str(d.get("description", "")).split()),
+        d.get("purpose"),
+    )
     for d in _DATA["duties"]
 ]
 #: The layers duties belong to, from the hardware up.
@@ -545,7 +557,7 @@ def _normalise_owner(owner: str) -> str:
     return wanted
 
 
-def get(mode_id: str) -> Mode:
+def get(mode_id: str | Mode) -> Mode:
     """Return the mode called ``mode_id``; raise NotFoundError listing the valid ids.
 
     >>> get("eks-fargate").name
@@ -562,7 +574,7 @@ def get(mode_id: str) -> Mode:
     return MODES[key]
 
 
-def get_duty(duty_id: str) -> Duty:
+def get_duty(duty_id: str | Duty) -> Duty:
     """Return the duty called ``duty_id``; raise NotFoundError listing the valid ids.
 
     >>> get_duty("os_patching").label
@@ -690,10 +702,10 @@ def _mode_header(mode: Mode) -> str:
 
 def _plain_table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths)).rstrip()]
+    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
     lines.append("-+-".join("-" * w for w in widths))
     for row in rows:
-        lines.append(" | ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+        lines.append(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
 
 

@@ -125,6 +125,7 @@ class SimService:
     created_at: Any
     events: list[dict] = field(default_factory=list)
     status: str = "ACTIVE"
+    pending_message: str | None = None
 
     @property
     def group(self) -> str:
@@ -761,6 +762,8 @@ class EcsSimulator:
                 "ServiceSchedulerInitiated",
             )
             stopped.append(victim["taskArn"])
+        unable = svc.pending_message
+        svc.pending_message = None
         if started:
             ids = " ".join(f"(task {_short(t['taskArn'])})" for t in started)
             self.event(svc, f"(service {svc.name}) has started {len(started)} tasks: {ids}.")
@@ -769,6 +772,8 @@ class EcsSimulator:
             self.event(
                 svc, f"(service {svc.name}) has stopped {len(stopped)} running tasks: {ids}."
             )
+        if unable and (not svc.events or svc.events[0]["message"] != unable):
+            self.event(svc, unable)
         steady = len(self.live_tasks(svc.cluster, svc.group)) == svc.desired
         last = svc.events[0]["message"] if svc.events else ""
         if steady and (started or stopped or "steady state" not in last):
@@ -810,7 +815,9 @@ class EcsSimulator:
         shape = self.shape(td, svc.group)
         constraints = list(td.get("placementConstraints") or []) + svc.constraints
         if not any(c.status == "ACTIVE" for c in candidates):
-            self._unable(svc, "no container instance met all of its requirements.", None)
+            svc.pending_message = self._unable_message(
+                svc, "no container instance met all of its requirements.", None
+            )
             return []
         result = placement.place(
             candidates, shape, missing, svc.strategy, constraints, self.lab.rng
@@ -830,21 +837,24 @@ class EcsSimulator:
         ]
         if len(started) < missing:
             closest = placement.closest_match(self.candidates(svc.cluster), shape)
-            self._unable(svc, "no container instance met all of its requirements.", closest)
+            svc.pending_message = self._unable_message(
+                svc, "no container instance met all of its requirements.", closest
+            )
         return started
 
-    def _unable(self, svc: SimService, why: str, closest: tuple[str, str] | None) -> None:
+    def _unable_message(self, svc: SimService, why: str, closest: tuple[str, str] | None) -> str:
         message = f"(service {svc.name}) was unable to place a task because {why}"
         if closest:
-            message += (
-                f" The closest matching (container-instance {_short(closest[0])}) has {closest[1]}."
-            )
-        message += (
+            arn, cause = closest
+            if cause == placement.CLOSEST_PORTS:
+                cause = "is already using a port required by your task"
+            else:
+                cause = f"has {cause}"
+            message += f" The closest matching (container-instance {_short(arn)}) {cause}."
+        return message + (
             " For more information, see the Troubleshooting section of the Amazon ECS "
             "Developer Guide."
         )
-        if not svc.events or svc.events[0]["message"] != message:
-            self.event(svc, message)
 
     def service_counts(self, svc: SimService) -> tuple[int, int]:
         return len(self.live_tasks(svc.cluster, svc.group)), 0

@@ -1,0 +1,48 @@
+"""The ``awscontainers`` command: ``awscontainers server`` starts a shared moto server for a
+workshop room; ``awscontainers modes`` prints who runs what in each hosting mode."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _server(args: argparse.Namespace) -> int:
+    from .server import start_server
+
+    server = start_server(port=args.port, host=args.host)
+    print(f"moto server running at {server.url} (Ctrl-C stops it)")
+    print(
+        f'Learners connect with: Lab(endpoint_url="http://<this-host>:{args.port}", learner="<name>")'
+    )
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _modes(args: argparse.Namespace) -> int:
+    from .modes import responsibility_table
+
+    print(responsibility_table().to_text())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="awscontainers", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    server = sub.add_parser("server", help="start a shared moto server for a workshop")
+    server.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to let other machines in")
+    server.add_argument("--port", type=int, default=5000)
+    server.set_defaults(func=_server)
+    modes = sub.add_parser("modes", help="print who runs what in each hosting mode")
+    modes.set_defaults(func=_modes)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+import pytest
+
+from awscontainers import Lab
+
+
+@pytest.fixture
+def lab():
+    lab = Lab()
+    yield lab
+    lab.close()
+
+
+@pytest.fixture
+def ec2_cluster(lab):
+    """A cluster 'web' with two t3.medium instances joined (one per AZ)."""
+    lab.ecs.create_cluster(clusterName="web")
+    lab.ecs.launch_instances("web", count=2, instance_type="t3.medium")
+    return "web"
+
+
+def register(lab, family, cpu=256, memory=512, host_port=None, **extra):
+    container = {"name": family, "image": "nginx", "cpu": cpu, "memory": memory}
+    if host_port:
+        container["portMappings"] = [{"containerPort": 80, "hostPort": host_port}]
+    return lab.ecs.register_task_definition(
+        family=family, containerDefinitions=[container], **extra
+    )["taskDefinition"]
+
+
+def register_fargate(lab, family="fg", cpu="256", memory="512", **extra):
+    return lab.ecs.register_task_definition(
+        family=family,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu=cpu,
+        memory=memory,
+        containerDefinitions=[{"name": "app", "image": "nginx"}],
+        **extra,
+    )["taskDefinition"]

@@ -1,0 +1,187 @@
+"""The Lab facade: backends, isolation, confirmation, teardown, error translation."""
+
+import socket
+
+import pytest
+
+from awscontainers import (
+    BackendError,
+    ConfirmationRequiredError,
+    InvalidParameterError,
+    Lab,
+    LabError,
+    NotFoundError,
+)
+from awscontainers.lab import learner_account_id
+from awscontainers.server import free_port
+
+
+def test_default_lab_is_in_process_fixed_account(lab):
+    assert lab.backend == "moto"
+    assert lab.account_id == "123456789012"
+    assert lab.region == "us-east-1"
+    assert "in-process" in repr(lab)
+    ident = lab.client("sts").get_caller_identity()
+    assert ident["Account"] == "123456789012"
+
+
+def test_open_labs_are_isolated_accounts(lab):
+    lab.ecs.create_cluster(clusterName="mine")
+    with Lab() as other:
+        assert other.account_id != lab.account_id
+        assert other.ecs.list_clusters()["clusterArns"] == []
+    assert len(lab.ecs.list_clusters()["clusterArns"]) == 1
+
+
+def test_a_new_lab_starts_empty():
+    with Lab() as first:
+        first.ecs.create_cluster(clusterName="left-over")
+    with Lab() as second:
+        assert second.account_id == "123456789012"
+        assert second.ecs.list_clusters()["clusterArns"] == []
+
+
+def test_same_explicit_account_twice_is_refused(lab):
+    with pytest.raises(LabError, match="already uses account"):
+        Lab(account_id=lab.account_id)
+
+
+def test_plain_client_sees_the_same_account(lab):
+    lab.ecs.create_cluster(clusterName="shared")
+    arns = lab.client("ecs").list_clusters()["clusterArns"]
+    assert arns == ["arn:aws:ecs:us-east-1:123456789012:cluster/shared"]
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test if anything tries to open a socket or resolve a name."""
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(args)
+        raise AssertionError(f"network used: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return calls
+
+
+def test_real_aws_refused_without_confirmation(no_network, monkeypatch):
+    monkeypatch.delenv("AWSCONTAINERS_CONFIRM_ACCOUNT", raising=False)
+    with pytest.raises(ConfirmationRequiredError, match="explicit confirmation") as err:
+        Lab(backend="aws")
+    assert "confirm=" in str(err.value)
+    assert no_network == []
+
+
+def test_real_aws_refuses_a_confirmation_that_is_not_an_account_id(no_network):
+    with pytest.raises(ConfirmationRequiredError, match="12-digit"):
+        Lab(backend="aws", confirm="yes")
+    assert no_network == []
+
+
+def test_bad_backend_and_endpoint_combinations():
+    with pytest.raises(InvalidParameterError, match="Unknown backend"):
+        Lab(backend="azure")
+    with pytest.raises(InvalidParameterError, match="needs endpoint_url"):
+        Lab(backend="server")
+    with pytest.raises(InvalidParameterError, match="only for the moto server"):
+        Lab(backend="moto", endpoint_url="http://127.0.0.1:1")
+
+
+def test_unreachable_server_says_how_to_start_one():
+    with pytest.raises(BackendError, match="awscontainers server"):
+        Lab(endpoint_url=f"http://127.0.0.1:{free_port()}")
+
+
+def test_learner_accounts_are_stable_and_distinct():
+    assert learner_account_id("alice") == learner_account_id("alice")
+    assert learner_account_id("alice") != learner_account_id("bob")
+    assert len(learner_account_id("alice")) == 12
+
+
+def test_moto_bug_surfaces_as_backend_error(lab):
+    # moto raises a bare Exception for an unknown cluster here; the learner gets our error.
+    with pytest.raises(BackendError, match="not your mistake") as err:
+        lab.ecs.register_container_instance(
+            cluster="nope", instanceIdentityDocument='{"instanceId": "i-1"}'
+        )
+    assert not isinstance(err.value.__cause__, LabError)
+
+
+def test_aws_errors_keep_their_code(lab):
+    with pytest.raises(NotFoundError) as err:
+        lab.ecr.describe_repositories(repositoryNames=["absent"])
+    assert err.value.code == "RepositoryNotFoundException"
+    assert "What to do" in str(err.value)
+
+
+def test_boto3_parameter_errors_are_translated(lab):
+    with pytest.raises(InvalidParameterError, match="clusterName"):
+        lab.ecs.create_cluster(clusterName=42)
+
+
+def test_unknown_operation_names_the_convention(lab):
+    with pytest.raises(AttributeError, match="snake_case"):
+        lab.ecs.ListClusters()
+
+
+def test_lab_is_unusable_after_close():
+    lab = Lab()
+    lab.close()
+    with pytest.raises(LabError, match="closed"):
+        lab.client("ecs")
+
+
+def test_everything_created_is_tagged(lab, ec2_cluster):
+    ecs_tags = lab.ecs.list_tags_for_resource(
+        resourceArn="arn:aws:ecs:us-east-1:123456789012:cluster/web"
+    )["tags"]
+    assert {"key": "awscontainers:lab", "value": lab.lab_id} in ecs_tags
+    ec2 = lab.client("ec2")
+    for reservation in ec2.describe_instances()["Reservations"]:
+        for inst in reservation["Instances"]:
+            assert {"Key": "awscontainers:lab", "Value": lab.lab_id} in inst["Tags"]
+    vpc = ec2.describe_vpcs(VpcIds=[lab.network().vpc_id])["Vpcs"][0]
+    assert {"Key": "awscontainers:lab", "Value": lab.lab_id} in vpc["Tags"]
+
+
+def test_network_has_subnets_in_two_azs(lab):
+    network = lab.network()
+    assert len(set(network.availability_zones)) == 2
+    assert len(network.private_subnet_ids) == 2
+
+
+def test_teardown_deletes_exactly_what_the_lab_made_and_is_repeatable(lab, ec2_cluster):
+    from tests.conftest import register
+
+    register(lab, "api")
+    lab.ecs.create_service(cluster="web", serviceName="api", taskDefinition="api", desiredCount=2)
+    lab.ecr.create_repository(repositoryName="web")
+    ec2 = lab.client("ec2")
+    # Made outside the lab's helpers and ledger: teardown must leave it alone.
+    outsider = ec2.create_vpc(CidrBlock="192.168.0.0/16")["Vpc"]["VpcId"]
+    lab_vpc = lab.network().vpc_id
+
+    deleted = lab.teardown()
+    kinds = {line.split()[0] for line in deleted}
+    assert {"ecs-service", "ec2-instance", "ecs-cluster", "ecr-repository", "ec2-vpc"} <= kinds
+    assert lab.ledger == []
+    assert lab.ecs.list_clusters()["clusterArns"] == []
+    assert lab.ecr.describe_repositories()["repositories"] == []
+    states = {
+        i["State"]["Name"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+    }
+    assert states == {"terminated"}
+    vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+    assert outsider in vpcs and lab_vpc not in vpcs
+    assert lab.client("iam").list_roles()["Roles"] == []
+    assert lab.teardown() == []
+
+
+def test_lab_works_again_after_teardown(lab, ec2_cluster):
+    lab.teardown()
+    lab.ecs.create_cluster(clusterName="again")
+    rows = lab.ecs.launch_instances("again", count=1)
+    assert rows[0]["joined"] == "again"
