@@ -13,7 +13,8 @@ def _server(args: argparse.Namespace) -> int:
     server = start_server(port=args.port, host=args.host)
     print(f"moto server running at {server.url} (Ctrl-C stops it)")
     print(
-        f'Learners connect with: Lab(endpoint_url="http://<this-host>:{args.port}", learner="<name>")'
+        "Learners connect with: "
+        f'Lab(endpoint_url="http://<this-host>:{args.port}", learner="<name>")'
     )
     try:
         server.process.wait()

@@ -98,11 +98,11 @@ def check_repository_name(name: Any) -> None:
     ECR's repository naming rules.
 
     >>> check_repository_name("team/web-app")
-    >>> check_repository_name("Web")
-    Traceback (most recent call last):
-    ...
-    awscontainers.errors.InvalidParameterError: Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''. Repository names are 2 to 256 characters: lowercase letters and digits, separated by single '.', '_' or '-', with '/' between namespaces (for example 'team/web-app').
-      What to do: try repositoryName='web'.
+    >>> try:
+    ...     check_repository_name("Web")
+    ... except InvalidParameterError as err:
+    ...     print(err.code, err.hint)
+    InvalidParameterException try repositoryName='web'.
     """
     if not isinstance(name, str):
         raise InvalidParameterError(
@@ -134,7 +134,8 @@ class SecretToken(str):
     notebook (see :meth:`EcrClient.docker_login_command`)::
 
         aws ecr get-login-password --region us-east-1 |
-            docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com
+          docker login --username AWS --password-stdin \\
+          123456789012.dkr.ecr.us-east-1.amazonaws.com
 
     >>> t = SecretToken("QVdTOnNlY3JldA==")
     >>> print(t)
@@ -719,8 +720,9 @@ class EcrClient(ServiceClient):
 
         >>> from awscontainers import Lab
         >>> with Lab() as lab:
-        ...     print(lab.ecr.docker_login_command())
-        aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com
+        ...     print(lab.ecr.docker_login_command().replace(" | ", "\\n| "))
+        aws ecr get-login-password --region us-east-1
+        | docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com
         """
         registry = registry_id or self._lab.account_id
         host = f"{registry}.dkr.ecr.{self._lab.region}.amazonaws.com"

@@ -241,13 +241,13 @@ class Lab:
                 region_name=region,
             )
             if backend == "moto":
-                self._config = Config(retries={"max_attempts": 1})
+                self._config = Config(retries={"total_max_attempts": 1})
             else:
                 self.account_id = account_id or (
                     learner_account_id(learner) if learner else DEFAULT_ACCOUNT_ID
                 )
                 # A moto server answers its own bugs with HTTP 500; boto3 would retry them.
-                self._config = Config(retries={"max_attempts": 1})
+                self._config = Config(retries={"total_max_attempts": 1})
                 self._check_server()
         if backend != "aws":
             from .sim.ecs import EcsSimulator

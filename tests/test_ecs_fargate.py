@@ -42,9 +42,7 @@ def test_forbidden_fields_are_refused(lab, fg):
             containerDefinitions=[{"name": "a", "image": "x", "privileged": True}],
         )
     with pytest.raises(FargateUnsupportedError, match="awsvpc"):
-        register_fargate(
-            lab, networkMode_override=None
-        ) if False else lab.ecs.register_task_definition(
+        lab.ecs.register_task_definition(
             family="bad",
             requiresCompatibilities=["FARGATE"],
             networkMode="bridge",

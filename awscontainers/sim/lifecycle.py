@@ -13,10 +13,11 @@ evaluation rules, which :func:`evaluate` follows:
 
 >>> import datetime as dt
 >>> now = dt.datetime(2026, 1, 10, tzinfo=dt.timezone.utc)
+>>> day = dt.timedelta(days=1)
 >>> images = [
-...     {"imageDigest": "sha256:a", "imageTags": ["v1"], "imagePushedAt": now - dt.timedelta(days=3)},
-...     {"imageDigest": "sha256:b", "imageTags": ["v2"], "imagePushedAt": now - dt.timedelta(days=2)},
-...     {"imageDigest": "sha256:c", "imagePushedAt": now - dt.timedelta(days=1)},
+...     {"imageDigest": "sha256:a", "imageTags": ["v1"], "imagePushedAt": now - 3 * day},
+...     {"imageDigest": "sha256:b", "imageTags": ["v2"], "imagePushedAt": now - 2 * day},
+...     {"imageDigest": "sha256:c", "imagePushedAt": now - day},
 ... ]
 >>> policy = {"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any",
 ...           "countType": "imageCountMoreThan", "countNumber": 2}, "action": {"type": "expire"}}]}
@@ -107,11 +108,11 @@ def parse_rules(policy: dict | str) -> list[Rule]:
 
     >>> [r.priority for r in parse_rules('{"rules": [' + EXAMPLE_RULE + ']}')]
     [1]
-    >>> parse_rules('{"rules": []}')
-    Traceback (most recent call last):
-    ...
-    awscontainers.errors.InvalidParameterError: Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: rules must contain at least one rule'
-      What to do: a policy looks like {"rules": [{"rulePriority": 1, "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14}, "action": {"type": "expire"}}]}
+    >>> try:
+    ...     parse_rules('{"rules": []}')
+    ... except InvalidParameterError as err:
+    ...     print(err.message.split(": '")[-1])
+    Lifecycle policy validation failure: rules must contain at least one rule'
     """
     example = '{"rules": [' + EXAMPLE_RULE + "]}"
     if isinstance(policy, str):
