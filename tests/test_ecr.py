@@ -20,7 +20,7 @@ import tarfile
 import pytest
 
 from awscontainers import Lab
-from awscontainers.ecr import SCAN_STATUS, REPOSITORY_NAME_PATTERN, SecretToken
+from awscontainers.ecr import REPOSITORY_NAME_PATTERN, SCAN_STATUS, SecretToken
 from awscontainers.errors import (
     AlreadyExistsError,
     InvalidParameterError,
@@ -293,9 +293,7 @@ def test_put_image_errors_are_lab_errors(lab):
 
 # -- scanning -----------------------------------------------------------------------------------
 def test_scan_on_push(lab):
-    lab.ecr.create_repository(
-        repositoryName="web", imageScanningConfiguration={"scanOnPush": True}
-    )
+    lab.ecr.create_repository(repositoryName="web", imageScanningConfiguration={"scanOnPush": True})
     digest = lab.ecr.push_image("web", "v1")["imageId"]["imageDigest"]
     detail = lab.ecr.describe_images(repositoryName="web")["imageDetails"][0]
     assert detail["imageScanStatus"]["status"] == "FAILED"
@@ -363,8 +361,11 @@ LIFECYCLE_CASES = [
     (
         "guide: several prefixes in one rule must all match",
         [rule(1, "tagged", tagPrefixList=["alpha", "beta"])],
-        [img("A", ["alpha-1", "beta-1", "gamma-1"], 10), img("B", ["alpha-2", "beta-2"], 9),
-         img("C", ["alpha-3"], 8)],
+        [
+            img("A", ["alpha-1", "beta-1", "gamma-1"], 10),
+            img("B", ["alpha-2", "beta-2"], 9),
+            img("C", ["alpha-3"], 8),
+        ],
         [("A", 1)],
     ),
     (
@@ -383,19 +384,25 @@ LIFECYCLE_CASES = [
         "untagged keep 1, then tagged v* keep 2",
         [rule(1, "untagged", number=1), rule(2, "tagged", tagPatternList=["v*"], number=2)],
         MIXED,
-        [("old-untagged", 1), ("v1", 1 + 1), ("v2", 2)],
+        [("old-untagged", 1), ("v1", 2), ("v2", 2)],
     ),
     (
-        "pattern with wildcard in the middle",
+        "tagged pattern older than 3 days",
         [rule(1, "tagged", "sinceImagePushed", 3, tagPatternList=["v*"])],
         MIXED,
         [("v1", 1), ("v2", 1)],
     ),
     (
-        "an 'any' rule cannot expire what an earlier rule selected",
-        [rule(1, "tagged", tagPrefixList=["latest"], number=5), rule(2, "any", number=1)],
+        "wildcard in the middle of a pattern",
+        [rule(1, "tagged", tagPatternList=["v*-rc"])],
+        [img("a", ["v1-rc"], 3), img("b", ["v1"], 2), img("c", ["v2-rc"], 1)],
+        [("a", 1)],
+    ),
+    (
+        "an 'any' rule cannot expire what an earlier rule selected (and kept)",
+        [rule(1, "tagged", tagPrefixList=["v"], number=5), rule(2, "any", number=1)],
         MIXED,
-        [("old-untagged", 2), ("v1", 2), ("v2", 2), ("new-untagged", 2)],
+        [("old-untagged", 2), ("new-untagged", 2)],
     ),
     (
         "nothing to expire",
@@ -440,7 +447,7 @@ BAD_POLICIES = [
     ("tagged without list", {"rules": [rule(1, "tagged")]}),
     ("both lists", {"rules": [rule(1, "tagged", tagPrefixList=["a"], tagPatternList=["a*"])]}),
     ("list with untagged", {"rules": [rule(1, "untagged", tagPrefixList=["a"])]}),
-    ("days without unit", {"rules": [rule(1, "any", number=3) | {}]}),
+    ("unit on a count", {"rules": [rule(1, "any", countUnit="days")]}),
     ("zero count", {"rules": [rule(1, "any", number=0)]}),
     ("duplicate priority", {"rules": [rule(1, "untagged"), rule(1, "any")]}),
     ("any not last", {"rules": [rule(1, "any"), rule(2, "untagged")]}),
@@ -448,8 +455,6 @@ BAD_POLICIES = [
     ("too many wildcards", {"rules": [rule(1, "tagged", tagPatternList=["*a*b*c*d*"])]}),
     ("unknown key", {"rules": [{**rule(1, "any"), "name": "x"}]}),
 ]
-# countUnit on imageCountMoreThan, and sinceImagePushed without countUnit:
-BAD_POLICIES[9] = ("unit on a count", {"rules": [rule(1, "any", countUnit="days")]})
 BAD_POLICIES.append(
     (
         "since without unit",
@@ -551,15 +556,17 @@ def test_apply_since_image_pushed_with_a_later_clock(lab):
 
 
 # -- authorization --------------------------------------------------------------------------------
-def test_authorization_token_is_masked(lab):
+def test_authorization_token_is_masked(lab, capsys):
     data = lab.ecr.get_authorization_token()["authorizationData"][0]
     token = data["authorizationToken"]
     assert isinstance(token, SecretToken)
     real = token.reveal()
     assert type(real) is str and len(real) > 8
-    for shown in (str(token), repr(token), f"{token}", "%s" % token, repr(data)):
+    for shown in (str(token), repr(token), f"{token}", format(token), repr(data)):
         assert real not in shown
     assert str(token) == f"{real[:4]}…(hidden, {len(real)} chars)"
+    print(data, token)
+    assert real not in capsys.readouterr().out
     # Still the real value for code that uses it.
     assert token == real
     assert data["expiresAt"] > dt.datetime.now(dt.timezone.utc)
@@ -591,3 +598,14 @@ def test_all_errors_are_lab_errors(lab):
         lab.ecr.describe_images(repositoryName="missing")
     with pytest.raises(LabError):
         lab.ecr.apply_lifecycle_policy("missing")
+
+
+def test_plain_put_image_gets_the_true_digest(lab):
+    lab.ecr.create_repository(repositoryName="web")
+    image = build_sample_image("plain")
+    response = lab.ecr.put_image(
+        repositoryName="web", imageManifest=image.manifest_json, imageTag="v1"
+    )
+    assert response["image"]["imageId"]["imageDigest"] == sha(image.manifest_json)
+    listed = lab.ecr.list_images(repositoryName="web")["imageIds"]
+    assert listed == [{"imageDigest": sha(image.manifest_json), "imageTag": "v1"}]

@@ -1,0 +1,443 @@
+"""Write the lesson notebooks from the cells below and run them, storing their outputs.
+
+    python scripts/build_notebooks.py            # all
+    python scripts/build_notebooks.py 02         # those whose name starts with 02
+
+The cells live here so a lesson is edited as text and reviewed as a diff; the stored
+outputs are what nbval compares on every `make test`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+ORDER = ["00-start-here", "01-ecr", "02-ecs-on-ec2", "03-ecs-on-fargate"]
+TITLES = {
+    "00-start-here": "Start here",
+    "01-ecr": "ECR: a registry for your images",
+    "02-ecs-on-ec2": "ECS on EC2: servers you run",
+    "03-ecs-on-fargate": "ECS on Fargate: no servers to run",
+}
+
+
+def nav(name: str) -> str:
+    i = ORDER.index(name)
+    prev = f"[< {TITLES[ORDER[i - 1]]}]({ORDER[i - 1]}.ipynb)" if i else ""
+    nxt = f"[{TITLES[ORDER[i + 1]]} >]({ORDER[i + 1]}.ipynb)" if i + 1 < len(ORDER) else ""
+    return " | ".join(p for p in (prev, "[Contents](00-start-here.ipynb)", nxt) if p)
+
+
+def md(text: str) -> tuple[str, str]:
+    return ("md", text.strip())
+
+
+def code(text: str) -> tuple[str, str]:
+    return ("code", text.strip())
+
+
+LESSONS: dict[str, list[tuple[str, str]]] = {}
+
+LESSONS["00-start-here"] = [
+    md("""
+# awscontainers: the ways AWS runs containers
+
+Three services, five classic ways to host containers, and one question that decides most of
+the difference: **who runs the servers, you or AWS?**
+
+- **ECR** keeps your container images (a private registry, like Docker Hub or Nexus).
+- **ECS** is AWS's own orchestrator; its control plane is free.
+- **EKS** is Kubernetes run by AWS; its control plane is not free and is replicated across
+  Availability Zones.
+- **Fargate** runs your containers on servers AWS provisions for you, for ECS and for EKS.
+
+Everything here runs against a simulated AWS account inside this notebook: no AWS account,
+no credentials, nothing leaves the process.
+"""),
+    md("""
+## Lessons
+1. [ECR: a registry for your images](01-ecr.ipynb)
+2. [ECS on EC2: servers you run](02-ecs-on-ec2.ipynb)
+3. [ECS on Fargate: no servers to run](03-ecs-on-fargate.ipynb)
+"""),
+    md("## The map: the hosting modes"),
+    code("""
+from awscontainers import modes
+
+[(m.id, m.name) for m in modes.MODES.values()]
+"""),
+    md("""
+## Who does what in each mode
+
+Each row is a duty; each column a way of hosting. Reading left to right within ECS and
+within EKS, duties move from you to AWS. The newer modes (marked \\*) move even more.
+"""),
+    code("modes.responsibility_table()"),
+    md("## What each mode can run"),
+    code("modes.supports_table()"),
+    md("Every cell has a reason and a source. For one mode in detail:"),
+    code('modes.get("ecs-fargate")'),
+    md("""
+## Choosing a backend
+
+The same code runs against three backends:
+
+| backend | how | what it needs |
+|---|---|---|
+| in-process moto (default) | `Lab()` | nothing: isolated, offline |
+| shared moto server | `Lab(endpoint_url="http://host:5000", learner="you")` | someone runs `awscontainers server` |
+| real AWS | `Lab(backend="aws", confirm="<account id>")` | credentials, and money |
+"""),
+    code("""
+from awscontainers import Lab
+
+lab = Lab()
+lab
+"""),
+    md("""
+The real-AWS backend refuses to start without an explicit confirmation, so a typo never
+creates billable resources:
+"""),
+    code("""
+from awscontainers import ConfirmationRequiredError
+
+try:
+    Lab(backend="aws")
+except ConfirmationRequiredError as error:
+    print(error)
+"""),
+    md("""
+With confirmation it would create real, tagged resources; `lab.teardown()` deletes them.
+This cell is skipped in tests (it needs an account):
+"""),
+    code("""
+# NBVAL_SKIP
+# real = Lab(backend="aws", confirm="111122223333", profile_name="sandbox")
+"""),
+    code("lab.close()"),
+]
+
+LESSONS["01-ecr"] = [
+    md("""
+# ECR: a registry for your images
+
+Amazon ECR is a private registry for container images: the place ECS and EKS pull your
+images from, instead of Docker Hub or a Nexus of your own.
+"""),
+    code("""
+from awscontainers import Lab, LabError
+
+lab = Lab()
+"""),
+    md("## Repository names follow rules"),
+    code("""
+try:
+    lab.ecr.create_repository(repositoryName="My_Web_App")
+except LabError as error:
+    print(error)
+"""),
+    code("""
+repo = lab.ecr.create_repository(
+    repositoryName="shop/web",
+    imageTagMutability="IMMUTABLE",
+    imageScanningConfiguration={"scanOnPush": True},
+)["repository"]
+repo["repositoryUri"]
+"""),
+    md("""
+## Push an image
+
+`push_image` builds a tiny real image (one layer with one file) and pushes it the way
+`docker push` does: each blob through the layer-upload API, then the manifest with
+`put_image`. The digests are true sha256 digests of the bytes.
+"""),
+    code("""
+v1 = lab.ecr.push_image("shop/web", "v1", message="hello v1")
+v1["imageId"]
+"""),
+    code("""
+v2 = lab.ecr.push_image("shop/web", "v2", message="hello v2")
+lab.ecr.images_table("shop/web")
+"""),
+    md("## Immutable tags cannot be overwritten"),
+    code("""
+try:
+    lab.ecr.push_image("shop/web", "v1", message="a different v1")
+except LabError as error:
+    print(error)
+"""),
+    md("""
+## Scan on push
+
+The repository scans each image when it arrives. This image holds one text file, so the
+truthful result is no findings:
+"""),
+    code("""
+scan = lab.ecr.describe_image_scan_findings(repositoryName="shop/web", imageId={"imageTag": "v1"})
+scan["imageScanStatus"], scan["imageScanFindings"].get("findingSeverityCounts", {})
+"""),
+    md("""
+## Lifecycle policies
+
+Keep only the newest two images: a policy says which images expire, and ECR applies it
+(within 24 hours in AWS, at once in the lab). The preview shows its effect first.
+"""),
+    code("""
+lab.ecr.push_image("shop/web", "v3", message="hello v3")
+policy = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "description": "keep the newest two images",
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 2},
+            "action": {"type": "expire"},
+        }
+    ]
+}
+import json
+
+lab.ecr.put_lifecycle_policy(repositoryName="shop/web", lifecyclePolicyText=json.dumps(policy))
+lab.ecr.start_lifecycle_policy_preview(repositoryName="shop/web")
+preview = lab.ecr.get_lifecycle_policy_preview(repositoryName="shop/web")
+[(r["imageTags"], r["action"]["type"]) for r in preview["previewResults"]]
+"""),
+    code("""
+expired = lab.ecr.apply_lifecycle_policy("shop/web")
+lab.ecr.images_table("shop/web")
+"""),
+    md("""
+## Logging in
+
+`docker login` uses a token from `get_authorization_token`. The lab never prints it in
+full:
+"""),
+    code("""
+token = lab.ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+print(token)
+"""),
+    code("lab.teardown()"),
+    code("lab.close()"),
+]
+
+LESSONS["02-ecs-on-ec2"] = [
+    md("""
+# ECS on EC2: servers you run
+
+ECS runs the control plane (free, created with the cluster). The servers are yours: you
+create EC2 instances, they need Docker and the ECS agent, they must **join the cluster**, and
+you check there is enough CPU and memory for your containers, and patch their OS.
+"""),
+    code("""
+from awscontainers import Lab, LabError
+from awscontainers.widgets.ecs import ClusterView, LaunchPanel, RunTaskPanel, ServicePanel
+
+lab = Lab()
+lab.ecs.create_cluster(clusterName="web")["cluster"]["status"]
+"""),
+    md("The cluster exists, but it has no servers. The lab also made a VPC with subnets in two Availability Zones:"),
+    code("lab.network()"),
+    code("""
+view = ClusterView(lab, "web")
+view
+"""),
+    md("""
+## Launch instances that join
+
+The instances use the ECS-optimized AMI (Docker and the agent preinstalled) and this user
+data, which tells the agent which cluster to join:
+"""),
+    code("""
+from awscontainers.ecs import ecs_user_data
+
+print(ecs_user_data("web"))
+"""),
+    md("Pick a type and a count, then click **Launch** (the next cell clicks it for you with the defaults)."),
+    code("""
+launch = LaunchPanel(lab, "web", view=view)
+launch
+"""),
+    code("launch.button.click()"),
+    md("Each instance registered with its type's real CPU (vCPU x 1024) and its memory, less what the OS keeps:"),
+    code('lab.ecs.container_instances("web")'),
+    code("lab.ecs.agent_log()"),
+    md("""
+An instance whose user data names no cluster joins the cluster called `default`, and one
+without the agent never joins at all; the instance runs and costs money, but ECS cannot use
+it.
+"""),
+    code("""
+plain = lab.client("ec2").describe_images(
+    Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023*x86_64"]}]
+)["Images"][0]["ImageId"]
+lab.ecs.launch_instances("web", count=1, image_id=plain)
+lab.ecs.agent_log()[-1]
+"""),
+    md("## Run tasks until placement fails"),
+    code("""
+lab.ecs.register_task_definition(
+    family="api",
+    containerDefinitions=[{"name": "api", "image": "nginx", "cpu": 512, "memory": 1024}],
+)["taskDefinition"]["taskDefinitionArn"]
+"""),
+    code("""
+run = RunTaskPanel(lab, "web", ["api"], view=view)
+run.count.value = 5
+run
+"""),
+    code("run.button.click()"),
+    code("run.button.click()"),
+    md("""
+The second run could not place every task: each instance said why (`RESOURCE:MEMORY` or
+`RESOURCE:CPU`). Checking capacity is your job in this mode. Scale out and run again:
+"""),
+    code("""
+launch.count.value = 1
+launch.button.click()
+run.count.value = 2
+run.button.click()
+"""),
+    md("## A service keeps tasks running"),
+    code("""
+svc = lab.ecs.create_service(
+    cluster="web", serviceName="shop", taskDefinition="api", desiredCount=2
+)["service"]
+svc["runningCount"], svc["events"][0]["message"]
+"""),
+    code("""
+service = ServicePanel(lab, "web", "shop", view=view)
+service
+"""),
+    md("Drain an instance (for example, before patching its OS): the service moves its tasks; standalone tasks stay until you stop them."),
+    code("service.drain_button.click()"),
+    code('lab.ecs.service_events("web", "shop")[:3]'),
+    md("## Clean up"),
+    code("lab.teardown()[:5]"),
+    code("lab.close()"),
+]
+
+LESSONS["03-ecs-on-fargate"] = [
+    md("""
+# ECS on Fargate: no servers to run
+
+With Fargate, AWS provisions, patches and scales the servers; they are **not visible in your
+account**. You say how much CPU and memory a task needs, from a fixed list of sizes, and pay
+for that, not for a whole instance. Each task gets its own isolated environment and its own
+network interface (ENI) in your VPC.
+"""),
+    code("""
+from awscontainers import Lab, LabError
+from awscontainers.widgets.ecs import ClusterView, FargateRunPanel, FargateSizePicker
+
+lab = Lab()
+lab.ecs.create_cluster(
+    clusterName="serverless", capacityProviders=["FARGATE", "FARGATE_SPOT"]
+)["cluster"]["capacityProviders"]
+"""),
+    md("## Fargate sizes come from a fixed table"),
+    code("""
+from awscontainers import fargate
+
+{cpu: [m // 1024 if m >= 1024 else m / 1024 for m in mems][:4] for cpu, mems in fargate.valid_sizes().items()}
+"""),
+    md("Pick a size: an invalid pair is refused with the values that would work."),
+    code("""
+picker = FargateSizePicker()
+picker
+"""),
+    code("""
+picker.cpu.value = 256
+picker.memory.value = 4096
+print(picker.message.value if hasattr(picker.message, "value") else picker.message)
+"""),
+    code("""
+try:
+    fargate.validate_task_size("256", "4096")
+except LabError as error:
+    print(error)
+"""),
+    code('fargate.validate_task_size("1 vCPU", "2 GB")'),
+    md("Fields that need a server of your own (privileged containers, host devices, ...) are refused on Fargate:"),
+    code("""
+try:
+    lab.ecs.register_task_definition(
+        family="root",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx", "privileged": True}],
+    )
+except LabError as error:
+    print(error)
+"""),
+    md("## Run tasks on Fargate"),
+    code("""
+view = ClusterView(lab, "serverless")
+runner = FargateRunPanel(lab, "serverless", view=view)
+runner
+"""),
+    code("runner.button.click()"),
+    md("No instance appeared in your account; each task has an ENI in one of your subnets:"),
+    code("""
+ec2 = lab.client("ec2")
+len(ec2.describe_instances()["Reservations"]), len(ec2.describe_network_interfaces()["NetworkInterfaces"])
+"""),
+    code('lab.ecs.tasks_table("serverless")'),
+    md("## FARGATE_SPOT: spare capacity, cheaper, can be interrupted"),
+    code("""
+tasks = lab.ecs.run_task(
+    cluster="serverless",
+    taskDefinition="fargate-demo",
+    count=4,
+    capacityProviderStrategy=[
+        {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 3},
+    ],
+)["tasks"]
+sorted(t["capacityProviderName"] for t in tasks)
+"""),
+    md("## A service on Fargate"),
+    code("""
+svc = lab.ecs.create_service(
+    cluster="serverless",
+    serviceName="web",
+    taskDefinition="fargate-demo",
+    desiredCount=3,
+    launchType="FARGATE",
+)["service"]
+svc["runningCount"]
+"""),
+    code("lab.teardown()[:5]"),
+    code("lab.close()"),
+]
+
+
+def build(name: str) -> Path:
+    cells = [nbformat.v4.new_markdown_cell(nav(name))]
+    for kind, text in LESSONS[name]:
+        if kind == "md":
+            cells.append(nbformat.v4.new_markdown_cell(text))
+        else:
+            cells.append(nbformat.v4.new_code_cell(text))
+    cells.append(nbformat.v4.new_markdown_cell(nav(name)))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{name[:2]}-{i:02d}"  # stable ids keep diffs small
+        cell.get("metadata", {}).pop("execution", None)
+    path = NOTEBOOKS / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+if __name__ == "__main__":
+    wanted = [n for n in ORDER if not sys.argv[1:] or any(n.startswith(a) for a in sys.argv[1:])]
+    for name in wanted:
+        print("built", build(name))
