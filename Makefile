@@ -29,7 +29,7 @@ lab: $(STAMP)
 test: lint unit notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check awscontainers tests benchmarks
+	$(BIN)/ruff check awscontainers tests benchmarks scripts
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest

@@ -241,6 +241,9 @@ class EcrClient(ServiceClient):
                 hint=f"push to the one that exists, or delete it first: lab.ecr."
                 f"delete_repository(repositoryName={name!r}, force=True).",
             ) from exc
+        # A new repository is empty, whatever the lab remembers from one of the same name
+        # (deleted by teardown or the plain boto3 client).
+        self._forget_repository(name)
         self._lab.record("ecr-repository", response["repository"]["repositoryName"])
         return response
 

@@ -412,7 +412,7 @@ class LaunchPanel(_Panel):
 
     def _launch(self) -> str:
         count, itype = self.count.value, self.instance_type.value
-        table = self.lab.ecs.launch_instances(self.cluster, count, itype)
+        table = self.lab.ecs.launch_instances(self.cluster, count, "t3.medium")
         self.last_result = table
         joined = [row for row in table if row.get("joined") == self.cluster]
         missing = [row["instance"] for row in table if row.get("joined") != self.cluster]
@@ -426,7 +426,7 @@ class LaunchPanel(_Panel):
                 "with this cluster; <code>lab.ecs.agent_log()</code> says why.</p>"
             )
         params = {"cluster": self.cluster, "count": count, "instance_type": itype}
-        pass
+        _refresh(self.view)
         return text + table._repr_html_() + _call_text("lab.ecs.launch_instances", params)
 
 
@@ -496,7 +496,7 @@ class RunTaskPanel(_Panel):
             params["placementConstraints"] = CONSTRAINTS[self.constraint.value]
         result = self.lab.ecs.run_task(**params)
         self.last_result = result
-        pass
+        _refresh(self.view)
         return self._describe(result, params)
 
     def _describe(self, result: dict, params: dict[str, Any]) -> str:
@@ -642,7 +642,7 @@ class ServicePanel(_Panel):
         }
         self.last_result = self.lab.ecs.update_service(**params)
         self._load_instances()
-        pass
+        _refresh(self.view)
         return self._status(self.last_result["service"]) + _call_text(
             "lab.ecs.update_service", params
         )
@@ -658,7 +658,7 @@ class ServicePanel(_Panel):
         self.last_result = self.lab.ecs.update_container_instances_state(**params)
         drained = self.last_result["containerInstances"][0]
         self._load_instances()
-        pass
+        _refresh(self.view)
         text = (
             f"<p>{_esc(drained.get('ec2InstanceId'))} is now {_esc(drained.get('status'))}: ECS "
             "places no new tasks on it and moves the service's tasks elsewhere (standalone "
@@ -813,7 +813,7 @@ class FargateRunPanel(_Panel):
         except LabError as exc:
             return text + _error_html(exc) + _call_text("lab.ecs.run_task", params)
         self.last_result = result
-        pass
+        _refresh(self.view)
         rows = "".join(
             f"<tr><td>{_esc(_task_label(t))}</td><td>{_esc(t.get('capacityProviderName'))}</td>"
             f"<td>{_esc(t.get('availabilityZone'))}</td><td>{_esc(_eni(t)[0])}</td>"

@@ -1,0 +1,183 @@
+"""Benchmarks: prints figures, asserts nothing (timing targets live here, not in tests).
+
+    .venv/bin/python benchmarks/run.py            # everything
+    .venv/bin/python benchmarks/run.py --quick    # skip the notebooks
+
+Targets on a 2-core machine: Lab overhead over raw boto3 on moto at most 1.3x; 1,000
+placements within 1 s; each notebook within 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def timed(fn, repeat=1):
+    best = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best.append(time.perf_counter() - t)
+    return min(best), statistics.median(best)
+
+
+def import_time() -> None:
+    for stmt in ("import awscontainers", "from awscontainers import Lab; Lab"):
+        runs = []
+        for _ in range(5):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", stmt], check=True)
+            runs.append(time.perf_counter() - t)
+        print(
+            f"import: {stmt!r}: median {statistics.median(runs) * 1000:.0f} ms (whole interpreter start)"
+        )
+
+
+def overhead() -> None:
+    import boto3
+
+    from awscontainers import Lab
+
+    calls = 300
+    lab = Lab()
+    lab.ecs.create_cluster(clusterName="bench")
+    lab.ecs.register_task_definition(
+        family="b", containerDefinitions=[{"name": "b", "image": "x", "memory": 128}]
+    )
+
+    def via_lab():
+        for _ in range(calls):
+            lab.ecs.describe_clusters(clusters=["bench"])
+            lab.ecs.list_task_definitions()
+            lab.ecs.list_clusters()
+
+    raw = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    ).client("ecs")
+    raw.meta.events.register(
+        "before-sign",
+        lambda request, **_: request.headers.__setitem__("x-moto-account-id", lab.account_id),
+    )
+
+    def via_raw():
+        for _ in range(calls):
+            raw.describe_clusters(clusters=["bench"])
+            raw.list_task_definitions()
+            raw.list_clusters()
+
+    via_lab(), via_raw()  # warm up
+    t_lab = min(timed(via_lab, 3))
+    t_raw = min(timed(via_raw, 3))
+    n = calls * 3
+    print(
+        f"overhead: {n} calls, raw boto3 on moto {t_raw / n * 1000:.2f} ms/call, "
+        f"lab {t_lab / n * 1000:.2f} ms/call, ratio {t_lab / t_raw:.2f}x (target <= 1.3x)"
+    )
+    lab.close()
+
+
+def placement_pure() -> None:
+    from awscontainers.sim.placement import Candidate, TaskShape, place
+
+    rng = random.Random(1)
+    azs = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    cands = [
+        Candidate(
+            f"arn:ci/{i}",
+            f"i-{i}",
+            {"ecs.availability-zone": azs[i % 3], "ecs.instance-type": "m5.xlarge"},
+            cpu=4096,
+            memory=15564,
+        )
+        for i in range(100)
+    ]
+    shape = TaskShape(cpu=256, memory=512, group="family:bench")
+    for name, strategy in (
+        ("random", None),
+        ("binpack memory", [{"type": "binpack", "field": "memory"}]),
+        (
+            "spread az+instance",
+            [
+                {"type": "spread", "field": "attribute:ecs.availability-zone"},
+                {"type": "spread", "field": "instanceId"},
+            ],
+        ),
+    ):
+        best, _ = timed(lambda s=strategy: place(cands, shape, 1000, s, None, rng), 3)
+        print(
+            f"placement (pure): 1,000 tasks on 100 instances, {name}: {best * 1000:.0f} ms (target < 1 s)"
+        )
+
+
+def placement_lab() -> None:
+    from awscontainers import Lab
+
+    lab = Lab()
+    lab.ecs.create_cluster(clusterName="bench")
+    t = time.perf_counter()
+    for _ in range(10):
+        lab.ecs.launch_instances("bench", count=10, instance_type="m5.xlarge")
+    launch = time.perf_counter() - t
+    lab.ecs.register_task_definition(
+        family="b", containerDefinitions=[{"name": "b", "image": "x", "cpu": 256, "memory": 512}]
+    )
+    t = time.perf_counter()
+    placed = 0
+    for _ in range(100):
+        placed += len(lab.ecs.run_task(cluster="bench", taskDefinition="b", count=10)["tasks"])
+    run = time.perf_counter() - t
+    print(
+        f"lab: launch+join 100 instances {launch:.2f} s; run_task x100 (count 10) placed {placed} in {run:.2f} s"
+    )
+    lab.close()
+
+
+def notebooks() -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        t = time.perf_counter()
+        client = NotebookClient(
+            nb,
+            timeout=300,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        with client.setup_kernel():
+            started = time.perf_counter()
+            for i, cell in enumerate(nb.cells):
+                client.execute_cell(cell, i)
+        done = time.perf_counter()
+        print(
+            f"notebook {path.name}: {done - started:.2f} s cells, {done - t:.2f} s with kernel start (target < 10 s)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    import os
+
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    import_time()
+    overhead()
+    placement_pure()
+    placement_lab()
+    if not args.quick:
+        notebooks()
+
+
+if __name__ == "__main__":
+    main()
