@@ -55,6 +55,8 @@ class EcsClient(ServiceClient):
         response = self._call("create_cluster", **params)
         name = response["cluster"]["clusterName"]
         self._lab.record("ecs-cluster", name)
+        if self._sim:
+            self._sim.deleted_clusters.discard(response["cluster"]["clusterArn"])
         self._lab.network()
         if self._sim:
             self._sim.cluster_created(name)
@@ -85,6 +87,16 @@ class EcsClient(ServiceClient):
                 )
         response = self._call("delete_cluster", **params)
         self._lab.forget("ecs-cluster", response["cluster"]["clusterName"])
+        if self._sim:
+            self._sim.deleted_clusters.add(response["cluster"]["clusterArn"])
+        return response
+
+    def list_clusters(self, **params: Any) -> dict:
+        """boto3 ``list_clusters``: like ECS, deleted (INACTIVE) clusters are not listed."""
+        response = self._call("list_clusters", **params)
+        if self._sim and self._sim.deleted_clusters:
+            gone = self._sim.deleted_clusters
+            response["clusterArns"] = [a for a in response["clusterArns"] if a not in gone]
         return response
 
     def describe_clusters(self, **params: Any) -> dict:

@@ -374,3 +374,17 @@ def test_terminating_an_instance_reschedules_service_tasks(lab, ec2_cluster):
     rows = lab.ecs.container_instances("web")
     assert [r["instance"] for r in rows] != [victim] and len(rows) == 1
     assert len(rows[0]["tasks"]) == 2
+
+
+def test_draining_without_room_elsewhere_keeps_the_task_and_is_not_steady(lab):
+    lab.ecs.create_cluster(clusterName="one")
+    lab.ecs.launch_instances("one", count=1)
+    register(lab, "api")
+    lab.ecs.create_service(cluster="one", serviceName="api", taskDefinition="api", desiredCount=1)
+    (arn,) = lab.ecs.list_container_instances(cluster="one")["containerInstanceArns"]
+    lab.ecs.update_container_instances_state(
+        cluster="one", containerInstances=[arn], status="DRAINING"
+    )
+    events = lab.ecs.service_events("one", "api")
+    assert events[0].startswith("(service api) was unable to place a task")
+    assert len(lab.ecs.list_tasks(cluster="one", serviceName="api")["taskArns"]) == 1

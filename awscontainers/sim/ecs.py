@@ -151,6 +151,7 @@ class EcsSimulator:
         self.agent_log: list[str] = []
         self.tasks: dict[str, dict] = {}  # by task ARN, boto3 shape
         self.services: dict[str, SimService] = {}  # by service ARN
+        self.deleted_clusters: set[str] = set()  # ARNs; moto may still list them
         self._alloc: dict[str, dict] = {}  # task ARN -> what it holds
         self._taskdefs: dict[str, dict] = {}
         self._types: dict[str, dict] = {}
@@ -774,7 +775,12 @@ class EcsSimulator:
             )
         if unable and (not svc.events or svc.events[0]["message"] != unable):
             self.event(svc, unable)
-        steady = len(self.live_tasks(svc.cluster, svc.group)) == svc.desired
+        live = self.live_tasks(svc.cluster, svc.group)
+        steady = (
+            len(live) == svc.desired
+            and not any(self._on_draining(t["taskArn"]) for t in live)
+            and all(t["taskDefinitionArn"] == td["taskDefinitionArn"] for t in live)
+        )
         last = svc.events[0]["message"] if svc.events else ""
         if steady and (started or stopped or "steady state" not in last):
             self.event(svc, f"(service {svc.name}) has reached a steady state.")

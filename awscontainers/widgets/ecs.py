@@ -412,7 +412,7 @@ class LaunchPanel(_Panel):
 
     def _launch(self) -> str:
         count, itype = self.count.value, self.instance_type.value
-        table = self.lab.ecs.launch_instances(self.cluster, count, "t3.medium")
+        table = self.lab.ecs.launch_instances(self.cluster, count, itype)
         self.last_result = table
         joined = [row for row in table if row.get("joined") == self.cluster]
         missing = [row["instance"] for row in table if row.get("joined") != self.cluster]
