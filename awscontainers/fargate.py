@@ -32,6 +32,7 @@ from awscontainers.errors import (
     FargateUnsupportedError,
     InvalidParameterError,
 )
+from awscontainers.tables import Table
 
 __all__ = [
     "capacity_annotation",
@@ -591,3 +592,20 @@ def capacity_annotation(vcpu: float, memory_gb: float) -> str:
     # Checking the size first means the function never prints an annotation EKS could not.
     validate_task_size(f"{vcpu} vCPU", f"{memory_gb} GB")
     return f"{vcpu:g}vCPU {memory_gb:g}GB"
+
+
+def size_table() -> Table:
+    """Every Fargate size as a table: one row per CPU value with its memory choices.
+
+    >>> size_table()[0]
+    {'vCPU': '0.25 vCPU', 'CPU units': 256, 'memory': '0.5 GB, 1 GB, 2 GB'}
+    """
+    rows = [
+        {
+            "vCPU": _vcpu_text(cpu),
+            "CPU units": cpu,
+            "memory": ", ".join(_gb_text(m) for m in memory),
+        }
+        for cpu, memory in _sizes().items()
+    ]
+    return Table(rows, title="Fargate task and pod sizes")

@@ -235,6 +235,7 @@ you check there is enough CPU and memory for your containers, and patch their OS
     code("""
 from awscontainers import Lab, LabError
 from awscontainers.widgets.ecs import ClusterView, LaunchPanel, RunTaskPanel, ServicePanel
+from IPython.display import HTML
 
 lab = Lab()
 lab.ecs.create_cluster(clusterName="web")["cluster"]["status"]
@@ -261,7 +262,10 @@ print(ecs_user_data("web"))
 launch = LaunchPanel(lab, "web", view=view)
 launch
 """),
-    code("launch.button.click()"),
+    code("""
+launch.button.click()
+HTML(launch.output.value)
+"""),
     md("Each instance registered with its type's real CPU (vCPU x 1024) and its memory, less what the OS keeps:"),
     code('lab.ecs.container_instances("web")'),
     code("lab.ecs.agent_log()"),
@@ -289,8 +293,14 @@ run = RunTaskPanel(lab, "web", ["api"], view=view)
 run.count.value = 5
 run
 """),
-    code("run.button.click()"),
-    code("run.button.click()"),
+    code("""
+run.button.click()
+HTML(run.output.value)
+"""),
+    code("""
+run.button.click()
+HTML(run.output.value)
+"""),
     md("""
 The second run could not place every task: each instance said why (`RESOURCE:MEMORY` or
 `RESOURCE:CPU`). Checking capacity is your job in this mode. Scale out and run again:
@@ -300,11 +310,19 @@ launch.count.value = 1
 launch.button.click()
 run.count.value = 2
 run.button.click()
+HTML(view.html())
 """),
-    md("## A service keeps tasks running"),
+    md("""
+## A service keeps tasks running
+
+Standalone tasks run until someone stops them. Stop them, and let a **service** keep four
+tasks running instead, spread over the Availability Zones:
+"""),
     code("""
+for arn in lab.ecs.list_tasks(cluster="web")["taskArns"]:
+    lab.ecs.stop_task(cluster="web", task=arn, reason="replaced by a service")
 svc = lab.ecs.create_service(
-    cluster="web", serviceName="shop", taskDefinition="api", desiredCount=2
+    cluster="web", serviceName="shop", taskDefinition="api", desiredCount=4
 )["service"]
 svc["runningCount"], svc["events"][0]["message"]
 """),
@@ -313,7 +331,10 @@ service = ServicePanel(lab, "web", "shop", view=view)
 service
 """),
     md("Drain an instance (for example, before patching its OS): the service moves its tasks; standalone tasks stay until you stop them."),
-    code("service.drain_button.click()"),
+    code("""
+service.drain_button.click()
+HTML(view.html())
+"""),
     code('lab.ecs.service_events("web", "shop")[:3]'),
     md("## Clean up"),
     code("lab.teardown()[:5]"),
@@ -332,6 +353,7 @@ network interface (ENI) in your VPC.
     code("""
 from awscontainers import Lab, LabError
 from awscontainers.widgets.ecs import ClusterView, FargateRunPanel, FargateSizePicker
+from IPython.display import HTML
 
 lab = Lab()
 lab.ecs.create_cluster(
@@ -342,7 +364,7 @@ lab.ecs.create_cluster(
     code("""
 from awscontainers import fargate
 
-{cpu: [m // 1024 if m >= 1024 else m / 1024 for m in mems][:4] for cpu, mems in fargate.valid_sizes().items()}
+fargate.size_table()
 """),
     md("Pick a size: an invalid pair is refused with the values that would work."),
     code("""
@@ -352,7 +374,8 @@ picker
     code("""
 picker.cpu.value = 256
 picker.memory.value = 4096
-print(picker.message.value if hasattr(picker.message, "value") else picker.message)
+print("picked:", picker.value)
+HTML(picker.output.value)
 """),
     code("""
 try:
@@ -381,7 +404,10 @@ view = ClusterView(lab, "serverless")
 runner = FargateRunPanel(lab, "serverless", view=view)
 runner
 """),
-    code("runner.button.click()"),
+    code("""
+runner.button.click()
+HTML(runner.output.value)
+"""),
     md("No instance appeared in your account; each task has an ENI in one of your subnets:"),
     code("""
 ec2 = lab.client("ec2")
