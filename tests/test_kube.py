@@ -1,0 +1,333 @@
+"""Tests for the pure Kubernetes core behind the EKS simulation (awscontainers.sim.kube)."""
+
+from __future__ import annotations
+
+import pytest
+
+from awscontainers.errors import InvalidParameterError, NotFoundError
+from awscontainers.sim.kube import COMPUTE_TYPE_LABEL, NO_NODES_MESSAGE, Cluster, max_pods
+
+GI = 2**30
+
+
+def pod(name: str, cpu: str | None = None, memory: str | None = None, **spec) -> dict:
+    requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v is not None}
+    container = {"name": "app", "image": "nginx", "resources": {"requests": requests}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {"containers": [container], **spec},
+    }
+
+
+def deployment(name: str, replicas: int = 3, cpu: str = "100m", **spec) -> dict:
+    template_spec = {
+        "containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": cpu}}}],
+        **spec,
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": template_spec},
+        },
+    }
+
+
+def daemonset(name: str, **spec) -> dict:
+    doc = deployment(name, **spec)
+    doc["kind"] = "DaemonSet"
+    del doc["spec"]["replicas"]
+    return doc
+
+
+def cluster(n: int = 3, cpu: int = 2000, mem: int = 4 * GI, pods: int = 17, **kw) -> Cluster:
+    c = Cluster(**kw)
+    for i in range(n):
+        c.add_node(f"node-{i}", cpu_millis=cpu, memory_bytes=mem, max_pods=pods, labels={})
+    return c
+
+
+def condition(c: Cluster, name: str) -> dict:
+    return c.get("Pod", "default", name)["status"]["conditions"][0]
+
+
+def test_max_pods_examples():
+    assert max_pods(3, 10) == 29  # m5.large
+    assert max_pods(3, 6) == 17  # t3.medium
+    with pytest.raises(InvalidParameterError):
+        max_pods(0, 10)
+
+
+def test_pod_is_scheduled_and_running():
+    c = cluster()
+    c.apply(pod("web", cpu="500m", memory="256Mi"))
+    p = c.get("Pod", "default", "web")
+    assert p["spec"]["nodeName"] == "node-0"  # all equal: first by name
+    assert p["status"]["phase"] == "Running"
+    assert p["status"]["conditions"][0] == {"type": "PodScheduled", "status": "True"}
+    assert p["status"]["podIP"].startswith("10.0.")
+    assert c.events()[-1]["reason"] == "Scheduled"
+
+
+def test_least_allocated_spreads_pods():
+    c = cluster()
+    for i in range(3):
+        c.apply(pod(f"p{i}", cpu="500m"))
+    nodes = {c.get("Pod", "default", f"p{i}")["spec"]["nodeName"] for i in range(3)}
+    assert nodes == {"node-0", "node-1", "node-2"}
+
+
+def test_insufficient_cpu_message():
+    c = cluster()
+    c.apply(pod("big", cpu="3"))
+    p = c.get("Pod", "default", "big")
+    assert p["status"]["phase"] == "Pending"
+    assert condition(c, "big") == {
+        "type": "PodScheduled",
+        "status": "False",
+        "reason": "Unschedulable",
+        "message": "0/3 nodes are available: 3 Insufficient cpu.",
+    }
+    assert c.events()[-1]["reason"] == "FailedScheduling"
+
+
+def test_mixed_reasons_sorted_like_kube_scheduler():
+    c = Cluster()
+    c.add_node("a", cpu_millis=500, memory_bytes=8 * GI, max_pods=10, labels={})
+    c.add_node("b", cpu_millis=500, memory_bytes=8 * GI, max_pods=10, labels={})
+    c.add_node("c", cpu_millis=4000, memory_bytes=1 * GI, max_pods=10, labels={})
+    c.apply(pod("p", cpu="1", memory="2Gi"))
+    assert condition(c, "p")["message"] == (
+        "0/3 nodes are available: 1 Insufficient memory, 2 Insufficient cpu."
+    )
+
+
+def test_no_nodes_and_pending_pod_scheduled_when_node_added():
+    c = Cluster()
+    c.apply(pod("p", cpu="1"))
+    assert condition(c, "p")["message"] == NO_NODES_MESSAGE
+    c.add_node("n", cpu_millis=2000, memory_bytes=GI, max_pods=5, labels={})
+    assert c.get("Pod", "default", "p")["spec"]["nodeName"] == "n"
+
+
+def test_node_selector():
+    c = cluster(2)
+    c.add_node("gpu-0", cpu_millis=2000, memory_bytes=GI, max_pods=5, labels={"gpu": "yes"})
+    c.apply(pod("ok", nodeSelector={"gpu": "yes"}))
+    assert c.get("Pod", "default", "ok")["spec"]["nodeName"] == "gpu-0"
+    c.apply(pod("nope", nodeSelector={"gpu": "no"}))
+    assert condition(c, "nope")["message"] == (
+        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+    )
+
+
+def test_taints_and_tolerations():
+    c = Cluster()
+    taint = [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
+    c.add_node("t", cpu_millis=1000, memory_bytes=GI, max_pods=5, labels={}, taints=taint)
+    c.apply(pod("plain"))
+    assert condition(c, "plain")["message"] == (
+        "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}."
+    )
+    tol = [{"key": "dedicated", "operator": "Equal", "value": "gpu", "effect": "NoSchedule"}]
+    c.apply(pod("equal", tolerations=tol))
+    c.apply(pod("exists", tolerations=[{"key": "dedicated", "operator": "Exists"}]))
+    c.apply(pod("all", tolerations=[{"operator": "Exists"}]))
+    for name in ("equal", "exists", "all"):
+        assert c.get("Pod", "default", name)["spec"]["nodeName"] == "t"
+    c.apply(pod("wrong", tolerations=[{"key": "dedicated", "value": "cpu"}]))
+    assert c.get("Pod", "default", "wrong")["status"]["phase"] == "Pending"
+
+
+def test_prefer_no_schedule_taint_does_not_block():
+    c = Cluster()
+    taint = [{"key": "k", "value": "v", "effect": "PreferNoSchedule"}]
+    c.add_node("t", cpu_millis=1000, memory_bytes=GI, max_pods=5, labels={}, taints=taint)
+    c.apply(pod("p"))
+    assert c.get("Pod", "default", "p")["spec"]["nodeName"] == "t"
+
+
+def test_max_pods_limit():
+    c = cluster(1, pods=2)
+    for i in range(3):
+        c.apply(pod(f"p{i}"))
+    assert condition(c, "p2")["message"] == "0/1 nodes are available: 1 Too many pods."
+    c.delete("Pod", "p0")
+    assert c.get("Pod", "default", "p2")["status"]["phase"] == "Running"
+
+
+def test_limits_count_as_requests():
+    c = cluster(1, cpu=1000)
+    doc = pod("p")
+    doc["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "2"}}
+    c.apply(doc)
+    assert condition(c, "p")["message"] == "0/1 nodes are available: 1 Insufficient cpu."
+
+
+def test_deployment_replicas_scale_and_self_heal():
+    c = cluster()
+    [dep] = c.apply(deployment("web", replicas=3))
+    assert dep["status"]["readyReplicas"] == 3
+    pods = c.get("Pod", "default")["items"]
+    assert len(pods) == 3
+    name = pods[0]["metadata"]["name"]
+    prefix, hash10, suffix = name.rsplit("-", 2)
+    assert prefix == "web" and len(hash10) == 10 and len(suffix) == 5
+    assert pods[0]["metadata"]["labels"] == {"app": "web", "pod-template-hash": hash10}
+    assert pods[0]["metadata"]["ownerReferences"][0]["name"] == f"web-{hash10}"
+    assert c.scale("web", 5)["status"]["replicas"] == 5
+    c.apply(deployment("web", replicas=2))
+    assert len(c.get("Pod")["items"]) == 2
+    victim = c.get("Pod")["items"][0]["metadata"]["name"]
+    c.delete("Pod", victim)
+    names = [p["metadata"]["name"] for p in c.get("Pod")["items"]]
+    assert len(names) == 2 and victim not in names
+    c.delete("Deployment", "web")
+    assert c.get("Pod")["items"] == []
+
+
+def test_deployment_names_are_deterministic():
+    def names() -> list[str]:
+        c = cluster()
+        c.apply(deployment("web", replicas=4))
+        return [p["metadata"]["name"] for p in c.get("Pod")["items"]]
+
+    assert names() == names()
+
+
+def test_daemonset_every_node_but_fargate():
+    c = cluster(2, fargate_matcher=lambda p: "fp" if p["metadata"]["name"] == "f" else None)
+    c.apply(pod("f"))
+    [ds] = c.apply(daemonset("agent", cpu="10m"))
+    assert ds["status"]["desiredNumberScheduled"] == 2
+    on = {p["spec"]["nodeName"] for p in c.get("Pod")["items"] if p["metadata"]["name"] != "f"}
+    assert on == {"node-0", "node-1"}
+    c.add_node("node-9", cpu_millis=1000, memory_bytes=GI, max_pods=5, labels={})
+    c.add_node("ft", cpu_millis=1000, memory_bytes=GI, max_pods=5, labels={}, fargate=True)
+    assert c.get("DaemonSet", "default", "agent")["status"]["numberReady"] == 3
+    c.remove_node("node-0")
+    on = {p["spec"]["nodeName"] for p in c.get("Pod")["items"] if p["metadata"]["name"] != "f"}
+    assert on == {"node-1", "node-9"}
+
+
+def test_fargate_pod_gets_its_own_node():
+    c = cluster(1, fargate_matcher=lambda p: "fp-default")
+    c.apply(pod("a", cpu="1", memory="8Gi"))
+    c.apply(pod("b"))
+    a, b = c.get("Pod", "default", "a"), c.get("Pod", "default", "b")
+    assert a["metadata"]["annotations"]["CapacityProvisioned"] == "2vCPU 9GB"
+    assert b["metadata"]["annotations"]["CapacityProvisioned"] == "0.25vCPU 0.5GB"
+    assert a["spec"]["nodeName"].startswith("fargate-ip-10-0-")
+    assert a["spec"]["nodeName"].endswith(".ec2.internal")
+    assert a["spec"]["nodeName"] != b["spec"]["nodeName"]
+    node = c.get("Node", name=a["spec"]["nodeName"])
+    assert node["metadata"]["labels"][COMPUTE_TYPE_LABEL] == "fargate"
+    assert len(c.get("Node")["items"]) == 3
+    c.delete("Pod", "a")
+    assert len(c.get("Node")["items"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ({"hostNetwork": True}, "hostNetwork"),
+        ({"volumes": [{"name": "d", "awsElasticBlockStore": {"volumeID": "vol-1"}}]}, "EBS"),
+        ({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "c"}}]}, "EFS"),
+    ],
+)
+def test_fargate_refuses_unsupported_pods(spec, words):
+    c = cluster(1, fargate_matcher=lambda p: True)
+    c.apply(pod("p", **spec))
+    cond = condition(c, "p")
+    assert cond["status"] == "False"
+    assert cond["message"].startswith("Pod not supported on Fargate:")
+    assert words in cond["message"]
+    assert c.events()[-1]["reason"] == "FailedScheduling"
+    assert len(c.get("Node")["items"]) == 1
+
+
+def test_fargate_refuses_privileged_hostport_and_huge():
+    c = Cluster(fargate_matcher=lambda p: True)
+    doc = pod("priv")
+    doc["spec"]["containers"][0]["securityContext"] = {"privileged": True}
+    doc["spec"]["containers"][0]["ports"] = [{"containerPort": 80, "hostPort": 80}]
+    c.apply(doc)
+    message = condition(c, "priv")["message"]
+    assert "privileged" in message and "hostPort 80" in message
+    c.apply(pod("huge", cpu="32"))
+    assert "No Fargate size holds this pod" in condition(c, "huge")["message"]
+
+
+@pytest.mark.parametrize(
+    ("doc", "words"),
+    [
+        ({"apiVersion": "v1", "metadata": {"name": "x"}}, "'Kind' is missing"),
+        ({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}, "no matches"),
+        ({"apiVersion": "v1", "kind": "Pod", "metadata": {}}, "name is required"),
+        ({"apiVersion": "apps/v1", "kind": "Pod", "metadata": {"name": "x"}}, "version"),
+    ],
+)
+def test_bad_manifests(doc, words):
+    with pytest.raises(InvalidParameterError, match=words) as info:
+        Cluster().apply(doc)
+    assert info.value.hint
+
+
+def test_bad_replicas_selector_and_yaml():
+    c = Cluster()
+    with pytest.raises(InvalidParameterError, match="greater than or equal to 0"):
+        c.apply(deployment("web", replicas=-1))
+    doc = deployment("web")
+    doc["spec"]["selector"] = {"matchLabels": {"app": "other"}}
+    with pytest.raises(InvalidParameterError, match="selector"):
+        c.apply(doc)
+    with pytest.raises(InvalidParameterError, match="YAML"):
+        c.apply("kind: [")
+    with pytest.raises(InvalidParameterError, match="cpu"):
+        c.apply(pod("p", cpu="lots"))
+
+
+def test_yaml_multi_document_and_namespaces():
+    c = cluster(1)
+    text = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: cart, namespace: shop}
+spec:
+  containers: [{name: cart, image: nginx}]
+"""
+    assert [o["kind"] for o in c.apply(text)] == ["Namespace", "Pod"]
+    assert c.get("pods", "shop", "cart")["metadata"]["namespace"] == "shop"
+    assert c.get("Pod", "default")["items"] == []
+    assert c.get("po")["kind"] == "PodList"
+    with pytest.raises(NotFoundError):
+        c.apply({**pod("x"), "metadata": {"name": "x", "namespace": "missing"}})
+    c.delete("Namespace", "shop")
+    assert c.get("Pod")["items"] == []
+    with pytest.raises(NotFoundError, match="not found"):
+        c.delete("Pod", "cart", "default")
+
+
+def test_ten_thousand_pods_on_a_thousand_nodes():
+    c = Cluster()
+    for i in range(1000):
+        c.add_node(f"n-{i:04d}", cpu_millis=2000, memory_bytes=8 * GI, max_pods=29, labels={})
+    c.apply(deployment("big", replicas=10_000, cpu="150m"))
+    pods = c.get("Pod")["items"]
+    assert len(pods) == 10_000
+    assert all(p["status"]["phase"] == "Running" for p in pods)
+    per_node: dict[str, int] = {}
+    for p in pods:
+        per_node[p["spec"]["nodeName"]] = per_node.get(p["spec"]["nodeName"], 0) + 1
+    assert max(per_node.values()) * 150 <= 2000
+    assert max(per_node.values()) <= 29
+    assert len(per_node) == 1000
