@@ -92,6 +92,11 @@ def _reset_account(account_id: str) -> None:
 _IN_PROCESS = _InProcessMoto()
 
 
+def _remember_group(params: dict, context: dict, **_: Any) -> None:
+    if "AutoScalingGroupName" in params:
+        context["awscontainers_group"] = params["AutoScalingGroupName"]
+
+
 def _refuse_network(request: Any, **_: Any) -> None:
     from moto.core.models import botocore_stubber
 
@@ -251,10 +256,13 @@ class Lab:
                 self._check_server()
         if backend != "aws":
             from .sim.ecs import EcsSimulator
+            from .sim.eks import EksSimulator
 
             self.ecs_sim: EcsSimulator | None = EcsSimulator(self)
+            self.eks_sim: EksSimulator | None = EksSimulator(self)
         else:
             self.ecs_sim = None
+            self.eks_sim = None
 
     # -- backends ---------------------------------------------------------------------------
     def _confirmed_session(self, confirm: str | None, profile: str | None, region: str) -> Any:
@@ -344,6 +352,13 @@ class Lab:
                     # If moto were ever not intercepting, refuse rather than let a request
                     # leave the process.
                     client.meta.events.register("before-send", _refuse_network)
+                if service == "autoscaling":
+                    # Auto Scaling launches and terminates instances inside moto; the
+                    # kubelets on them boot when a group changes.
+                    client.meta.events.register(
+                        "provide-client-params.autoscaling.*", _remember_group
+                    )
+                    client.meta.events.register("after-call.autoscaling.*", self._on_group_changed)
                 if service == "ec2":
                     # The simulated ECS agent boots on every instance launched in the lab,
                     # however it was launched, as the real agent would.
@@ -358,14 +373,27 @@ class Lab:
 
     def _on_instances_launched(self, parsed: dict, **_: Any) -> None:
         if "Instances" in parsed and self.ecs_sim is not None:
-            for inst in parsed["Instances"]:
-                self.record("ec2-instance", inst["InstanceId"])
-            self.ecs_sim.agents_boot([i["InstanceId"] for i in parsed["Instances"]])
+            ids = [i["InstanceId"] for i in parsed["Instances"]]
+            for iid in ids:
+                self.record("ec2-instance", iid)
+            self.ecs_sim.agents_boot(ids)
+            self.eks_sim.instances_launched(ids)
 
     def _on_instances_terminated(self, parsed: dict, **_: Any) -> None:
         if self.ecs_sim is not None:
             ids = [i["InstanceId"] for i in parsed.get("TerminatingInstances", [])]
             self.ecs_sim.instances_terminated(ids)
+            self.eks_sim.instances_terminated(ids)
+
+    def _on_group_changed(self, parsed: dict, context: dict, event_name: str, **_: Any) -> None:
+        group = context.get("awscontainers_group")
+        if self.eks_sim is None or not group or "Error" in parsed:
+            return
+        if event_name.endswith("DeleteAutoScalingGroup"):
+            for cluster in list(self.eks_sim.clusters):
+                self.eks_sim.sync_gone(cluster)
+        elif not event_name.endswith(".DescribeAutoScalingGroups"):
+            self.eks_sim.sync_group(group)
 
     # -- the service clients ---------------------------------------------------------------
     @property
@@ -385,6 +413,22 @@ class Lab:
 
             self._services["ecs"] = EcsClient(self)
         return self._services["ecs"]
+
+    @property
+    def eks(self) -> Any:
+        """boto3-shaped EKS client, plus ``launch_self_managed_nodes`` and ``node_config``."""
+        if "eks" not in self._services:
+            from .eks import EksClient
+
+            self._services["eks"] = EksClient(self)
+        return self._services["eks"]
+
+    def kube(self, cluster: str) -> Any:
+        """A small Kubernetes API for EKS cluster ``cluster``: ``apply``, ``get``,
+        ``delete``, ``events`` (the official client with an EKS token in real AWS)."""
+        from .kube import KubeClient
+
+        return KubeClient(self, cluster)
 
     # -- time and identity -------------------------------------------------------------------
     def now(self) -> _dt.datetime:

@@ -121,12 +121,36 @@ def _vpc(lab: Lab, r: Record) -> None:
     lab._network = None
 
 
+def _eks_fargate_profile(lab: Lab, r: Record) -> None:
+    lab.eks.delete_fargate_profile(clusterName=r.info["cluster"], fargateProfileName=r.id)
+
+
+def _eks_nodegroup(lab: Lab, r: Record) -> None:
+    lab.eks.delete_nodegroup(clusterName=r.info["cluster"], nodegroupName=r.id)
+
+
+def _eks_self_managed(lab: Lab, r: Record) -> None:
+    from .eks import _delete_group
+
+    _delete_group(lab, r.id, r.info.get("template"))
+    if lab.eks_sim is not None:
+        lab.eks_sim.sync_gone(r.info["cluster"])
+
+
+def _eks_cluster(lab: Lab, r: Record) -> None:
+    lab.eks.delete_cluster(name=r.id)
+
+
 #: (ledger kind, how to delete one) in the order teardown runs. Other modules add their
 #: kinds with :func:`register` (EKS nodegroups before clusters, and so on).
 STEPS: list[tuple[str, Callable[[Any, Any], None]]] = [
+    ("eks-fargate-profile", _eks_fargate_profile),
+    ("eks-nodegroup", _eks_nodegroup),
+    ("eks-self-managed", _eks_self_managed),
     ("ecs-service", _ecs_service),
     ("ec2-instance", lambda lab, records: _ec2_instances(lab, records)),
     ("ecs-cluster", _ecs_cluster),
+    ("eks-cluster", _eks_cluster),
     ("ec2-network-interface", _eni),
     ("ecs-task-definition", _ecs_task_definition),
     ("ecr-repository", _ecr_repository),

@@ -231,6 +231,8 @@ class EcsSimulator:
         iid = inst["InstanceId"]
         image = self._image(inst["ImageId"])
         marker = ecs_facts()["ecs_optimized_ami"]["name_marker"]
+        if "eks" in image.get("Name", ""):
+            return  # an EKS node: nodeadm and the kubelet boot there (sim/eks.py), not ECS
         if marker not in image.get("Name", ""):
             self.agent_log.append(
                 f"{iid}: AMI {inst['ImageId']} ({image.get('Name', 'unknown')}) has no ECS agent "

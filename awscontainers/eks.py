@@ -1,0 +1,520 @@
+"""``lab.eks``: boto3's EKS client, with the nodes and pods the simulator plays.
+
+>>> from awscontainers import Lab
+>>> lab = Lab()
+>>> lab.eks.create_cluster(name="demo")["cluster"]["version"]
+'1.35'
+>>> _ = lab.eks.create_nodegroup(clusterName="demo", nodegroupName="ng",
+...     scalingConfig={"minSize": 1, "desiredSize": 2, "maxSize": 3})
+>>> len(lab.kube("demo").get("Node")["items"])
+2
+>>> lab.close()
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from typing import Any
+
+from ._aws import ServiceClient, call
+from .errors import InvalidParameterError, NotFoundError
+from .lab import TAG_KEY
+from .sim.eks import eks_facts, node_config_user_data
+from .tables import Table
+
+DEFAULT_INSTANCE_TYPE = "t3.medium"
+
+
+def supported_versions() -> list[str]:
+    """Kubernetes versions EKS supports now, standard support first."""
+    v = eks_facts()["versions"]
+    return [*v["standard"], *v["extended"]]
+
+
+class EksClient(ServiceClient):
+    """boto3-shaped EKS, plus lab helpers: :meth:`launch_self_managed_nodes`,
+    :meth:`node_config`, :meth:`control_plane`, :meth:`kubelet_log`."""
+
+    service_name = "eks"
+
+    @property
+    def _sim(self) -> Any:
+        return self._lab.eks_sim
+
+    # -- control plane -----------------------------------------------------------------------
+    def create_cluster(self, **params: Any) -> dict:
+        """boto3 ``create_cluster``. The IAM role and a VPC with subnets in two AZs are filled
+        in when omitted; the Kubernetes version must be one EKS supports today."""
+        version = str(params.get("version") or eks_facts()["versions"]["default"])
+        if version not in supported_versions():
+            raise InvalidParameterError(
+                f"unsupported Kubernetes version {version}",
+                code="InvalidParameterException",
+                hint="use one of " + ", ".join(supported_versions()) + " (the first ones have "
+                "standard support; the last ones cost more, in extended support).",
+            )
+        if not params.get("name"):
+            raise InvalidParameterError(
+                "name is required.", code="ParamValidationError", hint="pass name='demo'."
+            )
+        params["version"] = version
+        params.setdefault("roleArn", self._lab.role_arn("eks-cluster"))
+        if not params.get("resourcesVpcConfig"):
+            network = self._lab.network()
+            params["resourcesVpcConfig"] = {
+                "subnetIds": network.subnet_ids + network.private_subnet_ids,
+                "securityGroupIds": [network.security_group_id],
+            }
+        if self._lab.simulated:
+            params.setdefault(
+                "kubernetesNetworkConfig", {"serviceIpv4Cidr": eks_facts()["service_ipv4_cidr"]}
+            )
+        params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
+        response = self._call("create_cluster", **params)
+        cluster = response["cluster"]
+        self._lab.record("eks-cluster", cluster["name"])
+        if self._sim:
+            self._sim.cluster_created(cluster)
+        else:
+            self._raw.get_waiter("cluster_active").wait(name=cluster["name"])
+        return response
+
+    def delete_cluster(self, **params: Any) -> dict:
+        response = self._call("delete_cluster", **params)
+        self._lab.forget("eks-cluster", params.get("name", ""))
+        if self._sim:
+            self._sim.cluster_deleted(params.get("name", ""))
+        return response
+
+    def control_plane(self, name: str) -> Table:
+        """What you get and pay for with the control plane of cluster ``name``."""
+        cluster = self._call("describe_cluster", name=name)["cluster"]
+        facts = eks_facts()
+        extended = cluster["version"] in facts["versions"]["extended"]
+        price = facts["control_plane"][
+            "price_per_hour_extended" if extended else "price_per_hour_standard"
+        ]
+        rows = [
+            {
+                "item": "Kubernetes version",
+                "value": cluster["version"]
+                + (" (extended support)" if extended else " (standard support)"),
+            },
+            {"item": "API server endpoint", "value": cluster["endpoint"]},
+            {
+                "item": "runs in",
+                "value": f"AWS's account, replicated across "
+                f"{facts['control_plane']['availability_zones']} Availability Zones",
+            },
+            {
+                "item": "price",
+                "value": f"{price:.2f} USD per hour = {price * 730:.2f} USD per "
+                "month (730 h), whether or not anything runs on it",
+            },
+            {"item": "status", "value": cluster["status"]},
+        ]
+        return Table(rows, title=f"EKS control plane of {name}")
+
+    # -- access ------------------------------------------------------------------------------
+    def create_access_entry(self, **params: Any) -> dict:
+        """boto3 ``create_access_entry``; type ``EC2_LINUX`` lets a node role's kubelets
+        register (moto lacks access entries; the simulator keeps them)."""
+        if not self._sim:
+            return self._call("create_access_entry", **params)
+        return {"accessEntry": copy.deepcopy(self._sim.create_access_entry(params))}
+
+    def describe_access_entry(self, **params: Any) -> dict:
+        if not self._sim:
+            return self._call("describe_access_entry", **params)
+        cluster = self._sim.cluster(params.get("clusterName", ""))
+        entry = cluster.access_entries.get(params.get("principalArn", ""))
+        if entry is None:
+            raise NotFoundError(
+                f"The specified principalArn could not be found: {params.get('principalArn')}.",
+                code="ResourceNotFoundException",
+                hint="list_access_entries shows the ones that exist.",
+            )
+        return {"accessEntry": copy.deepcopy(entry)}
+
+    def list_access_entries(self, **params: Any) -> dict:
+        if not self._sim:
+            return self._call("list_access_entries", **params)
+        cluster = self._sim.cluster(params.get("clusterName", ""))
+        return {"accessEntries": sorted(cluster.access_entries)}
+
+    def delete_access_entry(self, **params: Any) -> dict:
+        if not self._sim:
+            return self._call("delete_access_entry", **params)
+        self._sim.delete_access_entry(params.get("clusterName", ""), params.get("principalArn", ""))
+        return {}
+
+    # -- self-managed nodes (eks-ec2) ------------------------------------------------------------
+    def node_config(self, cluster: str) -> str:
+        """The nodeadm ``NodeConfig`` user data for ``cluster`` (name, endpoint, CA, CIDR)."""
+        info = self._call("describe_cluster", name=cluster)["cluster"]
+        cidr = (info.get("kubernetesNetworkConfig") or {}).get("serviceIpv4Cidr") or eks_facts()[
+            "service_ipv4_cidr"
+        ]
+        return node_config_user_data(
+            info["name"], info["endpoint"], info["certificateAuthority"]["data"], cidr
+        )
+
+    def eks_optimized_ami(self, version: str) -> str:
+        """The EKS-optimized AL2023 AMI for ``version`` (from SSM, as AWS documents; moto has
+        no such parameter, so the simulation falls back to moto's EKS node image)."""
+        name = eks_facts()["ami"]["ssm_parameter"].format(version=version)
+        try:
+            return call(self._lab.client("ssm"), "get_parameter", Name=name)["Parameter"]["Value"]
+        except NotFoundError:
+            if not self._lab.simulated:
+                raise
+        images = call(
+            self._lab.client("ec2"),
+            "describe_images",
+            Owners=["amazon"],
+            Filters=[{"Name": "name", "Values": ["amazon-eks-node*"]}],
+        )["Images"]
+        return sorted(images, key=lambda i: i["Name"])[-1]["ImageId"]
+
+    def launch_self_managed_nodes(
+        self,
+        cluster: str,
+        count: int = 2,
+        instance_type: str = DEFAULT_INSTANCE_TYPE,
+        *,
+        name: str | None = None,
+        user_data: str | None = None,
+    ) -> Table:
+        """Launch your own nodes: a launch template (EKS-optimized AMI, the lab's node role,
+        nodeadm ``NodeConfig`` user data) and an Auto Scaling group across two AZs.
+
+        The node role is NOT authorised for you: until you add an access entry of type
+        ``EC2_LINUX`` (or an aws-auth ``mapRoles`` entry) the instances run and no node
+        appears, as in AWS."""
+        if not isinstance(count, int) or not 0 <= count <= 50:
+            raise InvalidParameterError(
+                f"count must be a whole number from 0 to 50, not {count!r}.",
+                hint="a lab seldom needs more than 10 nodes.",
+            )
+        info = self._call("describe_cluster", name=cluster)["cluster"]
+        self._check_instance_type(instance_type)
+        group = name or f"{cluster}-self-managed"
+        image = self.eks_optimized_ami(info["version"])
+        template = self._launch_template(
+            group, image, instance_type, user_data or self.node_config(cluster)
+        )
+        self._lab.record("eks-self-managed", group, cluster=cluster, template=template)
+        self._create_group(
+            group,
+            template,
+            image=image,
+            instance_type=instance_type,
+            user_data=user_data or self.node_config(cluster),
+            subnets=self._lab.network().public_subnets,
+            sizes=(0, count, max(count, 1) * 2),
+            tags={f"kubernetes.io/cluster/{cluster}": "owned", "Name": group},
+        )
+        return self.group_instances(cluster, group)
+
+    def group_instances(self, cluster: str, group: str) -> Table:
+        """The instances of an Auto Scaling group and whether each became a node."""
+        found = call(
+            self._lab.client("autoscaling"),
+            "describe_auto_scaling_groups",
+            AutoScalingGroupNames=[group],
+        )["AutoScalingGroups"]
+        sim = self._sim.clusters.get(cluster) if self._sim else None
+        rows = []
+        for g in found:
+            for inst in sorted(g["Instances"], key=lambda i: i["InstanceId"]):
+                iid = inst["InstanceId"]
+                rows.append(
+                    {
+                        "instance": iid,
+                        "type": inst.get("InstanceType"),
+                        "az": inst.get("AvailabilityZone"),
+                        "node": sim.nodes.get(iid) if sim else None,
+                        "why not": sim.pending.get(iid) if sim else None,
+                    }
+                )
+        return Table(rows, title=f"Instances of {group}")
+
+    def scale_self_managed_nodes(
+        self, cluster: str, desired: int, name: str | None = None
+    ) -> Table:
+        """Scaling self-managed nodes is yours: set the Auto Scaling group's capacity."""
+        group = name or f"{cluster}-self-managed"
+        self._resize_group(group, (0, desired, max(desired, 1) * 2))
+        return self.group_instances(cluster, group)
+
+    def _create_group(
+        self,
+        group: str,
+        template: str,
+        *,
+        image: str,
+        instance_type: str,
+        user_data: str,
+        subnets: list[dict],
+        sizes: tuple[int, int, int],
+        tags: dict[str, str],
+    ) -> None:
+        """An Auto Scaling group from the launch template; in the simulation its instances
+        are launched balanced across AZs by :meth:`EksSimulator.scale_group`."""
+        low, want, high = sizes
+        tags = {**tags, TAG_KEY: self._lab.lab_id}
+        call(
+            self._lab.client("autoscaling"),
+            "create_auto_scaling_group",
+            AutoScalingGroupName=group,
+            LaunchTemplate={"LaunchTemplateName": template, "Version": "$Latest"},
+            MinSize=0 if self._sim else low,
+            MaxSize=high,
+            DesiredCapacity=0 if self._sim else want,
+            VPCZoneIdentifier=",".join(s["SubnetId"] for s in subnets),
+            Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in tags.items()],
+        )
+        if self._sim:
+            self._sim.groups[group] = {
+                "image": image,
+                "instance_type": instance_type,
+                "profile": self._lab.instance_profile("eks-node"),
+                "user_data": user_data,
+                "subnets": subnets,
+                "security_groups": [self._lab.network().security_group_id],
+                "tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+            }
+            self._sim.scale_group(group, want)
+
+    def _resize_group(self, group: str, sizes: tuple[int, int, int]) -> None:
+        low, want, high = sizes
+        call(
+            self._lab.client("autoscaling"),
+            "update_auto_scaling_group",
+            AutoScalingGroupName=group,
+            MinSize=low,
+            MaxSize=high,
+            **({} if self._sim else {"DesiredCapacity": want}),
+        )
+        if self._sim:
+            self._sim.scale_group(group, want)
+
+    def _check_instance_type(self, instance_type: str) -> None:
+        try:
+            call(self._lab.client("ec2"), "describe_instance_types", InstanceTypes=[instance_type])
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(
+                f"{instance_type!r} is not an EC2 instance type.",
+                code="InvalidParameterException",
+                hint="use a name such as 't3.medium', 'm5.large' or 'c5.xlarge'.",
+            ) from exc
+
+    def _launch_template(self, name: str, image: str, instance_type: str, user_data: str) -> str:
+        template = f"{name}-lt"
+        call(
+            self._lab.client("ec2"),
+            "create_launch_template",
+            LaunchTemplateName=template,
+            LaunchTemplateData={
+                "ImageId": image,
+                "InstanceType": instance_type,
+                "IamInstanceProfile": {"Name": self._lab.instance_profile("eks-node")},
+                "UserData": base64.b64encode(user_data.encode()).decode(),
+                "SecurityGroupIds": [self._lab.network().security_group_id],
+            },
+            TagSpecifications=self._lab.ec2_tag_spec("launch-template"),
+        )
+        return template
+
+    # -- managed nodegroups (eks-nodegroup) ----------------------------------------------------
+    def create_nodegroup(self, **params: Any) -> dict:
+        """boto3 ``create_nodegroup``. EKS makes the launch template, the Auto Scaling group
+        and the instances, authorises the node role, and the nodes join by themselves."""
+        cluster = params.get("clusterName", "")
+        scaling = dict(
+            params.get("scalingConfig") or {"minSize": 1, "maxSize": 2, "desiredSize": 2}
+        )
+        _check_scaling(scaling)
+        params["scalingConfig"] = scaling
+        types = params.setdefault("instanceTypes", [DEFAULT_INSTANCE_TYPE])
+        for t in types:
+            self._check_instance_type(t)
+        params.setdefault("nodeRole", self._lab.role_arn("eks-node"))
+        params.setdefault("subnets", self._lab.network().subnet_ids)
+        params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
+        if self._sim:
+            self._sim.cluster(cluster)
+        response = self._call("create_nodegroup", **params)
+        group = response["nodegroup"]
+        self._lab.record("eks-nodegroup", group["nodegroupName"], cluster=cluster)
+        if not self._sim:
+            return response
+        sim_cluster = self._sim.cluster(cluster)
+        asg = group["resources"]["autoScalingGroups"][0]["name"]
+        sim_cluster.nodegroups[group["nodegroupName"]] = {
+            "name": group["nodegroupName"],
+            "asg": asg,
+            "capacity_type": params.get("capacityType", "ON_DEMAND"),
+            "labels": dict(params.get("labels") or {}),
+            "taints": [
+                {
+                    "key": t["key"],
+                    "value": t.get("value", ""),
+                    "effect": _TAINT_EFFECTS[t["effect"]],
+                }
+                for t in params.get("taints") or []
+            ],
+        }
+        # EKS authorises a managed nodegroup's role itself (an EC2_LINUX access entry).
+        if params["nodeRole"] not in sim_cluster.access_entries:
+            self._sim.create_access_entry(
+                {"clusterName": cluster, "principalArn": params["nodeRole"], "type": "EC2_LINUX"}
+            )
+        info = self._call("describe_cluster", name=cluster)["cluster"]
+        template = self._launch_template(
+            asg, self.eks_optimized_ami(info["version"]), types[0], self.node_config(cluster)
+        )
+        sim_cluster.nodegroups[group["nodegroupName"]]["template"] = template
+        network = self._lab.network()
+        self._create_group(
+            asg,
+            template,
+            image=self.eks_optimized_ami(info["version"]),
+            instance_type=types[0],
+            user_data=self.node_config(cluster),
+            subnets=[
+                s
+                for s in network.public_subnets + network.private_subnets
+                if s["SubnetId"] in params["subnets"]
+            ],
+            sizes=(scaling["minSize"], scaling["desiredSize"], scaling["maxSize"]),
+            tags={
+                "eks:cluster-name": cluster,
+                "eks:nodegroup-name": group["nodegroupName"],
+                f"kubernetes.io/cluster/{cluster}": "owned",
+            },
+        )
+        return response
+
+    def update_nodegroup_config(self, **params: Any) -> dict:
+        """boto3 ``update_nodegroup_config``: scaling a managed nodegroup is one call."""
+        if "scalingConfig" in params:
+            current = self._call(
+                "describe_nodegroup",
+                clusterName=params.get("clusterName", ""),
+                nodegroupName=params.get("nodegroupName", ""),
+            )["nodegroup"]["scalingConfig"]
+            merged = {**current, **params["scalingConfig"]}
+            _check_scaling(merged)
+        response = self._call("update_nodegroup_config", **params)
+        if self._sim and "scalingConfig" in params:
+            group = self._sim.cluster(params["clusterName"]).nodegroups[params["nodegroupName"]]
+            self._resize_group(
+                group["asg"], (merged["minSize"], merged["desiredSize"], merged["maxSize"])
+            )
+        return response
+
+    def delete_nodegroup(self, **params: Any) -> dict:
+        cluster, name = params.get("clusterName", ""), params.get("nodegroupName", "")
+        if self._sim:
+            group = self._sim.cluster(cluster).nodegroups.pop(name, None)
+            if group:
+                _delete_group(self._lab, group["asg"], group.get("template"))
+                self._sim.sync_gone(cluster)
+        response = self._call("delete_nodegroup", **params)
+        self._lab.forget("eks-nodegroup", name)
+        return response
+
+    # -- Fargate profiles (eks-fargate) --------------------------------------------------------
+    def create_fargate_profile(self, **params: Any) -> dict:
+        """boto3 ``create_fargate_profile``: pods matching a selector (namespace plus
+        labels; at most five selectors) run on Fargate, one node each. Private subnets only;
+        the lab fills in its private subnets and the pod execution role."""
+        selectors = params.get("selectors") or []
+        limit = eks_facts()["fargate_profile"]["max_selectors"]
+        if not selectors or len(selectors) > limit:
+            raise InvalidParameterError(
+                f"A Fargate profile needs 1 to {limit} selectors, not {len(selectors)}.",
+                code="InvalidParameterException",
+                hint="selectors=[{'namespace': 'default', 'labels': {'compute': 'fargate'}}]",
+            )
+        for s in selectors:
+            if not s.get("namespace"):
+                raise InvalidParameterError(
+                    "Each Fargate profile selector needs a namespace.",
+                    code="InvalidParameterException",
+                    hint="add 'namespace': 'default' (labels are optional).",
+                )
+        network = self._lab.network()
+        subnets = params.setdefault("subnets", network.private_subnet_ids)
+        public = [s for s in subnets if s in network.subnet_ids]
+        if public:
+            raise InvalidParameterError(
+                f"Subnet {public[0]} provided in Fargate Profile is not a private subnet.",
+                code="InvalidParameterException",
+                hint="Fargate pods need private subnets: use lab.network().private_subnet_ids.",
+            )
+        params.setdefault("podExecutionRoleArn", self._lab.role_arn("eks-fargate-pod"))
+        params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
+        response = self._call("create_fargate_profile", **params)
+        profile = response["fargateProfile"]
+        self._lab.record(
+            "eks-fargate-profile", profile["fargateProfileName"], cluster=params["clusterName"]
+        )
+        if self._sim:
+            self._sim.cluster(params["clusterName"]).fargate_profiles[
+                profile["fargateProfileName"]
+            ] = copy.deepcopy(profile)
+        return response
+
+    def delete_fargate_profile(self, **params: Any) -> dict:
+        response = self._call("delete_fargate_profile", **params)
+        self._lab.forget("eks-fargate-profile", params.get("fargateProfileName", ""))
+        if self._sim:
+            self._sim.cluster(params.get("clusterName", "")).fargate_profiles.pop(
+                params.get("fargateProfileName", ""), None
+            )
+        return response
+
+    def kubelet_log(self) -> list[str]:
+        """What the simulated nodeadm and kubelets did (joined, or why not)."""
+        return list(self._sim.kubelet_log) if self._sim else []
+
+
+_TAINT_EFFECTS = {
+    "NO_SCHEDULE": "NoSchedule",
+    "NO_EXECUTE": "NoExecute",
+    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+}
+
+
+def _check_scaling(scaling: dict) -> None:
+    try:
+        low, want, high = (int(scaling[k]) for k in ("minSize", "desiredSize", "maxSize"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            "scalingConfig needs whole numbers minSize, desiredSize and maxSize.",
+            code="InvalidParameterException",
+            hint="scalingConfig={'minSize': 1, 'desiredSize': 2, 'maxSize': 3}",
+        ) from exc
+    if low < 0 or high < 1 or not low <= want <= high:
+        raise InvalidParameterError(
+            f"Invalid scalingConfig: minSize {low}, desiredSize {want}, maxSize {high}: need "
+            "0 <= minSize <= desiredSize <= maxSize and maxSize >= 1.",
+            code="InvalidParameterException",
+            hint="for example minSize=1, desiredSize=2, maxSize=3.",
+        )
+
+
+def _delete_group(lab: Any, asg: str, template: str | None) -> None:
+    autoscaling = lab.client("autoscaling")
+    try:
+        call(autoscaling, "delete_auto_scaling_group", AutoScalingGroupName=asg, ForceDelete=True)
+    except (NotFoundError, InvalidParameterError):
+        pass
+    if template:
+        try:
+            call(lab.client("ec2"), "delete_launch_template", LaunchTemplateName=template)
+        except (NotFoundError, InvalidParameterError):
+            pass

@@ -1,0 +1,273 @@
+"""``lab.kube(cluster)``: a small Kubernetes API for an EKS cluster.
+
+In the moto backends it is the simulator's (:mod:`awscontainers.sim.kube`); in real AWS the
+same calls go through the official ``kubernetes`` client, signed in with a token made the
+way ``aws eks get-token`` makes it.
+
+>>> from awscontainers import Lab
+>>> lab = Lab()
+>>> _ = lab.eks.create_cluster(name="demo")
+>>> k = lab.kube("demo")
+>>> _ = k.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+...              "spec": {"containers": [{"name": "web", "image": "nginx"}]}})
+>>> k.get("Pod", "default", "web")["status"]["conditions"][0]["message"]
+'no nodes available to schedule pods'
+>>> lab.close()
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from .errors import InvalidParameterError, LabError
+from .tables import Table
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+TOKEN_PREFIX = "k8s-aws-v1."
+
+
+def eks_token(session: Any, cluster: str, region: str) -> str:
+    """A bearer token for an EKS cluster: a presigned STS ``GetCallerIdentity`` URL carrying
+    the cluster name in the ``x-k8s-aws-id`` header, valid 60 seconds (as the AWS CLI makes
+    it). Works offline: signing needs credentials, not a network.
+    """
+    from botocore.signers import RequestSigner
+
+    sts = session.client("sts", region_name=region)
+    signer = RequestSigner(
+        sts.meta.service_model.service_id,
+        region,
+        "sts",
+        "v4",
+        session.get_credentials(),
+        session.events,
+    )
+    request = {
+        "method": "GET",
+        "url": f"https://sts.{region}.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15",
+        "body": {},
+        "headers": {"x-k8s-aws-id": cluster},
+        "context": {},
+    }
+    url = signer.generate_presigned_url(
+        request, region_name=region, expires_in=60, operation_name=""
+    )
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
+
+
+def _manifests(manifest: dict | str) -> list[dict]:
+    if isinstance(manifest, dict):
+        return [manifest]
+    if not isinstance(manifest, str):
+        raise InvalidParameterError(
+            f"A manifest is a dict or YAML text, not {type(manifest).__name__}.",
+            hint="pass {'apiVersion': 'v1', 'kind': 'Pod', ...} or the YAML text of one.",
+        )
+    try:
+        docs = [d for d in yaml.safe_load_all(manifest) if d is not None]
+    except yaml.YAMLError as exc:
+        raise InvalidParameterError(
+            f"The manifest is not valid YAML: {exc}",
+            hint="check the indentation; kubectl would refuse it too.",
+        ) from exc
+    for doc in docs:
+        if not isinstance(doc, dict):
+            raise InvalidParameterError(
+                "Each YAML document must be a mapping with apiVersion, kind and metadata.",
+                hint="start the document with 'apiVersion: v1' and 'kind: Pod'.",
+            )
+    return docs
+
+
+class KubeClient:
+    """``apply``, ``get``, ``delete``, ``scale``, ``events`` on one EKS cluster, returning
+    Kubernetes-shaped dicts; ``nodes_table`` and ``pods_table`` for notebooks."""
+
+    def __init__(self, lab: Lab, cluster: str):
+        self._lab = lab
+        self.cluster = cluster
+        if lab.simulated:
+            self._sim = lab.eks_sim.cluster(cluster)
+            self._api: Any = None
+        else:
+            self._sim = None
+            self._api = self._real_client()
+
+    # -- real AWS ----------------------------------------------------------------------------
+    def _real_client(self) -> Any:
+        try:
+            from kubernetes import client, dynamic
+        except ImportError as exc:
+            raise LabError(
+                "The real-AWS backend talks to Kubernetes through the official client, which "
+                "is not installed.",
+                hint="pip install 'awscontainers[aws]' (or pip install kubernetes).",
+            ) from exc
+        import tempfile
+
+        info = self._lab.eks.describe_cluster(name=self.cluster)["cluster"]
+        # The client reads the CA from a file; it must outlive this call.
+        with tempfile.NamedTemporaryFile(suffix=".crt", delete=False) as ca:
+            ca.write(base64.b64decode(info["certificateAuthority"]["data"]))
+        config = client.Configuration()
+        config.host = info["endpoint"]
+        config.ssl_ca_cert = ca.name
+        config.api_key = {
+            "authorization": "Bearer "
+            + eks_token(self._lab._session, self.cluster, self._lab.region)
+        }
+        return dynamic.DynamicClient(client.ApiClient(config))
+
+    def _resource(self, kind: str, api_version: str | None = None) -> Any:
+        return self._api.resources.get(kind=kind, api_version=api_version)
+
+    # -- the API -------------------------------------------------------------------------------
+    def apply(self, manifest: dict | str) -> list[dict]:
+        """Create or update the objects in ``manifest`` (a dict, or YAML text with one or
+        more documents). Returns them as stored."""
+        docs = _manifests(manifest)
+        if self._sim is None:
+            out = []
+            for doc in docs:
+                res = self._resource(doc.get("kind"), doc.get("apiVersion"))
+                ns = (doc.get("metadata") or {}).get("namespace", "default")
+                out.append(
+                    res.server_side_apply(
+                        body=doc, namespace=ns, field_manager="awscontainers"
+                    ).to_dict()
+                )
+            return out
+        applied: list[dict] = []
+        for doc in docs:
+            if doc.get("kind") == "ConfigMap":
+                applied.append(self._apply_config_map(doc))
+            else:
+                applied.extend(self._sim.kube.apply(doc))
+        return applied
+
+    def _apply_config_map(self, doc: dict) -> dict:
+        meta = doc.get("metadata") or {}
+        if not meta.get("name"):
+            raise InvalidParameterError(
+                "ConfigMap: metadata.name: Required value.", hint="give the ConfigMap a name."
+            )
+        key = (meta.get("namespace", "default"), meta["name"])
+        stored = copy.deepcopy(doc)
+        stored.setdefault("metadata", {}).setdefault("namespace", key[0])
+        if key == ("kube-system", "aws-auth"):
+            self._lab.eks_sim.set_aws_auth(self._sim, stored)
+        self._sim.config_maps[key] = stored
+        return copy.deepcopy(stored)
+
+    def get(self, kind: str, namespace: str | None = None, name: str | None = None) -> Any:
+        """One object (with ``name``) or a Kubernetes list (``{"kind": "PodList",
+        "items": [...]}``); ``namespace=None`` lists every namespace."""
+        if self._sim is None:
+            res = self._resource(kind)
+            return res.get(name=name, namespace=namespace).to_dict()
+        if kind in ("ConfigMap", "configmap", "configmaps", "cm"):
+            maps = [
+                copy.deepcopy(v)
+                for (ns, n), v in sorted(self._sim.config_maps.items())
+                if (namespace is None or ns == namespace) and (name is None or n == name)
+            ]
+            if name is not None:
+                if not maps:
+                    from .errors import NotFoundError
+
+                    raise NotFoundError(
+                        f'configmaps "{name}" not found', hint="list them with get('ConfigMap')."
+                    )
+                return maps[0]
+            return {"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {}, "items": maps}
+        return self._sim.kube.get(kind, namespace=namespace, name=name)
+
+    def delete(self, kind: str, name: str, namespace: str = "default") -> None:
+        if self._sim is None:
+            self._resource(kind).delete(name=name, namespace=namespace)
+            return
+        if kind in ("ConfigMap", "configmap", "cm"):
+            self._sim.config_maps.pop((namespace, name), None)
+            if (namespace, name) == ("kube-system", "aws-auth"):
+                self._sim.aws_auth_roles = []
+            return
+        self._sim.kube.delete(kind, name, namespace)
+
+    def scale(self, name: str, replicas: int, namespace: str = "default") -> dict:
+        """Set a Deployment's replica count (``kubectl scale``)."""
+        if self._sim is None:
+            res = self._resource("Deployment", "apps/v1")
+            body = {"spec": {"replicas": replicas}}
+            return res.patch(
+                name=name,
+                namespace=namespace,
+                body=body,
+                content_type="application/merge-patch+json",
+            ).to_dict()
+        return self._sim.kube.scale(name, replicas, namespace)
+
+    def events(self) -> list[dict]:
+        """Scheduling events, oldest first (reason ``Scheduled`` / ``FailedScheduling``)."""
+        if self._sim is None:
+            return self._resource("Event").get().to_dict().get("items", [])
+        return self._sim.kube.events()
+
+    # -- tables for notebooks ----------------------------------------------------------------
+    def nodes_table(self) -> Table:
+        """Each node with its allocatable resources, what its pods request, and its pods."""
+        nodes = self.get("Node")["items"]
+        pods = self.get("Pod")["items"]
+        rows = []
+        for node in nodes:
+            name = node["metadata"]["name"]
+            labels = node["metadata"].get("labels", {})
+            here = [p for p in pods if p["spec"].get("nodeName") == name]
+            alloc = node["status"]["allocatable"]
+            rows.append(
+                {
+                    "node": name,
+                    "kind": _node_kind(labels),
+                    "type": labels.get("node.kubernetes.io/instance-type", "-"),
+                    "zone": labels.get("topology.kubernetes.io/zone", "-"),
+                    "cpu": alloc.get("cpu"),
+                    "memory": alloc.get("memory"),
+                    "pods": f"{len(here)}/{alloc.get('pods')}",
+                    "running": [p["metadata"]["name"] for p in here],
+                }
+            )
+        return Table(rows, title=f"Nodes of {self.cluster}")
+
+    def pods_table(self, namespace: str | None = None) -> Table:
+        """Each pod with its phase, node, and why it is pending if it is."""
+        rows = []
+        for pod in self.get("Pod", namespace=namespace)["items"]:
+            conditions = {c["type"]: c for c in pod.get("status", {}).get("conditions", [])}
+            scheduled = conditions.get("PodScheduled", {})
+            annotations = pod["metadata"].get("annotations", {})
+            rows.append(
+                {
+                    "pod": pod["metadata"]["name"],
+                    "namespace": pod["metadata"].get("namespace"),
+                    "phase": pod.get("status", {}).get("phase"),
+                    "node": pod["spec"].get("nodeName"),
+                    "fargate size": annotations.get("CapacityProvisioned"),
+                    "why pending": scheduled.get("message")
+                    if scheduled.get("status") == "False"
+                    else None,
+                }
+            )
+        return Table(rows, title=f"Pods in {self.cluster}")
+
+
+def _node_kind(labels: dict) -> str:
+    if labels.get("eks.amazonaws.com/compute-type") == "fargate":
+        return "Fargate"
+    if "eks.amazonaws.com/nodegroup" in labels:
+        return "managed nodegroup"
+    return "self-managed"

@@ -1,0 +1,557 @@
+"""What EKS, nodeadm and the kubelet do, played for a moto account.
+
+moto's EKS keeps only records: clusters are ACTIVE at once, nodegroups create no instances,
+access entries do not exist, and there is no Kubernetes API. This simulator adds:
+
+- **access entries** and the **aws-auth ConfigMap**, the two ways to authorise a node role;
+- **nodeadm + kubelet** on each EC2 instance: the node registers only when the user data's
+  ``NodeConfig`` points at this cluster (name, endpoint, CA, service CIDR) and the
+  instance's role is authorised; until then the instance runs and no node appears;
+- **managed nodegroups**: a launch template and an Auto Scaling group as EKS makes them,
+  the node role authorised by EKS itself, nodes labelled as AWS labels them;
+- **Fargate profiles**: a pod that matches one gets a node of its own
+  (:mod:`awscontainers.sim.kube` does the sizing and the refusals);
+- each node's allocatable CPU, memory and pod slots, from the instance type.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import yaml
+
+from .._aws import call
+from ..errors import AlreadyExistsError, InvalidParameterError, NotFoundError
+from . import kube
+
+if TYPE_CHECKING:
+    from ..lab import Lab
+
+
+@functools.cache
+def eks_facts() -> dict:
+    """The EKS facts from ``data/eks.yaml``."""
+    return yaml.safe_load(resources.files("awscontainers.data").joinpath("eks.yaml").read_text())
+
+
+def node_config_user_data(name: str, endpoint: str, ca: str, cidr: str) -> str:
+    """The MIME multi-part user data an AL2023 node needs: a nodeadm ``NodeConfig``.
+
+    >>> print(node_config_user_data("demo", "https://x.eks", "Q0E=", "172.20.0.0/16"))
+    ... # doctest: +ELLIPSIS
+    MIME-Version: 1.0
+    Content-Type: multipart/mixed; boundary="//"
+    <BLANKLINE>
+    --//
+    Content-Type: application/node.eks.aws
+    <BLANKLINE>
+    ---
+    apiVersion: node.eks.aws/v1alpha1
+    kind: NodeConfig
+    spec:
+      cluster:
+        name: demo
+    ...
+    """
+    facts = eks_facts()["nodeadm"]
+    return (
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="//"\n\n'
+        f"--//\nContent-Type: {facts['mime_type']}\n\n"
+        f"---\napiVersion: {facts['api_version']}\nkind: {facts['kind']}\nspec:\n"
+        f"  cluster:\n    name: {name}\n    apiServerEndpoint: {endpoint}\n"
+        f"    certificateAuthority: {ca}\n    cidr: {cidr}\n\n--//--\n"
+    )
+
+
+def parse_node_config(user_data: str | bytes | None) -> dict | None:
+    """The ``spec.cluster`` of the NodeConfig in user data (MIME or plain YAML, raw or
+    base64), or None when there is none.
+
+    >>> config = parse_node_config(node_config_user_data("demo", "https://x", "Q0E=", "10.1.0.0/16"))
+    >>> config["name"], config["cidr"]
+    ('demo', '10.1.0.0/16')
+    """
+    if not user_data:
+        return None
+    text = user_data.decode("utf-8", "replace") if isinstance(user_data, bytes) else user_data
+    if "NodeConfig" not in text:
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return None
+    facts = eks_facts()["nodeadm"]
+    for part in re.split(r"^--\S*\s*$", text, flags=re.M):
+        if "NodeConfig" not in part:
+            continue
+        body = part.split("\n\n", 1)[1] if part.lstrip().startswith("Content-Type") else part
+        try:
+            docs = [d for d in yaml.safe_load_all(body) if isinstance(d, dict)]
+        except yaml.YAMLError:
+            continue
+        for doc in docs:
+            if doc.get("kind") == facts["kind"] and doc.get("apiVersion") == facts["api_version"]:
+                return dict((doc.get("spec") or {}).get("cluster") or {})
+    return None
+
+
+def node_allocatable(vcpus: int, memory_mib: int, pods: int) -> tuple[int, int]:
+    """CPU millicores and memory bytes left for pods after kube-reserved and eviction.
+
+    >>> node_allocatable(2, 4096, 17)   # t3.medium
+    (1930, 3726639104)
+    """
+    facts = eks_facts()["kube_reserved"]
+    reserved_cpu = 0.0
+    for core in range(vcpus):
+        fractions = facts["cpu_fractions"]
+        reserved_cpu += fractions[core] if core < len(fractions) else facts["cpu_fraction_rest"]
+    cpu = vcpus * 1000 - round(reserved_cpu * 1000)
+    reserved_mib = facts["memory_per_pod_mib"] * pods + facts["memory_base_mib"]
+    memory = (memory_mib - reserved_mib - facts["eviction_hard_mib"]) * 2**20
+    return cpu, memory
+
+
+@dataclass
+class SimEksCluster:
+    name: str
+    arn: str
+    version: str
+    endpoint: str
+    ca: str
+    cidr: str
+    kube: kube.Cluster
+    access_entries: dict[str, dict] = field(default_factory=dict)
+    aws_auth_roles: list[dict] = field(default_factory=list)
+    fargate_profiles: dict[str, dict] = field(default_factory=dict)
+    config_maps: dict[tuple[str, str], dict] = field(default_factory=dict)
+    nodes: dict[str, str] = field(default_factory=dict)  # instance id -> node name
+    pending: dict[str, str] = field(default_factory=dict)  # instance id -> why not joined
+    nodegroups: dict[str, dict] = field(default_factory=dict)
+
+
+class EksSimulator:
+    """The EKS data plane of one lab."""
+
+    def __init__(self, lab: Lab):
+        self.lab = lab
+        self.clusters: dict[str, SimEksCluster] = {}
+        self.kubelet_log: list[str] = []
+        self._types: dict[str, dict] = {}
+        self._roles_by_profile: dict[str, str] = {}
+        self.groups: dict[str, dict] = {}  # Auto Scaling group -> how its instances launch
+
+    # -- clusters ------------------------------------------------------------------------------
+    def cluster_created(self, record: dict) -> SimEksCluster:
+        name = record["name"]
+        cidr = (record.get("kubernetesNetworkConfig") or {}).get("serviceIpv4Cidr") or eks_facts()[
+            "service_ipv4_cidr"
+        ]
+        sim = SimEksCluster(
+            name=name,
+            arn=record["arn"],
+            version=record.get("version", ""),
+            endpoint=record.get("endpoint", ""),
+            ca=(record.get("certificateAuthority") or {}).get("data", ""),
+            cidr=cidr,
+            kube=kube.Cluster(fargate_matcher=self._matcher(name), seed=self.lab.seed),
+        )
+        self.clusters[name] = sim
+        return sim
+
+    def cluster(self, name: str) -> SimEksCluster:
+        if name not in self.clusters:
+            raise NotFoundError(
+                f"No cluster found for name: {name}.",
+                code="ResourceNotFoundException",
+                hint=f"create it first: lab.eks.create_cluster(name={name!r}).",
+            )
+        return self.clusters[name]
+
+    def cluster_deleted(self, name: str) -> None:
+        self.clusters.pop(name, None)
+
+    # -- who may join ------------------------------------------------------------------------
+    def create_access_entry(self, params: dict) -> dict:
+        cluster = self.cluster(params.get("clusterName", ""))
+        principal = params.get("principalArn") or ""
+        kind = params.get("type", "STANDARD")
+        if kind not in eks_facts()["access_entry_types"]:
+            raise InvalidParameterError(
+                f"The type {kind} is not valid.",
+                code="InvalidParameterException",
+                hint="use one of: " + ", ".join(eks_facts()["access_entry_types"]) + ".",
+            )
+        if not re.match(r"^arn:aws[\w-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/", principal):
+            raise InvalidParameterError(
+                f"The principalArn {principal!r} is not a valid IAM principal ARN.",
+                code="InvalidParameterException",
+                hint="pass the role's ARN, e.g. lab.role_arn('eks-node').",
+            )
+        if principal in cluster.access_entries:
+            raise AlreadyExistsError(
+                f"The specified access entry resource is already in use on this cluster: "
+                f"{principal}.",
+                code="ResourceInUseException",
+                hint="it exists already; describe_access_entry shows it.",
+            )
+        if kind.startswith("EC2") and params.get("kubernetesGroups"):
+            raise InvalidParameterError(
+                f"kubernetesGroups cannot be specified for access entries of type {kind}.",
+                code="InvalidParameterException",
+                hint="EKS puts nodes in system:nodes itself; leave kubernetesGroups out.",
+            )
+        now = self.lab.now()
+        entry = {
+            "clusterName": cluster.name,
+            "principalArn": principal,
+            "kubernetesGroups": list(params.get("kubernetesGroups") or []),
+            "accessEntryArn": self.lab.arn(
+                "eks", f"access-entry/{cluster.name}/role/{principal.rsplit('/', 1)[-1]}"
+            ),
+            "createdAt": now,
+            "modifiedAt": now,
+            "tags": dict(params.get("tags") or {}),
+            "username": "system:node:{{EC2PrivateDNSName}}"
+            if kind.startswith("EC2")
+            else params.get("username", principal),
+            "type": kind,
+        }
+        cluster.access_entries[principal] = entry
+        self.retry_pending(cluster)
+        return entry
+
+    def delete_access_entry(self, cluster_name: str, principal: str) -> None:
+        cluster = self.cluster(cluster_name)
+        if principal not in cluster.access_entries:
+            raise NotFoundError(
+                f"The specified principalArn could not be found: {principal}.",
+                code="ResourceNotFoundException",
+                hint="list_access_entries shows the ones that exist.",
+            )
+        del cluster.access_entries[principal]
+
+    def set_aws_auth(self, cluster: SimEksCluster, config_map: dict) -> None:
+        """Read ``mapRoles`` from the aws-auth ConfigMap (the older way to authorise nodes)."""
+        text = (config_map.get("data") or {}).get("mapRoles") or "[]"
+        try:
+            roles = yaml.safe_load(text) or []
+        except yaml.YAMLError as exc:
+            raise InvalidParameterError(
+                f"aws-auth mapRoles is not valid YAML: {exc}.",
+                hint="mapRoles is a YAML list of {rolearn, username, groups} entries.",
+            ) from exc
+        if not isinstance(roles, list) or not all(isinstance(r, dict) for r in roles):
+            raise InvalidParameterError(
+                "aws-auth mapRoles must be a list of entries with rolearn, username, groups.",
+                hint="- rolearn: arn:aws:iam::123456789012:role/node\n"
+                "  username: system:node:{{EC2PrivateDNSName}}\n"
+                "  groups: [system:bootstrappers, system:nodes]",
+            )
+        cluster.aws_auth_roles = roles
+        self.retry_pending(cluster)
+
+    def authorised(self, cluster: SimEksCluster, role_arn: str | None) -> str | None:
+        """None when the role may register nodes; else why not."""
+        if not role_arn:
+            return "the instance has no IAM role (instance profile), so kubelet cannot sign in"
+        entry = cluster.access_entries.get(role_arn)
+        if entry and entry["type"] == "EC2_LINUX":
+            return None
+        needed = set(eks_facts()["node_groups"])
+        for role in cluster.aws_auth_roles:
+            if role.get("rolearn") == role_arn and needed <= set(role.get("groups") or []):
+                return None
+        return (
+            f"Unauthorized: the node role {role_arn} has no access entry of type EC2_LINUX and "
+            "no mapRoles entry in the aws-auth ConfigMap"
+        )
+
+    # -- nodes joining ---------------------------------------------------------------------
+    def instance_type(self, name: str) -> dict:
+        if name not in self._types:
+            info = call(self.lab.client("ec2"), "describe_instance_types", InstanceTypes=[name])
+            self._types[name] = info["InstanceTypes"][0]
+        return self._types[name]
+
+    def _role_of(self, inst: dict) -> str | None:
+        profile_arn = (inst.get("IamInstanceProfile") or {}).get("Arn")
+        name = profile_arn.rsplit("/", 1)[-1] if profile_arn else self._template_profile(inst)
+        if not name:
+            return None
+        if name not in self._roles_by_profile:
+            try:
+                roles = call(
+                    self.lab.client("iam"), "get_instance_profile", InstanceProfileName=name
+                )
+            except NotFoundError:
+                return None
+            found = roles["InstanceProfile"]["Roles"]
+            self._roles_by_profile[name] = found[0]["Arn"] if found else ""
+        return self._roles_by_profile[name] or None
+
+    def kubelets_boot(self, instances: list[dict]) -> None:
+        """Each instance from an EKS-optimized AMI runs nodeadm, then kubelet tries to join."""
+        for inst in instances:
+            if inst["State"]["Name"] in ("terminated", "shutting-down"):
+                continue
+            if any(
+                inst["InstanceId"] in c.nodes or inst["InstanceId"] in c.pending
+                for c in self.clusters.values()
+            ):
+                continue
+            self._kubelet_start(inst)
+
+    def _template_profile(self, inst: dict) -> str | None:
+        """moto's Auto Scaling launches instances without the launch template's instance
+        profile; read it from the template, as EC2 would have applied it."""
+        tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+        group = tags.get("aws:autoscaling:groupName")
+        if not group:
+            return None
+        found = call(
+            self.lab.client("autoscaling"),
+            "describe_auto_scaling_groups",
+            AutoScalingGroupNames=[group],
+        )["AutoScalingGroups"]
+        template = (found[0].get("LaunchTemplate") or {}) if found else {}
+        if not template.get("LaunchTemplateName"):
+            return None
+        versions = call(
+            self.lab.client("ec2"),
+            "describe_launch_template_versions",
+            LaunchTemplateName=template["LaunchTemplateName"],
+            Versions=["$Latest"],
+        )["LaunchTemplateVersions"]
+        data = versions[0]["LaunchTemplateData"] if versions else {}
+        profile = data.get("IamInstanceProfile") or {}
+        return profile.get("Name") or (profile.get("Arn") or "").rsplit("/", 1)[-1] or None
+
+    def scale_group(self, group: str, desired: int) -> None:
+        """Bring an Auto Scaling group to ``desired`` instances, balanced across its
+        Availability Zones, as Auto Scaling does (moto would put them all in one subnet)."""
+        spec = self.groups[group]
+        autoscaling = self.lab.client("autoscaling")
+        ec2 = self.lab.client("ec2")
+        found = call(autoscaling, "describe_auto_scaling_groups", AutoScalingGroupNames=[group])
+        members = [i for g in found["AutoScalingGroups"] for i in g["Instances"]]
+        by_zone: dict[str, list[str]] = {s["AvailabilityZone"]: [] for s in spec["subnets"]}
+        for inst in members:
+            by_zone.setdefault(inst["AvailabilityZone"], []).append(inst["InstanceId"])
+        while sum(map(len, by_zone.values())) > desired:
+            zone = max(sorted(by_zone), key=lambda z: len(by_zone[z]))
+            victim = sorted(by_zone[zone])[-1]
+            by_zone[zone].remove(victim)
+            call(
+                autoscaling,
+                "terminate_instance_in_auto_scaling_group",
+                InstanceId=victim,
+                ShouldDecrementDesiredCapacity=True,
+            )
+            call(ec2, "terminate_instances", InstanceIds=[victim])
+        launched: list[str] = []
+        while sum(map(len, by_zone.values())) < desired:
+            zone = min(sorted(by_zone), key=lambda z: len(by_zone[z]))
+            subnet = next(s["SubnetId"] for s in spec["subnets"] if s["AvailabilityZone"] == zone)
+            inst = call(
+                ec2,
+                "run_instances",
+                ImageId=spec["image"],
+                InstanceType=spec["instance_type"],
+                MinCount=1,
+                MaxCount=1,
+                SubnetId=subnet,
+                IamInstanceProfile={"Name": spec["profile"]},
+                UserData=spec["user_data"],
+                SecurityGroupIds=spec["security_groups"],
+                TagSpecifications=[{"ResourceType": "instance", "Tags": spec["tags"]}],
+            )["Instances"][0]
+            by_zone[zone].append(inst["InstanceId"])
+            launched.append(inst["InstanceId"])
+        if launched:
+            call(autoscaling, "attach_instances", AutoScalingGroupName=group, InstanceIds=launched)
+
+    def _user_data(self, iid: str) -> str | None:
+        data = call(
+            self.lab.client("ec2"),
+            "describe_instance_attribute",
+            InstanceId=iid,
+            Attribute="userData",
+        )
+        return data.get("UserData", {}).get("Value")
+
+    def _kubelet_start(self, inst: dict) -> None:
+        iid = inst["InstanceId"]
+        config = parse_node_config(self._user_data(iid))
+        if config is None:
+            self.kubelet_log.append(
+                f"{iid}: nodeadm found no NodeConfig in the user data; kubelet was not started."
+            )
+            return
+        missing = [k for k in eks_facts()["nodeadm"]["required"] if not config.get(k)]
+        if missing:
+            self.kubelet_log.append(
+                f"{iid}: nodeadm: NodeConfig is missing spec.cluster.{', '.join(missing)}; "
+                "kubelet was not started."
+            )
+            return
+        cluster = self.clusters.get(str(config["name"]))
+        if cluster is None:
+            self.kubelet_log.append(
+                f"{iid}: kubelet cannot find cluster {config['name']!r}: no such EKS cluster."
+            )
+            return
+        if config["apiServerEndpoint"] != cluster.endpoint:
+            why = (
+                f"cannot reach the API server at {config['apiServerEndpoint']} "
+                "(not this cluster's endpoint)"
+            )
+        elif config["certificateAuthority"] != cluster.ca:
+            why = "x509: certificate signed by unknown authority (the CA is not this cluster's)"
+        elif config["cidr"] != cluster.cidr:
+            why = f"service CIDR {config['cidr']} does not match the cluster's {cluster.cidr}"
+        else:
+            why = self.authorised(cluster, self._role_of(inst))
+        if why:
+            cluster.pending[iid] = why
+            self.kubelet_log.append(
+                f"{iid}: kubelet could not register with {cluster.name}: {why}."
+            )
+            return
+        self._register(cluster, inst)
+
+    def _register(self, cluster: SimEksCluster, inst: dict) -> None:
+        iid = inst["InstanceId"]
+        itype = self.instance_type(inst["InstanceType"])
+        network = itype["NetworkInfo"]
+        pods = kube.max_pods(
+            network["MaximumNetworkInterfaces"], network["Ipv4AddressesPerInterface"]
+        )
+        cpu, memory = node_allocatable(
+            itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], pods
+        )
+        name = inst.get("PrivateDnsName") or f"ip-{iid}.ec2.internal"
+        tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+        labels = {
+            "kubernetes.io/hostname": name,
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "arm64"
+            if "arm" in itype.get("ProcessorInfo", {}).get("SupportedArchitectures", ["x86_64"])[0]
+            else "amd64",
+            "node.kubernetes.io/instance-type": inst["InstanceType"],
+            "topology.kubernetes.io/zone": inst["Placement"]["AvailabilityZone"],
+            "topology.kubernetes.io/region": self.lab.region,
+        }
+        taints: list[dict] = []
+        group = cluster.nodegroups.get(tags.get("eks:nodegroup-name", ""))
+        if group:
+            labels["eks.amazonaws.com/nodegroup"] = group["name"]
+            labels["eks.amazonaws.com/capacityType"] = group["capacity_type"]
+            labels.update(group["labels"])
+            taints = list(group["taints"])
+        cluster.kube.add_node(
+            name, cpu_millis=cpu, memory_bytes=memory, max_pods=pods, labels=labels, taints=taints
+        )
+        cluster.nodes[iid] = name
+        cluster.pending.pop(iid, None)
+        self.kubelet_log.append(
+            f"{iid}: kubelet registered node {name} in {cluster.name} "
+            f"({cpu}m CPU, {memory // 2**20} MiB, {pods} pods allocatable)."
+        )
+
+    def retry_pending(self, cluster: SimEksCluster) -> None:
+        """Kubelets keep retrying; after an authorisation change they may now get in."""
+        if not cluster.pending:
+            return
+        reservations = call(
+            self.lab.client("ec2"), "describe_instances", InstanceIds=list(cluster.pending)
+        )["Reservations"]
+        for reservation in reservations:
+            for inst in reservation["Instances"]:
+                if inst["State"]["Name"] == "running":
+                    cluster.pending.pop(inst["InstanceId"], None)
+                    self._kubelet_start(inst)
+
+    def instances_launched(self, instance_ids: list[str]) -> None:
+        if not instance_ids or not self.clusters:
+            return
+        reservations = call(self.lab.client("ec2"), "describe_instances", InstanceIds=instance_ids)[
+            "Reservations"
+        ]
+        self.kubelets_boot([i for r in reservations for i in r["Instances"]])
+
+    def instances_terminated(self, instance_ids: list[str]) -> None:
+        for cluster in self.clusters.values():
+            for iid in instance_ids:
+                cluster.pending.pop(iid, None)
+                name = cluster.nodes.pop(iid, None)
+                if name:
+                    cluster.kube.remove_node(name)
+                    self.kubelet_log.append(f"{iid}: instance terminated; node {name} removed.")
+
+    def sync_group(self, asg_name: str) -> None:
+        """Join new instances of an Auto Scaling group, drop the ones that went away."""
+        found = call(
+            self.lab.client("autoscaling"),
+            "describe_auto_scaling_groups",
+            AutoScalingGroupNames=[asg_name],
+        )["AutoScalingGroups"]
+        current = {i["InstanceId"] for g in found for i in g["Instances"]}
+        for cluster in self.clusters.values():
+            gone = [
+                iid
+                for iid in list(cluster.nodes) + list(cluster.pending)
+                if iid not in current and self._group_of.get(iid) == asg_name
+            ]
+            if gone:
+                self.instances_terminated(gone)
+        for iid in current:
+            self._group_of[iid] = asg_name
+        if current:
+            self.instances_launched(sorted(current))
+
+    @functools.cached_property
+    def _group_of(self) -> dict[str, str]:
+        return {}
+
+    # -- Fargate ---------------------------------------------------------------------------------
+    def _matcher(self, cluster_name: str) -> kube.FargateMatcher:
+        def match(pod: dict) -> str | None:
+            cluster = self.clusters.get(cluster_name)
+            if cluster is None:
+                return None
+            meta = pod.get("metadata") or {}
+            namespace = meta.get("namespace", "default")
+            labels = meta.get("labels") or {}
+            for name, profile in sorted(cluster.fargate_profiles.items()):
+                for selector in profile.get("selectors", []):
+                    wanted = selector.get("labels") or {}
+                    if selector.get("namespace") == namespace and all(
+                        labels.get(k) == v for k, v in wanted.items()
+                    ):
+                        return name
+            return None
+
+        return match
+
+    def sync_gone(self, cluster_name: str) -> None:
+        """Drop the nodes whose instances are no longer running."""
+        cluster = self.clusters.get(cluster_name)
+        if cluster is None or not (cluster.nodes or cluster.pending):
+            return
+        ids = list(cluster.nodes) + list(cluster.pending)
+        reservations = call(self.lab.client("ec2"), "describe_instances", InstanceIds=ids)
+        running = {
+            i["InstanceId"]
+            for r in reservations["Reservations"]
+            for i in r["Instances"]
+            if i["State"]["Name"] == "running"
+        }
+        gone = [iid for iid in ids if iid not in running]
+        if gone:
+            self.instances_terminated(gone)
