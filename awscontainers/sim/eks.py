@@ -73,7 +73,8 @@ def parse_node_config(user_data: str | bytes | None) -> dict | None:
     """The ``spec.cluster`` of the NodeConfig in user data (MIME or plain YAML, raw or
     base64), or None when there is none.
 
-    >>> config = parse_node_config(node_config_user_data("demo", "https://x", "Q0E=", "10.1.0.0/16"))
+    >>> data = node_config_user_data("demo", "https://x", "Q0E=", "10.1.0.0/16")
+    >>> config = parse_node_config(data)
     >>> config["name"], config["cidr"]
     ('demo', '10.1.0.0/16')
     """
