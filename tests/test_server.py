@@ -31,9 +31,12 @@ def test_ecs_on_ec2_and_fargate_through_a_server(server):
     lab.teardown()
     left = lab.ecs.describe_clusters(clusters=["web"])["clusters"]
     assert all(c["status"] == "INACTIVE" for c in left)
-    assert lab.client("ec2").describe_vpcs(
-        Filters=[{"Name": "tag:awscontainers:lab", "Values": [lab.lab_id]}]
-    )["Vpcs"] == []
+    assert (
+        lab.client("ec2").describe_vpcs(
+            Filters=[{"Name": "tag:awscontainers:lab", "Values": [lab.lab_id]}]
+        )["Vpcs"]
+        == []
+    )
 
 
 def test_learners_have_accounts_of_their_own(server):
@@ -56,3 +59,32 @@ def test_moto_server_bugs_are_backend_errors_without_retries(server):
             cluster="nope", instanceIdentityDocument='{"instanceId": "i-1"}'
         )
     assert len(attempts) == 1
+
+
+def test_eks_three_modes_through_a_server(server):
+    from awscontainers.workloads import sample_deployment
+
+    lab = Lab(endpoint_url=server.url, learner="dave")
+    lab.eks.create_cluster(name="demo")
+    rows = lab.eks.launch_self_managed_nodes("demo", count=1)
+    assert rows[0]["node"] is None
+    lab.eks.create_access_entry(
+        clusterName="demo", principalArn=lab.role_arn("eks-node"), type="EC2_LINUX"
+    )
+    lab.eks.create_nodegroup(
+        clusterName="demo",
+        nodegroupName="ng",
+        scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 2},
+    )
+    lab.eks.create_fargate_profile(
+        clusterName="demo", fargateProfileName="fp", selectors=[{"namespace": "serverless"}]
+    )
+    k = lab.kube("demo")
+    k.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "serverless"}})
+    k.apply(sample_deployment(2))
+    k.apply(sample_deployment(2, namespace="serverless"))
+    kinds = sorted(r["kind"] for r in k.nodes_table())
+    assert kinds == ["Fargate", "Fargate", "managed nodegroup", "self-managed"]
+    assert all(p["phase"] == "Running" for p in k.pods_table())
+    lab.teardown()
+    assert lab.eks.list_clusters()["clusters"] == []

@@ -11,6 +11,11 @@ and drive it from code by setting widget values and calling ``panel.button.click
 * :class:`ServicePanel` - scale a service and drain an instance; read the service events.
 * :class:`FargateSizePicker` / :class:`FargateRunPanel` - choose a Fargate size (invalid
   pairs are explained) and run a Fargate task.
+* :class:`NodeView` - an EKS cluster's nodes (CPU, memory and pod slots requested and
+  free, their pods), pending pods with the scheduler's reason, instances that did not join.
+* :class:`SelfManagedPanel` - launch self-managed nodes and authorise their role.
+* :class:`NodegroupPanel` - scale a managed nodegroup.
+* :class:`WorkloadPanel` - apply the sample Deployment and DaemonSet; pods running/pending.
 """
 
 from __future__ import annotations
@@ -26,6 +31,13 @@ from .ecs import (
     RunTaskPanel,
     ServicePanel,
 )
+from .eks import (
+    SELF_MANAGED_INSTANCE_TYPES,
+    NodegroupPanel,
+    NodeView,
+    SelfManagedPanel,
+    WorkloadPanel,
+)
 
 __all__ = [
     "CONSTRAINTS",
@@ -36,5 +48,10 @@ __all__ = [
     "FargateSizePicker",
     "LaunchPanel",
     "RunTaskPanel",
+    "SELF_MANAGED_INSTANCE_TYPES",
+    "NodeView",
+    "NodegroupPanel",
+    "SelfManagedPanel",
+    "WorkloadPanel",
     "ServicePanel",
 ]
