@@ -17,12 +17,23 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-ORDER = ["00-start-here", "01-ecr", "02-ecs-on-ec2", "03-ecs-on-fargate"]
+ORDER = [
+    "00-start-here",
+    "01-ecr",
+    "02-ecs-on-ec2",
+    "03-ecs-on-fargate",
+    "04-eks-self-managed",
+    "05-eks-managed-nodegroup",
+    "06-eks-fargate",
+]
 TITLES = {
     "00-start-here": "Start here",
     "01-ecr": "ECR: a registry for your images",
     "02-ecs-on-ec2": "ECS on EC2: servers you run",
     "03-ecs-on-fargate": "ECS on Fargate: no servers to run",
+    "04-eks-self-managed": "EKS with self-managed nodes",
+    "05-eks-managed-nodegroup": "EKS with a managed nodegroup",
+    "06-eks-fargate": "EKS on Fargate",
 }
 
 
@@ -64,6 +75,9 @@ no credentials, nothing leaves the process.
 1. [ECR: a registry for your images](01-ecr.ipynb)
 2. [ECS on EC2: servers you run](02-ecs-on-ec2.ipynb)
 3. [ECS on Fargate: no servers to run](03-ecs-on-fargate.ipynb)
+4. [EKS with self-managed nodes](04-eks-self-managed.ipynb)
+5. [EKS with a managed nodegroup](05-eks-managed-nodegroup.ipynb)
+6. [EKS on Fargate](06-eks-fargate.ipynb)
 """),
     md("## The map: the hosting modes"),
     code("""
@@ -439,6 +453,252 @@ svc = lab.ecs.create_service(
 svc["runningCount"]
 """),
     code("lab.teardown()[:5]"),
+    code("lab.close()"),
+]
+
+EKS_INTRO = """
+EKS runs the Kubernetes control plane for you: AWS operates it in its own account,
+replicated across three Availability Zones, and it is **not free** (0.10 USD per cluster-hour
+in standard support). What differs between the three EKS lessons is who brings the worker
+nodes.
+"""
+
+LESSONS["04-eks-self-managed"] = [
+    md("""
+# EKS with self-managed nodes
+
+""" + EKS_INTRO + """
+Here **you** do it all for the nodes: create the EC2 instances, get the container runtime
+and the Kubernetes processes (containerd, kubelet, kube-proxy) onto them, **join them to the
+cluster**, check there is enough capacity, patch their OS and scale them.
+"""),
+    code("""
+from awscontainers import Lab, modes
+from awscontainers.widgets import NodeView, SelfManagedPanel, WorkloadPanel
+from IPython.display import HTML
+
+modes.get("eks-ec2")
+"""),
+    md("## The control plane"),
+    code("""
+lab = Lab()
+lab.eks.create_cluster(name="demo")["cluster"]["status"]
+"""),
+    code('lab.eks.control_plane("demo")'),
+    md("""
+## Joining a node takes two things
+
+1. **User data** that tells `nodeadm` (on the EKS-optimized Amazon Linux 2023 AMI, which
+   ships containerd and the kubelet) which cluster to join: its name, API endpoint,
+   certificate authority and service CIDR.
+2. **Permission**: the node's IAM role must be authorised in the cluster.
+"""),
+    code('print(lab.eks.node_config("demo"))'),
+    code("""
+view = NodeView(lab, "demo")
+nodes = SelfManagedPanel(lab, "demo", view=view)
+nodes
+"""),
+    md("Launch two instances through a launch template and an Auto Scaling group:"),
+    code("""
+nodes.button.click()
+HTML(nodes.output.value)
+"""),
+    md("The instances run (and cost money), but no node appeared: the kubelet was refused."),
+    code("HTML(view.html())"),
+    md("Authorise the node role with an access entry of type `EC2_LINUX` (the older way is a `mapRoles` entry in the `aws-auth` ConfigMap):"),
+    code("""
+nodes.authorise_button.click()
+HTML(view.html())
+"""),
+    md("## Run the sample workload"),
+    code("""
+work = WorkloadPanel(lab, "demo", view=view)
+work.replicas.value = 8
+work
+"""),
+    code("""
+work.button.click()
+HTML(work.output.value)
+"""),
+    md("""
+Some pods are **Pending**: the scheduler says why, in its own words. Checking capacity and
+adding nodes is your job here: scale the Auto Scaling group.
+"""),
+    code("""
+nodes.count.value = 3
+nodes.button.click()
+HTML(view.html())
+"""),
+    md("A DaemonSet puts one pod on every node, including nodes that join later:"),
+    code("""
+work.daemonset_button.click()
+lab.kube("demo").pods_table("kube-system")
+"""),
+    code("[e['message'] for e in lab.kube('demo').events()][-3:]"),
+    md("""
+What you would own for real with these nodes: the AMI choice and its updates, OS patching,
+the kubelet and containerd versions (kept in step with the control plane), the Auto Scaling
+group and its scaling, and the node role's permissions.
+"""),
+    code("lab.teardown()[:4]"),
+    code("lab.close()"),
+]
+
+LESSONS["05-eks-managed-nodegroup"] = [
+    md("""
+# EKS with a managed nodegroup
+
+""" + EKS_INTRO + """
+A **managed nodegroup** creates and deletes the EC2 instances for you (a launch template
+and an Auto Scaling group under the hood), installs what the nodes need (containerd,
+kubelet, kube-proxy) and authorises them. Still yours: starting OS updates (AMI version
+upgrades), and scaling: there is **no node autoscaling out of the box**.
+"""),
+    code("""
+from awscontainers import Lab, modes
+from awscontainers.widgets import NodegroupPanel, NodeView, WorkloadPanel
+from IPython.display import HTML
+
+modes.get("eks-nodegroup")
+"""),
+    code("""
+lab = Lab()
+lab.eks.create_cluster(name="demo")["cluster"]["status"]
+"""),
+    md("One call makes the nodegroup. Its size is checked: minSize <= desiredSize <= maxSize."),
+    code("""
+group = lab.eks.create_nodegroup(
+    clusterName="demo",
+    nodegroupName="workers",
+    scalingConfig={"minSize": 1, "desiredSize": 2, "maxSize": 5},
+    instanceTypes=["t3.medium"],
+)["nodegroup"]
+group["status"], group["scalingConfig"]
+"""),
+    md("The instances are real EC2 instances in your account, tagged by EKS, and they joined by themselves:"),
+    code("""
+view = NodeView(lab, "demo")
+HTML(view.html())
+"""),
+    md("## Run the sample workload"),
+    code("""
+work = WorkloadPanel(lab, "demo", view=view)
+work.replicas.value = 8
+work.button.click()
+HTML(work.output.value)
+"""),
+    md("Pending pods stay pending: nothing adds nodes until you do (or until you install Cluster Autoscaler or Karpenter)."),
+    code("""
+scale = NodegroupPanel(lab, "demo", "workers", view=view)
+scale.desired.value = 3
+scale
+"""),
+    code("""
+scale.button.click()
+HTML(view.html())
+"""),
+    code("""
+work.daemonset_button.click()
+lab.kube("demo").pods_table("kube-system")
+"""),
+    code("lab.teardown()[:4]"),
+    code("lab.close()"),
+]
+
+LESSONS["06-eks-fargate"] = [
+    md("""
+# EKS on Fargate
+
+""" + EKS_INTRO + """
+With a **Fargate profile**, pods that match it run on Fargate: AWS provisions a node for
+**each pod**, sized to what the pod requests, and you see no instance in your account. That
+is also why Fargate does not suit DaemonSets (one node per pod leaves nothing to run beside
+it) or stateful apps on EBS volumes.
+"""),
+    code("""
+from awscontainers import Lab, LabError, fargate, modes
+from awscontainers.widgets import NodeView, WorkloadPanel
+from IPython.display import HTML
+
+modes.get("eks-fargate")
+"""),
+    code("""
+lab = Lab()
+lab.eks.create_cluster(name="demo")["cluster"]["status"]
+"""),
+    md("## A Fargate profile: which pods go to Fargate"),
+    code("""
+try:
+    lab.eks.create_fargate_profile(
+        clusterName="demo",
+        fargateProfileName="public",
+        selectors=[{"namespace": "serverless"}],
+        subnets=lab.network().subnet_ids,
+    )
+except LabError as error:
+    print(error)
+"""),
+    code("""
+profile = lab.eks.create_fargate_profile(
+    clusterName="demo",
+    fargateProfileName="serverless",
+    selectors=[{"namespace": "serverless"}],
+)["fargateProfile"]
+profile["status"], profile["selectors"]
+"""),
+    md("""
+## How big is a Fargate pod?
+
+The larger of the summed container requests and the largest init container, plus 256 MB
+for the kubelet, kube-proxy and containerd, rounded up to a Fargate size. The example from
+the EKS user guide: 1 vCPU and 8 GB requested become 2 vCPU and 9 GB.
+"""),
+    code("""
+def pod(cpu, memory):
+    return {"spec": {"containers": [{"name": "app", "image": "x",
+            "resources": {"requests": {"cpu": cpu, "memory": memory}}}]}}
+
+[(cpu, mem, fargate.capacity_annotation(*fargate.provisioned_capacity(pod(cpu, mem))))
+ for cpu, mem in [("250m", "256Mi"), ("500m", "1Gi"), ("1", "8Gi"), ("2", "16Gi")]]
+"""),
+    md("## Run the sample workload on Fargate"),
+    code("""
+k = lab.kube("demo")
+k.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "serverless"}})
+view = NodeView(lab, "demo")
+work = WorkloadPanel(lab, "demo", view=view, namespace="serverless")
+work.replicas.value = 3
+work.button.click()
+HTML(view.html())
+"""),
+    md("Every pod got a node of its own, and none of them is an instance in your account:"),
+    code('len(lab.client("ec2").describe_instances()["Reservations"])'),
+    md("## What Fargate will not run"),
+    code("""
+work.daemonset_button.click()
+len(k.get("Pod", "kube-system")["items"])
+"""),
+    code("""
+k.apply({"apiVersion": "v1", "kind": "Pod",
+         "metadata": {"name": "root", "namespace": "serverless"},
+         "spec": {"containers": [{"name": "a", "image": "nginx",
+                                  "securityContext": {"privileged": True}}]}})
+k.get("Pod", "serverless", "root")["status"]["conditions"][0]["message"]
+"""),
+    md("A pod outside the profile has nowhere to go: this cluster has no EC2 nodes."),
+    code("""
+k.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "stray"},
+         "spec": {"containers": [{"name": "a", "image": "nginx"}]}})
+k.get("Pod", "default", "stray")["status"]["conditions"][0]["message"]
+"""),
+    md("## Scaling is the Deployment's replica count; Fargate brings a node per pod"),
+    code("""
+work.replicas.value = 5
+work.button.click()
+k.pods_table("serverless")
+"""),
+    code("lab.teardown()[:4]"),
     code("lab.close()"),
 ]
 
