@@ -18,7 +18,7 @@ import copy
 from typing import Any
 
 from ._aws import ServiceClient, call
-from .errors import InvalidParameterError, NotFoundError
+from .errors import AlreadyExistsError, InvalidParameterError, NotFoundError
 from .lab import TAG_KEY
 from .sim.eks import eks_facts, node_config_user_data
 from .tables import Table
@@ -200,6 +200,13 @@ class EksClient(ServiceClient):
         info = self._call("describe_cluster", name=cluster)["cluster"]
         self._check_instance_type(instance_type)
         group = name or f"{cluster}-self-managed"
+        if any(r.id == group for r in self._lab.created("eks-self-managed")):
+            raise AlreadyExistsError(
+                f"The Auto Scaling group {group!r} already exists.",
+                code="AlreadyExists",
+                hint=f"scale it with lab.eks.scale_self_managed_nodes({cluster!r}, desired=...), "
+                "or pass name=... for a second group.",
+            )
         image = self.eks_optimized_ami(info["version"])
         template = self._launch_template(
             group, image, instance_type, user_data or self.node_config(cluster)

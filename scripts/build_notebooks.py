@@ -9,6 +9,7 @@ outputs are what nbval compares on every `make test`.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -703,6 +704,32 @@ k.pods_table("serverless")
 ]
 
 
+def _widget_ids(nb: nbformat.NotebookNode, prefix: int) -> dict[str, str]:
+    import json
+
+    state = nb.metadata.get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}
+    ).get("state", {})
+    order: list[str] = []
+    queue = [
+        out["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+    ]
+    while queue:
+        model = queue.pop(0)
+        if model in order:
+            continue
+        order.append(model)
+        body = json.dumps(state.get(model, {}), sort_keys=True)
+        queue.extend(re.findall(r"IPY_MODEL_([0-9a-f]{32})", body))
+    rest = sorted(
+        (m for m in state if m not in order), key=lambda m: json.dumps(state[m], sort_keys=True)
+    )
+    return {m: f"{prefix:04d}{i:028x}" for i, m in enumerate(order + rest)}
+
+
 def build(name: str) -> Path:
     cells = [nbformat.v4.new_markdown_cell(nav(name))]
     for kind, text in LESSONS[name]:
@@ -719,7 +746,13 @@ def build(name: str) -> Path:
         cell["id"] = f"{name[:2]}-{i:02d}"  # stable ids keep diffs small
         cell.get("metadata", {}).pop("execution", None)
     path = NOTEBOOKS / f"{name}.ipynb"
-    nbformat.write(nb, path)
+    text = nbformat.writes(nb)
+    # Widget model ids are random uuids; renumber them by the structure (outputs in cell
+    # order, then the models each refers to) so a rebuild changes only what really changed.
+    for old_id, new_id in _widget_ids(nb, int(name[:2])).items():
+        text = text.replace(old_id, new_id)
+    text = nbformat.writes(nbformat.reads(text, as_version=4))  # re-sorts the renamed keys
+    path.write_text(text + ("" if text.endswith("\n") else "\n"))
     return path
 
 

@@ -293,3 +293,12 @@ def test_eks_token_is_made_like_aws_eks_get_token():
     assert query["Action"] == ["GetCallerIdentity"]
     assert query["X-Amz-Expires"] == ["60"]
     assert "x-k8s-aws-id" in query["X-Amz-SignedHeaders"][0]
+
+
+def test_launching_the_same_self_managed_group_twice_says_how_to_scale(lab, eks):
+    lab.eks.launch_self_managed_nodes("demo", count=1)
+    with pytest.raises(AlreadyExistsError, match="scale_self_managed_nodes"):
+        lab.eks.launch_self_managed_nodes("demo", count=1)
+    authorise(lab)
+    rows = lab.eks.scale_self_managed_nodes("demo", 3)
+    assert len(rows) == 3 and all(r["node"] for r in rows)

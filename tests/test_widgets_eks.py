@@ -172,7 +172,7 @@ def test_nodegroup_scale_out_schedules_pending_pods(lab):
     assert "0/1 nodes are available: 1 Insufficient cpu." in html
     assert "430m of 1930m CPU free" in html
     assert "3 of 17 pod slots used" in html
-    assert "1536 MiB of" not in html  # memory is shown free, not used
+    assert "2018 MiB of 3554 MiB memory free" in html  # 3 x 512Mi requested
     assert "managed nodegroup ng &middot; t3.medium" in html
 
     panel = NodegroupPanel(lab, "demo", "ng", view=view)

@@ -160,7 +160,14 @@ class EksSimulator:
             endpoint=record.get("endpoint", ""),
             ca=(record.get("certificateAuthority") or {}).get("data", ""),
             cidr=cidr,
-            kube=kube.Cluster(fargate_matcher=self._matcher(name), seed=self.lab.seed),
+            kube=kube.Cluster(
+                fargate_matcher=self._matcher(name),
+                seed=self.lab.seed,
+                fargate_subnets=[
+                    (s["CidrBlock"].rsplit(".", 1)[0], s["AvailabilityZone"])
+                    for s in self.lab.network().private_subnets
+                ],
+            ),
         )
         self.clusters[name] = sim
         return sim

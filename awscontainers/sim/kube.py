@@ -292,8 +292,17 @@ class Cluster:
     '0.25vCPU 0.5GB'
     """
 
-    def __init__(self, fargate_matcher: FargateMatcher | None = None, *, seed: int = 0):
+    def __init__(
+        self,
+        fargate_matcher: FargateMatcher | None = None,
+        *,
+        seed: int = 0,
+        fargate_subnets: list[tuple[str, str]] | None = None,
+    ):
         self.fargate_matcher = fargate_matcher
+        # (first three octets, zone) of the subnets Fargate pods land in, used in turn, so
+        # each Fargate node has an address and a zone as it would in the profile's subnets.
+        self.fargate_subnets = list(fargate_subnets or [])
         self._seed = seed
         self._counter = 0  # uids, resourceVersions and timestamps
         self._name_counter = 0
@@ -1026,14 +1035,21 @@ class Cluster:
             del self._pending[pod.key]
             return
         vcpu, memory_gb = size
-        a, b = self._next_ip()
-        ip = f"10.0.{a}.{b}"
         labels = {
             COMPUTE_TYPE_LABEL: "fargate",
             "eks.amazonaws.com/fargate-profile": pod.fargate or "fargate",
         }
+        if self.fargate_subnets:
+            n = self._ip_counter
+            self._ip_counter += 1
+            prefix, zone = self.fargate_subnets[n % len(self.fargate_subnets)]
+            ip = f"{prefix}.{4 + n // len(self.fargate_subnets)}"
+            labels["topology.kubernetes.io/zone"] = zone
+        else:
+            a, b = self._next_ip()
+            ip = f"10.0.{a}.{b}"
         node = self._add_node(
-            f"fargate-ip-10-0-{a}-{b}.ec2.internal",
+            f"fargate-ip-{ip.replace('.', '-')}.ec2.internal",
             round(vcpu * 1000),
             round(memory_gb * 2**30),
             1,
