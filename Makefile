@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
 
-.PHONY: lab test lint unit notebooks bench server voila clean venv
+.PHONY: lab test lint unit notebooks bench server diagrams clean venv
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13)."; exit 1; fi
@@ -40,6 +40,11 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The committed SVGs are drawn with the pinned graphviz-pure, so they do not change with
+# whichever Graphviz a machine happens to have.
+diagrams: $(STAMP)
+	AWSCONTAINERS_DOT=$(CURDIR)/$(BIN)/graphviz-pure $(BIN)/awscontainers diagrams --out diagrams
 
 server: $(STAMP)
 	$(BIN)/awscontainers server --port 5000

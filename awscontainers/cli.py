@@ -32,6 +32,20 @@ def _modes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diagrams(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .draw.render import default_renderer
+    from .draw.responsibility import write_diagrams
+
+    # Find the renderer first, so a missing one fails before any file is written.
+    renderer = default_renderer()
+    for path in write_diagrams(Path(args.out)):
+        print(f"wrote {path}")
+    print(f"rendered with {renderer.describe()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="awscontainers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     server.set_defaults(func=_server)
     modes = sub.add_parser("modes", help="print who runs what in each hosting mode")
     modes.set_defaults(func=_modes)
+    diagrams = sub.add_parser("diagrams", help="write the responsibility diagrams (.gv + .svg)")
+    diagrams.add_argument("--out", default="diagrams", help="folder to write into")
+    diagrams.set_defaults(func=_diagrams)
     args = parser.parse_args(argv)
     return args.func(args)
 

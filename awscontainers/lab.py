@@ -430,6 +430,13 @@ class Lab:
 
         return KubeClient(self, cluster)
 
+    def diagram(self, cluster: str | None = None) -> Any:
+        """A picture of what exists in this lab now (repositories, clusters, instances or
+        nodes, tasks or pods), read from describe/list calls; ``cluster`` narrows it."""
+        from .draw.live import live_diagram
+
+        return live_diagram(self, cluster)
+
     # -- time and identity -------------------------------------------------------------------
     def now(self) -> _dt.datetime:
         """The lab's clock: real time on AWS, a ticking fixed clock in the simulation so

@@ -93,6 +93,12 @@ Each row is a duty; each column a way of hosting. Reading left to right within E
 within EKS, duties move from you to AWS. The newer modes (marked \\*) move even more.
 """),
     code("modes.responsibility_table()"),
+    md("The same facts as a picture: each column one hosting mode, each row one duty."),
+    code("""
+from awscontainers.draw import comparison_diagram
+
+comparison_diagram()
+"""),
     md("## What each mode can run"),
     code("modes.supports_table()"),
     md("Every cell has a reason and a source. For one mode in detail:"),
@@ -179,6 +185,8 @@ v1["imageId"]
 v2 = lab.ecr.push_image("shop/web", "v2", message="hello v2")
 lab.ecr.images_table("shop/web")
 """),
+    md("What the lab account holds now:"),
+    code("lab.diagram()"),
     md("## Immutable tags cannot be overwritten"),
     code("""
 try:
@@ -250,8 +258,14 @@ you check there is enough CPU and memory for your containers, and patch their OS
     code("""
 from awscontainers import Lab, LabError
 from awscontainers.widgets.ecs import ClusterView, LaunchPanel, RunTaskPanel, ServicePanel
+from awscontainers.draw import architecture_diagram, responsibility_diagram
 from IPython.display import HTML
 
+responsibility_diagram("ecs-ec2")
+"""),
+    code('architecture_diagram("ecs-ec2")'),
+    md("## Create the cluster"),
+    code("""
 lab = Lab()
 lab.ecs.create_cluster(clusterName="web")["cluster"]["status"]
 """),
@@ -283,6 +297,7 @@ HTML(launch.output.value)
 """),
     md("Each instance registered with its type's real CPU (vCPU x 1024) and its memory, less what the OS keeps:"),
     code('lab.ecs.container_instances("web")'),
+    code('lab.diagram("web")'),
     code("lab.ecs.agent_log()"),
     md("""
 An instance whose user data names no cluster joins the cluster called `default`, and one
@@ -350,9 +365,11 @@ service
 service.drain_button.click()
 HTML(view.html())
 """),
+    code('lab.diagram("web")'),
     code('lab.ecs.service_events("web", "shop")[:3]'),
     md("## Clean up"),
     code("lab.teardown()[:5]"),
+    code("lab.diagram()"),
     code("lab.close()"),
 ]
 
@@ -368,8 +385,10 @@ network interface (ENI) in your VPC.
     code("""
 from awscontainers import Lab, LabError
 from awscontainers.widgets.ecs import ClusterView, FargateRunPanel, FargateSizePicker
+from awscontainers.draw import architecture_diagram, responsibility_diagram
 from IPython.display import HTML
 
+display(responsibility_diagram("ecs-fargate"), architecture_diagram("ecs-fargate"))
 lab = Lab()
 lab.ecs.create_cluster(
     clusterName="serverless", capacityProviders=["FARGATE", "FARGATE_SPOT"]
@@ -429,6 +448,7 @@ ec2 = lab.client("ec2")
 len(ec2.describe_instances()["Reservations"]), len(ec2.describe_network_interfaces()["NetworkInterfaces"])
 """),
     code('lab.ecs.tasks_table("serverless")'),
+    code('lab.diagram("serverless")'),
     md("## FARGATE_SPOT: spare capacity, cheaper, can be interrupted"),
     code("""
 tasks = lab.ecs.run_task(
@@ -476,10 +496,13 @@ cluster**, check there is enough capacity, patch their OS and scale them.
     code("""
 from awscontainers import Lab, modes
 from awscontainers.widgets import NodeView, SelfManagedPanel, WorkloadPanel
+from awscontainers.draw import architecture_diagram, responsibility_diagram
 from IPython.display import HTML
 
 modes.get("eks-ec2")
 """),
+    code('responsibility_diagram("eks-ec2")'),
+    code('architecture_diagram("eks-ec2")'),
     md("## The control plane"),
     code("""
 lab = Lab()
@@ -531,6 +554,7 @@ nodes.count.value = 3
 nodes.button.click()
 HTML(view.html())
 """),
+    code('lab.diagram("demo")'),
     md("A DaemonSet puts one pod on every node, including nodes that join later:"),
     code("""
 work.daemonset_button.click()
@@ -559,10 +583,13 @@ upgrades), and scaling: there is **no node autoscaling out of the box**.
     code("""
 from awscontainers import Lab, modes
 from awscontainers.widgets import NodegroupPanel, NodeView, WorkloadPanel
+from awscontainers.draw import architecture_diagram, responsibility_diagram
 from IPython.display import HTML
 
 modes.get("eks-nodegroup")
 """),
+    code('responsibility_diagram("eks-nodegroup")'),
+    code('architecture_diagram("eks-nodegroup")'),
     code("""
 lab = Lab()
 lab.eks.create_cluster(name="demo")["cluster"]["status"]
@@ -599,6 +626,7 @@ scale
 scale.button.click()
 HTML(view.html())
 """),
+    code('lab.diagram("demo")'),
     code("""
 work.daemonset_button.click()
 lab.kube("demo").pods_table("kube-system")
@@ -620,10 +648,13 @@ it) or stateful apps on EBS volumes.
     code("""
 from awscontainers import Lab, LabError, fargate, modes
 from awscontainers.widgets import NodeView, WorkloadPanel
+from awscontainers.draw import architecture_diagram, responsibility_diagram
 from IPython.display import HTML
 
 modes.get("eks-fargate")
 """),
+    code('responsibility_diagram("eks-fargate")'),
+    code('architecture_diagram("eks-fargate")'),
     code("""
 lab = Lab()
 lab.eks.create_cluster(name="demo")["cluster"]["status"]
@@ -675,6 +706,7 @@ HTML(view.html())
 """),
     md("Every pod got a node of its own, and none of them is an instance in your account:"),
     code('len(lab.client("ec2").describe_instances()["Reservations"])'),
+    code('lab.diagram("demo")'),
     md("## What Fargate will not run"),
     code("""
 work.daemonset_button.click()

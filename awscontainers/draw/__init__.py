@@ -1,0 +1,22 @@
+"""Diagrams: who runs what in each hosting mode, how the pieces fit, and what the lab holds
+now. Each is a :class:`Diagram` that shows itself in a notebook and saves as SVG or PNG.
+
+>>> from awscontainers.draw import responsibility_diagram
+>>> responsibility_diagram("ecs-fargate").name
+'ecs-fargate-responsibility'
+"""
+
+from .architecture import architecture_diagram
+from .live import live_diagram
+from .render import Diagram, default_renderer, find_renderer
+from .responsibility import comparison_diagram, responsibility_diagram
+
+__all__ = [
+    "Diagram",
+    "architecture_diagram",
+    "comparison_diagram",
+    "default_renderer",
+    "find_renderer",
+    "live_diagram",
+    "responsibility_diagram",
+]

@@ -1,0 +1,129 @@
+"""Turning Graphviz sources into SVG and PNG, wherever the notebooks run.
+
+The ``graphviz`` Python package only writes DOT; drawing needs a Graphviz executable, which
+pip cannot install. The renderer used is, in this order:
+
+1. the program named by ``AWSCONTAINERS_DOT`` (a path, or ``dot`` / ``graphviz-pure``);
+2. the system's Graphviz ``dot`` on PATH;
+3. the pip-installed ``graphviz-pure`` (a Rust port of Graphviz; SVG and PNG, no PDF), looked
+   for next to ``sys.executable`` too, since a kernel started from ``.venv/bin`` without
+   activating the venv does not have ``.venv/bin`` on PATH.
+
+>>> Diagram('digraph { a -> b }').source
+'digraph { a -> b }'
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import LabError
+
+ENV = "AWSCONTAINERS_DOT"
+FORMATS = ("svg", "png")
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """A Graphviz executable and where it came from."""
+
+    path: str
+    kind: str  # "graphviz" (system dot) or "graphviz-pure"
+    origin: str  # "AWSCONTAINERS_DOT", "PATH" or "next to Python"
+
+    def describe(self) -> str:
+        return f"{self.kind} ({self.path}, found via {self.origin})"
+
+
+class RendererNotFoundError(LabError):
+    """No Graphviz executable could be found."""
+
+
+def _kind(path: str) -> str:
+    return "graphviz-pure" if "graphviz-pure" in Path(path).name else "graphviz"
+
+
+def find_renderer(env: dict[str, str] | None = None) -> Renderer:
+    """Find the executable to draw with (see the module docstring for the order)."""
+    env = dict(os.environ if env is None else env)
+    path_var = env.get("PATH", "")
+    wanted = env.get(ENV)
+    if wanted:
+        found = shutil.which(wanted, path=path_var) or (wanted if Path(wanted).is_file() else None)
+        if not found:
+            raise RendererNotFoundError(
+                f"{ENV}={wanted!r} does not name a program that exists.",
+                hint=f"set {ENV} to 'dot', 'graphviz-pure' or a full path, or unset it.",
+            )
+        return Renderer(found, _kind(found), ENV)
+    dot = shutil.which("dot", path=path_var)
+    if dot:
+        return Renderer(dot, "graphviz", "PATH")
+    pure = shutil.which("graphviz-pure", path=path_var)
+    if pure:
+        return Renderer(pure, "graphviz-pure", "PATH")
+    beside = Path(sys.executable).parent / "graphviz-pure"
+    if beside.is_file():
+        return Renderer(str(beside), "graphviz-pure", "next to Python")
+    raise RendererNotFoundError(
+        "No Graphviz renderer found: neither 'dot' nor 'graphviz-pure'.",
+        hint="pip install graphviz-pure (make lab does it), or install Graphviz "
+        "(apt install graphviz / brew install graphviz).",
+    )
+
+
+@functools.cache
+def default_renderer() -> Renderer:
+    return find_renderer()
+
+
+def render(source: str, fmt: str = "svg", renderer: Renderer | None = None) -> bytes:
+    """Render DOT ``source`` to ``svg`` or ``png`` bytes."""
+    if fmt not in FORMATS:
+        raise LabError(
+            f"Cannot render to {fmt!r}.",
+            hint="use 'svg' or 'png' (graphviz-pure has no PDF; convert the SVG if you need one).",
+        )
+    renderer = renderer or default_renderer()
+    done = subprocess.run(
+        [renderer.path, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=60
+    )
+    if done.returncode != 0 or not done.stdout:
+        raise LabError(
+            f"{renderer.describe()} failed: {done.stderr.decode(errors='replace').strip()}",
+            hint=f"try the other renderer by setting {ENV}.",
+        )
+    return done.stdout
+
+
+class Diagram:
+    """A Graphviz source that shows itself in a notebook and saves as SVG or PNG."""
+
+    def __init__(self, source: str, name: str = "diagram"):
+        self.source = source
+        self.name = name
+
+    def svg(self) -> str:
+        return render(self.source, "svg").decode()
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def save(self, path: str | Path, fmt: str | None = None) -> Path:
+        """Write ``.svg``, ``.png`` or ``.gv`` (the source) according to the suffix."""
+        path = Path(path)
+        fmt = fmt or path.suffix.lstrip(".") or "svg"
+        if fmt in ("gv", "dot"):
+            path.write_text(self.source)
+        else:
+            path.write_bytes(render(self.source, fmt))
+        return path
+
+    def __repr__(self) -> str:
+        return f"<Diagram {self.name}: {len(self.source.splitlines())} lines of DOT>"
