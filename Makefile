@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
 
-.PHONY: lab test lint unit notebooks bench server diagrams clean venv
+.PHONY: lab test lint unit notebooks bench server diagrams app clean venv
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13)."; exit 1; fi
@@ -45,6 +45,11 @@ bench: $(STAMP)
 # whichever Graphviz a machine happens to have.
 diagrams: $(STAMP)
 	AWSCONTAINERS_DOT=$(CURDIR)/$(BIN)/graphviz-pure $(BIN)/awscontainers diagrams --out diagrams
+
+# The chooser (notebook 07) as a standalone web app, without the code.
+APP_PORT ?= 8866
+app: $(STAMP)
+	$(BIN)/voila notebooks/07-compare-and-choose.ipynb --no-browser --port=$(APP_PORT)
 
 server: $(STAMP)
 	$(BIN)/awscontainers server --port 5000

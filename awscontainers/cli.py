@@ -46,6 +46,35 @@ def _diagrams(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    import json
+
+    from .chooser import recommend
+    from .costs import compare, load_prices
+    from .errors import LabError
+    from .workload import Workload
+
+    try:
+        workload = Workload.from_file(args.workload)
+        prices = load_prices(args.prices)
+    except LabError as err:
+        # A bad file is the user's to fix: say what and how, without a traceback.
+        print(f"awscontainers compare: {err}", file=sys.stderr)
+        return 2
+    comparison = compare(workload, prices)
+    # One comparison feeds both outputs, so the recommendation quotes the same numbers.
+    recommendation = recommend(workload, prices, comparison=comparison)
+    if args.format == "json":
+        data = comparison.to_dict()
+        data["recommendation"] = recommendation.to_dict()
+        print(json.dumps(data, indent=2))
+    else:
+        print(comparison.table())
+        print()
+        print(recommendation)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="awscontainers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +87,20 @@ def main(argv: list[str] | None = None) -> int:
     diagrams = sub.add_parser("diagrams", help="write the responsibility diagrams (.gv + .svg)")
     diagrams.add_argument("--out", default="diagrams", help="folder to write into")
     diagrams.set_defaults(func=_diagrams)
+    compare = sub.add_parser(
+        "compare", help="compare a workload's monthly cost in every hosting mode"
+    )
+    compare.add_argument(
+        "workload", help="workload file (YAML or JSON), e.g. examples/workload.yaml"
+    )
+    compare.add_argument("--format", choices=("table", "json"), default="table")
+    compare.add_argument(
+        "--prices",
+        default=None,
+        help="a price table of the same shape as "
+        "awscontainers/data/prices.yaml (default: the packaged one)",
+    )
+    compare.set_defaults(func=_compare)
     args = parser.parse_args(argv)
     return args.func(args)
 

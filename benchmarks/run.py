@@ -188,6 +188,72 @@ def diagrams() -> None:
         )
 
 
+def planner_bench() -> None:
+    from awscontainers.costs import _naive, instance_specs, load_prices
+    from awscontainers.planner import TaskGroup, plan
+
+    prices = load_prices()
+    mixes = {
+        "web/worker/cache (700 tasks)": [
+            TaskGroup("web", 512, 1024, 400),
+            TaskGroup("worker", 1024, 2048, 200),
+            TaskGroup("cache", 256, 4096, 100),
+        ],
+        "api/batch/sidecar (3,650 tasks)": [
+            TaskGroup("api", 1024, 2048, 1500),
+            TaskGroup("batch", 2048, 4096, 650),
+            TaskGroup("sidecar", 256, 512, 1500),
+        ],
+        "mixed (10,000 tasks)": [
+            TaskGroup("web", 512, 1024, 4000),
+            TaskGroup("api", 1024, 2048, 2500),
+            TaskGroup("worker", 2048, 8192, 1500),
+            TaskGroup("cache", 256, 3072, 1000),
+            TaskGroup("batch", 4096, 8192, 1000),
+        ],
+    }
+    for flavour in ("ecs", "eks"):
+        specs = instance_specs(prices, "x86", flavour)
+        for name, groups in mixes.items():
+            t = time.perf_counter()
+            p = plan(groups, specs)
+            took = time.perf_counter() - t
+            naive = _naive(groups, specs)
+            print(
+                f"planner {flavour}: {name}: {took * 1000:.0f} ms, {p.hourly * 730:,.0f} USD/month, "
+                f"{p.ratio:.3f}x the lower bound (target <= 1.05 within 1 s); naive "
+                f"({', '.join(naive.instances)}, first fit) {naive.hourly * 730:,.0f} USD/month"
+            )
+
+
+def widget_latency() -> None:
+    import statistics as st
+
+    from awscontainers.widgets.chooser import ChooserPanel
+
+    panel = ChooserPanel()
+    samples = []
+    changes = [
+        lambda: setattr(panel.rows[0]["count"], "value", 12),
+        lambda: setattr(panel.rows[1]["count"], "value", 5),
+        lambda: setattr(panel.needs["kubernetes_api"], "value", True),
+        lambda: setattr(panel.architecture, "value", "arm"),
+        lambda: setattr(panel.architecture, "value", "x86"),
+        lambda: setattr(panel.hours, "value", 300),
+        lambda: setattr(panel.spot, "value", True),
+        lambda: setattr(panel.rows[2]["count"], "value", 3),
+        lambda: setattr(panel.needs["kubernetes_api"], "value", False),
+        lambda: setattr(panel.rows[0]["count"], "value", 200),
+    ]
+    for change in changes:
+        change()
+        samples.append(panel.last_update_ms)
+    print(
+        f"chooser widget: {len(samples)} changes, update median {st.median(samples):.0f} ms, "
+        f"max {max(samples):.0f} ms (target < 100 ms)"
+    )
+
+
 def notebooks() -> None:
     import nbformat
     from nbclient import NotebookClient
@@ -224,6 +290,8 @@ def main() -> None:
     placement_lab()
     kube_scheduling()
     diagrams()
+    planner_bench()
+    widget_latency()
     if not args.quick:
         notebooks()
 

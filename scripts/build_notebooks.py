@@ -26,6 +26,7 @@ ORDER = [
     "04-eks-self-managed",
     "05-eks-managed-nodegroup",
     "06-eks-fargate",
+    "07-compare-and-choose",
 ]
 TITLES = {
     "00-start-here": "Start here",
@@ -35,6 +36,7 @@ TITLES = {
     "04-eks-self-managed": "EKS with self-managed nodes",
     "05-eks-managed-nodegroup": "EKS with a managed nodegroup",
     "06-eks-fargate": "EKS on Fargate",
+    "07-compare-and-choose": "Compare and choose",
 }
 
 
@@ -79,6 +81,7 @@ no credentials, nothing leaves the process.
 4. [EKS with self-managed nodes](04-eks-self-managed.ipynb)
 5. [EKS with a managed nodegroup](05-eks-managed-nodegroup.ipynb)
 6. [EKS on Fargate](06-eks-fargate.ipynb)
+7. [Compare and choose](07-compare-and-choose.ipynb): what your workload would cost in each mode
 """),
     md("## The map: the hosting modes"),
     code("""
@@ -733,6 +736,54 @@ k.pods_table("serverless")
 """),
     code("lab.teardown()[:4]"),
     code("lab.close()"),
+]
+
+LESSONS["07-compare-and-choose"] = [
+    md("""
+# Compare and choose
+
+Describe your workload: its services (vCPU, memory, how many tasks), how many hours a month
+it runs (730 = always on), the CPU architecture, and what it needs. Every hosting mode's
+monthly cost is worked out line by line from a dated price table; modes that cannot run the
+workload say why; and a recommendation weighs cost against the work each mode leaves to you.
+"""),
+    code("""
+from awscontainers.widgets.chooser import ChooserPanel
+
+chooser = ChooserPanel()
+chooser
+"""),
+    md("The numbers behind the panel, for the workload above:"),
+    code("""
+from IPython.display import HTML
+
+HTML(chooser.table.value)
+"""),
+    md("Monthly cost as the workload grows (every service scaled together):"),
+    code("HTML(chooser.chart.value)"),
+    md("Who does what in each mode (the work a cheaper mode may leave to you):"),
+    code("""
+from awscontainers.draw import comparison_diagram
+
+comparison_diagram()
+"""),
+    md("## The recommendation, with its reasons"),
+    code("HTML(chooser.advice.value)"),
+    md("""
+A panel can be driven from code just as with the widgets. A second one, so the panel above
+keeps your choices: a Kubernetes need (the ECS modes drop out) and 40 web tasks.
+"""),
+    code("""
+what_if = ChooserPanel()
+what_if.needs["kubernetes_api"].value = True
+what_if.rows[0]["count"].value = 40
+what_if.recommendation.choice, [r["mode"] for r in what_if.recommendation.ranking]
+"""),
+    md("""
+The same comparison from a terminal, for scripts: `awscontainers compare
+examples/workload.yaml` (add `--format json`). As a standalone app for a team:
+`make app` serves this notebook with Voila.
+"""),
 ]
 
 

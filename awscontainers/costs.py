@@ -1,0 +1,727 @@
+"""What a workload costs a month in each hosting mode, explained line by line.
+
+Prices come from a dated, sourced price table (``data/prices.yaml``); pass your own file of
+the same shape when prices change. Every estimate says which table and date it used.
+
+>>> from awscontainers.workload import Workload
+>>> w = Workload.from_dict({"services": [{"name": "web", "vcpu": 1, "memory_gb": 2}]})
+>>> e = estimate(w, "ecs-fargate")
+>>> e.monthly, e.prices
+(36.04, 'awscontainers default price table, us-east-1, 2026-11-27')
+>>> estimate(w, "eks-fargate").monthly  # 2 GB + 256 MB -> 3 GB, plus the control plane
+112.28
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import fargate, modes
+from .chooser import feasibility
+from .errors import InvalidParameterError, NotFoundError
+from .tables import Table
+from .workload import ARCHITECTURES, Service, Workload
+
+_DEFAULT_FILE = "prices.yaml"
+
+# How each EC2-backed mode packs tasks: ECS instances reserve memory for the agent, EKS
+# nodes reserve it for the kubelet and cap pods by ENI addresses (the planner knows how).
+FLAVOURS: dict[str, str] = {
+    "ecs-ec2": "ecs",
+    "eks-ec2": "eks",
+    "eks-nodegroup": "eks",
+    "ecs-managed-instances": "ecs",
+    "eks-auto-mode": "eks",
+}
+
+
+# --------------------------------------------------------------------------- price table
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """A dated price table: Fargate, control planes and EC2 instances, in one region.
+
+    >>> t = load_prices()
+    >>> t.fargate["x86"]["vcpu_hour"], t.control_plane["eks_per_cluster_hour_standard"]
+    (0.04048, 0.1)
+    """
+
+    name: str
+    region: str
+    currency: str
+    date: str
+    source: str
+    hours_per_month: float
+    fargate: dict[str, dict[str, float]]
+    fargate_spot_discount: float
+    control_plane: dict[str, float]
+    management_fee: dict[str, float | None]
+    ec2_spot_discount: float
+    instances: dict[str, dict[str, Any]]
+    path: str | None = None
+
+    def describe(self) -> str:
+        """Name, region and date: what every estimate quotes.
+
+        >>> load_prices().describe()
+        'awscontainers default price table, us-east-1, 2026-11-27'
+        """
+        return f"{self.name}, {self.region}, {self.date}"
+
+    def instances_for(self, architecture: str) -> dict[str, dict[str, Any]]:
+        """The instance types of one architecture (``"x86"`` or ``"arm"``).
+
+        >>> list(load_prices().instances_for("arm"))
+        ['m7g.large']
+        """
+        return {n: e for n, e in self.instances.items() if e["arch"] == architecture}
+
+
+def _bad(path: str, problem: str) -> InvalidParameterError:
+    return InvalidParameterError(
+        f"Price table {path}: {problem}",
+        code="InvalidParameterException",
+        hint="Copy awscontainers/data/prices.yaml and change only the numbers; keep its shape.",
+    )
+
+
+def _get(data: dict[str, Any], key: str, where: str, path: str) -> Any:
+    if not isinstance(data, dict) or key not in data:
+        raise _bad(path, f"missing {where}{key}.")
+    return data[key]
+
+
+def _price(value: Any, where: str, path: str, *, upper: float = math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= upper:
+        limit = "between 0 and 1" if upper == 1 else "0 or more"
+        raise _bad(path, f"{where} must be a number {limit}, not {value!r}.")
+    return float(value)
+
+
+def parse_prices(data: Any, path: str = "<dict>") -> PriceTable:
+    """Check a parsed price table and build a :class:`PriceTable` (errors name the field).
+
+    >>> parse_prices({"name": "x"})
+    Traceback (most recent call last):
+    ...
+    awscontainers.errors.InvalidParameterError: Price table <dict>: missing region.
+      What to do: Copy awscontainers/data/prices.yaml and change only the numbers; keep its shape.
+    """
+    if not isinstance(data, dict):
+        raise _bad(path, "the file must hold a mapping (name, region, date, fargate, ...).")
+    for key in ("name", "region", "currency", "date"):
+        _get(data, key, "", path)
+    hours = _price(_get(data, "hours_per_month", "", path), "hours_per_month", path)
+    fg = _get(data, "fargate", "", path)
+    fargate_prices = {}
+    for arch in ARCHITECTURES:
+        entry = _get(fg, arch, "fargate.", path)
+        fargate_prices[arch] = {
+            unit: _price(
+                _get(entry, unit, f"fargate.{arch}.", path), f"fargate.{arch}.{unit}", path
+            )
+            for unit in ("vcpu_hour", "gb_hour")
+        }
+    fg_spot = _price(
+        _get(fg, "spot_discount", "fargate.", path), "fargate.spot_discount", path, upper=1
+    )
+    cp = _get(data, "control_plane", "", path)
+    control = {
+        key: _price(_get(cp, key, "control_plane.", path), f"control_plane.{key}", path)
+        for key in ("ecs_per_cluster_hour", "eks_per_cluster_hour_standard")
+    }
+    fees_raw = data.get("management_fee") or {}
+    fees: dict[str, float | None] = {}
+    for mode_id, fee in fees_raw.items():
+        fees[mode_id] = None if fee is None else _price(fee, f"management_fee.{mode_id}", path)
+    ec2 = _get(data, "ec2", "", path)
+    ec2_spot = _price(_get(ec2, "spot_discount", "ec2.", path), "ec2.spot_discount", path, upper=1)
+    instances_raw = _get(ec2, "instances", "ec2.", path)
+    if not isinstance(instances_raw, dict) or not instances_raw:
+        raise _bad(path, "ec2.instances must map instance type names to their shapes.")
+    instances: dict[str, dict[str, Any]] = {}
+    for name, entry in instances_raw.items():
+        where = f"ec2.instances.{name}."
+        for key in ("hourly", "vcpu", "memory_mib"):
+            _price(_get(entry, key, where, path), where + key, path)
+        arch = _get(entry, "arch", where, path)
+        if arch not in ARCHITECTURES:
+            raise _bad(
+                path, f"{where}arch must be one of {', '.join(ARCHITECTURES)}, not {arch!r}."
+            )
+        instances[str(name)] = dict(entry)
+    return PriceTable(
+        name=str(data["name"]),
+        region=str(data["region"]),
+        currency=str(data["currency"]),
+        # YAML reads 2026-11-27 as a date; the table quotes plain ISO text.
+        date=str(data["date"]),
+        source=str(data.get("source", "")),
+        hours_per_month=hours,
+        fargate=fargate_prices,
+        fargate_spot_discount=fg_spot,
+        control_plane=control,
+        management_fee=fees,
+        ec2_spot_discount=ec2_spot,
+        instances=instances,
+        path=None if path == "<dict>" else path,
+    )
+
+
+@lru_cache(maxsize=1)
+def _default_prices() -> PriceTable:
+    # Read once: package data does not change while Python runs.
+    text = resources.files("awscontainers.data").joinpath(_DEFAULT_FILE).read_text("utf-8")
+    return parse_prices(yaml.safe_load(text), f"awscontainers/data/{_DEFAULT_FILE}")
+
+
+def load_prices(path: str | Path | None = None) -> PriceTable:
+    """The packaged price table, or a newer file of the same shape at ``path``.
+
+    >>> load_prices().date
+    '2026-11-27'
+    """
+    if path is None:
+        return _default_prices()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise NotFoundError(
+            f"No price table at {path}.",
+            hint="Check the path, or leave it out to use the packaged table.",
+        ) from err
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise _bad(str(path), f"not valid YAML: {err}") from err
+    return parse_prices(data, str(path))
+
+
+def _prices(prices: PriceTable | str | Path | None) -> PriceTable:
+    return prices if isinstance(prices, PriceTable) else load_prices(prices)
+
+
+# --------------------------------------------------------------------------- estimates
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a bill: ``quantity`` ``unit`` at ``unit_price`` = ``monthly`` (rounded to cents).
+
+    >>> print(Line("EKS control plane", 730, "cluster-hour", 0.10, 73.0))
+    EKS control plane: 730 cluster-hour × 0.1 = 73.00
+    """
+
+    item: str
+    quantity: float
+    unit: str
+    unit_price: float
+    monthly: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.item}: {self.quantity:g} {self.unit} × {self.unit_price:g} = {self.monthly:.2f}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "unit_price": self.unit_price,
+            "monthly": self.monthly,
+        }
+
+
+def _line(item: str, quantity: float, unit: str, unit_price: float) -> Line:
+    # Round quantities and prices to kill float noise (0.04048 × 0.3 = 0.012143999...), and
+    # each line to cents so the lines add up exactly to the total a learner sees.
+    quantity = round(quantity, 6)
+    unit_price = round(unit_price, 8)
+    return Line(item, quantity, unit, unit_price, round(quantity * unit_price, 2))
+
+
+@dataclass
+class Estimate:
+    """What one workload costs a month in one mode, or why the mode cannot run it.
+
+    ``monthly`` is None when the mode is not feasible (``reasons`` say why).
+    """
+
+    mode: str
+    name: str
+    feasible: bool
+    monthly: float | None
+    lines: list[Line] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    plan: Any = None
+    prices: str = ""
+    currency: str = "USD"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (the plan as instance counts)."""
+        plan = None
+        if self.plan is not None:
+            plan = {
+                "instances": dict(self.plan.instances),
+                "hourly": self.plan.hourly,
+                "lower_bound": self.plan.lower_bound,
+            }
+        return {
+            "mode": self.mode,
+            "name": self.name,
+            "feasible": self.feasible,
+            "monthly": self.monthly,
+            "currency": self.currency,
+            "lines": [line.to_dict() for line in self.lines],
+            "reasons": list(self.reasons),
+            "notes": list(self.notes),
+            "plan": plan,
+            "prices": self.prices,
+        }
+
+    def __str__(self) -> str:
+        head = f"{self.name} ({self.mode})"
+        if not self.feasible:
+            return f"{head}: not possible: " + "; ".join(self.reasons)
+        out = [f"{head}: {self.monthly:.2f} {self.currency} a month ({self.prices})"]
+        out += [f"  {line}" for line in self.lines]
+        out += [f"  note: {note}" for note in self.notes]
+        return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        if not self.feasible:
+            return f"<p><b>{e(self.name)}</b>: not possible: {e('; '.join(self.reasons))}</p>"
+        rows = "".join(
+            f"<tr><td>{e(line.item)}</td><td>{line.quantity:g} {e(line.unit)}</td>"
+            f"<td>{line.unit_price:g}</td><td>{line.monthly:.2f}</td></tr>"
+            for line in self.lines
+        )
+        notes = "".join(f"<li>{e(n)}</li>" for n in self.notes)
+        return (
+            f"<table><caption>{e(self.name)}: {self.monthly:.2f} {e(self.currency)} a month "
+            f"({e(self.prices)})</caption><thead><tr><th>item</th><th>quantity</th>"
+            f"<th>unit price</th><th>monthly</th></tr></thead><tbody>{rows}</tbody></table>"
+            + (f"<ul>{notes}</ul>" if notes else "")
+        )
+
+
+def _gb(mib: float) -> str:
+    return f"{mib / 1024:g} GB"
+
+
+def _control_plane(mode: modes.Mode, prices: PriceTable) -> tuple[Line, str | None]:
+    hours = prices.hours_per_month
+    if mode.orchestrator == "EKS":
+        price = prices.control_plane["eks_per_cluster_hour_standard"]
+        line = _line("EKS control plane (1 cluster, always on)", hours, "cluster-hour", price)
+        return line, None
+    price = prices.control_plane["ecs_per_cluster_hour"]
+    line = _line("ECS control plane (free: AWS runs it at no charge)", hours, "cluster-hour", price)
+    return line, None
+
+
+def eks_pod(service: Service) -> dict[str, Any]:
+    """The pod manifest EKS would see for one copy of ``service`` (its requests only).
+
+    Costs go through :func:`fargate.provisioned_capacity` on this manifest, so the 256 MB
+    overhead and the rounding are the documented ones, not a copy of them.
+
+    >>> from awscontainers.workload import Service
+    >>> eks_pod(Service("web", 0.5, 1))["spec"]["containers"][0]["resources"]
+    {'requests': {'cpu': '500m', 'memory': '1024Mi'}}
+    """
+    requests = {
+        "cpu": f"{math.ceil(round(service.vcpu * 1000, 6))}m",
+        "memory": f"{service.memory_mib}Mi",
+    }
+    container = {"name": service.name, "resources": {"requests": requests}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": service.name},
+        "spec": {"containers": [container]},
+    }
+
+
+def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> tuple[list, list]:
+    lines: list[Line] = []
+    notes: list[str] = []
+    rates = prices.fargate[workload.architecture]
+    eks = mode.orchestrator == "EKS"
+    spot = workload.spot and not eks
+    factor = 1 - prices.fargate_spot_discount if spot else 1.0
+    label = "FARGATE_SPOT" if spot else "Fargate"
+    arch = " Arm" if workload.architecture == "arm" else ""
+    hours = workload.hours_per_month
+    for s in workload.services:
+        if s.count == 0:
+            continue
+        if eks:
+            # Build the pod EKS would see, so the 256 MB overhead and rounding are the
+            # documented ones in fargate.provisioned_capacity, not a copy of them.
+            vcpu, gb = fargate.provisioned_capacity(eks_pod(s))
+            notes.append(
+                f"{s.name}: EKS adds 256 MB to every pod (kubelet, kube-proxy, containerd) "
+                f"before rounding: {s.vcpu:g} vCPU / {s.memory_gb:g} GB is billed as "
+                f"{vcpu:g} vCPU / {gb:g} GB."
+            )
+        else:
+            fit = fargate.smallest_size(s.cpu_units, s.memory_mib)
+            assert fit is not None  # feasibility() refused tasks larger than any size
+            vcpu, gb = fit[0] / 1024, fit[1] / 1024
+            if fit != (s.cpu_units, s.memory_mib):
+                notes.append(
+                    f"{s.name}: {s.vcpu:g} vCPU / {s.memory_gb:g} GB is not a Fargate size; "
+                    f"Fargate bills the smallest size holding it, {vcpu:g} vCPU / {gb:g} GB."
+                )
+        what = f"{s.name}, {s.count} × {vcpu:g} vCPU × {hours:g} h"
+        lines.append(
+            _line(
+                f"{label}{arch} vCPU-hours ({what})",
+                s.count * vcpu * hours,
+                "vCPU-hour",
+                rates["vcpu_hour"] * factor,
+            )
+        )
+        what = f"{s.name}, {s.count} × {gb:g} GB × {hours:g} h"
+        lines.append(
+            _line(
+                f"{label}{arch} GB-hours ({what})",
+                s.count * gb * hours,
+                "GB-hour",
+                rates["gb_hour"] * factor,
+            )
+        )
+    if spot:
+        notes.append(
+            f"FARGATE_SPOT: the table's {prices.fargate_spot_discount:.0%} discount off "
+            "On-Demand (Spot prices move with spare capacity; tasks can be interrupted)."
+        )
+    if workload.spot and eks:
+        notes.append(
+            "Fargate Spot is not available for EKS pods (modes data: "
+            f"{mode.supports['spot'].reason}): priced On-Demand."
+        )
+    return lines, notes
+
+
+def instance_specs(prices: PriceTable, architecture: str, flavour: str) -> list[Any]:
+    """The planner's view of every priced instance type of one architecture.
+
+    >>> [s.name for s in instance_specs(load_prices(), "arm", "ecs")]
+    ['m7g.large']
+    """
+    from . import planner
+
+    return [
+        planner.capacity(name, entry, flavour)
+        for name, entry in prices.instances_for(architecture).items()
+    ]
+
+
+def task_groups(workload: Workload) -> list[Any]:
+    """The workload's services as planner task groups (CPU units and MiB per task)."""
+    from . import planner
+
+    return [
+        planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, s.count)
+        for s in workload.services
+        if s.count > 0
+    ]
+
+
+def _fits(group: Any, spec: Any) -> bool:
+    return group.cpu <= spec.cpu and group.memory <= spec.memory and spec.pods != 0
+
+
+def _naive(groups: list[Any], specs: list[Any]) -> Any:
+    """The single instance type with the cheapest first-fit fleet (cheapest per task)."""
+    from . import planner
+
+    best = None
+    for spec in specs:
+        if not all(_fits(g, spec) for g in groups):
+            continue
+        candidate = planner.naive_plan(groups, spec)
+        if best is None or candidate.hourly < best.hourly:
+            best = candidate
+    return best
+
+
+def _fleet(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} × {t}" for t, n in sorted(counts.items()))
+
+
+def _ec2_lines(
+    workload: Workload, mode: modes.Mode, prices: PriceTable, plans: dict | None
+) -> tuple[list[Line], list[str], Any]:
+    from . import planner
+
+    flavour = FLAVOURS[mode.id]
+    groups = task_groups(workload)
+    if not groups:
+        return [], ["No tasks to run: no instances are needed."], None
+    key = (
+        flavour,
+        workload.architecture,
+        tuple((g.name, g.cpu, g.memory, g.count) for g in groups),
+    )
+    if plans is not None and key in plans:
+        best, naive = plans[key]
+    else:
+        specs = instance_specs(prices, workload.architecture, flavour)
+        if workload.needs["gpus"]:
+            # Only GPU instance types can run GPU tasks (feasibility made sure some exist).
+            gpu = {n for n, e in prices.instances.items() if (e.get("gpus") or 0) > 0}
+            specs = [x for x in specs if x.name in gpu]
+        best = planner.plan(groups, specs, quick=bool(plans is not None and plans.get("quick")))
+        # Curves need totals only: they skip the naive plan shown for contrast.
+        naive = None if plans is not None and plans.get("quick") else _naive(groups, specs)
+        if plans is not None:
+            plans[key] = (best, naive)
+    hours = workload.hours_per_month
+    factor = 1 - prices.ec2_spot_discount if workload.spot else 1.0
+    market = "Spot" if workload.spot else "On-Demand"
+    fee = prices.management_fee.get(mode.id)
+    lines: list[Line] = []
+    notes: list[str] = []
+    for itype, count in sorted(best.instances.items()):
+        hourly = prices.instances[itype]["hourly"]
+        lines.append(
+            _line(
+                f"{itype} instances ({count} × {hours:g} h, {market})",
+                count * hours,
+                "instance-hour",
+                hourly * factor,
+            )
+        )
+        if fee is not None:
+            lines.append(
+                _line(
+                    f"{mode.name} management fee ({itype}, {count} × {hours:g} h)",
+                    count * hours,
+                    "instance-hour",
+                    fee,
+                )
+            )
+    month = hours * factor
+    if best.lower_bound > 0:
+        gap = best.hourly / best.lower_bound - 1
+        notes.append(
+            f"Fleet {_fleet(best.instances)} ({flavour.upper()} packing) costs "
+            f"{best.hourly * month:.2f} {prices.currency} a month, "
+            f"{gap:.1%} above the lower bound of {best.lower_bound * month:.2f} (the best "
+            "mix if tasks could be split across instances; no packing can cost less)."
+        )
+    if naive is not None:
+        extra = naive.hourly / best.hourly - 1 if best.hourly else 0.0
+        notes.append(
+            f"Naive plan for comparison (one instance type, the cheapest per task, first fit): "
+            f"{_fleet(naive.instances)} = {naive.hourly * month:.2f} {prices.currency} a "
+            f"month ({extra:+.1%})."
+        )
+    if workload.spot:
+        notes.append(
+            f"EC2 Spot: the table's {prices.ec2_spot_discount:.0%} discount off On-Demand "
+            "(Spot prices move with spare capacity; instances can be reclaimed)."
+        )
+    if mode.newer and mode.id in prices.management_fee and fee is None:
+        notes.append(
+            f"The {mode.name} management fee is not in the price table (management_fee: "
+            f"null): this total is EC2 only and understates the real bill."
+        )
+    return lines, notes, best
+
+
+def estimate(
+    workload: Workload,
+    mode_id: str,
+    prices: PriceTable | str | Path | None = None,
+    *,
+    _plans: dict | None = None,
+) -> Estimate:
+    """The monthly cost of ``workload`` in one mode, line by line, or why it cannot run there.
+
+    >>> from awscontainers.workload import Workload
+    >>> w = Workload.from_dict({"services": [{"name": "web", "vcpu": 1, "memory_gb": 2}]})
+    >>> print(estimate(w, "ecs-fargate").lines[1])
+    Fargate vCPU-hours (web, 1 × 1 vCPU × 730 h): 730 vCPU-hour × 0.04048 = 29.55
+    """
+    table = _prices(prices)
+    mode = modes.get(mode_id)
+    description = table.describe()
+    reasons = feasibility(workload, mode.id, table)
+    if reasons:
+        return Estimate(
+            mode.id,
+            mode.name,
+            False,
+            None,
+            reasons=reasons,
+            prices=description,
+            currency=table.currency,
+        )
+    control, _ = _control_plane(mode, table)
+    lines = [control]
+    plan = None
+    if mode.compute == "Fargate":
+        more, notes = _fargate_lines(workload, mode, table)
+    else:
+        more, notes, plan = _ec2_lines(workload, mode, table, _plans)
+    lines += more
+    if mode.orchestrator == "EKS":
+        notes.insert(
+            0,
+            f"The EKS control plane is billed for every hour of the month "
+            f"({table.hours_per_month:g} h), whatever hours the tasks run.",
+        )
+    notes.append(f"Prices: {description}.")
+    total = round(sum(line.monthly for line in lines), 2)
+    return Estimate(
+        mode.id, mode.name, True, total, lines, [], notes, plan, description, table.currency
+    )
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+@dataclass
+class Comparison:
+    """One estimate per mode, in ``modes.MODES`` order."""
+
+    workload: Workload
+    estimates: list[Estimate]
+    prices: str
+
+    def __iter__(self):
+        return iter(self.estimates)
+
+    def get(self, mode_id: str) -> Estimate:
+        """The estimate for one mode.
+
+        >>> from awscontainers.workload import Workload
+        >>> w = Workload.from_dict({"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]})
+        >>> compare(w).get("ecs-fargate").monthly
+        36.04
+        """
+        wanted = modes.get(mode_id).id
+        return next(e for e in self.estimates if e.mode == wanted)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per mode: mode, name, feasible, monthly and its lines (as text)."""
+        return [
+            {
+                "mode": e.mode,
+                "name": e.name,
+                "feasible": e.feasible,
+                "monthly": e.monthly,
+                "lines": [str(line) for line in e.lines] if e.feasible else [],
+                "reasons": list(e.reasons),
+            }
+            for e in self.estimates
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: the workload, the price table and every estimate."""
+        return {
+            "workload": self.workload.to_dict(),
+            "prices": self.prices,
+            "estimates": [e.to_dict() for e in self.estimates],
+        }
+
+    def table(self) -> Table:
+        """A :class:`Table` of monthly cost per mode (text in a terminal)."""
+        rows = []
+        for e in self.estimates:
+            cost = f"{e.monthly:.2f}" if e.feasible else "not possible: " + "; ".join(e.reasons)
+            rows.append(
+                {
+                    "mode": e.name,
+                    f"monthly ({e.currency})": cost,
+                    "line items": [f"{line.item} {line.monthly:.2f}" for line in e.lines],
+                }
+            )
+        return Table(rows, title=f"Monthly cost per hosting mode ({self.prices})")
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        body = []
+        for est in self.estimates:
+            if est.feasible:
+                cost = f"{est.monthly:.2f} {e(est.currency)}"
+                items = "".join(
+                    f"<li>{e(line.item)}: {line.quantity:g} {e(line.unit)} × "
+                    f"{line.unit_price:g} = {line.monthly:.2f}</li>"
+                    for line in est.lines
+                )
+                detail = f"<ul>{items}</ul>"
+            else:
+                cost = "not possible"
+                detail = e("not possible: " + "; ".join(est.reasons))
+            body.append(
+                f'<tr><td>{e(est.name)}</td><td style="text-align:right">{cost}</td>'
+                f"<td>{detail}</td></tr>"
+            )
+        return (
+            '<table class="awscontainers-costs">'
+            f"<caption>Monthly cost per hosting mode ({e(self.prices)})</caption>"
+            "<thead><tr><th>mode</th><th>monthly</th><th>line items</th></tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
+
+    def __str__(self) -> str:
+        return str(self.table())
+
+
+def compare(workload: Workload, prices: PriceTable | str | Path | None = None) -> Comparison:
+    """Estimate ``workload`` in every mode, in ``modes.MODES`` order.
+
+    >>> from awscontainers.workload import Workload
+    >>> w = Workload.from_dict({"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]})
+    >>> [e.mode for e in compare(w)][:2]
+    ['ecs-ec2', 'ecs-fargate']
+    """
+    table = _prices(prices)
+    # Modes of the same packing flavour share one fleet: plan it once.
+    plans: dict = {}
+    estimates = [estimate(workload, m, table, _plans=plans) for m in modes.MODES]
+    return Comparison(workload, estimates, table.describe())
+
+
+def cost_curve(
+    workload: Workload,
+    mode_ids: list[str],
+    counts: list[int],
+    prices: PriceTable | str | Path | None = None,
+) -> dict[str, list[float]]:
+    """Monthly cost per mode as every service's count is multiplied by each of ``counts``.
+
+    Infeasible points are ``nan`` (plotting libraries leave a gap there).
+
+    >>> from awscontainers.workload import Workload
+    >>> w = Workload.from_dict({"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]})
+    >>> cost_curve(w, ["ecs-fargate"], [1, 2])
+    {'ecs-fargate': [36.04, 72.08]}
+    """
+    table = _prices(prices)
+    curve: dict[str, list[float]] = {modes.get(m).id: [] for m in mode_ids}
+    for factor in counts:
+        scaled = workload.scaled(factor)
+        plans: dict = {"quick": True}
+        for mode_id, values in curve.items():
+            e = estimate(scaled, mode_id, table, _plans=plans)
+            values.append(e.monthly if e.monthly is not None else math.nan)
+    return curve

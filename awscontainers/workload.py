@@ -1,0 +1,333 @@
+"""A workload to cost: a few services, how long they run and what they need.
+
+A person writes it in a few lines of YAML (or JSON, or a dict):
+
+.. code-block:: yaml
+
+    services:
+      - {name: web, vcpu: 1, memory_gb: 2, count: 3}
+    architecture: x86        # or arm (Graviton)
+    needs: {daemonsets: true}
+    spot: false              # true: the tasks tolerate interruption, use Spot where possible
+
+>>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, count: 3}]")
+>>> w.services[0].count, w.hours_per_month, w.architecture
+(3, 730.0, 'x86')
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InvalidParameterError, NotFoundError
+
+ARCHITECTURES: tuple[str, ...] = ("x86", "arm")
+# The needs a workload can declare; each id is also a feature id in data/modes.yaml, so
+# feasibility can read the answer (and its reason) straight from the modes data.
+NEEDS: tuple[str, ...] = ("kubernetes_api", "daemonsets", "stateful_ebs", "gpus", "privileged")
+# The longest month (31 days × 24 h): more hours than that cannot fit in a monthly bill.
+MAX_HOURS_PER_MONTH = 744
+DEFAULT_HOURS_PER_MONTH = 730.0
+
+_WORKLOAD_KEYS = ("name", "services", "hours_per_month", "architecture", "needs", "spot")
+_SERVICE_KEYS = ("name", "vcpu", "memory_gb", "count")
+_EXAMPLE = "services: [{name: web, vcpu: 1, memory_gb: 2, count: 3}]"
+
+
+def _check_keys(given: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in given:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        suggestion = f"Did you mean {close[0]!r}? " if close else ""
+        raise InvalidParameterError(
+            f"Unknown key {key!r} in {where}; allowed keys are {', '.join(allowed)}.",
+            code="InvalidParameterException",
+            hint=f"{suggestion}Remove or rename {key!r}.",
+        )
+
+
+def _number(value: Any, where: str, *, minimum: float, strict: bool, maximum: float) -> float:
+    # bool is an int in Python, but "vcpu: true" is a mistake, not 1 vCPU.
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = (value > minimum if strict else value >= minimum) and value <= maximum
+    if not ok:
+        low = f"more than {minimum:g}" if strict else f"at least {minimum:g}"
+        high = "" if math.isinf(maximum) else f" and at most {maximum:g}"
+        raise InvalidParameterError(
+            f"{where} must be a number {low}{high}, not {value!r}.",
+            code="InvalidParameterException",
+            hint=f"Write a plain number, e.g. {_EXAMPLE}",
+        )
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service: ``count`` copies of a task (or pod) asking for ``vcpu`` and ``memory_gb``.
+
+    >>> Service("web", vcpu=0.5, memory_gb=1, count=2).cpu_units
+    512
+    """
+
+    name: str
+    vcpu: float
+    memory_gb: float
+    count: int = 1
+
+    @property
+    def cpu_units(self) -> int:
+        """The request in ECS CPU units (1024 per vCPU), rounded up to a whole unit.
+
+        >>> Service("a", 0.25, 0.5).cpu_units
+        256
+        """
+        return math.ceil(round(self.vcpu * 1024, 6))
+
+    @property
+    def memory_mib(self) -> int:
+        """The request in MiB (1024 per GB), rounded up to a whole MiB.
+
+        >>> Service("a", 0.25, 0.5).memory_mib
+        512
+        """
+        return math.ceil(round(self.memory_gb * 1024, 6))
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "service") -> Service:
+        """Build and check one service.
+
+        >>> Service.from_dict({"name": "api", "vcpu": 2, "memory_gb": 4}).count
+        1
+        """
+        if not isinstance(data, dict):
+            raise InvalidParameterError(
+                f"{where} must be a mapping with name, vcpu, memory_gb and count, not {data!r}.",
+                code="InvalidParameterException",
+                hint=f"For example: {_EXAMPLE}",
+            )
+        _check_keys(data, _SERVICE_KEYS, where)
+        missing = [k for k in ("name", "vcpu", "memory_gb") if k not in data]
+        if missing:
+            raise InvalidParameterError(
+                f"{where} is missing {', '.join(missing)}.",
+                code="InvalidParameterException",
+                hint=f"Every service needs name, vcpu and memory_gb, e.g. {_EXAMPLE}",
+            )
+        name = data["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidParameterError(
+                f"{where}.name must be a non-empty text, not {name!r}.",
+                code="InvalidParameterException",
+                hint="Name the service, e.g. name: web",
+            )
+        where = f"service {name!r}"
+        vcpu = _number(data["vcpu"], f"{where} vcpu", minimum=0, strict=True, maximum=math.inf)
+        memory = _number(
+            data["memory_gb"], f"{where} memory_gb", minimum=0, strict=True, maximum=math.inf
+        )
+        count = data.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidParameterError(
+                f"{where} count must be a whole number, 0 or more, not {count!r}.",
+                code="InvalidParameterException",
+                hint="count is how many copies of the task run at once, e.g. count: 3",
+            )
+        return cls(name=name.strip(), vcpu=vcpu, memory_gb=memory, count=count)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The service as plain data.
+
+        >>> Service("a", 1, 2, 3).to_dict()
+        {'name': 'a', 'vcpu': 1, 'memory_gb': 2, 'count': 3}
+        """
+        return {
+            "name": self.name,
+            "vcpu": self.vcpu,
+            "memory_gb": self.memory_gb,
+            "count": self.count,
+        }
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Services plus how long they run, on which processor, and what they need.
+
+    ``needs`` maps each of :data:`NEEDS` to True/False; ``spot`` says the tasks tolerate
+    interruption, so Spot capacity is used where the mode offers it.
+
+    >>> w = Workload([Service("web", 1, 2, 1)], needs={"daemonsets": True})
+    >>> w.needs["daemonsets"], w.needs["gpus"], w.task_count
+    (True, False, 1)
+    """
+
+    services: list[Service]
+    hours_per_month: float = DEFAULT_HOURS_PER_MONTH
+    architecture: str = "x86"
+    needs: dict[str, bool] = field(default_factory=dict)
+    spot: bool = False
+    name: str = "workload"
+
+    def __post_init__(self) -> None:
+        # Fill in every need so callers can index needs[...] without .get().
+        full = {need: bool(self.needs.get(need, False)) for need in NEEDS}
+        object.__setattr__(self, "needs", full)
+
+    @property
+    def task_count(self) -> int:
+        """How many tasks run at once, over all services.
+
+        >>> Workload([Service("a", 1, 1, 2), Service("b", 1, 1, 3)]).task_count
+        5
+        """
+        return sum(s.count for s in self.services)
+
+    def scaled(self, factor: int) -> Workload:
+        """The same workload with every service's count multiplied by ``factor``.
+
+        >>> Workload([Service("a", 1, 1, 2)]).scaled(3).task_count
+        6
+        """
+        services = [replace(s, count=s.count * factor) for s in self.services]
+        return replace(self, services=services)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Workload:
+        """Build and check a workload from plain data (what YAML or JSON parse to).
+
+        >>> Workload.from_dict({"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}],
+        ...                     "architecture": "arm", "spot": True}).architecture
+        'arm'
+        """
+        if not isinstance(data, dict):
+            raise InvalidParameterError(
+                f"A workload is a mapping with a 'services' list, not {type(data).__name__}.",
+                code="InvalidParameterException",
+                hint=f"For example: {_EXAMPLE}",
+            )
+        _check_keys(data, _WORKLOAD_KEYS, "the workload")
+        services_data = data.get("services")
+        if not isinstance(services_data, list) or not services_data:
+            raise InvalidParameterError(
+                "The workload needs a non-empty 'services' list.",
+                code="InvalidParameterException",
+                hint=f"For example: {_EXAMPLE}",
+            )
+        services = [Service.from_dict(s, f"services[{i}]") for i, s in enumerate(services_data)]
+        names = [s.name for s in services]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise InvalidParameterError(
+                f"Service names must be unique; repeated: {', '.join(duplicates)}.",
+                code="InvalidParameterException",
+                hint="Give each service its own name, or add the counts together.",
+            )
+        hours = _number(
+            data.get("hours_per_month", DEFAULT_HOURS_PER_MONTH),
+            "hours_per_month",
+            minimum=0,
+            strict=True,
+            maximum=MAX_HOURS_PER_MONTH,
+        )
+        architecture = data.get("architecture", "x86")
+        if not isinstance(architecture, str) or architecture.lower() not in ARCHITECTURES:
+            raise InvalidParameterError(
+                f"architecture must be one of {', '.join(ARCHITECTURES)}, not {architecture!r}.",
+                code="InvalidParameterException",
+                hint="Use x86 for Intel/AMD (x86_64, amd64) and arm for Graviton (arm64).",
+            )
+        needs = data.get("needs") or {}
+        if not isinstance(needs, dict):
+            raise InvalidParameterError(
+                f"needs must be a mapping of need: true/false, not {needs!r}.",
+                code="InvalidParameterException",
+                hint=f"For example: needs: {{daemonsets: true}}; needs are {', '.join(NEEDS)}.",
+            )
+        _check_keys(needs, NEEDS, "needs")
+        for key, value in needs.items():
+            if not isinstance(value, bool):
+                raise InvalidParameterError(
+                    f"needs.{key} must be true or false, not {value!r}.",
+                    code="InvalidParameterException",
+                    hint=f"Write needs: {{{key}: true}}",
+                )
+        spot = data.get("spot", False)
+        if not isinstance(spot, bool):
+            raise InvalidParameterError(
+                f"spot must be true or false, not {spot!r}.",
+                code="InvalidParameterException",
+                hint="spot: true means the tasks tolerate interruption (Spot capacity is used).",
+            )
+        name = data.get("name", "workload")
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidParameterError(
+                f"name must be a non-empty text, not {name!r}.",
+                code="InvalidParameterException",
+                hint="name: my-shop",
+            )
+        return cls(
+            services=services,
+            hours_per_month=hours,
+            architecture=architecture.lower(),
+            needs=dict(needs),
+            spot=spot,
+            name=name.strip(),
+        )
+
+    @classmethod
+    def from_text(cls, text: str) -> Workload:
+        """Parse YAML or JSON text (JSON is valid YAML, so one parser reads both).
+
+        >>> Workload.from_text('{"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]}').name
+        'workload'
+        """
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise InvalidParameterError(
+                f"The workload is not valid YAML or JSON: {err}",
+                code="InvalidParameterException",
+                hint=f"Check indentation and brackets; a minimal workload is {_EXAMPLE}",
+            ) from err
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Workload:
+        """Read a workload from a YAML or JSON file (see ``examples/workload.yaml``)."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as err:
+            raise NotFoundError(
+                f"No workload file at {path}.",
+                hint="Check the path; examples/workload.yaml in the repository is a start.",
+            ) from err
+        return cls.from_text(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The workload as plain data (``from_dict(w.to_dict())`` gives it back).
+
+        >>> w = Workload([Service("a", 1, 2, 3)])
+        >>> Workload.from_dict(w.to_dict()) == w
+        True
+        """
+        return {
+            "name": self.name,
+            "services": [s.to_dict() for s in self.services],
+            "hours_per_month": self.hours_per_month,
+            "architecture": self.architecture,
+            "needs": dict(self.needs),
+            "spot": self.spot,
+        }
+
+    def to_json(self) -> str:
+        """The workload as JSON text."""
+        return json.dumps(self.to_dict(), indent=2)
