@@ -98,10 +98,12 @@ within EKS, duties move from you to AWS. The newer modes (marked \\*) move even 
     code("modes.responsibility_table()"),
     md("The same facts as a picture: each column one hosting mode, each row one duty."),
     code("""
-from awscontainers.draw import comparison_diagram
+from awscontainers.draw import comparison_diagram, default_renderer
 
 comparison_diagram()
 """),
+    md("Diagrams are drawn with the system's Graphviz when it is installed, else with the pip-installed `graphviz-pure`; this machine uses:"),
+    code("print(default_renderer().describe())"),
     md("## What each mode can run"),
     code("modes.supports_table()"),
     md("Every cell has a reason and a source. For one mode in detail:"),
