@@ -252,14 +252,12 @@ class EcsClient(ServiceClient):
     def describe_container_instances(self, **params: Any) -> dict:
         response = self._call("describe_container_instances", **params)
         if self._sim:
-            name = cluster_name(params.get("cluster"))
             out = []
             for ci in response.get("containerInstances", []):
                 inst = self._sim.instances.get(ci["containerInstanceArn"])
                 out.append(self._sim.describe_instance(inst, ci) if inst else ci)
             response["containerInstances"] = out
             response.setdefault("failures", [])
-            del name
         return response
 
     def update_container_instances_state(self, **params: Any) -> dict:
@@ -518,16 +516,15 @@ class EcsClient(ServiceClient):
         constraints = params.get("placementConstraints") or []
         # Validate the placement inputs before anything is created.
         placement.validate_placement(strategy, constraints)
-        providers = None
         if params.get("launchType") == "FARGATE" or params.get("capacityProviderStrategy"):
-            providers = self._fargate_providers(name, {**params, "count": 1})
+            # Checks the launch type and capacity providers before anything is created.
+            self._fargate_providers(name, {**params, "count": 1})
             if "FARGATE" not in (td.get("requiresCompatibilities") or []):
                 raise InvalidParameterError(
                     "Task definition does not support launch_type FARGATE.",
                     code="InvalidParameterException",
                     hint="register it with requiresCompatibilities=['FARGATE'].",
                 )
-        del providers
         params["tags"] = [*params.get("tags", []), *self._lab.tags("key")]
         response = self._call("create_service", **params)
         arn = response["service"]["serviceArn"]

@@ -232,7 +232,7 @@ class KubeClient:
             rows.append(
                 {
                     "node": name,
-                    "kind": _node_kind(labels),
+                    "kind": node_kind(labels),
                     "type": labels.get("node.kubernetes.io/instance-type", "-"),
                     "zone": labels.get("topology.kubernetes.io/zone", "-"),
                     "cpu": alloc.get("cpu"),
@@ -265,7 +265,12 @@ class KubeClient:
         return Table(rows, title=f"Pods in {self.cluster}")
 
 
-def _node_kind(labels: dict) -> str:
+def node_kind(labels: dict) -> str:
+    """How a node is hosted, read from the labels EKS puts on it.
+
+    >>> node_kind({"eks.amazonaws.com/nodegroup": "ng"})
+    'managed nodegroup'
+    """
     if labels.get("eks.amazonaws.com/compute-type") == "fargate":
         return "Fargate"
     if "eks.amazonaws.com/nodegroup" in labels:

@@ -21,7 +21,7 @@ import boto3
 from botocore.config import Config
 
 from ._aws import call, translate
-from .errors import ConfirmationRequiredError, InvalidParameterError, LabError, NotFoundError
+from .errors import ConfirmationRequiredError, InvalidParameterError, LabError
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -531,4 +531,4 @@ class Lab:
         return translate(exc, operation, endpoint=self.endpoint_url)
 
 
-__all__ = ["Lab", "Network", "Record", "learner_account_id", "NotFoundError"]
+__all__ = ["Lab", "Network", "Record", "learner_account_id"]

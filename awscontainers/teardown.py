@@ -39,10 +39,7 @@ def _ec2_instances(lab: Lab, records: list[Record]) -> None:
 
 def _ecs_cluster(lab: Lab, r: Record) -> None:
     if lab.ecs_sim is not None:
-        for task in lab.ecs_sim.live_tasks(r.id):
-            lab.ecs_sim._stop(task["taskArn"], "Lab teardown.", "UserInitiated")
-        for inst in [i for i in lab.ecs_sim.instances.values() if i.cluster == r.id]:
-            lab.ecs_sim._deregister(inst)
+        lab.ecs_sim.empty_cluster(r.id)
     lab.ecs.delete_cluster(cluster=r.id)
 
 

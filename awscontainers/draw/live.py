@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..errors import LabError
+from ..kube import node_kind
 from ..modes import AWS_COLOUR, YOU_COLOUR
 from .architecture import AZ_FILL, BLUE, GREY, VPC_FILL, Dot, ident
 from .render import Diagram
@@ -111,11 +112,10 @@ def _eks_clusters(lab: Any) -> list[str]:
 
 
 def _node_kind(labels: dict) -> str:
-    if labels.get("eks.amazonaws.com/compute-type") == "fargate":
-        return "Fargate"
-    if "eks.amazonaws.com/nodegroup" in labels:
+    kind = node_kind(labels)
+    if kind == "managed nodegroup":
         return f"nodegroup {labels['eks.amazonaws.com/nodegroup']}"
-    return "self-managed"
+    return kind
 
 
 def _pods_by_node(pods: list[dict]) -> tuple[dict[str, list[str]], list[str]]:

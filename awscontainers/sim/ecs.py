@@ -311,6 +311,13 @@ class EcsSimulator:
                 self._deregister(inst)
                 self.reconcile(inst.cluster)
 
+    def empty_cluster(self, cluster: str) -> None:
+        """Stop every task and deregister every instance of a cluster (before deleting it)."""
+        for task in self.live_tasks(cluster):
+            self._stop(task["taskArn"], "Lab teardown.", "UserInitiated")
+        for inst in [i for i in self.instances.values() if i.cluster == cluster]:
+            self._deregister(inst)
+
     def _deregister(self, inst: SimInstance) -> None:
         call(
             self.ecs,
@@ -459,6 +466,21 @@ class EcsSimulator:
             for arn in result.placements
         ]
         return tasks, result.failures
+
+    def start_on(
+        self,
+        instance_arn: str,
+        cluster: str,
+        td: dict,
+        group: str,
+        started_by: str | None,
+        tags: list[dict] | None,
+    ) -> dict:
+        """Start one task on a container instance already checked to have room (StartTask)."""
+        shape = self.shape(td, group)
+        return self._start(
+            cluster, td, "EC2", group, started_by, tags, instance_arn=instance_arn, shape=shape
+        )
 
     def run_on_fargate(
         self,

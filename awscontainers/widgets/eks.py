@@ -33,6 +33,7 @@ import ipywidgets as widgets
 
 from ..errors import AlreadyExistsError, LabError
 from ..fargate import parse_quantity_cpu, parse_quantity_memory
+from ..kube import node_kind
 from ..workloads import sample_daemonset, sample_deployment
 from .ecs import _WIDE, _bar, _call_text, _error_html, _esc, _Panel
 
@@ -72,15 +73,6 @@ def _code_line(expression: str) -> str:
     """A call that is not plain keyword arguments (``lab.kube(...).apply(...)``), shown like
     ``_call_text`` shows the others, so the learner can copy it."""
     return f"<p>Call made: <code>{_esc(expression)}</code></p>"
-
-
-def node_kind(labels: Mapping[str, str]) -> str:
-    """How a node is hosted, read from the labels EKS puts on it."""
-    if labels.get(COMPUTE_TYPE_LABEL) == "fargate":
-        return "Fargate"
-    if NODEGROUP_LABEL in labels:
-        return "managed nodegroup"
-    return "self-managed"
 
 
 def _millis(quantity: Any) -> int:
