@@ -120,10 +120,19 @@ def _vpc(lab: Lab, r: Record) -> None:
 
 def _eks_fargate_profile(lab: Lab, r: Record) -> None:
     lab.eks.delete_fargate_profile(clusterName=r.info["cluster"], fargateProfileName=r.id)
+    if not lab.simulated:
+        # EKS deletes profiles one at a time and refuses the cluster until they are gone.
+        lab.client("eks").get_waiter("fargate_profile_deleted").wait(
+            clusterName=r.info["cluster"], fargateProfileName=r.id
+        )
 
 
 def _eks_nodegroup(lab: Lab, r: Record) -> None:
     lab.eks.delete_nodegroup(clusterName=r.info["cluster"], nodegroupName=r.id)
+    if not lab.simulated:
+        lab.client("eks").get_waiter("nodegroup_deleted").wait(
+            clusterName=r.info["cluster"], nodegroupName=r.id
+        )
 
 
 def _eks_self_managed(lab: Lab, r: Record) -> None:
@@ -136,6 +145,9 @@ def _eks_self_managed(lab: Lab, r: Record) -> None:
 
 def _eks_cluster(lab: Lab, r: Record) -> None:
     lab.eks.delete_cluster(name=r.id)
+    if not lab.simulated:
+        # The cluster's ENIs and security group hold the VPC until the cluster is gone.
+        lab.client("eks").get_waiter("cluster_deleted").wait(name=r.id)
 
 
 #: (ledger kind, how to delete one) in the order teardown runs. Other modules add their
