@@ -262,6 +262,11 @@ def architecture_diagram(mode_id: str) -> Diagram:
             dot.node(worker, f"{shape.worker}\nAZ {az}")
             workers.append(worker)
         dot.close()
+        # After looking at graphviz-pure's drawing: it sized AWS's boundary without the
+        # nested Fargate box, which then stuck out below. An invisible node under the box
+        # makes the boundary hold it (system dot draws the same either way).
+        dot.node("aws_floor", "", shape="point", style="invis", width=0, height=0)
+        dot.edge("fargate_A", "aws_floor", style="invis")
     dot.close()  # aws
 
     # -- arrows ---------------------------------------------------------------------------------
