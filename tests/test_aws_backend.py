@@ -1,0 +1,69 @@
+"""The real-AWS backend's code paths, with moto standing in for AWS.
+
+Nothing here reaches AWS: an in-process moto is already intercepting every boto3 request
+(started by the first Lab), and a socket guard fails the test if anything tries the network.
+What is checked is that the real backend asks for confirmation against the caller's
+account, passes calls through unchanged (no simulator), tags, and tears down.
+"""
+
+import socket
+
+import pytest
+
+from awscontainers import ConfirmationRequiredError, Lab
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    # moto must be active (any in-process Lab starts it); this one lives elsewhere.
+    holder = Lab(account_id="999999999999")
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # Real accounts have AWS's managed policies (the lab's roles attach them); moto loads
+    # them only when asked, when an account's backends start.
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from awscontainers.lab import _reset_account
+
+    _reset_account("123456789012")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network used: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    yield
+    monkeypatch.delenv("MOTO_IAM_LOAD_MANAGED_POLICIES")
+    _reset_account("123456789012")
+    holder.close()
+
+
+def test_confirmation_must_match_the_callers_account(aws):
+    with pytest.raises(ConfirmationRequiredError, match="belong to account 123456789012"):
+        Lab(backend="aws", confirm="111122223333")
+
+
+def test_real_backend_passes_calls_through_and_tears_down(aws):
+    lab = Lab(backend="aws", confirm="123456789012")
+    assert not lab.simulated and lab.ecs_sim is None and lab.eks_sim is None
+    assert "REAL AWS" in repr(lab)
+    lab.ecs.create_cluster(clusterName="real")
+    tags = lab.ecs.list_tags_for_resource(
+        resourceArn="arn:aws:ecs:us-east-1:123456789012:cluster/real"
+    )["tags"]
+    assert {"key": "awscontainers:lab", "value": lab.lab_id} in tags
+    rows = lab.ecs.launch_instances("real", count=1)
+    # No simulated agent: joining is the real agent's job, so the lab reports nothing.
+    assert rows[0]["joined"] is None
+    lab.eks.create_cluster(name="real-eks")  # waits for ACTIVE with boto3's waiter
+    assert lab.eks.describe_cluster(name="real-eks")["cluster"]["status"] == "ACTIVE"
+    deleted = lab.teardown()
+    assert any(line.startswith("eks-cluster real-eks") for line in deleted)
+    assert any(line.startswith("ec2-vpc") for line in deleted)
+    assert lab.ledger == []
