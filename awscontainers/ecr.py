@@ -64,12 +64,6 @@ SCAN_STATUS = {
 }
 
 
-def _wall_clock() -> _dt.datetime:
-    """Now, on the wall clock. ECR's times in the lab come from moto, which stamps pushes
-    with the real time (not the lab's fixed clock), so scan and token times follow it."""
-    return _dt.datetime.now(_dt.timezone.utc)
-
-
 def suggest_repository_name(name: str) -> str:
     """A valid repository name close to ``name`` (what the error message offers).
 
@@ -372,7 +366,9 @@ class EcrClient(ServiceClient):
         self._push_count += 1
         self._pushed[(name, digest)] = _Pushed(
             order=self._push_count,
-            pushed_at=detail.get("imagePushedAt"),
+            # The lab's clock, so lessons print the same push times on every run (moto
+            # stamps the wall clock); real AWS keeps its own time.
+            pushed_at=self._now() if self._lab.simulated else detail.get("imagePushedAt"),
             manifest=manifest,
             media_type=media_type or manifest_type,
             size=size,
@@ -542,6 +538,10 @@ class EcrClient(ServiceClient):
             for key in [k for k in store if k[0] == name and k[1] not in present]:
                 del store[key]
 
+    def _now(self) -> _dt.datetime:
+        """The lab's clock (a fixed, ticking clock in the simulation; real time on AWS)."""
+        return self._lab.now()
+
     def images_table(self, repository: str) -> Table:
         """The repository's images, newest first: tags, short digest, size, push time and
         scan status (a table that shows itself in a notebook)."""
@@ -563,7 +563,7 @@ class EcrClient(ServiceClient):
     def _scan(self, name: str, digest: str) -> None:
         self._call("start_image_scan", repositoryName=name, imageId={"imageDigest": digest})
         known = self._pushed.get((name, digest))
-        self._scans[(name, digest)] = known.pushed_at if known else _wall_clock()
+        self._scans[(name, digest)] = known.pushed_at if known else self._now()
 
     def start_image_scan(self, **params: Any) -> dict:
         """boto3 ``start_image_scan`` (once per image per 24 hours, scan on push included).
@@ -571,7 +571,7 @@ class EcrClient(ServiceClient):
         response = self._call("start_image_scan", **params)
         if self._lab.simulated:
             name = params.get("repositoryName", "")
-            self._scans[(name, response["imageId"]["imageDigest"])] = _wall_clock()
+            self._scans[(name, response["imageId"]["imageDigest"])] = self._now()
         return response
 
     def describe_image_scan_findings(self, **params: Any) -> dict:
@@ -586,7 +586,7 @@ class EcrClient(ServiceClient):
         digest = response["imageId"]["imageDigest"]
         response["imageScanStatus"] = dict(SCAN_STATUS)
         response["imageScanFindings"] = {
-            "imageScanCompletedAt": self._scans.get((name, digest), _wall_clock()),
+            "imageScanCompletedAt": self._scans.get((name, digest)) or self._now(),
             "findings": [],
             "findingSeverityCounts": {},
         }
@@ -615,7 +615,7 @@ class EcrClient(ServiceClient):
             text = json.dumps(text)
         if text is None:
             text = self._call("get_lifecycle_policy", repositoryName=name)["lifecyclePolicyText"]
-        results = self._preview_rows(name, text, _wall_clock())
+        results = self._preview_rows(name, text, self._now())
         self._previews[name] = {
             "registryId": repo["registryId"],
             "repositoryName": name,
@@ -684,7 +684,7 @@ class EcrClient(ServiceClient):
         policy = self._call("get_lifecycle_policy", repositoryName=repository)[
             "lifecyclePolicyText"
         ]
-        when = now or _wall_clock()
+        when = now or self._now()
         rows = self._preview_rows(repository, policy, when)
         digests = [r["imageDigest"] for r in rows]
         for start in range(0, len(digests), _BATCH_DELETE_LIMIT):
@@ -710,7 +710,7 @@ class EcrClient(ServiceClient):
                 data["authorizationToken"] = SecretToken(data["authorizationToken"])
             if self._lab.simulated:
                 # moto dates every token 2015-01-01; ECR's last 12 hours.
-                data["expiresAt"] = _wall_clock() + TOKEN_LIFETIME
+                data["expiresAt"] = self._now() + TOKEN_LIFETIME
         return response
 
     def docker_login_command(self, registry_id: str | None = None) -> str:
