@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 
 from awscontainers import Lab
@@ -8,6 +10,16 @@ def lab():
     lab = Lab()
     yield lab
     lab.close()
+
+
+@pytest.fixture
+def no_callback_errors(caplog):
+    """ipywidgets logs (and swallows) an exception raised in a click handler; treat one as
+    a test failure, or a crashing panel could pass a test that only checks the lab."""
+    caplog.set_level(logging.WARNING, logger="traitlets")
+    yield
+    crashes = [r for r in caplog.records if "Exception in callback" in r.getMessage()]
+    assert not crashes, crashes[0].exc_text or crashes[0].getMessage()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import tarfile
 
 import pytest
 
-from awscontainers import Lab
 from awscontainers.ecr import REPOSITORY_NAME_PATTERN, SCAN_STATUS, SecretToken
 from awscontainers.errors import (
     AlreadyExistsError,
@@ -29,13 +28,6 @@ from awscontainers.errors import (
 )
 from awscontainers.images import MANIFEST_MEDIA_TYPE, build_sample_image
 from awscontainers.sim import lifecycle
-
-
-@pytest.fixture
-def lab():
-    lab = Lab()
-    yield lab
-    lab.close()
 
 
 def sha(data: bytes | str) -> str:

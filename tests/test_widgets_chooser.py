@@ -1,6 +1,10 @@
 """The chooser panel (notebook 07 and the Voila app), driven as a learner would."""
 
+import pytest
+
 from awscontainers.widgets.chooser import ChooserPanel
+
+pytestmark = pytest.mark.usefixtures("no_callback_errors")
 
 
 def test_defaults_show_every_mode_and_a_recommendation():

@@ -4,7 +4,6 @@ itself (``lab.kube``) as well as in what the panel shows."""
 
 from __future__ import annotations
 
-import logging
 import re
 
 import pytest
@@ -19,22 +18,7 @@ from awscontainers.widgets import (
 )
 from awscontainers.widgets.eks import node_kind, pod_requests
 
-
-@pytest.fixture
-def lab():
-    lab = Lab()
-    yield lab
-    lab.close()
-
-
-@pytest.fixture(autouse=True)
-def no_callback_errors(caplog):
-    """ipywidgets logs (and swallows) an exception raised in a click handler; treat one as
-    a test failure, or a crashing panel could pass a test that only checks the lab."""
-    caplog.set_level(logging.WARNING, logger="traitlets")
-    yield
-    crashes = [r for r in caplog.records if "Exception in callback" in r.getMessage()]
-    assert not crashes, crashes[0].exc_text or crashes[0].getMessage()
+pytestmark = pytest.mark.usefixtures("no_callback_errors")
 
 
 def _nodes(lab: Lab, cluster: str) -> list[dict]:
