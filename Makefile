@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
 
-.PHONY: lab test lint unit notebooks bench server diagrams app clean venv
+.PHONY: lab test lint unit notebooks lessons bench server diagrams app clean venv
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13)."; exit 1; fi
@@ -29,7 +29,7 @@ lab: $(STAMP)
 test: lint unit notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check awscontainers tests benchmarks scripts
+	$(BIN)/ruff check awscontainers tests benchmarks scripts lessons
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest
@@ -37,6 +37,11 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg notebooks/ -o testpaths=notebooks -o addopts=""
+
+# Write notebooks/*.ipynb from lessons/*.py and run them, storing the outputs nbval compares.
+# All of them (slow), or some: make lessons LESSON=02 (names starting with 02).
+lessons: $(STAMP)
+	$(BIN)/python scripts/build_notebooks.py $(LESSON)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

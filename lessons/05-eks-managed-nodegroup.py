@@ -1,0 +1,90 @@
+# %% [markdown]
+# [< EKS with self-managed nodes](04-eks-self-managed.ipynb) | [Contents](00-start-here.ipynb) | [EKS on Fargate >](06-eks-fargate.ipynb)
+
+# %% [markdown]
+# # EKS with a managed nodegroup
+#
+#
+# EKS runs the Kubernetes control plane for you: AWS operates it in its own account,
+# replicated across three Availability Zones, and it is **not free** (0.10 USD per cluster-hour
+# in standard support). What differs between the three EKS lessons is who brings the worker
+# nodes.
+#
+# A **managed nodegroup** creates and deletes the EC2 instances for you (a launch template
+# and an Auto Scaling group under the hood), installs what the nodes need (containerd,
+# kubelet, kube-proxy) and authorises them. Still yours: starting OS updates (AMI version
+# upgrades), and scaling: there is **no node autoscaling out of the box**.
+
+# %%
+from awscontainers import Lab, modes
+from awscontainers.widgets import NodegroupPanel, NodeView, WorkloadPanel
+from awscontainers.draw import architecture_diagram, responsibility_diagram
+from IPython.display import HTML
+
+modes.get("eks-nodegroup")
+
+# %%
+responsibility_diagram("eks-nodegroup")
+
+# %%
+architecture_diagram("eks-nodegroup")
+
+# %%
+lab = Lab()
+lab.eks.create_cluster(name="demo")["cluster"]["status"]
+
+# %% [markdown]
+# One call makes the nodegroup. Its size is checked: minSize <= desiredSize <= maxSize.
+
+# %%
+group = lab.eks.create_nodegroup(
+    clusterName="demo",
+    nodegroupName="workers",
+    scalingConfig={"minSize": 1, "desiredSize": 2, "maxSize": 5},
+    instanceTypes=["t3.medium"],
+)["nodegroup"]
+group["status"], group["scalingConfig"]
+
+# %% [markdown]
+# The instances are real EC2 instances in your account, tagged by EKS, and they joined by themselves:
+
+# %%
+view = NodeView(lab, "demo")
+HTML(view.html())
+
+# %% [markdown]
+# ## Run the sample workload
+
+# %%
+work = WorkloadPanel(lab, "demo", view=view)
+work.replicas.value = 8
+work.button.click()
+HTML(work.output.value)
+
+# %% [markdown]
+# Pending pods stay pending: nothing adds nodes until you do (or until you install Cluster Autoscaler or Karpenter).
+
+# %%
+scale = NodegroupPanel(lab, "demo", "workers", view=view)
+scale.desired.value = 3
+scale
+
+# %%
+scale.button.click()
+HTML(view.html())
+
+# %%
+lab.diagram("demo")
+
+# %%
+work.daemonset_button.click()
+lab.kube("demo").pods_table("kube-system")
+
+# %%
+lab.teardown()[:4]
+
+# %%
+lab.close()
+
+# %% [markdown]
+# [< EKS with self-managed nodes](04-eks-self-managed.ipynb) | [Contents](00-start-here.ipynb) | [EKS on Fargate >](06-eks-fargate.ipynb)
