@@ -32,8 +32,8 @@ def invalid_parameter(message: str, hint: str) -> InvalidParameterError:
     """An :class:`InvalidParameterError` carrying AWS's ``InvalidParameterException`` code.
 
     >>> error = invalid_parameter("vcpu must be a number.", "Write vcpu: 1")
-    >>> error.code, str(error)
-    ('InvalidParameterException', 'vcpu must be a number.\n  What to do: Write vcpu: 1')
+    >>> error.code, error.hint
+    ('InvalidParameterException', 'Write vcpu: 1')
     """
     return InvalidParameterError(message, code="InvalidParameterException", hint=hint)
 
