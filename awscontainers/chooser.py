@@ -1,7 +1,8 @@
 """Which hosting modes can run a workload, and which one to pick.
 
-Feasibility reads the modes data (``Mode.supports``), so every "no" carries the reason and
-the source written there. The recommendation weighs two things: the monthly cost (from
+Feasibility (:func:`awscontainers.costs.feasibility`, also importable from here) reads the
+modes data (``Mode.supports``), so every "no" carries the reason and the source written
+there. The recommendation weighs two things: the monthly cost (from
 :mod:`awscontainers.costs`) and how many duties the mode leaves to you (from the modes data).
 
 >>> from awscontainers.workload import Workload
@@ -18,98 +19,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import fargate, modes
-from .errors import FargateSizeError, InvalidParameterError
-from .workload import NEEDS, Workload
+from . import modes
+from .costs import Comparison, Estimate, PriceTable, compare, feasibility
+from .errors import InvalidParameterError
+from .workload import Workload
 
-if TYPE_CHECKING:  # costs imports this module; import it lazily at run time
-    from .costs import Comparison, Estimate, PriceTable
-
-
-def _support_reason(mode: modes.Mode, feature: str, what: str) -> str:
-    s = mode.supports[feature]
-    return f"{what}: {s.reason} (modes data: {mode.id} supports.{feature} = false)"
-
-
-def _gpu_types(prices: PriceTable, architecture: str) -> dict[str, dict[str, Any]]:
-    # The shipped table has no GPU instances; a user's table may add some with "gpus: N".
-    return {n: e for n, e in prices.instances_for(architecture).items() if (e.get("gpus") or 0) > 0}
-
-
-def _fargate_size_reasons(workload: Workload, mode: modes.Mode) -> list[str]:
-    from .costs import eks_pod
-
-    reasons = []
-    for s in workload.services:
-        if mode.orchestrator == "EKS":
-            try:
-                fargate.provisioned_capacity(eks_pod(s))
-            except FargateSizeError:
-                reasons.append(
-                    f"service {s.name}: {s.vcpu:g} vCPU / {s.memory_gb:g} GB plus the 256 MB "
-                    "EKS adds to every pod is larger than the largest Fargate size "
-                    "(16 vCPU, 120 GB)"
-                )
-        elif fargate.smallest_size(s.cpu_units, s.memory_mib) is None:
-            reasons.append(
-                f"service {s.name}: a {s.vcpu:g} vCPU / {s.memory_gb:g} GB task is larger than "
-                "the largest Fargate size (16 vCPU, 120 GB)"
-            )
-    return reasons
-
-
-def _ec2_reasons(workload: Workload, mode: modes.Mode, prices: PriceTable) -> list[str]:
-    from .costs import FLAVOURS, instance_specs
-
-    arch = workload.architecture
-    if workload.needs["gpus"] and not _gpu_types(prices, arch):
-        return [
-            f"needs GPUs: not priced: add a GPU instance type to the price table "
-            f"({prices.describe()} has no {arch} instance type with gpus; the mode itself "
-            f"supports them: {mode.supports['gpus'].reason})"
-        ]
-    if not prices.instances_for(arch):
-        return [f"no {arch} instance type in the price table ({prices.describe()})"]
-    specs = instance_specs(prices, arch, FLAVOURS[mode.id])
-    reasons = []
-    for s in workload.services:
-        if not any(s.cpu_units <= x.cpu and s.memory_mib <= x.memory for x in specs):
-            biggest = max(specs, key=lambda x: (x.cpu, x.memory))
-            reasons.append(
-                f"service {s.name}: a {s.vcpu:g} vCPU / {s.memory_gb:g} GB task does not fit "
-                f"on any {arch} instance type in the price table (largest usable: "
-                f"{biggest.name}, {biggest.cpu / 1024:g} vCPU / {biggest.memory / 1024:.2f} GB)"
-            )
-    return reasons
-
-
-def feasibility(
-    workload: Workload, mode_id: str, prices: PriceTable | str | Path | None = None
-) -> list[str]:
-    """Why ``mode_id`` cannot run ``workload`` (an empty list when it can).
-
-    >>> from awscontainers.workload import Workload
-    >>> w = Workload.from_dict({"services": [{"name": "big", "vcpu": 32, "memory_gb": 64}]})
-    >>> print(feasibility(w, "ecs-fargate")[0])
-    service big: a 32 vCPU / 64 GB task is larger than the largest Fargate size (16 vCPU, 120 GB)
-    """
-    from .costs import _prices
-
-    mode = modes.get(mode_id)
-    reasons = [
-        _support_reason(mode, need, f"needs {modes.FEATURES[need].label}")
-        for need in NEEDS
-        if workload.needs[need] and not mode.supports[need].value
-    ]
-    if workload.architecture == "arm" and not mode.supports["arm"].value:
-        reasons.append(_support_reason(mode, "arm", "runs on Arm (Graviton)"))
-    if mode.compute == "Fargate":
-        reasons += _fargate_size_reasons(workload, mode)
-    else:
-        reasons += _ec2_reasons(workload, mode, _prices(prices))
-    return reasons
+__all__ = ["Recommendation", "feasibility", "recommend"]
 
 
 # --------------------------------------------------------------------------- recommendation
@@ -218,8 +135,6 @@ def recommend(
     Modes whose price is incomplete (a management fee missing from the price table) are
     ranked but never chosen: their total is only a floor.
     """
-    from .costs import compare
-
     if isinstance(premium, bool) or not isinstance(premium, int | float) or premium < 0:
         raise InvalidParameterError(
             f"premium must be a number of 0 or more, not {premium!r}.",

@@ -2,6 +2,9 @@
 
 Prices come from a dated, sourced price table (``data/prices.yaml``); pass your own file of
 the same shape when prices change. Every estimate says which table and date it used.
+Before pricing a mode, :func:`feasibility` says whether the mode can run the workload at all
+(from the modes data, the Fargate sizes and the priced instance types); a mode that cannot
+gets its reasons instead of a total. :mod:`awscontainers.chooser` builds on these estimates.
 
 >>> from awscontainers.workload import Workload
 >>> w = Workload.from_dict({"services": [{"name": "web", "vcpu": 1, "memory_gb": 2}]})
@@ -18,17 +21,14 @@ import html
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from . import fargate, modes
-from .chooser import feasibility
-from .errors import InvalidParameterError, NotFoundError
+from . import fargate, modes, planner
+from .errors import FargateSizeError, InvalidParameterError, invalid_parameter
+from .rules.data import load_packaged, parse_user_yaml, read_user_file
 from .tables import Table
-from .workload import ARCHITECTURES, Service, Workload
+from .workload import ARCHITECTURES, NEEDS, Service, Workload
 
 _DEFAULT_FILE = "prices.yaml"
 
@@ -86,24 +86,23 @@ class PriceTable:
         return {n: e for n, e in self.instances.items() if e["arch"] == architecture}
 
 
-def _bad(path: str, problem: str) -> InvalidParameterError:
-    return InvalidParameterError(
+def _table_error(path: str, problem: str) -> InvalidParameterError:
+    return invalid_parameter(
         f"Price table {path}: {problem}",
-        code="InvalidParameterException",
-        hint="Copy awscontainers/data/prices.yaml and change only the numbers; keep its shape.",
+        "Copy awscontainers/data/prices.yaml and change only the numbers; keep its shape.",
     )
 
 
 def _get(data: dict[str, Any], key: str, where: str, path: str) -> Any:
     if not isinstance(data, dict) or key not in data:
-        raise _bad(path, f"missing {where}{key}.")
+        raise _table_error(path, f"missing {where}{key}.")
     return data[key]
 
 
 def _price(value: Any, where: str, path: str, *, upper: float = math.inf) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= upper:
         limit = "between 0 and 1" if upper == 1 else "0 or more"
-        raise _bad(path, f"{where} must be a number {limit}, not {value!r}.")
+        raise _table_error(path, f"{where} must be a number {limit}, not {value!r}.")
     return float(value)
 
 
@@ -117,7 +116,7 @@ def parse_prices(data: Any, path: str = "<dict>") -> PriceTable:
       What to do: Copy awscontainers/data/prices.yaml and change only the numbers; keep its shape.
     """
     if not isinstance(data, dict):
-        raise _bad(path, "the file must hold a mapping (name, region, date, fargate, ...).")
+        raise _table_error(path, "the file must hold a mapping (name, region, date, fargate, ...).")
     for key in ("name", "region", "currency", "date"):
         _get(data, key, "", path)
     hours = _price(_get(data, "hours_per_month", "", path), "hours_per_month", path)
@@ -147,7 +146,7 @@ def parse_prices(data: Any, path: str = "<dict>") -> PriceTable:
     ec2_spot = _price(_get(ec2, "spot_discount", "ec2.", path), "ec2.spot_discount", path, upper=1)
     instances_raw = _get(ec2, "instances", "ec2.", path)
     if not isinstance(instances_raw, dict) or not instances_raw:
-        raise _bad(path, "ec2.instances must map instance type names to their shapes.")
+        raise _table_error(path, "ec2.instances must map instance type names to their shapes.")
     instances: dict[str, dict[str, Any]] = {}
     for name, entry in instances_raw.items():
         where = f"ec2.instances.{name}."
@@ -155,7 +154,7 @@ def parse_prices(data: Any, path: str = "<dict>") -> PriceTable:
             _price(_get(entry, key, where, path), where + key, path)
         arch = _get(entry, "arch", where, path)
         if arch not in ARCHITECTURES:
-            raise _bad(
+            raise _table_error(
                 path, f"{where}arch must be one of {', '.join(ARCHITECTURES)}, not {arch!r}."
             )
         instances[str(name)] = dict(entry)
@@ -179,9 +178,8 @@ def parse_prices(data: Any, path: str = "<dict>") -> PriceTable:
 
 @lru_cache(maxsize=1)
 def _default_prices() -> PriceTable:
-    # Read once: package data does not change while Python runs.
-    text = resources.files("awscontainers.data").joinpath(_DEFAULT_FILE).read_text("utf-8")
-    return parse_prices(yaml.safe_load(text), f"awscontainers/data/{_DEFAULT_FILE}")
+    # Checked once: package data does not change while Python runs.
+    return parse_prices(load_packaged(_DEFAULT_FILE), f"awscontainers/data/{_DEFAULT_FILE}")
 
 
 def load_prices(path: str | Path | None = None) -> PriceTable:
@@ -192,26 +190,19 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
     """
     if path is None:
         return _default_prices()
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as err:
-        raise NotFoundError(
-            f"No price table at {path}.",
-            hint="Check the path, or leave it out to use the packaged table.",
-        ) from err
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise _bad(str(path), f"not valid YAML: {err}") from err
-    return parse_prices(data, str(path))
+    where = str(Path(path))
+    text = read_user_file(
+        path, "price table", "Check the path, or leave it out to use the packaged table."
+    )
+    data = parse_user_yaml(text, lambda detail: _table_error(where, f"not valid YAML: {detail}"))
+    return parse_prices(data, where)
 
 
 def _prices(prices: PriceTable | str | Path | None) -> PriceTable:
     return prices if isinstance(prices, PriceTable) else load_prices(prices)
 
 
-# --------------------------------------------------------------------------- estimates
+# --------------------------------------------------------------------------- estimates and lines
 
 
 @dataclass(frozen=True)
@@ -418,24 +409,22 @@ def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> 
     return lines, notes
 
 
-def instance_specs(prices: PriceTable, architecture: str, flavour: str) -> list[Any]:
+def instance_specs(
+    prices: PriceTable, architecture: str, flavour: str
+) -> list[planner.InstanceSpec]:
     """The planner's view of every priced instance type of one architecture.
 
     >>> [s.name for s in instance_specs(load_prices(), "arm", "ecs")]
     ['m7g.large']
     """
-    from . import planner
-
     return [
         planner.capacity(name, entry, flavour)
         for name, entry in prices.instances_for(architecture).items()
     ]
 
 
-def task_groups(workload: Workload) -> list[Any]:
+def task_groups(workload: Workload) -> list[planner.TaskGroup]:
     """The workload's services as planner task groups (CPU units and MiB per task)."""
-    from . import planner
-
     return [
         planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, s.count)
         for s in workload.services
@@ -449,8 +438,6 @@ def _fits(group: Any, spec: Any) -> bool:
 
 def _naive(groups: list[Any], specs: list[Any]) -> Any:
     """The single instance type with the cheapest first-fit fleet (cheapest per task)."""
-    from . import planner
-
     best = None
     for spec in specs:
         if not all(_fits(g, spec) for g in groups):
@@ -468,8 +455,6 @@ def _fleet(counts: dict[str, int]) -> str:
 def _ec2_lines(
     workload: Workload, mode: modes.Mode, prices: PriceTable, plans: dict | None
 ) -> tuple[list[Line], list[str], Any]:
-    from . import planner
-
     flavour = FLAVOURS[mode.id]
     groups = task_groups(workload)
     if not groups:
@@ -544,6 +529,93 @@ def _ec2_lines(
             f"null): this total is EC2 only and understates the real bill."
         )
     return lines, notes, best
+
+
+# --------------------------------------------------------------------------- feasibility
+
+
+def _support_reason(mode: modes.Mode, feature: str, what: str) -> str:
+    s = mode.supports[feature]
+    return f"{what}: {s.reason} (modes data: {mode.id} supports.{feature} = false)"
+
+
+def _gpu_types(prices: PriceTable, architecture: str) -> dict[str, dict[str, Any]]:
+    # The shipped table has no GPU instances; a user's table may add some with "gpus: N".
+    return {n: e for n, e in prices.instances_for(architecture).items() if (e.get("gpus") or 0) > 0}
+
+
+def _fargate_size_reasons(workload: Workload, mode: modes.Mode) -> list[str]:
+    reasons = []
+    for s in workload.services:
+        if mode.orchestrator == "EKS":
+            try:
+                fargate.provisioned_capacity(eks_pod(s))
+            except FargateSizeError:
+                reasons.append(
+                    f"service {s.name}: {s.vcpu:g} vCPU / {s.memory_gb:g} GB plus the 256 MB "
+                    "EKS adds to every pod is larger than the largest Fargate size "
+                    "(16 vCPU, 120 GB)"
+                )
+        elif fargate.smallest_size(s.cpu_units, s.memory_mib) is None:
+            reasons.append(
+                f"service {s.name}: a {s.vcpu:g} vCPU / {s.memory_gb:g} GB task is larger than "
+                "the largest Fargate size (16 vCPU, 120 GB)"
+            )
+    return reasons
+
+
+def _ec2_reasons(workload: Workload, mode: modes.Mode, prices: PriceTable) -> list[str]:
+    arch = workload.architecture
+    if workload.needs["gpus"] and not _gpu_types(prices, arch):
+        return [
+            f"needs GPUs: not priced: add a GPU instance type to the price table "
+            f"({prices.describe()} has no {arch} instance type with gpus; the mode itself "
+            f"supports them: {mode.supports['gpus'].reason})"
+        ]
+    if not prices.instances_for(arch):
+        return [f"no {arch} instance type in the price table ({prices.describe()})"]
+    specs = instance_specs(prices, arch, FLAVOURS[mode.id])
+    reasons = []
+    for s in workload.services:
+        if not any(s.cpu_units <= x.cpu and s.memory_mib <= x.memory for x in specs):
+            biggest = max(specs, key=lambda x: (x.cpu, x.memory))
+            reasons.append(
+                f"service {s.name}: a {s.vcpu:g} vCPU / {s.memory_gb:g} GB task does not fit "
+                f"on any {arch} instance type in the price table (largest usable: "
+                f"{biggest.name}, {biggest.cpu / 1024:g} vCPU / {biggest.memory / 1024:.2f} GB)"
+            )
+    return reasons
+
+
+def feasibility(
+    workload: Workload, mode_id: str, prices: PriceTable | str | Path | None = None
+) -> list[str]:
+    """Why ``mode_id`` cannot run ``workload`` (an empty list when it can).
+
+    Every "no" carries the reason and the source written in the modes data
+    (``Mode.supports``), or the Fargate size or priced instance type it runs into.
+
+    >>> from awscontainers.workload import Workload
+    >>> w = Workload.from_dict({"services": [{"name": "big", "vcpu": 32, "memory_gb": 64}]})
+    >>> print(feasibility(w, "ecs-fargate")[0])
+    service big: a 32 vCPU / 64 GB task is larger than the largest Fargate size (16 vCPU, 120 GB)
+    """
+    mode = modes.get(mode_id)
+    reasons = [
+        _support_reason(mode, need, f"needs {modes.FEATURES[need].label}")
+        for need in NEEDS
+        if workload.needs[need] and not mode.supports[need].value
+    ]
+    if workload.architecture == "arm" and not mode.supports["arm"].value:
+        reasons.append(_support_reason(mode, "arm", "runs on Arm (Graviton)"))
+    if mode.compute == "Fargate":
+        reasons += _fargate_size_reasons(workload, mode)
+    else:
+        reasons += _ec2_reasons(workload, mode, _prices(prices))
+    return reasons
+
+
+# --------------------------------------------------------------------------- one mode
 
 
 def estimate(

@@ -28,6 +28,16 @@ class InvalidParameterError(LabError):
     """A parameter AWS would refuse (``InvalidParameterException`` / ``ClientException``)."""
 
 
+def invalid_parameter(message: str, hint: str) -> InvalidParameterError:
+    """An :class:`InvalidParameterError` carrying AWS's ``InvalidParameterException`` code.
+
+    >>> error = invalid_parameter("vcpu must be a number.", "Write vcpu: 1")
+    >>> error.code, error.hint
+    ('InvalidParameterException', 'Write vcpu: 1')
+    """
+    return InvalidParameterError(message, code="InvalidParameterException", hint=hint)
+
+
 class NotFoundError(LabError):
     """The named resource does not exist (cluster, repository, task definition, instance...)."""
 

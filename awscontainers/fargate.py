@@ -22,16 +22,14 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from awscontainers.errors import (
     FargateSizeError,
     FargateUnsupportedError,
     InvalidParameterError,
 )
+from awscontainers.rules.data import load_packaged
 from awscontainers.tables import Table
 
 __all__ = [
@@ -58,11 +56,8 @@ _EC2_HINT = "or run the task on the EC2 launch type instead (requiresCompatibili
 # --------------------------------------------------------------------------- data
 
 
-@lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    # importlib.resources finds the file inside a wheel or zip too, not only in a checkout.
-    text = resources.files("awscontainers.data").joinpath("fargate.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_packaged("fargate.yaml")
 
 
 def _gb_to_mib(gb: float | int) -> int:

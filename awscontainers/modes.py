@@ -25,12 +25,10 @@ import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal
 
-import yaml
-
 from awscontainers.errors import InvalidParameterError, LabError, NotFoundError
+from awscontainers.rules.data import load_packaged
 
 Owner = Literal["you", "aws"]
 OWNERS: tuple[str, ...] = ("you", "aws")
@@ -282,9 +280,8 @@ class SeedStatement:
 
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
-    # Read once: the file is package data and does not change while Python runs.
-    text = resources.files("awscontainers.data").joinpath(_DATA_FILE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    # Checked once: the file is package data and does not change while Python runs.
+    data = load_packaged(_DATA_FILE)
     problems = validate(data)
     if problems:
         raise LabError(

@@ -12,9 +12,10 @@ Everything is expressed in the units ECS uses:
 * memory in **MiB**.
 * on EKS, every pod also takes one of the node's pod slots (the VPC CNI's IP limit).
 
-The capacity figures come from the simulator itself (:func:`~awscontainers.sim.ecs.
-registered_resources`, :func:`~awscontainers.sim.eks.node_allocatable`,
-:func:`~awscontainers.sim.kube.max_pods`), so a plan that fits here fits in the Lab too.
+The capacity figures come from the rules the simulator uses too
+(:func:`~awscontainers.rules.capacity.registered_resources`,
+:func:`~awscontainers.rules.capacity.node_allocatable`,
+:func:`~awscontainers.rules.capacity.max_pods`), so a plan that fits here fits in the Lab too.
 
 >>> specs = [capacity(n, e, "ecs") for n, e in _example_instances().items()]
 >>> groups = [TaskGroup("web", 512, 1024, 400), TaskGroup("worker", 1024, 2048, 200)]
@@ -32,9 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from awscontainers.errors import InvalidParameterError
-from awscontainers.sim.ecs import registered_resources
-from awscontainers.sim.eks import node_allocatable
-from awscontainers.sim.kube import max_pods
+from awscontainers.rules.capacity import max_pods, node_allocatable, registered_resources
 
 __all__ = [
     "InstanceSpec",

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .errors import InvalidParameterError, NotFoundError
+from .errors import invalid_parameter
+from .rules.data import parse_user_yaml, read_user_file
 
 ARCHITECTURES: tuple[str, ...] = ("x86", "arm")
 # The needs a workload can declare; each id is also a feature id in data/modes.yaml, so
@@ -47,10 +46,9 @@ def _check_keys(given: dict[str, Any], allowed: tuple[str, ...], where: str) -> 
             continue
         close = difflib.get_close_matches(str(key), allowed, n=1)
         suggestion = f"Did you mean {close[0]!r}? " if close else ""
-        raise InvalidParameterError(
+        raise invalid_parameter(
             f"Unknown key {key!r} in {where}; allowed keys are {', '.join(allowed)}.",
-            code="InvalidParameterException",
-            hint=f"{suggestion}Remove or rename {key!r}.",
+            f"{suggestion}Remove or rename {key!r}.",
         )
 
 
@@ -62,10 +60,9 @@ def _number(value: Any, where: str, *, minimum: float, strict: bool, maximum: fl
     if not ok:
         low = f"more than {minimum:g}" if strict else f"at least {minimum:g}"
         high = "" if math.isinf(maximum) else f" and at most {maximum:g}"
-        raise InvalidParameterError(
+        raise invalid_parameter(
             f"{where} must be a number {low}{high}, not {value!r}.",
-            code="InvalidParameterException",
-            hint=f"Write a plain number, e.g. {_EXAMPLE}",
+            f"Write a plain number, e.g. {_EXAMPLE}",
         )
     return float(value)
 
@@ -109,25 +106,22 @@ class Service:
         1
         """
         if not isinstance(data, dict):
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"{where} must be a mapping with name, vcpu, memory_gb and count, not {data!r}.",
-                code="InvalidParameterException",
-                hint=f"For example: {_EXAMPLE}",
+                f"For example: {_EXAMPLE}",
             )
         _check_keys(data, _SERVICE_KEYS, where)
         missing = [k for k in ("name", "vcpu", "memory_gb") if k not in data]
         if missing:
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"{where} is missing {', '.join(missing)}.",
-                code="InvalidParameterException",
-                hint=f"Every service needs name, vcpu and memory_gb, e.g. {_EXAMPLE}",
+                f"Every service needs name, vcpu and memory_gb, e.g. {_EXAMPLE}",
             )
         name = data["name"]
         if not isinstance(name, str) or not name.strip():
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"{where}.name must be a non-empty text, not {name!r}.",
-                code="InvalidParameterException",
-                hint="Name the service, e.g. name: web",
+                "Name the service, e.g. name: web",
             )
         where = f"service {name!r}"
         vcpu = _number(data["vcpu"], f"{where} vcpu", minimum=0, strict=True, maximum=math.inf)
@@ -136,10 +130,9 @@ class Service:
         )
         count = data.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"{where} count must be a whole number, 0 or more, not {count!r}.",
-                code="InvalidParameterException",
-                hint="count is how many copies of the task run at once, e.g. count: 3",
+                "count is how many copies of the task run at once, e.g. count: 3",
             )
         return cls(name=name.strip(), vcpu=vcpu, memory_gb=memory, count=count)
 
@@ -208,27 +201,24 @@ class Workload:
         'arm'
         """
         if not isinstance(data, dict):
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"A workload is a mapping with a 'services' list, not {type(data).__name__}.",
-                code="InvalidParameterException",
-                hint=f"For example: {_EXAMPLE}",
+                f"For example: {_EXAMPLE}",
             )
         _check_keys(data, _WORKLOAD_KEYS, "the workload")
         services_data = data.get("services")
         if not isinstance(services_data, list) or not services_data:
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 "The workload needs a non-empty 'services' list.",
-                code="InvalidParameterException",
-                hint=f"For example: {_EXAMPLE}",
+                f"For example: {_EXAMPLE}",
             )
         services = [Service.from_dict(s, f"services[{i}]") for i, s in enumerate(services_data)]
         names = [s.name for s in services]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"Service names must be unique; repeated: {', '.join(duplicates)}.",
-                code="InvalidParameterException",
-                hint="Give each service its own name, or add the counts together.",
+                "Give each service its own name, or add the counts together.",
             )
         hours = _number(
             data.get("hours_per_month", DEFAULT_HOURS_PER_MONTH),
@@ -239,39 +229,34 @@ class Workload:
         )
         architecture = data.get("architecture", "x86")
         if not isinstance(architecture, str) or architecture.lower() not in ARCHITECTURES:
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"architecture must be one of {', '.join(ARCHITECTURES)}, not {architecture!r}.",
-                code="InvalidParameterException",
-                hint="Use x86 for Intel/AMD (x86_64, amd64) and arm for Graviton (arm64).",
+                "Use x86 for Intel/AMD (x86_64, amd64) and arm for Graviton (arm64).",
             )
         needs = data.get("needs") or {}
         if not isinstance(needs, dict):
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"needs must be a mapping of need: true/false, not {needs!r}.",
-                code="InvalidParameterException",
-                hint=f"For example: needs: {{daemonsets: true}}; needs are {', '.join(NEEDS)}.",
+                f"For example: needs: {{daemonsets: true}}; needs are {', '.join(NEEDS)}.",
             )
         _check_keys(needs, NEEDS, "needs")
         for key, value in needs.items():
             if not isinstance(value, bool):
-                raise InvalidParameterError(
+                raise invalid_parameter(
                     f"needs.{key} must be true or false, not {value!r}.",
-                    code="InvalidParameterException",
-                    hint=f"Write needs: {{{key}: true}}",
+                    f"Write needs: {{{key}: true}}",
                 )
         spot = data.get("spot", False)
         if not isinstance(spot, bool):
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"spot must be true or false, not {spot!r}.",
-                code="InvalidParameterException",
-                hint="spot: true means the tasks tolerate interruption (Spot capacity is used).",
+                "spot: true means the tasks tolerate interruption (Spot capacity is used).",
             )
         name = data.get("name", "workload")
         if not isinstance(name, str) or not name.strip():
-            raise InvalidParameterError(
+            raise invalid_parameter(
                 f"name must be a non-empty text, not {name!r}.",
-                code="InvalidParameterException",
-                hint="name: my-shop",
+                "name: my-shop",
             )
         return cls(
             services=services,
@@ -289,27 +274,23 @@ class Workload:
         >>> Workload.from_text('{"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]}').name
         'workload'
         """
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise InvalidParameterError(
-                f"The workload is not valid YAML or JSON: {err}",
-                code="InvalidParameterException",
-                hint=f"Check indentation and brackets; a minimal workload is {_EXAMPLE}",
-            ) from err
+        data = parse_user_yaml(
+            text,
+            lambda detail: invalid_parameter(
+                f"The workload is not valid YAML or JSON: {detail}",
+                f"Check indentation and brackets; a minimal workload is {_EXAMPLE}",
+            ),
+        )
         return cls.from_dict(data)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Workload:
         """Read a workload from a YAML or JSON file (see ``examples/workload.yaml``)."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as err:
-            raise NotFoundError(
-                f"No workload file at {path}.",
-                hint="Check the path; examples/workload.yaml in the repository is a start.",
-            ) from err
+        text = read_user_file(
+            path,
+            "workload file",
+            "Check the path; examples/workload.yaml in the repository is a start.",
+        )
         return cls.from_text(text)
 
     def to_dict(self) -> dict[str, Any]:

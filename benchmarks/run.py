@@ -142,8 +142,8 @@ def placement_lab() -> None:
 
 
 def kube_scheduling() -> None:
+    from awscontainers.manifests import sample_deployment
     from awscontainers.sim.kube import Cluster
-    from awscontainers.workloads import sample_deployment
 
     cluster = Cluster()
     for i in range(1000):

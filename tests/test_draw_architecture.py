@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-import awscontainers.workloads as workloads
+import awscontainers.manifests as manifests
 from awscontainers import modes
 from awscontainers.draw.architecture import architecture_diagram
 from awscontainers.draw.live import MAX_PER_NODE, live_diagram
@@ -174,7 +174,7 @@ def test_live_eks_nodes_pods_and_pending(lab):
         nodegroupName="ng",
         scalingConfig={"minSize": 1, "desiredSize": 2, "maxSize": 3},
     )
-    lab.kube("demo").apply(workloads.sample_deployment(3))
+    lab.kube("demo").apply(manifests.sample_deployment(3))
     src = live_diagram(lab).source
     places = where(src)
     nodes = [n for n in places if n.startswith("node_")]

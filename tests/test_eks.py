@@ -9,8 +9,8 @@ import pytest
 
 from awscontainers import AlreadyExistsError, InvalidParameterError
 from awscontainers.kube import eks_token
+from awscontainers.manifests import sample_daemonset, sample_deployment
 from awscontainers.sim.eks import node_config_user_data
-from awscontainers.workloads import sample_daemonset, sample_deployment
 
 
 @pytest.fixture

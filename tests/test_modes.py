@@ -141,7 +141,7 @@ def test_validate_reports_property_duties_that_contradict_their_facts():
 def test_broken_data_file_raises_lab_error(monkeypatch):
     bad = modes.raw_data()
     del bad["modes"]["eks-fargate"]["duties"]["agent"]
-    monkeypatch.setattr(modes.yaml, "safe_load", lambda _text: bad)
+    monkeypatch.setattr(modes, "load_packaged", lambda _name: bad)
     modes._raw.cache_clear()
     try:
         with pytest.raises(LabError, match="missing duties"):

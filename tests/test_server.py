@@ -62,7 +62,7 @@ def test_moto_server_bugs_are_backend_errors_without_retries(server):
 
 
 def test_eks_three_modes_through_a_server(server):
-    from awscontainers.workloads import sample_deployment
+    from awscontainers.manifests import sample_deployment
 
     lab = Lab(endpoint_url=server.url, learner="dave")
     lab.eks.create_cluster(name="demo")

@@ -17,7 +17,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import modes
-from ..costs import compare, load_prices
+from ..chooser import recommend
+from ..costs import compare, estimate, load_prices
 from ..draw.chart import line_chart
 from ..errors import LabError
 from ..workload import Workload
@@ -138,8 +139,6 @@ class ChooserPanel:
     # -- recomputing --------------------------------------------------------------------------
     def update(self) -> None:
         """Recompute costs, the curve and the recommendation; time it."""
-        from ..chooser import recommend
-
         started = time.perf_counter()
         try:
             workload = self.workload
@@ -167,8 +166,6 @@ class ChooserPanel:
     def _chart(self, workload: Workload) -> str:
         """Cost of every mode as the whole mix grows or shrinks in proportion, from one task
         to four times today's size, so the point where EC2 overtakes Fargate shows."""
-        from ..costs import estimate
-
         total = workload.task_count
         top = max(8, 4 * total)
         points = sorted({max(1, round(top * i / CURVE_POINTS)) for i in range(CURVE_POINTS + 1)})

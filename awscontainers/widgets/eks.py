@@ -34,7 +34,7 @@ import ipywidgets as widgets
 from ..errors import AlreadyExistsError, LabError
 from ..fargate import parse_quantity_cpu, parse_quantity_memory
 from ..kube import node_kind
-from ..workloads import sample_daemonset, sample_deployment
+from ..manifests import sample_daemonset, sample_deployment
 from .ecs import _WIDE, _bar, _call_text, _error_html, _esc, _Panel
 
 if TYPE_CHECKING:

@@ -1,5 +1,7 @@
-"""The sample workloads every EKS lesson runs, so the three hosting modes compare like with
-like: the same Deployment and the same DaemonSet.
+"""Sample Kubernetes manifests every EKS lesson applies, so the three hosting modes compare
+like with like: the same Deployment and the same DaemonSet.
+
+(What a team describes to *cost* is a different thing: :mod:`awscontainers.workload`.)
 
 >>> sample_deployment(replicas=3)["spec"]["replicas"]
 3

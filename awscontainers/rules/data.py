@@ -1,0 +1,95 @@
+"""The one loader for the packaged data files, and the reading of a user's own YAML file.
+
+Every fact the package teaches (Fargate sizes, the modes, ECS and EKS figures, prices) lives
+in a dated, sourced YAML file in ``awscontainers/data/``; :func:`load_packaged` reads one,
+once per run. :func:`read_user_file` and :func:`parse_user_yaml` read the files a person
+passes in (a workload, a newer price table), with errors that say what to do.
+
+>>> load_packaged("ecs.yaml")["registered_resources"]["cpu_units_per_vcpu"]
+1024
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from awscontainers.errors import LabError, NotFoundError
+
+__all__ = ["load_packaged", "packaged_files", "parse_user_yaml", "read_user_file"]
+
+_PACKAGE = "awscontainers.data"
+
+
+def packaged_files() -> list[str]:
+    """The names of the packaged data files.
+
+    >>> "fargate.yaml" in packaged_files()
+    True
+    """
+    return sorted(p.name for p in resources.files(_PACKAGE).iterdir() if p.name.endswith(".yaml"))
+
+
+@functools.cache
+def load_packaged(name: str) -> Any:
+    """The parsed contents of the packaged data file ``name`` (``"fargate.yaml"``...).
+
+    Read once: package data does not change while Python runs, so every caller shares the
+    same object and must not change it.
+
+    >>> load_packaged("modes.yaml") is load_packaged("modes.yaml")
+    True
+    >>> load_packaged("nope.yaml")
+    Traceback (most recent call last):
+    ...
+    awscontainers.errors.NotFoundError: No packaged data file 'nope.yaml'.
+      What to do: Use one of: ecs.yaml, eks.yaml, fargate.yaml, modes.yaml, prices.yaml.
+    """
+    # importlib.resources finds the file inside a wheel or zip too, not only in a checkout.
+    resource = resources.files(_PACKAGE).joinpath(name)
+    if not resource.is_file():
+        raise NotFoundError(
+            f"No packaged data file {name!r}.",
+            hint="Use one of: " + ", ".join(packaged_files()) + ".",
+        )
+    return yaml.safe_load(resource.read_text(encoding="utf-8"))
+
+
+def read_user_file(path: str | Path, what: str, hint: str) -> str:
+    """The text of a file a person passed in; :class:`NotFoundError` names ``what`` when the
+    file is not there.
+
+    >>> read_user_file("/nonexistent.yaml", "workload file", "Check the path.")
+    Traceback (most recent call last):
+    ...
+    awscontainers.errors.NotFoundError: No workload file at /nonexistent.yaml.
+      What to do: Check the path.
+    """
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise NotFoundError(f"No {what} at {path}.", hint=hint) from err
+
+
+def parse_user_yaml(text: str, problem: Callable[[str], LabError]) -> Any:
+    """YAML (or JSON: JSON is valid YAML) text as data; a syntax error raises
+    ``problem(detail)``, the caller's own error with the parser's detail in it.
+
+    >>> from awscontainers.errors import InvalidParameterError
+    >>> parse_user_yaml("services: [{name: web}]", InvalidParameterError)
+    {'services': [{'name': 'web'}]}
+    >>> parse_user_yaml("services: [", InvalidParameterError)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    awscontainers.errors.InvalidParameterError: while parsing a flow node...
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise problem(str(err)) from err
