@@ -50,6 +50,7 @@ bench: $(STAMP)
 # whichever Graphviz a machine happens to have.
 diagrams: $(STAMP)
 	AWSCONTAINERS_DOT=$(CURDIR)/$(BIN)/graphviz-pure $(BIN)/awscontainers diagrams --out diagrams
+	AWSCONTAINERS_DOT=$(CURDIR)/$(BIN)/graphviz-pure $(BIN)/python -m awscontainers.draw.codemap docs
 
 # The chooser (notebook 07) as a standalone web app, without the code.
 APP_PORT ?= 8866

@@ -312,6 +312,21 @@ def layers_diagram(graph: Mapping[str, Iterable[str]] | None = None) -> Diagram:
     return Diagram("\n".join(lines) + "\n", name="layers")
 
 
+def write_layers(folder: Path) -> list[Path]:
+    """Write the layers picture as ``architecture-layers.gv`` and ``.svg`` into ``folder``
+    (``make diagrams`` writes it into ``docs/``)."""
+    folder = Path(folder)
+    diagram = layers_diagram()
+    return [diagram.save(folder / f"architecture-layers.{ext}") for ext in ("gv", "svg")]
+
+
+if __name__ == "__main__":
+    import sys
+
+    for written in write_layers(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")):
+        print(written)
+
+
 __all__ = [
     "LAYERS",
     "Layer",
@@ -320,4 +335,5 @@ __all__ = [
     "layer_of",
     "layer_violations",
     "layers_diagram",
+    "write_layers",
 ]
