@@ -145,13 +145,13 @@ class EcsSimulator:
     """The ECS data plane of one lab."""
 
     def __init__(self, lab: Lab):
-        self.lab = lab
-        self.instances: dict[str, SimInstance] = {}  # by container instance ARN
-        self.pending_agents: dict[str, str] = {}  # instance id -> cluster it waits for
+        self.account = lab
+        self._instances: dict[str, SimInstance] = {}  # by container instance ARN
+        self._pending_agents: dict[str, str] = {}  # instance id -> cluster it waits for
         self.agent_log: list[str] = []
-        self.tasks: dict[str, dict] = {}  # by task ARN, boto3 shape
-        self.services: dict[str, SimService] = {}  # by service ARN
-        self.deleted_clusters: set[str] = set()  # ARNs; moto may still list them
+        self._tasks: dict[str, dict] = {}  # by task ARN, boto3 shape
+        self._services: dict[str, SimService] = {}  # by service ARN
+        self._deleted_clusters: set[str] = set()  # ARNs; moto may still list them
         self._alloc: dict[str, dict] = {}  # task ARN -> what it holds
         self._taskdefs: dict[str, dict] = {}
         self._types: dict[str, dict] = {}
@@ -160,11 +160,11 @@ class EcsSimulator:
     # -- moto access ---------------------------------------------------------------------------
     @property
     def ec2(self) -> Any:
-        return self.lab.client("ec2")
+        return self.account.client("ec2")
 
     @property
     def ecs(self) -> Any:
-        return self.lab.client("ecs")
+        return self.account.client("ecs")
 
     def instance_type(self, name: str) -> dict:
         if name not in self._types:
@@ -179,7 +179,7 @@ class EcsSimulator:
         return self._amis[image_id]
 
     def cluster_arn(self, name: str) -> str:
-        return self.lab.arn("ecs", f"cluster/{name}")
+        return self.account.arn("ecs", f"cluster/{name}")
 
     def cluster_exists(self, name: str) -> bool:
         found = call(self.ecs, "describe_clusters", clusters=[name]).get("clusters", [])
@@ -243,7 +243,7 @@ class EcsSimulator:
         config = parse_ecs_config(data.get("UserData", {}).get("Value"))
         cluster = config.get("ECS_CLUSTER", ecs_facts()["agent"]["default_cluster"])
         if not self.cluster_exists(cluster):
-            self.pending_agents[iid] = cluster
+            self._pending_agents[iid] = cluster
             self.agent_log.append(
                 f"{iid}: ECS agent cannot register: cluster {cluster!r} not found; it keeps "
                 "retrying until the cluster exists."
@@ -261,9 +261,9 @@ class EcsSimulator:
             "instanceId": iid,
             "instanceType": inst["InstanceType"],
             "availabilityZone": inst["Placement"]["AvailabilityZone"],
-            "region": self.lab.region,
+            "region": self.account.region,
             "imageId": inst["ImageId"],
-            "accountId": self.lab.account_id,
+            "accountId": self.account.account_id,
         }
         reg = call(
             self.ecs,
@@ -272,7 +272,7 @@ class EcsSimulator:
             instanceIdentityDocument=json.dumps(doc),
         )["containerInstance"]
         arn = reg["containerInstanceArn"]
-        self.instances[arn] = SimInstance(
+        self._instances[arn] = SimInstance(
             arn=arn,
             instance_id=iid,
             cluster=cluster,
@@ -281,10 +281,10 @@ class EcsSimulator:
             ami=inst["ImageId"],
             cpu_total=cpu,
             memory_total=memory,
-            registered_at=self.lab.now(),
+            registered_at=self.account.now(),
             architecture=image.get("Architecture", "x86_64"),
         )
-        self.pending_agents.pop(iid, None)
+        self._pending_agents.pop(iid, None)
         self.agent_log.append(
             f"{iid}: ECS agent registered in cluster {cluster!r} as container instance "
             f"{_short(arn)} with {cpu} CPU units and {memory} MiB."
@@ -293,15 +293,15 @@ class EcsSimulator:
 
     def cluster_created(self, name: str) -> None:
         """Agents that were waiting for this cluster register now."""
-        waiting = [iid for iid, c in self.pending_agents.items() if c == name]
+        waiting = [iid for iid, c in self._pending_agents.items() if c == name]
         if waiting:
             self.agents_boot(waiting)
 
     def instances_terminated(self, instance_ids: list[str]) -> None:
         """A terminated instance leaves its cluster; its tasks stop, services replace them."""
         for iid in instance_ids:
-            self.pending_agents.pop(iid, None)
-            for inst in [i for i in self.instances.values() if i.instance_id == iid]:
+            self._pending_agents.pop(iid, None)
+            for inst in [i for i in self._instances.values() if i.instance_id == iid]:
                 for task_arn in list(inst.tasks):
                     self._stop(
                         task_arn,
@@ -315,7 +315,7 @@ class EcsSimulator:
         """Stop every task and deregister every instance of a cluster (before deleting it)."""
         for task in self.live_tasks(cluster):
             self._stop(task["taskArn"], "Lab teardown.", "UserInitiated")
-        for inst in [i for i in self.instances.values() if i.cluster == cluster]:
+        for inst in [i for i in self._instances.values() if i.cluster == cluster]:
             self._deregister(inst)
 
     def _deregister(self, inst: SimInstance) -> None:
@@ -326,10 +326,10 @@ class EcsSimulator:
             containerInstance=inst.arn,
             force=True,
         )
-        del self.instances[inst.arn]
+        del self._instances[inst.arn]
 
     def instance(self, cluster: str, ref: str) -> SimInstance:
-        for inst in self.instances.values():
+        for inst in self._instances.values():
             if inst.cluster == cluster and ref in (inst.arn, _short(inst.arn), inst.instance_id):
                 return inst
         raise InvalidParameterError(
@@ -363,7 +363,7 @@ class EcsSimulator:
 
     def container_instance_rows(self, cluster: str) -> list[dict]:
         rows = []
-        for inst in self.instances.values():
+        for inst in self._instances.values():
             if inst.cluster != cluster:
                 continue
             rows.append(
@@ -382,7 +382,7 @@ class EcsSimulator:
         return rows
 
     def _task_label(self, task_arn: str) -> str:
-        task = self.tasks[task_arn]
+        task = self._tasks[task_arn]
         family = task["taskDefinitionArn"].split("/")[-1]
         return f"{family} {_short(task_arn)[:8]}"
 
@@ -408,12 +408,12 @@ class EcsSimulator:
 
     def candidates(self, cluster: str) -> list[placement.Candidate]:
         out = []
-        for inst in self.instances.values():
+        for inst in self._instances.values():
             if inst.cluster != cluster:
                 continue
             groups: dict[str, int] = {}
             for t in inst.tasks:
-                g = self.tasks[t].get("group", "")
+                g = self._tasks[t].get("group", "")
                 groups[g] = groups.get(g, 0) + 1
             out.append(
                 placement.Candidate(
@@ -460,7 +460,7 @@ class EcsSimulator:
                 f"lab.ecs.launch_instances({cluster!r}, count=2) (or use Fargate).",
             )
         shape = self.shape(td, group)
-        result = placement.place(candidates, shape, count, strategy, constraints, self.lab.rng)
+        result = placement.place(candidates, shape, count, strategy, constraints, self.account.rng)
         tasks = [
             self._start(cluster, td, "EC2", group, started_by, tags, instance_arn=arn, shape=shape)
             for arn in result.placements
@@ -531,7 +531,7 @@ class EcsSimulator:
                     "lab fills in its own.",
                 )
         else:
-            network = self.lab.network()
+            network = self.account.network()
             # Public subnets with a public IP so that, in a real account, tasks can pull
             # images without a NAT gateway (which would cost money).
             conf = {
@@ -539,7 +539,7 @@ class EcsSimulator:
                 "securityGroups": [network.security_group_id],
                 "assignPublicIp": "ENABLED",
             }
-        conf.setdefault("securityGroups", [self.lab.network().security_group_id])
+        conf.setdefault("securityGroups", [self.account.network().security_group_id])
         return conf
 
     def _start(
@@ -556,15 +556,15 @@ class EcsSimulator:
         provider: str | None = None,
         network: dict | None = None,
     ) -> dict:
-        task_id = self.lab.new_id()
-        arn = self.lab.arn("ecs", f"task/{cluster}/{task_id}")
-        now = self.lab.now()
+        task_id = self.account.new_id()
+        arn = self.account.arn("ecs", f"task/{cluster}/{task_id}")
+        now = self.account.now()
         alloc: dict[str, Any] = {}
         attachments: list[dict] = []
         containers = []
         az = None
         if instance_arn:
-            inst = self.instances[instance_arn]
+            inst = self._instances[instance_arn]
             assert shape is not None
             inst.cpu_used += shape.cpu
             inst.memory_used += shape.memory
@@ -593,7 +593,7 @@ class EcsSimulator:
             )
         for c in td.get("containerDefinitions", []):
             container = {
-                "containerArn": self.lab.arn("ecs", f"container/{cluster}/{task_id}/{c['name']}"),
+                "containerArn": self.account.arn("ecs", f"container/{cluster}/{task_id}/{c['name']}"),
                 "taskArn": arn,
                 "name": c["name"],
                 "image": c.get("image", ""),
@@ -644,7 +644,7 @@ class EcsSimulator:
             task["memory"] = str(td.get("memory"))
         if started_by:
             task["startedBy"] = started_by
-        self.tasks[arn] = task
+        self._tasks[arn] = task
         self._alloc[arn] = alloc
         return copy.deepcopy(task)
 
@@ -664,18 +664,18 @@ class EcsSimulator:
             "create_network_interface",
             SubnetId=subnet,
             Groups=network.get("securityGroups") or [],
-            Description=self.lab.arn("ecs", f"attachment/{attachment}"),
-            TagSpecifications=self.lab.ec2_tag_spec("network-interface"),
+            Description=self.account.arn("ecs", f"attachment/{attachment}"),
+            TagSpecifications=self.account.ec2_tag_spec("network-interface"),
         )["NetworkInterface"]
-        self.lab.record("ec2-network-interface", eni["NetworkInterfaceId"])
+        self.account.record("ec2-network-interface", eni["NetworkInterfaceId"])
         eni["attachment"] = attachment
         return {**eni, "SubnetId": subnet}
 
     def _stop(self, task_arn: str, reason: str, code: str = "UserInitiated") -> dict:
-        task = self.tasks[task_arn]
+        task = self._tasks[task_arn]
         if task["lastStatus"] == "STOPPED":
             return copy.deepcopy(task)
-        now = self.lab.now()
+        now = self.account.now()
         task.update(
             lastStatus="STOPPED",
             desiredStatus="STOPPED",
@@ -689,7 +689,7 @@ class EcsSimulator:
             c["lastStatus"] = "STOPPED"
             c["exitCode"] = 0 if code == "UserInitiated" else 143
         alloc = self._alloc.pop(task_arn, {})
-        inst = self.instances.get(alloc.get("instance", ""))
+        inst = self._instances.get(alloc.get("instance", ""))
         if inst is not None:
             inst.cpu_used -= alloc["cpu"]
             inst.memory_used -= alloc["memory"]
@@ -701,7 +701,7 @@ class EcsSimulator:
                 call(self.ec2, "delete_network_interface", NetworkInterfaceId=alloc["eni"])
             except NotFoundError:
                 pass  # already deleted (by teardown, or by hand)
-            self.lab.forget("ec2-network-interface", alloc["eni"])
+            self.account.forget("ec2-network-interface", alloc["eni"])
             for att in task["attachments"]:
                 att["status"] = "DELETED"
         return copy.deepcopy(task)
@@ -713,7 +713,7 @@ class EcsSimulator:
         return task
 
     def find_task(self, cluster: str, ref: str) -> str:
-        for arn, task in self.tasks.items():
+        for arn, task in self._tasks.items():
             if cluster_name(task["clusterArn"]) == cluster and ref in (arn, _short(arn)):
                 return arn
         raise InvalidParameterError(
@@ -725,7 +725,7 @@ class EcsSimulator:
     def live_tasks(self, cluster: str, group: str | None = None) -> list[dict]:
         return [
             t
-            for t in self.tasks.values()
+            for t in self._tasks.values()
             if cluster_name(t["clusterArn"]) == cluster
             and t["lastStatus"] != "STOPPED"
             and (group is None or t.get("group") == group)
@@ -733,7 +733,7 @@ class EcsSimulator:
 
     # -- services ------------------------------------------------------------------------------
     def service(self, cluster: str, ref: str) -> SimService:
-        for svc in self.services.values():
+        for svc in self._services.values():
             if svc.cluster == cluster and ref in (svc.arn, svc.name) and svc.status == "ACTIVE":
                 return svc
         raise NotFoundError(
@@ -744,12 +744,12 @@ class EcsSimulator:
 
     def event(self, svc: SimService, message: str) -> None:
         svc.events.insert(
-            0, {"id": self.lab.new_id(8), "createdAt": self.lab.now(), "message": message}
+            0, {"id": self.account.new_id(8), "createdAt": self.account.now(), "message": message}
         )
 
     def reconcile(self, cluster: str) -> None:
         """Run the service scheduler for every service in the cluster until it settles."""
-        for svc in list(self.services.values()):
+        for svc in list(self._services.values()):
             if svc.cluster == cluster and svc.status == "ACTIVE":
                 self._reconcile_service(svc)
 
@@ -810,7 +810,7 @@ class EcsSimulator:
             self.event(svc, f"(service {svc.name}) has reached a steady state.")
 
     def _on_draining(self, task_arn: str) -> bool:
-        inst = self.instances.get(self._alloc.get(task_arn, {}).get("instance", ""))
+        inst = self._instances.get(self._alloc.get(task_arn, {}).get("instance", ""))
         return inst is not None and inst.status == "DRAINING"
 
     def _scale_in_victim(self, running: list[dict]) -> dict:
@@ -850,7 +850,7 @@ class EcsSimulator:
             )
             return []
         result = placement.place(
-            candidates, shape, missing, svc.strategy, constraints, self.lab.rng
+            candidates, shape, missing, svc.strategy, constraints, self.account.rng
         )
         started = [
             self._start(

@@ -140,7 +140,7 @@ class EksSimulator:
     """The EKS data plane of one lab."""
 
     def __init__(self, lab: Lab):
-        self.lab = lab
+        self.account = lab
         self.clusters: dict[str, SimEksCluster] = {}
         self.kubelet_log: list[str] = []
         self._types: dict[str, dict] = {}
@@ -162,10 +162,10 @@ class EksSimulator:
             cidr=cidr,
             kube=kube.Cluster(
                 fargate_matcher=self._matcher(name),
-                seed=self.lab.seed,
+                seed=self.account.seed,
                 fargate_subnets=[
                     (s["CidrBlock"].rsplit(".", 1)[0], s["AvailabilityZone"])
-                    for s in self.lab.network().private_subnets
+                    for s in self.account.network().private_subnets
                 ],
             ),
         )
@@ -214,12 +214,12 @@ class EksSimulator:
                 code="InvalidParameterException",
                 hint="EKS puts nodes in system:nodes itself; leave kubernetesGroups out.",
             )
-        now = self.lab.now()
+        now = self.account.now()
         entry = {
             "clusterName": cluster.name,
             "principalArn": principal,
             "kubernetesGroups": list(params.get("kubernetesGroups") or []),
-            "accessEntryArn": self.lab.arn(
+            "accessEntryArn": self.account.arn(
                 "eks", f"access-entry/{cluster.name}/role/{principal.rsplit('/', 1)[-1]}"
             ),
             "createdAt": now,
@@ -283,7 +283,7 @@ class EksSimulator:
     # -- nodes joining ---------------------------------------------------------------------
     def instance_type(self, name: str) -> dict:
         if name not in self._types:
-            info = call(self.lab.client("ec2"), "describe_instance_types", InstanceTypes=[name])
+            info = call(self.account.client("ec2"), "describe_instance_types", InstanceTypes=[name])
             self._types[name] = info["InstanceTypes"][0]
         return self._types[name]
 
@@ -295,7 +295,7 @@ class EksSimulator:
         if name not in self._roles_by_profile:
             try:
                 roles = call(
-                    self.lab.client("iam"), "get_instance_profile", InstanceProfileName=name
+                    self.account.client("iam"), "get_instance_profile", InstanceProfileName=name
                 )
             except NotFoundError:
                 return None
@@ -323,7 +323,7 @@ class EksSimulator:
         if not group:
             return None
         found = call(
-            self.lab.client("autoscaling"),
+            self.account.client("autoscaling"),
             "describe_auto_scaling_groups",
             AutoScalingGroupNames=[group],
         )["AutoScalingGroups"]
@@ -331,7 +331,7 @@ class EksSimulator:
         if not template.get("LaunchTemplateName"):
             return None
         versions = call(
-            self.lab.client("ec2"),
+            self.account.client("ec2"),
             "describe_launch_template_versions",
             LaunchTemplateName=template["LaunchTemplateName"],
             Versions=["$Latest"],
@@ -344,8 +344,8 @@ class EksSimulator:
         """Bring an Auto Scaling group to ``desired`` instances, balanced across its
         Availability Zones, as Auto Scaling does (moto would put them all in one subnet)."""
         spec = self.groups[group]
-        autoscaling = self.lab.client("autoscaling")
-        ec2 = self.lab.client("ec2")
+        autoscaling = self.account.client("autoscaling")
+        ec2 = self.account.client("ec2")
         found = call(autoscaling, "describe_auto_scaling_groups", AutoScalingGroupNames=[group])
         members = [i for g in found["AutoScalingGroups"] for i in g["Instances"]]
         by_zone: dict[str, list[str]] = {s["AvailabilityZone"]: [] for s in spec["subnets"]}
@@ -386,7 +386,7 @@ class EksSimulator:
 
     def _user_data(self, iid: str) -> str | None:
         data = call(
-            self.lab.client("ec2"),
+            self.account.client("ec2"),
             "describe_instance_attribute",
             InstanceId=iid,
             Attribute="userData",
@@ -453,7 +453,7 @@ class EksSimulator:
             else "amd64",
             "node.kubernetes.io/instance-type": inst["InstanceType"],
             "topology.kubernetes.io/zone": inst["Placement"]["AvailabilityZone"],
-            "topology.kubernetes.io/region": self.lab.region,
+            "topology.kubernetes.io/region": self.account.region,
         }
         taints: list[dict] = []
         group = cluster.nodegroups.get(tags.get("eks:nodegroup-name", ""))
@@ -477,7 +477,7 @@ class EksSimulator:
         if not cluster.pending:
             return
         reservations = call(
-            self.lab.client("ec2"), "describe_instances", InstanceIds=list(cluster.pending)
+            self.account.client("ec2"), "describe_instances", InstanceIds=list(cluster.pending)
         )["Reservations"]
         for reservation in reservations:
             for inst in reservation["Instances"]:
@@ -488,7 +488,7 @@ class EksSimulator:
     def instances_launched(self, instance_ids: list[str]) -> None:
         if not instance_ids or not self.clusters:
             return
-        reservations = call(self.lab.client("ec2"), "describe_instances", InstanceIds=instance_ids)[
+        reservations = call(self.account.client("ec2"), "describe_instances", InstanceIds=instance_ids)[
             "Reservations"
         ]
         self.kubelets_boot([i for r in reservations for i in r["Instances"]])
@@ -505,7 +505,7 @@ class EksSimulator:
     def sync_group(self, asg_name: str) -> None:
         """Join new instances of an Auto Scaling group, drop the ones that went away."""
         found = call(
-            self.lab.client("autoscaling"),
+            self.account.client("autoscaling"),
             "describe_auto_scaling_groups",
             AutoScalingGroupNames=[asg_name],
         )["AutoScalingGroups"]
@@ -553,7 +553,7 @@ class EksSimulator:
         if cluster is None or not (cluster.nodes or cluster.pending):
             return
         ids = list(cluster.nodes) + list(cluster.pending)
-        reservations = call(self.lab.client("ec2"), "describe_instances", InstanceIds=ids)
+        reservations = call(self.account.client("ec2"), "describe_instances", InstanceIds=ids)
         running = {
             i["InstanceId"]
             for r in reservations["Reservations"]
