@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .._aws import call
+from ..arns import short_name
 from ..errors import InvalidParameterError, NotFoundError, ResourceInUseError
 from . import placement
+from .events import CLUSTER_CREATED, CLUSTER_DELETED, INSTANCES_LAUNCHED, INSTANCES_TERMINATED
 
 if TYPE_CHECKING:
-    from ..lab import Lab
+    from .account import Account
 
 
 @functools.cache
@@ -137,15 +139,18 @@ def cluster_name(cluster: str | None) -> str:
     return (cluster or "default").split("/")[-1]
 
 
-def _short(arn: str) -> str:
-    return arn.split("/")[-1]
+def task_counts(tasks: list[dict]) -> tuple[int, int]:
+    """(running, pending) among live tasks, as ECS counts them for clusters, instances and
+    services. The simulator starts a task RUNNING at once, so none is PENDING today."""
+    pending = sum(1 for t in tasks if t["lastStatus"] == "PENDING")
+    return len(tasks) - pending, pending
 
 
 class EcsSimulator:
     """The ECS data plane of one lab."""
 
-    def __init__(self, lab: Lab):
-        self.account = lab
+    def __init__(self, account: Account):
+        self.account = account
         self._instances: dict[str, SimInstance] = {}  # by container instance ARN
         self._pending_agents: dict[str, str] = {}  # instance id -> cluster it waits for
         self.agent_log: list[str] = []
@@ -156,6 +161,24 @@ class EcsSimulator:
         self._taskdefs: dict[str, dict] = {}
         self._types: dict[str, dict] = {}
         self._amis: dict[str, dict] = {}
+        # The agent boots on every instance launched in the account, however it was launched.
+        account.events.subscribe(INSTANCES_LAUNCHED, self._on_instances_launched)
+        account.events.subscribe(INSTANCES_TERMINATED, self._on_instances_terminated)
+        account.events.subscribe(CLUSTER_CREATED, self._on_cluster_created)
+
+    def _on_instances_launched(self, instance_ids: list[str]) -> None:
+        self.agents_boot(instance_ids)
+
+    def _on_instances_terminated(self, instance_ids: list[str]) -> None:
+        self.instances_terminated(instance_ids)
+
+    def _on_cluster_created(self, service: str, name: str) -> None:
+        # Agents that were waiting for this cluster register now.
+        if service != "ecs":
+            return
+        waiting = [iid for iid, c in self._pending_agents.items() if c == name]
+        if waiting:
+            self.agents_boot(waiting)
 
     # -- moto access ---------------------------------------------------------------------------
     @property
@@ -287,15 +310,63 @@ class EcsSimulator:
         self._pending_agents.pop(iid, None)
         self.agent_log.append(
             f"{iid}: ECS agent registered in cluster {cluster!r} as container instance "
-            f"{_short(arn)} with {cpu} CPU units and {memory} MiB."
+            f"{short_name(arn)} with {cpu} CPU units and {memory} MiB."
         )
         self.reconcile(cluster)
 
-    def cluster_created(self, name: str) -> None:
-        """Agents that were waiting for this cluster register now."""
-        waiting = [iid for iid, c in self._pending_agents.items() if c == name]
-        if waiting:
-            self.agents_boot(waiting)
+    # -- clusters ----------------------------------------------------------------------------
+    def cluster_created(self, name: str, arn: str) -> None:
+        """ECS created (or re-created) cluster ``name``: it is listed again, and agents
+        waiting for it register (they hear ``cluster-created``)."""
+        self._deleted_clusters.discard(arn)
+        self.account.events.publish(CLUSTER_CREATED, service="ecs", name=name)
+
+    def check_deletable(self, cluster: str | None) -> None:
+        """Refuse, as ECS does, to delete a cluster that still has instances, active
+        services or live tasks."""
+        name = cluster_name(cluster)
+        if any(i.cluster == name for i in self._instances.values()):
+            raise ResourceInUseError(
+                "The Cluster cannot be deleted while Container Instances are active or draining.",
+                code="ClusterContainsContainerInstancesException",
+                hint="terminate its instances (or deregister them) first.",
+            )
+        if any(s.cluster == name and s.status == "ACTIVE" for s in self._services.values()):
+            raise ResourceInUseError(
+                "The Cluster cannot be deleted while Services are active.",
+                code="ClusterContainsServicesException",
+                hint="delete its services first (delete_service(..., force=True)).",
+            )
+        if self.live_tasks(name):
+            raise ResourceInUseError(
+                "The Cluster cannot be deleted while Tasks are active.",
+                code="ClusterContainsTasksException",
+                hint="stop its tasks first (stop_task).",
+            )
+
+    def cluster_deleted(self, name: str, arn: str) -> None:
+        """ECS deleted the cluster: it is INACTIVE and no longer listed."""
+        self._deleted_clusters.add(arn)
+        self.account.events.publish(CLUSTER_DELETED, service="ecs", name=name)
+
+    def listed_clusters(self, arns: list[str]) -> list[str]:
+        """The cluster ARNs ``list_clusters`` shows: deleted (INACTIVE) ones are left out
+        (moto may still list them)."""
+        return [a for a in arns if a not in self._deleted_clusters]
+
+    def cluster_counts(self, name: str) -> dict[str, int]:
+        """The counts ``describe_clusters`` reports for cluster ``name``."""
+        running, pending = task_counts(self.live_tasks(name))
+        return {
+            "registeredContainerInstancesCount": sum(
+                1 for i in self._instances.values() if i.cluster == name
+            ),
+            "runningTasksCount": running,
+            "pendingTasksCount": pending,
+            "activeServicesCount": sum(
+                1 for s in self._services.values() if s.cluster == name and s.status == "ACTIVE"
+            ),
+        }
 
     def instances_terminated(self, instance_ids: list[str]) -> None:
         """A terminated instance leaves its cluster; its tasks stop, services replace them."""
@@ -330,7 +401,11 @@ class EcsSimulator:
 
     def instance(self, cluster: str, ref: str) -> SimInstance:
         for inst in self._instances.values():
-            if inst.cluster == cluster and ref in (inst.arn, _short(inst.arn), inst.instance_id):
+            if inst.cluster == cluster and ref in (
+                inst.arn,
+                short_name(inst.arn),
+                inst.instance_id,
+            ):
                 return inst
         raise InvalidParameterError(
             f"Container instance {ref} not found in cluster {cluster}.",
@@ -338,18 +413,39 @@ class EcsSimulator:
             hint="list them with lab.ecs.list_container_instances(cluster=...).",
         )
 
+    def container_instance_of(self, instance_id: str) -> SimInstance | None:
+        """The container instance EC2 instance ``instance_id`` became, if it joined."""
+        return next((i for i in self._instances.values() if i.instance_id == instance_id), None)
+
+    def ec2_instance_id(self, container_instance_arn: str) -> str | None:
+        """The EC2 instance behind a container instance (None if it is not registered)."""
+        inst = self._instances.get(container_instance_arn)
+        return inst.instance_id if inst else None
+
     # -- container instances, as ECS describes them --------------------------------------
+    def describe_container_instances(self, records: list[dict]) -> list[dict]:
+        """moto's container-instance records with what the agent reports (resources used,
+        tasks, attributes); records of instances the simulator does not know stay as they
+        are."""
+        out = []
+        for ci in records:
+            inst = self._instances.get(ci["containerInstanceArn"])
+            out.append(self.describe_instance(inst, ci) if inst else ci)
+        return out
+
     def describe_instance(self, inst: SimInstance, moto_record: dict | None = None) -> dict:
+        """A container instance in ``describe_container_instances``'s shape."""
         record = copy.deepcopy(moto_record) if moto_record else {}
         ports = sorted(str(p) for p in inst.ports)
+        running, pending = task_counts([self._tasks[t] for t in inst.tasks])
         record.update(
             {
                 "containerInstanceArn": inst.arn,
                 "ec2InstanceId": inst.instance_id,
                 "status": inst.status,
                 "agentConnected": True,
-                "runningTasksCount": len(inst.tasks),
-                "pendingTasksCount": 0,
+                "runningTasksCount": running,
+                "pendingTasksCount": pending,
                 "registeredAt": inst.registered_at,
                 "registeredResources": _resources(inst.cpu_total, inst.memory_total, []),
                 "remainingResources": _resources(
@@ -384,7 +480,7 @@ class EcsSimulator:
     def _task_label(self, task_arn: str) -> str:
         task = self._tasks[task_arn]
         family = task["taskDefinitionArn"].split("/")[-1]
-        return f"{family} {_short(task_arn)[:8]}"
+        return f"{family} {short_name(task_arn)[:8]}"
 
     # -- tasks -----------------------------------------------------------------------------
     def shape(self, td: dict, group: str) -> placement.TaskShape:
@@ -466,21 +562,6 @@ class EcsSimulator:
             for arn in result.placements
         ]
         return tasks, result.failures
-
-    def start_on(
-        self,
-        instance_arn: str,
-        cluster: str,
-        td: dict,
-        group: str,
-        started_by: str | None,
-        tags: list[dict] | None,
-    ) -> dict:
-        """Start one task on a container instance already checked to have room (StartTask)."""
-        shape = self.shape(td, group)
-        return self._start(
-            cluster, td, "EC2", group, started_by, tags, instance_arn=instance_arn, shape=shape
-        )
 
     def run_on_fargate(
         self,
@@ -593,7 +674,9 @@ class EcsSimulator:
             )
         for c in td.get("containerDefinitions", []):
             container = {
-                "containerArn": self.account.arn("ecs", f"container/{cluster}/{task_id}/{c['name']}"),
+                "containerArn": self.account.arn(
+                    "ecs", f"container/{cluster}/{task_id}/{c['name']}"
+                ),
                 "taskArn": arn,
                 "name": c["name"],
                 "image": c.get("image", ""),
@@ -714,7 +797,7 @@ class EcsSimulator:
 
     def find_task(self, cluster: str, ref: str) -> str:
         for arn, task in self._tasks.items():
-            if cluster_name(task["clusterArn"]) == cluster and ref in (arn, _short(arn)):
+            if cluster_name(task["clusterArn"]) == cluster and ref in (arn, short_name(arn)):
                 return arn
         raise InvalidParameterError(
             "The referenced task was not found.",
@@ -731,7 +814,345 @@ class EcsSimulator:
             and (group is None or t.get("group") == group)
         ]
 
+    # -- the task API, as ECS answers it ---------------------------------------------------------
+    def run_task(
+        self,
+        cluster: str | None,
+        *,
+        task_definition: str | None,
+        count: Any = 1,
+        group: str | None = None,
+        launch_type: str | None = None,
+        capacity_provider_strategy: list[dict] | None = None,
+        placement_strategy: list[dict] | None = None,
+        placement_constraints: list[dict] | None = None,
+        network_configuration: dict | None = None,
+        started_by: str | None = None,
+        tags: list[dict] | None = None,
+    ) -> tuple[list[dict], list[dict]]:
+        """RunTask: (tasks, failures). On EC2 placement decides and reports what did not
+        fit; on Fargate each task gets its own ENI, by capacity provider."""
+        name = self.require_cluster(cluster)
+        limit = ecs_facts()["limits"]["run_task_max_count"]
+        if not isinstance(count, int) or not 1 <= count <= limit:
+            raise InvalidParameterError(
+                f"count must be between 1 and {limit}.",
+                code="InvalidParameterException",
+                hint="call run_task again for more, or create a service with desiredCount.",
+            )
+        if not task_definition:
+            raise InvalidParameterError(
+                "taskDefinition is required.",
+                code="ParamValidationError",
+                hint="pass taskDefinition='family' or 'family:revision'.",
+            )
+        td = self.task_definition(task_definition)
+        group = group or f"family:{td['family']}"
+        providers = self.capacity_providers(name, launch_type, capacity_provider_strategy, count)
+        if providers is None:
+            return self.run_on_ec2(
+                name,
+                td,
+                count,
+                group=group,
+                strategy=placement_strategy,
+                constraints=placement_constraints,
+                started_by=started_by,
+                tags=tags,
+            )
+        tasks = self.run_on_fargate(
+            name,
+            td,
+            count,
+            group=group,
+            providers=providers,
+            network_configuration=network_configuration,
+            started_by=started_by,
+            tags=tags,
+        )
+        return tasks, []
+
+    def capacity_providers(
+        self,
+        cluster: str,
+        launch_type: str | None,
+        strategy: list[dict] | None,
+        count: int,
+    ) -> list[str] | None:
+        """None for EC2; else the capacity provider of each of ``count`` new tasks. Checks
+        the launch type and that each provider is FARGATE or FARGATE_SPOT and associated
+        with the cluster."""
+        if launch_type and strategy:
+            raise InvalidParameterError(
+                "Specifying both a launch type and capacity provider strategy is not supported.",
+                code="InvalidParameterException",
+                hint="pass launchType='FARGATE' or capacityProviderStrategy=[...], not both.",
+            )
+        if strategy:
+            associated = self._associated_providers(cluster)
+            for item in strategy:
+                provider = item.get("capacityProvider")
+                if provider not in ("FARGATE", "FARGATE_SPOT"):
+                    raise InvalidParameterError(
+                        f"Capacity provider {provider!r} is not supported by this lab.",
+                        code="InvalidParameterException",
+                        hint="use FARGATE or FARGATE_SPOT (or launchType='EC2').",
+                    )
+                if provider not in associated:
+                    raise InvalidParameterError(
+                        "The specified capacity provider strategy cannot contain a capacity "
+                        "provider that is not associated with the cluster. Associate the "
+                        "capacity provider with the cluster or specify a valid capacity "
+                        "provider and try again.",
+                        code="InvalidParameterException",
+                        hint=f"lab.ecs.put_cluster_capacity_providers(cluster={cluster!r}, "
+                        "capacityProviders=['FARGATE', 'FARGATE_SPOT'], "
+                        "defaultCapacityProviderStrategy=[])",
+                    )
+            return split_by_strategy(strategy, count, [])
+        if launch_type in (None, "EC2"):
+            return None
+        if launch_type == "FARGATE":
+            return ["FARGATE"] * count
+        raise InvalidParameterError(
+            f"launchType {launch_type!r} is not valid.",
+            code="InvalidParameterException",
+            hint="use 'EC2' or 'FARGATE' (or a capacityProviderStrategy for FARGATE_SPOT).",
+        )
+
+    def _associated_providers(self, cluster: str) -> list[str]:
+        found = call(self.ecs, "describe_clusters", clusters=[cluster])["clusters"]
+        return found[0].get("capacityProviders", []) if found else []
+
+    def start_task(
+        self,
+        cluster: str | None,
+        *,
+        task_definition: str,
+        container_instances: list[str],
+        group: str | None = None,
+        started_by: str | None = None,
+        tags: list[dict] | None = None,
+    ) -> tuple[list[dict], list[dict]]:
+        """StartTask on the named container instances: (tasks, failures); a task that does
+        not fit fails instead of overcommitting the instance."""
+        name = self.require_cluster(cluster)
+        td = self.task_definition(task_definition)
+        group = group or f"family:{td['family']}"
+        tasks: list[dict] = []
+        failures: list[dict] = []
+        for ref in container_instances:
+            inst = self.instance(name, ref)
+            candidates = [c for c in self.candidates(name) if c.arn == inst.arn]
+            result = placement.place(
+                candidates, self.shape(td, group), 1, None, None, self.account.rng
+            )
+            if result.placements:
+                tasks.append(
+                    self._start(
+                        name,
+                        td,
+                        "EC2",
+                        group,
+                        started_by,
+                        tags,
+                        instance_arn=inst.arn,
+                        shape=self.shape(td, group),
+                    )
+                )
+            failures.extend(result.failures)
+        return tasks, failures
+
+    def describe_tasks(self, cluster: str | None, refs: list[str]) -> tuple[list[dict], list[dict]]:
+        """DescribeTasks: (tasks, failures), a task not found failing as ``MISSING``."""
+        name = self.require_cluster(cluster)
+        tasks, failures = [], []
+        for ref in refs:
+            try:
+                tasks.append(copy.deepcopy(self._tasks[self.find_task(name, ref)]))
+            except InvalidParameterError:
+                failures.append({"arn": ref, "reason": "MISSING"})
+        return tasks, failures
+
+    def list_tasks(
+        self,
+        cluster: str | None,
+        *,
+        desired_status: str = "RUNNING",
+        family: str | None = None,
+        service_name: str | None = None,
+        launch_type: str | None = None,
+        started_by: str | None = None,
+        container_instance: str | None = None,
+    ) -> list[str]:
+        """ListTasks: the ARNs of the cluster's tasks that match every filter given."""
+        name = self.require_cluster(cluster)
+        out = []
+        for arn, task in self._tasks.items():
+            if (
+                task["clusterArn"] != self.cluster_arn(name)
+                or task["desiredStatus"] != desired_status
+            ):
+                continue
+            if family and task["taskDefinitionArn"].split("/")[-1].split(":")[0] != family:
+                continue
+            if service_name and task.get("group") != f"service:{service_name}":
+                continue
+            if launch_type and task["launchType"] != launch_type:
+                continue
+            if started_by and task.get("startedBy") != started_by:
+                continue
+            ci = container_instance
+            if ci and ci not in (
+                task.get("containerInstanceArn", ""),
+                task.get("containerInstanceArn", "").split("/")[-1],
+            ):
+                continue
+            out.append(arn)
+        return out
+
     # -- services ------------------------------------------------------------------------------
+    def check_service(
+        self,
+        cluster: str | None,
+        *,
+        task_definition: str,
+        desired: Any,
+        launch_type: str | None,
+        capacity_provider_strategy: list[dict] | None,
+        placement_strategy: list[dict] | None,
+        placement_constraints: list[dict] | None,
+    ) -> tuple[str, str]:
+        """Check a CreateService before ECS records it; returns the cluster's name and the
+        task definition's ARN."""
+        name = self.require_cluster(cluster)
+        td = self.task_definition(task_definition)
+        if not isinstance(desired, int) or desired < 0:
+            raise InvalidParameterError(
+                "desiredCount must be a whole number, 0 or more.",
+                code="InvalidParameterException",
+                hint="pass desiredCount=2 for two tasks.",
+            )
+        strategy = placement_strategy or placement.SERVICE_DEFAULT_STRATEGY
+        # Validate the placement inputs before anything is created.
+        placement.validate_placement(strategy, placement_constraints or [])
+        if launch_type == "FARGATE" or capacity_provider_strategy:
+            # Checks the launch type and capacity providers before anything is created.
+            self.capacity_providers(name, launch_type, capacity_provider_strategy, 1)
+            if "FARGATE" not in (td.get("requiresCompatibilities") or []):
+                raise InvalidParameterError(
+                    "Task definition does not support launch_type FARGATE.",
+                    code="InvalidParameterException",
+                    hint="register it with requiresCompatibilities=['FARGATE'].",
+                )
+        return name, td["taskDefinitionArn"]
+
+    def service_created(
+        self,
+        cluster: str,
+        record: dict,
+        *,
+        task_definition_arn: str,
+        desired: int,
+        launch_type: str | None,
+        capacity_provider_strategy: list[dict] | None,
+        placement_strategy: list[dict] | None,
+        placement_constraints: list[dict] | None,
+        network_configuration: dict | None,
+    ) -> dict:
+        """ECS recorded a service (checked by :meth:`check_service`): the scheduler starts
+        its tasks. Returns the service record with the scheduler's view."""
+        strategy = placement_strategy or placement.SERVICE_DEFAULT_STRATEGY
+        svc = SimService(
+            arn=record["serviceArn"],
+            name=record["serviceName"],
+            cluster=cluster,
+            task_definition=task_definition_arn,
+            desired=desired,
+            launch_type=launch_type,
+            capacity_provider_strategy=capacity_provider_strategy or [],
+            strategy=strategy if launch_type != "FARGATE" else [],
+            constraints=placement_constraints or [],
+            network_configuration=network_configuration,
+            created_at=self.account.now(),
+        )
+        self._services[svc.arn] = svc
+        self.reconcile(cluster)
+        return self.service_record(record)
+
+    def update_service(
+        self,
+        cluster: str | None,
+        ref: str,
+        *,
+        task_definition: str | None = None,
+        desired: Any = None,
+    ) -> str:
+        """Change a service's task definition and/or desired count (the scheduler acts on
+        :meth:`reconcile`); returns the cluster's name."""
+        name = self.require_cluster(cluster)
+        svc = self.service(name, ref)
+        if task_definition is not None:
+            svc.task_definition = self.task_definition(task_definition)["taskDefinitionArn"]
+        if desired is not None:
+            if not isinstance(desired, int) or desired < 0:
+                raise InvalidParameterError(
+                    "desiredCount must be a whole number, 0 or more.",
+                    code="InvalidParameterException",
+                    hint="pass desiredCount=0 to stop every task of the service.",
+                )
+            svc.desired = desired
+        return name
+
+    def delete_service(self, cluster: str | None, ref: str, force: bool) -> str:
+        """Stop a service's tasks and mark it DRAINING (refused while it is scaled above 0,
+        unless ``force``); returns its ARN."""
+        name = self.require_cluster(cluster)
+        svc = self.service(name, ref)
+        if svc.desired > 0 and not force:
+            raise InvalidParameterError(
+                "The service cannot be stopped while it is scaled above 0.",
+                code="InvalidParameterException",
+                hint="update_service(..., desiredCount=0) first, or pass force=True.",
+            )
+        svc.desired = 0
+        self.reconcile(name)
+        svc.status = "DRAINING"
+        return svc.arn
+
+    def service_record(self, record: dict) -> dict:
+        """moto's service record with the scheduler's view (counts, events, deployment);
+        a service the simulator does not know comes back as it is."""
+        svc = self._services.get(record["serviceArn"])
+        if svc is None:
+            return record
+        running, pending = task_counts(self.live_tasks(svc.cluster, svc.group))
+        record = dict(record)
+        record.update(
+            desiredCount=svc.desired,
+            runningCount=running,
+            pendingCount=pending,
+            status=svc.status,
+            events=copy.deepcopy(svc.events),
+            placementStrategy=svc.strategy,
+            placementConstraints=svc.constraints,
+            deployments=[
+                {
+                    "id": "ecs-svc/" + svc.arn[-19:],
+                    "status": "PRIMARY",
+                    "taskDefinition": svc.task_definition,
+                    "desiredCount": svc.desired,
+                    "pendingCount": pending,
+                    "runningCount": running,
+                    "rolloutState": "COMPLETED" if running == svc.desired else "IN_PROGRESS",
+                    "createdAt": svc.created_at,
+                }
+            ],
+        )
+        if svc.launch_type:
+            record["launchType"] = svc.launch_type
+        return record
+
     def service(self, cluster: str, ref: str) -> SimService:
         for svc in self._services.values():
             if svc.cluster == cluster and ref in (svc.arn, svc.name) and svc.status == "ACTIVE":
@@ -790,10 +1211,10 @@ class EcsSimulator:
         unable = svc.pending_message
         svc.pending_message = None
         if started:
-            ids = " ".join(f"(task {_short(t['taskArn'])})" for t in started)
+            ids = " ".join(f"(task {short_name(t['taskArn'])})" for t in started)
             self.event(svc, f"(service {svc.name}) has started {len(started)} tasks: {ids}.")
         if stopped:
-            ids = " ".join(f"(task {_short(a)})" for a in stopped)
+            ids = " ".join(f"(task {short_name(a)})" for a in stopped)
             self.event(
                 svc, f"(service {svc.name}) has stopped {len(stopped)} running tasks: {ids}."
             )
@@ -845,9 +1266,7 @@ class EcsSimulator:
         shape = self.shape(td, svc.group)
         constraints = list(td.get("placementConstraints") or []) + svc.constraints
         if not any(c.status == "ACTIVE" for c in candidates):
-            svc.pending_message = self._unable_message(
-                svc, "no container instance met all of its requirements.", None
-            )
+            svc.pending_message = placement.unable_to_place_event(svc.name, None)
             return []
         result = placement.place(
             candidates, shape, missing, svc.strategy, constraints, self.account.rng
@@ -867,27 +1286,8 @@ class EcsSimulator:
         ]
         if len(started) < missing:
             closest = placement.closest_match(self.candidates(svc.cluster), shape)
-            svc.pending_message = self._unable_message(
-                svc, "no container instance met all of its requirements.", closest
-            )
+            svc.pending_message = placement.unable_to_place_event(svc.name, closest)
         return started
-
-    def _unable_message(self, svc: SimService, why: str, closest: tuple[str, str] | None) -> str:
-        message = f"(service {svc.name}) was unable to place a task because {why}"
-        if closest:
-            arn, cause = closest
-            if cause == placement.CLOSEST_PORTS:
-                cause = "is already using a port required by your task"
-            else:
-                cause = f"has {cause}"
-            message += f" The closest matching (container-instance {_short(arn)}) {cause}."
-        return message + (
-            " For more information, see the Troubleshooting section of the Amazon ECS "
-            "Developer Guide."
-        )
-
-    def service_counts(self, svc: SimService) -> tuple[int, int]:
-        return len(self.live_tasks(svc.cluster, svc.group)), 0
 
     def drain(self, cluster: str, refs: list[str], status: str) -> list[SimInstance]:
         if status not in ("ACTIVE", "DRAINING"):
@@ -902,11 +1302,15 @@ class EcsSimulator:
         self.reconcile(cluster)
         return changed
 
-    def deregister(self, cluster: str, ref: str, force: bool) -> SimInstance:
+    def deregister_container_instance(self, cluster: str | None, ref: str, force: bool) -> dict:
+        """DeregisterContainerInstance: refused while tasks run unless ``force`` (then they
+        stop); returns the instance as ECS describes it, now INACTIVE."""
+        cluster = self.require_cluster(cluster)
         inst = self.instance(cluster, ref)
         if inst.tasks and not force:
             raise ResourceInUseError(
-                f"Container instance {_short(inst.arn)} still has {len(inst.tasks)} running tasks.",
+                f"Container instance {short_name(inst.arn)} still has {len(inst.tasks)} running "
+                "tasks.",
                 code="InvalidParameterException",
                 hint="drain it first (lab.ecs.update_container_instances_state(..., "
                 "status='DRAINING')), or pass force=True.",
@@ -915,7 +1319,9 @@ class EcsSimulator:
             self._stop(task_arn, "Container instance deregistered.", "ServiceSchedulerInitiated")
         self._deregister(inst)
         self.reconcile(cluster)
-        return inst
+        described = self.describe_instance(inst)
+        described["status"] = "INACTIVE"
+        return described
 
 
 def split_by_strategy(strategy: list[dict], count: int, existing: list[str]) -> list[str]:

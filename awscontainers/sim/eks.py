@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import functools
 import re
 from dataclasses import dataclass, field
@@ -29,9 +30,24 @@ import yaml
 from .._aws import call
 from ..errors import AlreadyExistsError, InvalidParameterError, NotFoundError
 from . import kube
+from .events import (
+    CLUSTER_CREATED,
+    CLUSTER_DELETED,
+    GROUP_CHANGED,
+    GROUP_DELETED,
+    INSTANCES_LAUNCHED,
+    INSTANCES_TERMINATED,
+)
 
 if TYPE_CHECKING:
-    from ..lab import Lab
+    from .account import Account
+
+#: How EKS's taint effects (the API's enum) appear on Kubernetes nodes.
+TAINT_EFFECTS = {
+    "NO_SCHEDULE": "NoSchedule",
+    "NO_EXECUTE": "NoExecute",
+    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+}
 
 
 @functools.cache
@@ -139,13 +155,33 @@ class SimEksCluster:
 class EksSimulator:
     """The EKS data plane of one lab."""
 
-    def __init__(self, lab: Lab):
-        self.account = lab
+    def __init__(self, account: Account):
+        self.account = account
         self.clusters: dict[str, SimEksCluster] = {}
         self.kubelet_log: list[str] = []
         self._types: dict[str, dict] = {}
         self._roles_by_profile: dict[str, str] = {}
-        self.groups: dict[str, dict] = {}  # Auto Scaling group -> how its instances launch
+        self._groups: dict[str, dict] = {}  # Auto Scaling group -> how its instances launch
+        self._group_of: dict[str, str] = {}  # instance id -> its Auto Scaling group
+        # nodeadm and the kubelet boot on every instance launched in the account; Auto
+        # Scaling changes (from any client) add and remove nodes.
+        account.events.subscribe(INSTANCES_LAUNCHED, self._on_instances_launched)
+        account.events.subscribe(INSTANCES_TERMINATED, self._on_instances_terminated)
+        account.events.subscribe(GROUP_CHANGED, self._on_group_changed)
+        account.events.subscribe(GROUP_DELETED, self._on_group_deleted)
+
+    def _on_instances_launched(self, instance_ids: list[str]) -> None:
+        self.instances_launched(instance_ids)
+
+    def _on_instances_terminated(self, instance_ids: list[str]) -> None:
+        self.instances_terminated(instance_ids)
+
+    def _on_group_changed(self, group: str) -> None:
+        self.sync_group(group)
+
+    def _on_group_deleted(self, group: str) -> None:
+        for cluster in list(self.clusters):
+            self.sync_gone(cluster)
 
     # -- clusters ------------------------------------------------------------------------------
     def cluster_created(self, record: dict) -> SimEksCluster:
@@ -170,6 +206,7 @@ class EksSimulator:
             ),
         )
         self.clusters[name] = sim
+        self.account.events.publish(CLUSTER_CREATED, service="eks", name=name)
         return sim
 
     def cluster(self, name: str) -> SimEksCluster:
@@ -182,7 +219,73 @@ class EksSimulator:
         return self.clusters[name]
 
     def cluster_deleted(self, name: str) -> None:
-        self.clusters.pop(name, None)
+        """EKS deleted cluster ``name``: its nodes and Kubernetes objects go with it."""
+        if self.clusters.pop(name, None) is not None:
+            self.account.events.publish(CLUSTER_DELETED, service="eks", name=name)
+
+    # -- instances and nodes ---------------------------------------------------------------
+    def joined(self, cluster: str) -> dict[str, str]:
+        """Instance id -> node name, for the instances that became nodes of ``cluster``."""
+        state = self.clusters.get(cluster)
+        return dict(state.nodes) if state is not None else {}
+
+    def not_joined(self, cluster: str) -> dict[str, str]:
+        """Instance id -> why not, for instances meant for ``cluster`` that did not become
+        nodes (only the simulator knows; in AWS you read the kubelet's log)."""
+        state = self.clusters.get(cluster)
+        return dict(sorted(state.pending.items())) if state is not None else {}
+
+    # -- managed nodegroups and Fargate profiles ----------------------------------------------
+    def nodegroup_created(
+        self,
+        cluster: str,
+        name: str,
+        *,
+        asg: str,
+        node_role: str,
+        capacity_type: str = "ON_DEMAND",
+        labels: dict | None = None,
+        taints: list[dict] | None = None,
+    ) -> None:
+        """EKS recorded a managed nodegroup: remember how its nodes are labelled and
+        tainted, and authorise its role (EKS adds an EC2_LINUX access entry itself)."""
+        state = self.cluster(cluster)
+        state.nodegroups[name] = {
+            "name": name,
+            "asg": asg,
+            "capacity_type": capacity_type,
+            "labels": dict(labels or {}),
+            "taints": [
+                {"key": t["key"], "value": t.get("value", ""), "effect": TAINT_EFFECTS[t["effect"]]}
+                for t in taints or []
+            ],
+        }
+        if node_role not in state.access_entries:
+            self.create_access_entry(
+                {"clusterName": cluster, "principalArn": node_role, "type": "EC2_LINUX"}
+            )
+
+    def nodegroup(self, cluster: str, name: str) -> dict:
+        """What the simulator knows of a managed nodegroup (its ``asg``, ``template``, ...)."""
+        return copy.deepcopy(self.cluster(cluster).nodegroups[name])
+
+    def set_nodegroup_template(self, cluster: str, name: str, template: str) -> None:
+        """The launch template EKS made for the nodegroup (deleted with it)."""
+        self.cluster(cluster).nodegroups[name]["template"] = template
+
+    def nodegroup_deleted(self, cluster: str, name: str) -> dict | None:
+        """Forget a managed nodegroup; returns what was known of it (None if nothing)."""
+        return self.cluster(cluster).nodegroups.pop(name, None)
+
+    def fargate_profile_created(self, cluster: str, profile: dict) -> None:
+        """EKS recorded a Fargate profile: matching pods now get a Fargate node each."""
+        self.cluster(cluster).fargate_profiles[profile["fargateProfileName"]] = copy.deepcopy(
+            profile
+        )
+
+    def fargate_profile_deleted(self, cluster: str, name: str) -> None:
+        """Forget a Fargate profile (pods already on Fargate stay)."""
+        self.cluster(cluster).fargate_profiles.pop(name, None)
 
     # -- who may join ------------------------------------------------------------------------
     def create_access_entry(self, params: dict) -> dict:
@@ -233,6 +336,21 @@ class EksSimulator:
         cluster.access_entries[principal] = entry
         self.retry_pending(cluster)
         return entry
+
+    def describe_access_entry(self, cluster_name: str, principal: str) -> dict:
+        """An access entry as ``describe_access_entry`` returns it."""
+        entry = self.cluster(cluster_name).access_entries.get(principal)
+        if entry is None:
+            raise NotFoundError(
+                f"The specified principalArn could not be found: {principal}.",
+                code="ResourceNotFoundException",
+                hint="list_access_entries shows the ones that exist.",
+            )
+        return copy.deepcopy(entry)
+
+    def list_access_entries(self, cluster_name: str) -> list[str]:
+        """The principal ARNs with an access entry, sorted."""
+        return sorted(self.cluster(cluster_name).access_entries)
 
     def delete_access_entry(self, cluster_name: str, principal: str) -> None:
         cluster = self.cluster(cluster_name)
@@ -340,10 +458,34 @@ class EksSimulator:
         profile = data.get("IamInstanceProfile") or {}
         return profile.get("Name") or (profile.get("Arn") or "").rsplit("/", 1)[-1] or None
 
+    def manage_group(
+        self,
+        group: str,
+        *,
+        image: str,
+        instance_type: str,
+        profile: str,
+        user_data: str,
+        subnets: list[dict],
+        security_groups: list[str],
+        tags: list[dict],
+    ) -> None:
+        """Launch the instances of Auto Scaling group ``group`` as its launch template says
+        (see :meth:`scale_group`)."""
+        self._groups[group] = {
+            "image": image,
+            "instance_type": instance_type,
+            "profile": profile,
+            "user_data": user_data,
+            "subnets": subnets,
+            "security_groups": security_groups,
+            "tags": tags,
+        }
+
     def scale_group(self, group: str, desired: int) -> None:
         """Bring an Auto Scaling group to ``desired`` instances, balanced across its
         Availability Zones, as Auto Scaling does (moto would put them all in one subnet)."""
-        spec = self.groups[group]
+        spec = self._groups[group]
         autoscaling = self.account.client("autoscaling")
         ec2 = self.account.client("ec2")
         found = call(autoscaling, "describe_auto_scaling_groups", AutoScalingGroupNames=[group])
@@ -488,9 +630,9 @@ class EksSimulator:
     def instances_launched(self, instance_ids: list[str]) -> None:
         if not instance_ids or not self.clusters:
             return
-        reservations = call(self.account.client("ec2"), "describe_instances", InstanceIds=instance_ids)[
-            "Reservations"
-        ]
+        reservations = call(
+            self.account.client("ec2"), "describe_instances", InstanceIds=instance_ids
+        )["Reservations"]
         self.kubelets_boot([i for r in reservations for i in r["Instances"]])
 
     def instances_terminated(self, instance_ids: list[str]) -> None:
@@ -522,10 +664,6 @@ class EksSimulator:
             self._group_of[iid] = asg_name
         if current:
             self.instances_launched(sorted(current))
-
-    @functools.cached_property
-    def _group_of(self) -> dict[str, str]:
-        return {}
 
     # -- Fargate ---------------------------------------------------------------------------------
     def _matcher(self, cluster_name: str) -> kube.FargateMatcher:

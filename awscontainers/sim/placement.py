@@ -24,7 +24,6 @@ PlacementResult(placements=['arn:i/b', 'arn:i/a'], failures=[])
 from __future__ import annotations
 
 import random
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -798,8 +797,7 @@ def unable_to_place_event(service_name: str, closest: tuple[str, str] | None) ->
     return _unable_message(
         f"(service {service_name})",
         closest,
-        "For more information, see the Troubleshooting section of the Amazon ECS Developer "
-        "Guide.",
+        "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
     )
 
 
