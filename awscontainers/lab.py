@@ -102,7 +102,7 @@ class _InProcessMoto:
 def _reset_account(account_id: str) -> None:
     from moto.core.base_backend import BackendDict
 
-    for backend in list(BackendDict._instances):  # type: ignore[attr-defined]
+    for backend in list(BackendDict._instances):  # type: ignore[attr-defined,misc]
         if account_id in backend:
             backend[account_id].reset()
 
@@ -275,12 +275,13 @@ class Lab:
 
         from .server import post
 
+        url = self.endpoint_url or ""  # the server backend always has one
         try:
-            urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=5).read(1)
+            urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=5).read(1)
             # Deterministic ids, and moto's own ECS tasks kept RUNNING, as in-process.
-            post(self.endpoint_url, f"/moto-api/seed?a={self.seed}")
+            post(url, f"/moto-api/seed?a={self.seed}")
             post(
-                self.endpoint_url,
+                url,
                 "/moto-api/state-manager/set-transition",
                 {
                     "model_name": "ecs::task",

@@ -157,7 +157,7 @@ class EksSimulator:
 
     def __init__(self, account: Account):
         self.account = account
-        self.clusters: dict[str, SimEksCluster] = {}
+        self._clusters: dict[str, SimEksCluster] = {}
         self.kubelet_log: list[str] = []
         self._types: dict[str, dict] = {}
         self._roles_by_profile: dict[str, str] = {}
@@ -180,7 +180,7 @@ class EksSimulator:
         self.sync_group(group)
 
     def _on_group_deleted(self, group: str) -> None:
-        for cluster in list(self.clusters):
+        for cluster in list(self._clusters):
             self.sync_gone(cluster)
 
     # -- clusters ------------------------------------------------------------------------------
@@ -205,34 +205,34 @@ class EksSimulator:
                 ],
             ),
         )
-        self.clusters[name] = sim
+        self._clusters[name] = sim
         self.account.events.publish(CLUSTER_CREATED, service="eks", name=name)
         return sim
 
     def cluster(self, name: str) -> SimEksCluster:
-        if name not in self.clusters:
+        if name not in self._clusters:
             raise NotFoundError(
                 f"No cluster found for name: {name}.",
                 code="ResourceNotFoundException",
                 hint=f"create it first: lab.eks.create_cluster(name={name!r}).",
             )
-        return self.clusters[name]
+        return self._clusters[name]
 
     def cluster_deleted(self, name: str) -> None:
         """EKS deleted cluster ``name``: its nodes and Kubernetes objects go with it."""
-        if self.clusters.pop(name, None) is not None:
+        if self._clusters.pop(name, None) is not None:
             self.account.events.publish(CLUSTER_DELETED, service="eks", name=name)
 
     # -- instances and nodes ---------------------------------------------------------------
     def joined(self, cluster: str) -> dict[str, str]:
         """Instance id -> node name, for the instances that became nodes of ``cluster``."""
-        state = self.clusters.get(cluster)
+        state = self._clusters.get(cluster)
         return dict(state.nodes) if state is not None else {}
 
     def not_joined(self, cluster: str) -> dict[str, str]:
         """Instance id -> why not, for instances meant for ``cluster`` that did not become
         nodes (only the simulator knows; in AWS you read the kubelet's log)."""
-        state = self.clusters.get(cluster)
+        state = self._clusters.get(cluster)
         return dict(sorted(state.pending.items())) if state is not None else {}
 
     # -- managed nodegroups and Fargate profiles ----------------------------------------------
@@ -428,7 +428,7 @@ class EksSimulator:
                 continue
             if any(
                 inst["InstanceId"] in c.nodes or inst["InstanceId"] in c.pending
-                for c in self.clusters.values()
+                for c in self._clusters.values()
             ):
                 continue
             self._kubelet_start(inst)
@@ -550,12 +550,13 @@ class EksSimulator:
                 "kubelet was not started."
             )
             return
-        cluster = self.clusters.get(str(config["name"]))
+        cluster = self._clusters.get(str(config["name"]))
         if cluster is None:
             self.kubelet_log.append(
                 f"{iid}: kubelet cannot find cluster {config['name']!r}: no such EKS cluster."
             )
             return
+        why: str | None
         if config["apiServerEndpoint"] != cluster.endpoint:
             why = (
                 f"cannot reach the API server at {config['apiServerEndpoint']} "
@@ -628,7 +629,7 @@ class EksSimulator:
                     self._kubelet_start(inst)
 
     def instances_launched(self, instance_ids: list[str]) -> None:
-        if not instance_ids or not self.clusters:
+        if not instance_ids or not self._clusters:
             return
         reservations = call(
             self.account.client("ec2"), "describe_instances", InstanceIds=instance_ids
@@ -636,7 +637,7 @@ class EksSimulator:
         self.kubelets_boot([i for r in reservations for i in r["Instances"]])
 
     def instances_terminated(self, instance_ids: list[str]) -> None:
-        for cluster in self.clusters.values():
+        for cluster in self._clusters.values():
             for iid in instance_ids:
                 cluster.pending.pop(iid, None)
                 name = cluster.nodes.pop(iid, None)
@@ -652,7 +653,7 @@ class EksSimulator:
             AutoScalingGroupNames=[asg_name],
         )["AutoScalingGroups"]
         current = {i["InstanceId"] for g in found for i in g["Instances"]}
-        for cluster in self.clusters.values():
+        for cluster in self._clusters.values():
             gone = [
                 iid
                 for iid in list(cluster.nodes) + list(cluster.pending)
@@ -668,7 +669,7 @@ class EksSimulator:
     # -- Fargate ---------------------------------------------------------------------------------
     def _matcher(self, cluster_name: str) -> kube.FargateMatcher:
         def match(pod: dict) -> str | None:
-            cluster = self.clusters.get(cluster_name)
+            cluster = self._clusters.get(cluster_name)
             if cluster is None:
                 return None
             meta = pod.get("metadata") or {}
@@ -687,7 +688,7 @@ class EksSimulator:
 
     def sync_gone(self, cluster_name: str) -> None:
         """Drop the nodes whose instances are no longer running."""
-        cluster = self.clusters.get(cluster_name)
+        cluster = self._clusters.get(cluster_name)
         if cluster is None or not (cluster.nodes or cluster.pending):
             return
         ids = list(cluster.nodes) + list(cluster.pending)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...arns import short_name
+
 
 @dataclass
 class SimInstance:
@@ -61,7 +63,7 @@ class SimService:
 
 def cluster_name(cluster: str | None) -> str:
     """``default`` when omitted, the name from an ARN, or the name itself."""
-    return (cluster or "default").split("/")[-1]
+    return short_name(cluster or "default")
 
 
 def task_counts(tasks: list[dict]) -> tuple[int, int]:

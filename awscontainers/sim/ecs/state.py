@@ -85,7 +85,7 @@ class EcsState:
                 code="ClientException",
                 hint=f"register {ref!r} first with lab.ecs.register_task_definition(...).",
             ) from exc
-        if ":" in ref.split("/")[-1]:
+        if ":" in short_name(ref):
             self._taskdefs[ref] = td
         return td
 

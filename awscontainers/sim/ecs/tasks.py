@@ -286,7 +286,7 @@ class Tasks(NetworkInterfaces):
 
     def _task_label(self, task_arn: str) -> str:
         task = self._tasks[task_arn]
-        family = task["taskDefinitionArn"].split("/")[-1]
+        family = short_name(task["taskDefinitionArn"])
         return f"{family} {short_name(task_arn)[:8]}"
 
     # -- the task API, as ECS answers it -----------------------------------------------------------
@@ -469,7 +469,7 @@ class Tasks(NetworkInterfaces):
                 or task["desiredStatus"] != desired_status
             ):
                 continue
-            if family and task["taskDefinitionArn"].split("/")[-1].split(":")[0] != family:
+            if family and short_name(task["taskDefinitionArn"]).split(":")[0] != family:
                 continue
             if service_name and task.get("group") != f"service:{service_name}":
                 continue
@@ -480,7 +480,7 @@ class Tasks(NetworkInterfaces):
             ci = container_instance
             if ci and ci not in (
                 task.get("containerInstanceArn", ""),
-                task.get("containerInstanceArn", "").split("/")[-1],
+                short_name(task.get("containerInstanceArn", "")),
             ):
                 continue
             out.append(arn)
