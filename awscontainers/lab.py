@@ -151,6 +151,11 @@ class Lab:
       without ``confirm`` (or the ``AWSCONTAINERS_CONFIRM_ACCOUNT`` variable) matching the
       account the credentials belong to. Everything created is tagged ``awscontainers:lab``
       and ``lab.teardown()`` deletes it.
+
+    Under the facade, ``lab.account`` (:class:`~awscontainers.sim.account.Account`) holds
+    the clock, ids, ARNs, the ledger, the network and roles, and ``lab.events`` (an
+    :class:`~awscontainers.sim.events.EventBus`) tells subscribers what happened in the
+    account; the simulators get the account, never the Lab.
     """
 
     def __init__(
