@@ -16,13 +16,17 @@ backends, tasks, services and container-instance resources come from the simulat
 
 from __future__ import annotations
 
-import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
-from .errors import InvalidParameterError, NotFoundError, ResourceInUseError
-from .sim.ecs import cluster_name, ecs_facts, split_by_strategy
+from .arns import short_name
+from .errors import InvalidParameterError, NotFoundError
+from .fargate import check_task_definition, parse_cpu, parse_memory
+from .sim.ecs import cluster_name, ecs_facts
 from .tables import Table
+
+if TYPE_CHECKING:
+    from .sim.ecs import EcsSimulator
 
 DEFAULT_INSTANCE_TYPE = "t3.medium"
 
@@ -44,7 +48,7 @@ class EcsClient(ServiceClient):
     service_name = "ecs"
 
     @property
-    def _sim(self) -> Any:
+    def _sim(self) -> EcsSimulator | None:
         return self._lab.ecs_sim
 
     # -- clusters --------------------------------------------------------------------------
@@ -55,66 +59,37 @@ class EcsClient(ServiceClient):
         response = self._call("create_cluster", **params)
         name = response["cluster"]["clusterName"]
         self._lab.record("ecs-cluster", name)
-        if self._sim:
-            self._sim.deleted_clusters.discard(response["cluster"]["clusterArn"])
         self._lab.network()
         if self._sim:
-            self._sim.cluster_created(name)
+            self._sim.cluster_created(name, response["cluster"]["clusterArn"])
         return response
 
     def delete_cluster(self, **params: Any) -> dict:
+        """boto3 ``delete_cluster``; refused, as ECS does, while instances, active services
+        or tasks remain."""
         if self._sim:
-            name = cluster_name(params.get("cluster"))
-            sim = self._sim
-            if any(i.cluster == name for i in sim.instances.values()):
-                raise ResourceInUseError(
-                    "The Cluster cannot be deleted while Container Instances are active or "
-                    "draining.",
-                    code="ClusterContainsContainerInstancesException",
-                    hint="terminate its instances (or deregister them) first.",
-                )
-            if any(s.cluster == name and s.status == "ACTIVE" for s in sim.services.values()):
-                raise ResourceInUseError(
-                    "The Cluster cannot be deleted while Services are active.",
-                    code="ClusterContainsServicesException",
-                    hint="delete its services first (delete_service(..., force=True)).",
-                )
-            if sim.live_tasks(name):
-                raise ResourceInUseError(
-                    "The Cluster cannot be deleted while Tasks are active.",
-                    code="ClusterContainsTasksException",
-                    hint="stop its tasks first (stop_task).",
-                )
+            self._sim.check_deletable(params.get("cluster"))
         response = self._call("delete_cluster", **params)
-        self._lab.forget("ecs-cluster", response["cluster"]["clusterName"])
+        cluster = response["cluster"]
+        self._lab.forget("ecs-cluster", cluster["clusterName"])
         if self._sim:
-            self._sim.deleted_clusters.add(response["cluster"]["clusterArn"])
+            self._sim.cluster_deleted(cluster["clusterName"], cluster["clusterArn"])
         return response
 
     def list_clusters(self, **params: Any) -> dict:
         """boto3 ``list_clusters``: like ECS, deleted (INACTIVE) clusters are not listed."""
         response = self._call("list_clusters", **params)
-        if self._sim and self._sim.deleted_clusters:
-            gone = self._sim.deleted_clusters
-            response["clusterArns"] = [a for a in response["clusterArns"] if a not in gone]
+        if self._sim:
+            response["clusterArns"] = self._sim.listed_clusters(response["clusterArns"])
         return response
 
     def describe_clusters(self, **params: Any) -> dict:
+        """boto3 ``describe_clusters``, with the simulator's counts of instances, tasks and
+        services."""
         response = self._call("describe_clusters", **params)
         if self._sim:
             for c in response.get("clusters", []):
-                name = c["clusterName"]
-                c["registeredContainerInstancesCount"] = sum(
-                    1 for i in self._sim.instances.values() if i.cluster == name
-                )
-                live = self._sim.live_tasks(name)
-                c["runningTasksCount"] = len(live)
-                c["pendingTasksCount"] = 0
-                c["activeServicesCount"] = sum(
-                    1
-                    for s in self._sim.services.values()
-                    if s.cluster == name and s.status == "ACTIVE"
-                )
+                c.update(self._sim.cluster_counts(c["clusterName"]))
         return response
 
     # -- task definitions ------------------------------------------------------------------
@@ -122,8 +97,6 @@ class EcsClient(ServiceClient):
         """boto3 ``register_task_definition``. Fargate task definitions are checked against
         Fargate's rules (sizes, awsvpc, forbidden fields) and get the lab's execution role
         when ``executionRoleArn`` is omitted."""
-        from .fargate import check_task_definition, parse_cpu, parse_memory
-
         if "FARGATE" in (params.get("requiresCompatibilities") or []):
             check_task_definition(params)
         # ECS stores "1 vCPU" / "2 GB" as units and MiB ("1024" / "2048"), and so does the lab.
@@ -215,16 +188,15 @@ class EcsClient(ServiceClient):
             inst = call(ec2, "run_instances", **params)["Instances"][0]
             launched.append(inst["InstanceId"])
         rows = []
-        joined = {i.instance_id: i for i in self._sim.instances.values()} if self._sim else {}
         for iid in launched:
-            inst = joined.get(iid)
+            inst = self._sim.container_instance_of(iid) if self._sim else None
             rows.append(
                 {
                     "instance": iid,
                     "type": instance_type,
                     "az": inst.az if inst else None,
                     "joined": inst.cluster if inst else None,
-                    "containerInstance": inst.arn.split("/")[-1] if inst else None,
+                    "containerInstance": short_name(inst.arn) if inst else None,
                 }
             )
         return Table(rows, title=f"Launched {count} x {instance_type}")
@@ -252,11 +224,9 @@ class EcsClient(ServiceClient):
     def describe_container_instances(self, **params: Any) -> dict:
         response = self._call("describe_container_instances", **params)
         if self._sim:
-            out = []
-            for ci in response.get("containerInstances", []):
-                inst = self._sim.instances.get(ci["containerInstanceArn"])
-                out.append(self._sim.describe_instance(inst, ci) if inst else ci)
-            response["containerInstances"] = out
+            response["containerInstances"] = self._sim.describe_container_instances(
+                response.get("containerInstances", [])
+            )
             response.setdefault("failures", [])
         return response
 
@@ -279,12 +249,9 @@ class EcsClient(ServiceClient):
     def deregister_container_instance(self, **params: Any) -> dict:
         if not self._sim:
             return self._call("deregister_container_instance", **params)
-        name = self._sim.require_cluster(params.get("cluster"))
-        inst = self._sim.deregister(
-            name, params.get("containerInstance", ""), params.get("force", False)
+        described = self._sim.deregister_container_instance(
+            params.get("cluster"), params.get("containerInstance", ""), params.get("force", False)
         )
-        described = self._sim.describe_instance(inst)
-        described["status"] = "INACTIVE"
         return {"containerInstance": described}
 
     # -- tasks -----------------------------------------------------------------------------
@@ -294,127 +261,34 @@ class EcsClient(ServiceClient):
         task gets its own ENI in your VPC and no instance appears in your account."""
         if not self._sim:
             return self._call("run_task", **params)
-        name = self._sim.require_cluster(params.get("cluster"))
-        count = params.get("count", 1)
-        limit = ecs_facts()["limits"]["run_task_max_count"]
-        if not isinstance(count, int) or not 1 <= count <= limit:
-            raise InvalidParameterError(
-                f"count must be between 1 and {limit}.",
-                code="InvalidParameterException",
-                hint="call run_task again for more, or create a service with desiredCount.",
-            )
-        if not params.get("taskDefinition"):
-            raise InvalidParameterError(
-                "taskDefinition is required.",
-                code="ParamValidationError",
-                hint="pass taskDefinition='family' or 'family:revision'.",
-            )
-        td = self._sim.task_definition(params["taskDefinition"])
-        group = params.get("group") or f"family:{td['family']}"
-        providers = self._fargate_providers(name, params)
-        if providers is None:
-            tasks, failures = self._sim.run_on_ec2(
-                name,
-                td,
-                count,
-                group=group,
-                strategy=params.get("placementStrategy"),
-                constraints=params.get("placementConstraints"),
-                started_by=params.get("startedBy"),
-                tags=params.get("tags"),
-            )
-        else:
-            tasks = self._sim.run_on_fargate(
-                name,
-                td,
-                count,
-                group=group,
-                providers=providers,
-                network_configuration=params.get("networkConfiguration"),
-                started_by=params.get("startedBy"),
-                tags=params.get("tags"),
-            )
-            failures = []
-        return {"tasks": tasks, "failures": failures}
-
-    def _fargate_providers(self, cluster: str, params: dict) -> list[str] | None:
-        """None for EC2; else the capacity provider of each new task."""
-        launch_type = params.get("launchType")
-        strategy = params.get("capacityProviderStrategy")
-        if launch_type and strategy:
-            raise InvalidParameterError(
-                "Specifying both a launch type and capacity provider strategy is not supported.",
-                code="InvalidParameterException",
-                hint="pass launchType='FARGATE' or capacityProviderStrategy=[...], not both.",
-            )
-        if strategy:
-            associated = self._associated_providers(cluster)
-            for item in strategy:
-                provider = item.get("capacityProvider")
-                if provider not in ("FARGATE", "FARGATE_SPOT"):
-                    raise InvalidParameterError(
-                        f"Capacity provider {provider!r} is not supported by this lab.",
-                        code="InvalidParameterException",
-                        hint="use FARGATE or FARGATE_SPOT (or launchType='EC2').",
-                    )
-                if provider not in associated:
-                    raise InvalidParameterError(
-                        "The specified capacity provider strategy cannot contain a capacity "
-                        "provider that is not associated with the cluster. Associate the "
-                        "capacity provider with the cluster or specify a valid capacity "
-                        "provider and try again.",
-                        code="InvalidParameterException",
-                        hint=f"lab.ecs.put_cluster_capacity_providers(cluster={cluster!r}, "
-                        "capacityProviders=['FARGATE', 'FARGATE_SPOT'], "
-                        "defaultCapacityProviderStrategy=[])",
-                    )
-            return split_by_strategy(strategy, params.get("count", 1), [])
-        if launch_type in (None, "EC2"):
-            return None
-        if launch_type == "FARGATE":
-            return ["FARGATE"] * params.get("count", 1)
-        raise InvalidParameterError(
-            f"launchType {launch_type!r} is not valid.",
-            code="InvalidParameterException",
-            hint="use 'EC2' or 'FARGATE' (or a capacityProviderStrategy for FARGATE_SPOT).",
+        tasks, failures = self._sim.run_task(
+            params.get("cluster"),
+            task_definition=params.get("taskDefinition"),
+            count=params.get("count", 1),
+            group=params.get("group"),
+            launch_type=params.get("launchType"),
+            capacity_provider_strategy=params.get("capacityProviderStrategy"),
+            placement_strategy=params.get("placementStrategy"),
+            placement_constraints=params.get("placementConstraints"),
+            network_configuration=params.get("networkConfiguration"),
+            started_by=params.get("startedBy"),
+            tags=params.get("tags"),
         )
-
-    def _associated_providers(self, cluster: str) -> list[str]:
-        found = self._call("describe_clusters", clusters=[cluster])["clusters"]
-        return found[0].get("capacityProviders", []) if found else []
+        return {"tasks": tasks, "failures": failures}
 
     def start_task(self, **params: Any) -> dict:
         """boto3 ``start_task``: run on the container instances you name; a task that does
         not fit comes back in ``failures`` instead of overcommitting the instance."""
         if not self._sim:
             return self._call("start_task", **params)
-        from .sim import placement
-
-        name = self._sim.require_cluster(params.get("cluster"))
-        td = self._sim.task_definition(params.get("taskDefinition", ""))
-        group = params.get("group") or f"family:{td['family']}"
-        tasks: list[dict] = []
-        failures: list[dict] = []
-        for ref in params.get("containerInstances") or []:
-            inst = self._sim.instance(name, ref)
-            candidates = [c for c in self._sim.candidates(name) if c.arn == inst.arn]
-            result = placement.place(
-                candidates, self._sim.shape(td, group), 1, None, None, self._lab.rng
-            )
-            if result.placements:
-                tasks.append(
-                    self._sim._start(
-                        name,
-                        td,
-                        "EC2",
-                        group,
-                        params.get("startedBy"),
-                        params.get("tags"),
-                        instance_arn=inst.arn,
-                        shape=self._sim.shape(td, group),
-                    )
-                )
-            failures.extend(result.failures)
+        tasks, failures = self._sim.start_task(
+            params.get("cluster"),
+            task_definition=params.get("taskDefinition", ""),
+            container_instances=params.get("containerInstances") or [],
+            group=params.get("group"),
+            started_by=params.get("startedBy"),
+            tags=params.get("tags"),
+        )
         return {"tasks": tasks, "failures": failures}
 
     def stop_task(self, **params: Any) -> dict:
@@ -426,64 +300,35 @@ class EcsClient(ServiceClient):
     def describe_tasks(self, **params: Any) -> dict:
         if not self._sim:
             return self._call("describe_tasks", **params)
-        name = self._sim.require_cluster(params.get("cluster"))
-        tasks, failures = [], []
-        for ref in params.get("tasks") or []:
-            try:
-                tasks.append(copy.deepcopy(self._sim.tasks[self._sim.find_task(name, ref)]))
-            except InvalidParameterError:
-                failures.append({"arn": ref, "reason": "MISSING"})
+        tasks, failures = self._sim.describe_tasks(params.get("cluster"), params.get("tasks") or [])
         return {"tasks": tasks, "failures": failures}
 
     def list_tasks(self, **params: Any) -> dict:
         if not self._sim:
             return self._call("list_tasks", **params)
-        name = self._sim.require_cluster(params.get("cluster"))
-        desired = params.get("desiredStatus", "RUNNING")
-        out = []
-        for arn, task in self._sim.tasks.items():
-            if (
-                task["clusterArn"] != self._sim.cluster_arn(name)
-                or task["desiredStatus"] != desired
-            ):
-                continue
-            if (
-                params.get("family")
-                and task["taskDefinitionArn"].split("/")[-1].split(":")[0] != params["family"]
-            ):
-                continue
-            if (
-                params.get("serviceName")
-                and task.get("group") != f"service:{params['serviceName']}"
-            ):
-                continue
-            if params.get("launchType") and task["launchType"] != params["launchType"]:
-                continue
-            if params.get("startedBy") and task.get("startedBy") != params["startedBy"]:
-                continue
-            ci = params.get("containerInstance")
-            if ci and ci not in (
-                task.get("containerInstanceArn", ""),
-                task.get("containerInstanceArn", "").split("/")[-1],
-            ):
-                continue
-            out.append(arn)
-        return {"taskArns": out}
+        arns = self._sim.list_tasks(
+            params.get("cluster"),
+            desired_status=params.get("desiredStatus", "RUNNING"),
+            family=params.get("family"),
+            service_name=params.get("serviceName"),
+            launch_type=params.get("launchType"),
+            started_by=params.get("startedBy"),
+            container_instance=params.get("containerInstance"),
+        )
+        return {"taskArns": arns}
 
     def tasks_table(self, cluster: str | None = None) -> Table:
         """Running tasks with where they run (instance or Fargate) and their size."""
         name = cluster_name(cluster)
         arns = self.list_tasks(cluster=name)["taskArns"]
         tasks = self.describe_tasks(cluster=name, tasks=arns)["tasks"] if arns else []
-        instance_of = (
-            {i.arn: i.instance_id for i in self._sim.instances.values()} if self._sim else {}
-        )
+        sim = self._sim
         rows = [
             {
-                "task": t["taskArn"].split("/")[-1][:8],
-                "definition": t["taskDefinitionArn"].split("/")[-1],
+                "task": short_name(t["taskArn"])[:8],
+                "definition": short_name(t["taskDefinitionArn"]),
                 "group": t.get("group"),
-                "runs on": instance_of.get(t.get("containerInstanceArn", ""))
+                "runs on": (sim.ec2_instance_id(t.get("containerInstanceArn", "")) if sim else None)
                 or t.get("capacityProviderName")
                 or t["launchType"],
                 "az": t.get("availabilityZone"),
@@ -500,132 +345,65 @@ class EcsClient(ServiceClient):
         tasks (spread across AZs, then instances, unless you give a placementStrategy)."""
         if not self._sim:
             return self._call("create_service", **params)
-        from .sim import placement
-        from .sim.ecs import SimService
-
-        name = self._sim.require_cluster(params.get("cluster"))
-        td = self._sim.task_definition(params.get("taskDefinition", ""))
-        desired = params.get("desiredCount", 0)
-        if not isinstance(desired, int) or desired < 0:
-            raise InvalidParameterError(
-                "desiredCount must be a whole number, 0 or more.",
-                code="InvalidParameterException",
-                hint="pass desiredCount=2 for two tasks.",
-            )
-        strategy = params.get("placementStrategy") or placement.SERVICE_DEFAULT_STRATEGY
-        constraints = params.get("placementConstraints") or []
-        # Validate the placement inputs before anything is created.
-        placement.validate_placement(strategy, constraints)
-        if params.get("launchType") == "FARGATE" or params.get("capacityProviderStrategy"):
-            # Checks the launch type and capacity providers before anything is created.
-            self._fargate_providers(name, {**params, "count": 1})
-            if "FARGATE" not in (td.get("requiresCompatibilities") or []):
-                raise InvalidParameterError(
-                    "Task definition does not support launch_type FARGATE.",
-                    code="InvalidParameterException",
-                    hint="register it with requiresCompatibilities=['FARGATE'].",
-                )
+        spec = {
+            "desired": params.get("desiredCount", 0),
+            "launch_type": params.get("launchType"),
+            "capacity_provider_strategy": params.get("capacityProviderStrategy"),
+            "placement_strategy": params.get("placementStrategy"),
+            "placement_constraints": params.get("placementConstraints"),
+        }
+        name, definition = self._sim.check_service(
+            params.get("cluster"), task_definition=params.get("taskDefinition", ""), **spec
+        )
         params["tags"] = [*params.get("tags", []), *self._lab.tags("key")]
         response = self._call("create_service", **params)
-        arn = response["service"]["serviceArn"]
-        svc = SimService(
-            arn=arn,
-            name=response["service"]["serviceName"],
-            cluster=name,
-            task_definition=td["taskDefinitionArn"],
-            desired=desired,
-            launch_type=params.get("launchType"),
-            capacity_provider_strategy=params.get("capacityProviderStrategy") or [],
-            strategy=strategy if params.get("launchType") != "FARGATE" else [],
-            constraints=constraints,
+        self._lab.record("ecs-service", response["service"]["serviceArn"], cluster=name)
+        response["service"] = self._sim.service_created(
+            name,
+            response["service"],
+            task_definition_arn=definition,
             network_configuration=params.get("networkConfiguration"),
-            created_at=self._lab.now(),
+            **spec,
         )
-        self._sim.services[arn] = svc
-        self._lab.record("ecs-service", arn, cluster=name)
-        self._sim.reconcile(name)
-        response["service"] = self._merge_service(response["service"], svc)
         return response
 
     def update_service(self, **params: Any) -> dict:
+        """boto3 ``update_service``: a new desired count or task definition, and the
+        scheduler starts, stops or replaces tasks."""
         if not self._sim:
             return self._call("update_service", **params)
-        name = self._sim.require_cluster(params.get("cluster"))
-        svc = self._sim.service(name, params.get("service", ""))
-        if "taskDefinition" in params:
-            svc.task_definition = self._sim.task_definition(params["taskDefinition"])[
-                "taskDefinitionArn"
-            ]
-        if "desiredCount" in params:
-            desired = params["desiredCount"]
-            if not isinstance(desired, int) or desired < 0:
-                raise InvalidParameterError(
-                    "desiredCount must be a whole number, 0 or more.",
-                    code="InvalidParameterException",
-                    hint="pass desiredCount=0 to stop every task of the service.",
-                )
-            svc.desired = desired
+        name = self._sim.update_service(
+            params.get("cluster"),
+            params.get("service", ""),
+            task_definition=params.get("taskDefinition"),
+            desired=params.get("desiredCount"),
+        )
         response = self._call("update_service", **params)
         self._sim.reconcile(name)
-        response["service"] = self._merge_service(response["service"], svc)
+        response["service"] = self._sim.service_record(response["service"])
         return response
 
     def delete_service(self, **params: Any) -> dict:
+        """boto3 ``delete_service``; refused while the service is scaled above 0 unless
+        ``force=True``."""
         if not self._sim:
             return self._call("delete_service", **params)
-        name = self._sim.require_cluster(params.get("cluster"))
-        svc = self._sim.service(name, params.get("service", ""))
-        if svc.desired > 0 and not params.get("force"):
-            raise InvalidParameterError(
-                "The service cannot be stopped while it is scaled above 0.",
-                code="InvalidParameterException",
-                hint="update_service(..., desiredCount=0) first, or pass force=True.",
-            )
-        svc.desired = 0
-        self._sim.reconcile(name)
-        svc.status = "DRAINING"
+        arn = self._sim.delete_service(
+            params.get("cluster"), params.get("service", ""), params.get("force", False)
+        )
         response = self._call("delete_service", **params)
-        self._lab.forget("ecs-service", svc.arn)
-        response["service"] = self._merge_service(response["service"], svc)
+        self._lab.forget("ecs-service", arn)
+        response["service"] = self._sim.service_record(response["service"])
         return response
 
     def describe_services(self, **params: Any) -> dict:
+        """boto3 ``describe_services``, with the scheduler's counts, events and deployment."""
         response = self._call("describe_services", **params)
         if self._sim:
-            merged = []
-            for s in response.get("services", []):
-                svc = self._sim.services.get(s["serviceArn"])
-                merged.append(self._merge_service(s, svc) if svc else s)
-            response["services"] = merged
+            response["services"] = [
+                self._sim.service_record(s) for s in response.get("services", [])
+            ]
         return response
-
-    def _merge_service(self, record: dict, svc: Any) -> dict:
-        running, pending = self._sim.service_counts(svc)
-        record = dict(record)
-        record.update(
-            desiredCount=svc.desired,
-            runningCount=running,
-            pendingCount=pending,
-            status=svc.status,
-            events=copy.deepcopy(svc.events),
-            placementStrategy=svc.strategy,
-            placementConstraints=svc.constraints,
-            deployments=[
-                {
-                    "id": "ecs-svc/" + svc.arn[-19:],
-                    "status": "PRIMARY",
-                    "taskDefinition": svc.task_definition,
-                    "desiredCount": svc.desired,
-                    "pendingCount": pending,
-                    "runningCount": running,
-                    "rolloutState": "COMPLETED" if running == svc.desired else "IN_PROGRESS",
-                    "createdAt": svc.created_at,
-                }
-            ],
-        )
-        if svc.launch_type:
-            record["launchType"] = svc.launch_type
-        return record
 
     def service_events(self, cluster: str, service: str, limit: int = 10) -> list[str]:
         """The newest service events, as the console shows them."""

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import base64
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
 from .errors import AlreadyExistsError, InvalidParameterError, NotFoundError
-from .lab import TAG_KEY
+from .sim.account import TAG_KEY
 from .sim.eks import eks_facts, node_config_user_data
 from .tables import Table
+
+if TYPE_CHECKING:
+    from .sim.eks import EksSimulator
 
 DEFAULT_INSTANCE_TYPE = "t3.medium"
 
@@ -39,7 +42,7 @@ class EksClient(ServiceClient):
     service_name = "eks"
 
     @property
-    def _sim(self) -> Any:
+    def _sim(self) -> EksSimulator | None:
         return self._lab.eks_sim
 
     # -- control plane -----------------------------------------------------------------------
@@ -127,21 +130,15 @@ class EksClient(ServiceClient):
     def describe_access_entry(self, **params: Any) -> dict:
         if not self._sim:
             return self._call("describe_access_entry", **params)
-        cluster = self._sim.cluster(params.get("clusterName", ""))
-        entry = cluster.access_entries.get(params.get("principalArn", ""))
-        if entry is None:
-            raise NotFoundError(
-                f"The specified principalArn could not be found: {params.get('principalArn')}.",
-                code="ResourceNotFoundException",
-                hint="list_access_entries shows the ones that exist.",
-            )
-        return {"accessEntry": copy.deepcopy(entry)}
+        entry = self._sim.describe_access_entry(
+            params.get("clusterName", ""), params.get("principalArn", "")
+        )
+        return {"accessEntry": entry}
 
     def list_access_entries(self, **params: Any) -> dict:
         if not self._sim:
             return self._call("list_access_entries", **params)
-        cluster = self._sim.cluster(params.get("clusterName", ""))
-        return {"accessEntries": sorted(cluster.access_entries)}
+        return {"accessEntries": self._sim.list_access_entries(params.get("clusterName", ""))}
 
     def delete_access_entry(self, **params: Any) -> dict:
         if not self._sim:
@@ -231,7 +228,8 @@ class EksClient(ServiceClient):
             "describe_auto_scaling_groups",
             AutoScalingGroupNames=[group],
         )["AutoScalingGroups"]
-        sim = self._sim.clusters.get(cluster) if self._sim else None
+        nodes = self._sim.joined(cluster) if self._sim else {}
+        pending = self._sim.not_joined(cluster) if self._sim else {}
         rows = []
         for g in found:
             for inst in sorted(g["Instances"], key=lambda i: i["InstanceId"]):
@@ -241,8 +239,8 @@ class EksClient(ServiceClient):
                         "instance": iid,
                         "type": inst.get("InstanceType"),
                         "az": inst.get("AvailabilityZone"),
-                        "node": sim.nodes.get(iid) if sim else None,
-                        "why not": sim.pending.get(iid) if sim else None,
+                        "node": nodes.get(iid),
+                        "why not": pending.get(iid),
                     }
                 )
         return Table(rows, title=f"Instances of {group}")
@@ -283,15 +281,16 @@ class EksClient(ServiceClient):
             Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in tags.items()],
         )
         if self._sim:
-            self._sim.groups[group] = {
-                "image": image,
-                "instance_type": instance_type,
-                "profile": self._lab.instance_profile("eks-node"),
-                "user_data": user_data,
-                "subnets": subnets,
-                "security_groups": [self._lab.network().security_group_id],
-                "tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-            }
+            self._sim.manage_group(
+                group,
+                image=image,
+                instance_type=instance_type,
+                profile=self._lab.instance_profile("eks-node"),
+                user_data=user_data,
+                subnets=subnets,
+                security_groups=[self._lab.network().security_group_id],
+                tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+            )
             self._sim.scale_group(group, want)
 
     def _resize_group(self, group: str, sizes: tuple[int, int, int]) -> None:
@@ -306,6 +305,31 @@ class EksClient(ServiceClient):
         )
         if self._sim:
             self._sim.scale_group(group, want)
+
+    def delete_self_managed_nodes(self, cluster: str, name: str | None = None) -> None:
+        """Delete a self-managed node group: its Auto Scaling group (terminating the
+        instances) and its launch template; the nodes leave the cluster."""
+        group = name or f"{cluster}-self-managed"
+        record = next((r for r in self._lab.created("eks-self-managed") if r.id == group), None)
+        template = record.info.get("template") if record else f"{group}-lt"
+        self._delete_group(group, template)
+        if self._sim:
+            self._sim.sync_gone(cluster)
+        self._lab.forget("eks-self-managed", group)
+
+    def _delete_group(self, asg: str, template: str | None) -> None:
+        autoscaling = self._lab.client("autoscaling")
+        try:
+            call(
+                autoscaling, "delete_auto_scaling_group", AutoScalingGroupName=asg, ForceDelete=True
+            )
+        except (NotFoundError, InvalidParameterError):
+            pass
+        if template:
+            try:
+                call(self._lab.client("ec2"), "delete_launch_template", LaunchTemplateName=template)
+            except (NotFoundError, InvalidParameterError):
+                pass
 
     def _check_instance_type(self, instance_type: str) -> None:
         try:
@@ -357,32 +381,21 @@ class EksClient(ServiceClient):
         self._lab.record("eks-nodegroup", group["nodegroupName"], cluster=cluster)
         if not self._sim:
             return response
-        sim_cluster = self._sim.cluster(cluster)
         asg = group["resources"]["autoScalingGroups"][0]["name"]
-        sim_cluster.nodegroups[group["nodegroupName"]] = {
-            "name": group["nodegroupName"],
-            "asg": asg,
-            "capacity_type": params.get("capacityType", "ON_DEMAND"),
-            "labels": dict(params.get("labels") or {}),
-            "taints": [
-                {
-                    "key": t["key"],
-                    "value": t.get("value", ""),
-                    "effect": _TAINT_EFFECTS[t["effect"]],
-                }
-                for t in params.get("taints") or []
-            ],
-        }
-        # EKS authorises a managed nodegroup's role itself (an EC2_LINUX access entry).
-        if params["nodeRole"] not in sim_cluster.access_entries:
-            self._sim.create_access_entry(
-                {"clusterName": cluster, "principalArn": params["nodeRole"], "type": "EC2_LINUX"}
-            )
+        self._sim.nodegroup_created(
+            cluster,
+            group["nodegroupName"],
+            asg=asg,
+            node_role=params["nodeRole"],
+            capacity_type=params.get("capacityType", "ON_DEMAND"),
+            labels=params.get("labels"),
+            taints=params.get("taints"),
+        )
         info = self._call("describe_cluster", name=cluster)["cluster"]
         template = self._launch_template(
             asg, self.eks_optimized_ami(info["version"]), types[0], self.node_config(cluster)
         )
-        sim_cluster.nodegroups[group["nodegroupName"]]["template"] = template
+        self._sim.set_nodegroup_template(cluster, group["nodegroupName"], template)
         network = self._lab.network()
         self._create_group(
             asg,
@@ -416,7 +429,7 @@ class EksClient(ServiceClient):
             _check_scaling(merged)
         response = self._call("update_nodegroup_config", **params)
         if self._sim and "scalingConfig" in params:
-            group = self._sim.cluster(params["clusterName"]).nodegroups[params["nodegroupName"]]
+            group = self._sim.nodegroup(params["clusterName"], params["nodegroupName"])
             self._resize_group(
                 group["asg"], (merged["minSize"], merged["desiredSize"], merged["maxSize"])
             )
@@ -425,9 +438,9 @@ class EksClient(ServiceClient):
     def delete_nodegroup(self, **params: Any) -> dict:
         cluster, name = params.get("clusterName", ""), params.get("nodegroupName", "")
         if self._sim:
-            group = self._sim.cluster(cluster).nodegroups.pop(name, None)
+            group = self._sim.nodegroup_deleted(cluster, name)
             if group:
-                _delete_group(self._lab, group["asg"], group.get("template"))
+                self._delete_group(group["asg"], group.get("template"))
                 self._sim.sync_gone(cluster)
         response = self._call("delete_nodegroup", **params)
         self._lab.forget("eks-nodegroup", name)
@@ -470,30 +483,21 @@ class EksClient(ServiceClient):
             "eks-fargate-profile", profile["fargateProfileName"], cluster=params["clusterName"]
         )
         if self._sim:
-            self._sim.cluster(params["clusterName"]).fargate_profiles[
-                profile["fargateProfileName"]
-            ] = copy.deepcopy(profile)
+            self._sim.fargate_profile_created(params["clusterName"], profile)
         return response
 
     def delete_fargate_profile(self, **params: Any) -> dict:
         response = self._call("delete_fargate_profile", **params)
         self._lab.forget("eks-fargate-profile", params.get("fargateProfileName", ""))
         if self._sim:
-            self._sim.cluster(params.get("clusterName", "")).fargate_profiles.pop(
-                params.get("fargateProfileName", ""), None
+            self._sim.fargate_profile_deleted(
+                params.get("clusterName", ""), params.get("fargateProfileName", "")
             )
         return response
 
     def kubelet_log(self) -> list[str]:
         """What the simulated nodeadm and kubelets did (joined, or why not)."""
         return list(self._sim.kubelet_log) if self._sim else []
-
-
-_TAINT_EFFECTS = {
-    "NO_SCHEDULE": "NoSchedule",
-    "NO_EXECUTE": "NoExecute",
-    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
-}
 
 
 def _check_scaling(scaling: dict) -> None:
@@ -512,16 +516,3 @@ def _check_scaling(scaling: dict) -> None:
             code="InvalidParameterException",
             hint="for example minSize=1, desiredSize=2, maxSize=3.",
         )
-
-
-def _delete_group(lab: Any, asg: str, template: str | None) -> None:
-    autoscaling = lab.client("autoscaling")
-    try:
-        call(autoscaling, "delete_auto_scaling_group", AutoScalingGroupName=asg, ForceDelete=True)
-    except (NotFoundError, InvalidParameterError):
-        pass
-    if template:
-        try:
-            call(lab.client("ec2"), "delete_launch_template", LaunchTemplateName=template)
-        except (NotFoundError, InvalidParameterError):
-            pass

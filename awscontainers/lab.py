@@ -14,21 +14,39 @@ import hashlib
 import os
 import random
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
-from ._aws import call, translate
+from ._aws import call
 from .errors import ConfirmationRequiredError, InvalidParameterError, LabError
+from .network import Network
+from .sim.account import TAG_KEY, Account, Record
+from .sim.clock import EPOCH, Clock
+from .sim.events import (
+    CLUSTER_DELETED,
+    GROUP_CHANGED,
+    GROUP_DELETED,
+    INSTANCES_LAUNCHED,
+    INSTANCES_TERMINATED,
+    EventBus,
+)
+
+if TYPE_CHECKING:
+    from .ecr import EcrClient
+    from .ecs import EcsClient
+    from .eks import EksClient
+    from .kube import KubeClient
+    from .sim.ecs import EcsSimulator
+    from .sim.eks import EksSimulator
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
-TAG_KEY = "awscontainers:lab"
 CONFIRM_ENV = "AWSCONTAINERS_CONFIRM_ACCOUNT"
-# The simulated clock starts here so that notebooks print the same times on every run.
-EPOCH = _dt.datetime(2026, 1, 5, 9, 0, 0, tzinfo=_dt.timezone.utc)
+# A real-AWS Kubernetes client signs in with a token that lasts 15 minutes: renew before.
+_KUBE_TOKEN_SECONDS = 10 * 60
 
 _SERVICES = ("ec2", "ecs", "ecr", "eks", "iam", "autoscaling", "ssm", "sts")
 
@@ -84,7 +102,7 @@ class _InProcessMoto:
 def _reset_account(account_id: str) -> None:
     from moto.core.base_backend import BackendDict
 
-    for backend in list(BackendDict._instances):  # type: ignore[attr-defined]
+    for backend in list(BackendDict._instances):  # type: ignore[attr-defined,misc]
         if account_id in backend:
             backend[account_id].reset()
 
@@ -122,53 +140,6 @@ def learner_account_id(learner: str) -> str:
     return f"{int(digest, 16) % 10**11 + 2 * 10**11:012d}"
 
 
-@dataclass
-class Record:
-    """Something the lab created, kept so teardown deletes exactly that."""
-
-    kind: str
-    id: str
-    info: dict = field(default_factory=dict)
-
-
-@dataclass
-class Network:
-    """The lab's own VPC: public and private subnets in two Availability Zones."""
-
-    vpc_id: str
-    public_subnets: list[dict]
-    private_subnets: list[dict]
-    security_group_id: str
-
-    @property
-    def subnet_ids(self) -> list[str]:
-        return [s["SubnetId"] for s in self.public_subnets]
-
-    @property
-    def private_subnet_ids(self) -> list[str]:
-        return [s["SubnetId"] for s in self.private_subnets]
-
-    @property
-    def availability_zones(self) -> list[str]:
-        return [s["AvailabilityZone"] for s in self.public_subnets]
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{s['SubnetId']}</td><td>{s['AvailabilityZone']}</td><td>{kind}</td>"
-            f"<td>{s['CidrBlock']}</td></tr>"
-            for kind, subnets in (
-                ("public", self.public_subnets),
-                ("private", self.private_subnets),
-            )
-            for s in subnets
-        )
-        return (
-            f"<b>VPC {self.vpc_id}</b> (security group {self.security_group_id})"
-            "<table><tr><th>subnet</th><th>AZ</th><th>kind</th><th>CIDR</th></tr>"
-            f"{rows}</table>"
-        )
-
-
 class Lab:
     """An AWS account for learning, with ECR, ECS and EKS behind boto3-shaped clients.
 
@@ -180,6 +151,11 @@ class Lab:
       without ``confirm`` (or the ``AWSCONTAINERS_CONFIRM_ACCOUNT`` variable) matching the
       account the credentials belong to. Everything created is tagged ``awscontainers:lab``
       and ``lab.teardown()`` deletes it.
+
+    Under the facade, ``lab.account`` (:class:`~awscontainers.sim.account.Account`) holds
+    the clock, ids, ARNs, the ledger, the network and roles, and ``lab.events`` (an
+    :class:`~awscontainers.sim.events.EventBus`) tells subscribers what happened in the
+    account; the simulators get the account, never the Lab.
     """
 
     def __init__(
@@ -219,13 +195,9 @@ class Lab:
         self.endpoint_url = endpoint_url
         self.name = name
         self.seed = seed
-        self.rng = random.Random(seed)
         self._clients: dict[str, Any] = {}
         self._services: dict[str, Any] = {}
-        self._network: Network | None = None
-        self._roles: dict[str, str] = {}
-        self.ledger: list[Record] = []
-        self._ticks = 0
+        self._kube: dict[str, tuple[KubeClient, float]] = {}
         self._closed = False
         self.lab_id = f"{name}-{seed}"
 
@@ -254,15 +226,27 @@ class Lab:
                 # A moto server answers its own bugs with HTTP 500; boto3 would retry them.
                 self._config = Config(retries={"total_max_attempts": 1})
                 self._check_server()
+        self.account = Account(
+            self.client,
+            region=region,
+            account_id=self.account_id,
+            backend=backend,
+            lab_id=self.lab_id,
+            seed=seed,
+            events=EventBus(),
+        )
+        # A deleted EKS cluster's Kubernetes client goes with it (a new one of the same name
+        # is another cluster).
+        self.events.subscribe(CLUSTER_DELETED, self._forget_kube)
+        self.ecs_sim: EcsSimulator | None = None
+        self.eks_sim: EksSimulator | None = None
         if backend != "aws":
+            # The simulators subscribe to the account's events in their constructors.
             from .sim.ecs import EcsSimulator
             from .sim.eks import EksSimulator
 
-            self.ecs_sim: EcsSimulator | None = EcsSimulator(self)
-            self.eks_sim: EksSimulator | None = EksSimulator(self)
-        else:
-            self.ecs_sim = None
-            self.eks_sim = None
+            self.ecs_sim = EcsSimulator(self.account)
+            self.eks_sim = EksSimulator(self.account)
 
     # -- backends ---------------------------------------------------------------------------
     def _confirmed_session(self, confirm: str | None, profile: str | None, region: str) -> Any:
@@ -296,12 +280,13 @@ class Lab:
 
         from .server import post
 
+        url = self.endpoint_url or ""  # the server backend always has one
         try:
-            urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=5).read(1)
+            urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=5).read(1)
             # Deterministic ids, and moto's own ECS tasks kept RUNNING, as in-process.
-            post(self.endpoint_url, f"/moto-api/seed?a={self.seed}")
+            post(url, f"/moto-api/seed?a={self.seed}")
             post(
-                self.endpoint_url,
+                url,
                 "/moto-api/state-manager/set-transition",
                 {
                     "model_name": "ecs::task",
@@ -371,33 +356,30 @@ class Lab:
             self._clients[service] = client
         return self._clients[service]
 
+    # boto3's after-call hooks tell the account's subscribers what happened, whoever called.
     def _on_instances_launched(self, parsed: dict, **_: Any) -> None:
-        if "Instances" in parsed and self.ecs_sim is not None:
+        if "Instances" in parsed:
             ids = [i["InstanceId"] for i in parsed["Instances"]]
             for iid in ids:
                 self.record("ec2-instance", iid)
-            self.ecs_sim.agents_boot(ids)
-            self.eks_sim.instances_launched(ids)
+            self.events.publish(INSTANCES_LAUNCHED, instance_ids=ids)
 
     def _on_instances_terminated(self, parsed: dict, **_: Any) -> None:
-        if self.ecs_sim is not None:
-            ids = [i["InstanceId"] for i in parsed.get("TerminatingInstances", [])]
-            self.ecs_sim.instances_terminated(ids)
-            self.eks_sim.instances_terminated(ids)
+        ids = [i["InstanceId"] for i in parsed.get("TerminatingInstances", [])]
+        self.events.publish(INSTANCES_TERMINATED, instance_ids=ids)
 
     def _on_group_changed(self, parsed: dict, context: dict, event_name: str, **_: Any) -> None:
         group = context.get("awscontainers_group")
-        if self.eks_sim is None or not group or "Error" in parsed:
+        if not group or "Error" in parsed:
             return
         if event_name.endswith("DeleteAutoScalingGroup"):
-            for cluster in list(self.eks_sim.clusters):
-                self.eks_sim.sync_gone(cluster)
+            self.events.publish(GROUP_DELETED, group=group)
         elif not event_name.endswith(".DescribeAutoScalingGroups"):
-            self.eks_sim.sync_group(group)
+            self.events.publish(GROUP_CHANGED, group=group)
 
     # -- the service clients ---------------------------------------------------------------
     @property
-    def ecr(self) -> Any:
+    def ecr(self) -> EcrClient:
         """boto3-shaped ECR client, plus ``push_image`` and lifecycle helpers."""
         if "ecr" not in self._services:
             from .ecr import EcrClient
@@ -406,7 +388,7 @@ class Lab:
         return self._services["ecr"]
 
     @property
-    def ecs(self) -> Any:
+    def ecs(self) -> EcsClient:
         """boto3-shaped ECS client, plus ``launch_instances`` and ``container_instances``."""
         if "ecs" not in self._services:
             from .ecs import EcsClient
@@ -415,7 +397,7 @@ class Lab:
         return self._services["ecs"]
 
     @property
-    def eks(self) -> Any:
+    def eks(self) -> EksClient:
         """boto3-shaped EKS client, plus ``launch_self_managed_nodes`` and ``node_config``."""
         if "eks" not in self._services:
             from .eks import EksClient
@@ -423,12 +405,26 @@ class Lab:
             self._services["eks"] = EksClient(self)
         return self._services["eks"]
 
-    def kube(self, cluster: str) -> Any:
+    def kube(self, cluster: str) -> KubeClient:
         """A small Kubernetes API for EKS cluster ``cluster``: ``apply``, ``get``,
-        ``delete``, ``events`` (the official client with an EKS token in real AWS)."""
+        ``delete``, ``events`` (the official client with an EKS token in real AWS).
+
+        The same client comes back for the same cluster (in real AWS, until its token is
+        due for renewal)."""
         from .kube import KubeClient
 
-        return KubeClient(self, cluster)
+        cached = self._kube.get(cluster)
+        if cached is not None and (
+            self.simulated or time.monotonic() - cached[1] < _KUBE_TOKEN_SECONDS
+        ):
+            return cached[0]
+        client = KubeClient(self, cluster)
+        self._kube[cluster] = (client, time.monotonic())
+        return client
+
+    def _forget_kube(self, service: str, name: str) -> None:
+        if service == "eks":
+            self._kube.pop(name, None)
 
     def diagram(self, cluster: str | None = None) -> Any:
         """A picture of what exists in this lab now (repositories, clusters, instances or
@@ -437,67 +433,77 @@ class Lab:
 
         return live_diagram(self, cluster)
 
-    # -- time and identity -------------------------------------------------------------------
+    # -- the account: time, identity, tags, the ledger, network and roles -------------------
+    # Lab keeps these names; the account (what simulators get instead of the Lab) does the work.
+    @property
+    def events(self) -> EventBus:
+        """The lab's event bus (see :mod:`awscontainers.sim.events`)."""
+        return self.account.events
+
+    @property
+    def clock(self) -> Clock:
+        """The lab's clock (see :mod:`awscontainers.sim.clock`)."""
+        return self.account.clock
+
+    @property
+    def rng(self) -> random.Random:
+        """The lab's seeded random generator (ids, random placement)."""
+        return self.account.rng
+
+    @property
+    def ledger(self) -> list[Record]:
+        """What the lab created, oldest first: what ``teardown()`` deletes."""
+        return self.account.ledger
+
     def now(self) -> _dt.datetime:
         """The lab's clock: real time on AWS, a ticking fixed clock in the simulation so
         that every run prints the same times."""
-        if self.backend == "aws":
-            return _dt.datetime.now(_dt.timezone.utc)
-        self._ticks += 1
-        return EPOCH + _dt.timedelta(seconds=self._ticks)
+        return self.account.now()
+
+    def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0) -> _dt.datetime:
+        """Move the simulated clock on (publishing ``time-advanced``); returns the new time."""
+        return self.account.clock.advance(seconds, minutes=minutes, hours=hours)
 
     def new_id(self, length: int = 32) -> str:
         """A hex id from the lab's seeded generator (task ids, attachment ids)."""
-        return f"{self.rng.getrandbits(length * 4):0{length}x}"
+        return self.account.new_id(length)
 
     def arn(self, service: str, resource: str) -> str:
-        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+        """An ARN in the lab's account and region."""
+        return self.account.arn(service, resource)
 
-    # -- tagging and the ledger ---------------------------------------------------------------
     def tags(self, style: str = "Key") -> list[dict]:
         """The lab's tag in the casing each API wants (EC2/ECR/IAM ``Key``, ECS ``key``)."""
-        if style == "key":
-            return [{"key": TAG_KEY, "value": self.lab_id}]
-        return [{"Key": TAG_KEY, "Value": self.lab_id}]
+        return self.account.tags(style)
 
     def ec2_tag_spec(self, resource_type: str, name: str | None = None) -> list[dict]:
-        tags = self.tags()
-        if name:
-            tags = [*tags, {"Key": "Name", "Value": name}]
-        return [{"ResourceType": resource_type, "Tags": tags}]
+        """EC2's ``TagSpecifications`` with the lab's tag (and a ``Name`` when given)."""
+        return self.account.ec2_tag_spec(resource_type, name)
 
     def record(self, kind: str, id_: str, **info: Any) -> None:
-        if not any(r.kind == kind and r.id == id_ for r in self.ledger):
-            self.ledger.append(Record(kind, id_, info))
+        """Remember something the lab created, for teardown."""
+        self.account.record(kind, id_, **info)
 
     def forget(self, kind: str, id_: str) -> None:
-        self.ledger = [r for r in self.ledger if not (r.kind == kind and r.id == id_)]
+        """Drop a ledger entry (the resource is gone)."""
+        self.account.forget(kind, id_)
 
     def created(self, kind: str) -> list[Record]:
-        return [r for r in self.ledger if r.kind == kind]
+        """The ledger's entries of one kind, oldest first."""
+        return self.account.created(kind)
 
-    # -- the lab's network and roles --------------------------------------------------------
     def network(self) -> Network:
         """The lab's VPC with public and private subnets in two AZs, created on first use."""
-        if self._network is None:
-            from .network import create_network
-
-            self._network = create_network(self)
-        return self._network
+        return self.account.network()
 
     def role_arn(self, purpose: str) -> str:
         """ARN of one of the lab's IAM roles (created on first use): ``ecs-instance``,
         ``ecs-task-execution``, ``eks-cluster``, ``eks-node``, ``eks-fargate-pod``."""
-        if purpose not in self._roles:
-            from .network import create_role
-
-            self._roles[purpose] = create_role(self, purpose)
-        return self._roles[purpose]
+        return self.account.role_arn(purpose)
 
     def instance_profile(self, purpose: str = "ecs-instance") -> str:
         """Name of the instance profile holding the role for ``purpose``."""
-        self.role_arn(purpose)
-        return f"awscontainers-{self.lab_id}-{purpose}"
+        return self.account.instance_profile(purpose)
 
     # -- teardown --------------------------------------------------------------------------
     def teardown(self) -> list[str]:
@@ -527,8 +533,5 @@ class Lab:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def _translate(self, exc: BaseException, operation: str) -> LabError:
-        return translate(exc, operation, endpoint=self.endpoint_url)
 
-
-__all__ = ["Lab", "Network", "Record", "learner_account_id"]
+__all__ = ["EPOCH", "TAG_KEY", "Lab", "Network", "Record", "learner_account_id"]

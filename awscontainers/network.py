@@ -7,12 +7,14 @@ fills them in wherever a call omits them."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ._aws import call
+from .errors import InvalidParameterError, NotFoundError
 
 if TYPE_CHECKING:
-    from .lab import Lab, Network
+    from .sim.account import Account
 
 VPC_CIDR = "10.0.0.0/16"
 PUBLIC_CIDRS = ("10.0.0.0/24", "10.0.1.0/24")
@@ -44,11 +46,47 @@ ROLES: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def create_network(lab: Lab) -> Network:
+@dataclass
+class Network:
+    """The lab's own VPC: public and private subnets in two Availability Zones."""
+
+    vpc_id: str
+    public_subnets: list[dict]
+    private_subnets: list[dict]
+    security_group_id: str
+
+    @property
+    def subnet_ids(self) -> list[str]:
+        return [s["SubnetId"] for s in self.public_subnets]
+
+    @property
+    def private_subnet_ids(self) -> list[str]:
+        return [s["SubnetId"] for s in self.private_subnets]
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return [s["AvailabilityZone"] for s in self.public_subnets]
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{s['SubnetId']}</td><td>{s['AvailabilityZone']}</td><td>{kind}</td>"
+            f"<td>{s['CidrBlock']}</td></tr>"
+            for kind, subnets in (
+                ("public", self.public_subnets),
+                ("private", self.private_subnets),
+            )
+            for s in subnets
+        )
+        return (
+            f"<b>VPC {self.vpc_id}</b> (security group {self.security_group_id})"
+            "<table><tr><th>subnet</th><th>AZ</th><th>kind</th><th>CIDR</th></tr>"
+            f"{rows}</table>"
+        )
+
+
+def create_network(lab: Account) -> Network:
     """Create the VPC, two public and two private subnets (two AZs), an internet gateway and
     a security group; record each for teardown."""
-    from .lab import Network
-
     ec2 = lab.client("ec2")
     vpc = call(
         ec2,
@@ -114,10 +152,8 @@ def create_network(lab: Lab) -> Network:
     return Network(vpc, public, private, group)
 
 
-def create_role(lab: Lab, purpose: str) -> str:
+def create_role(lab: Account, purpose: str) -> str:
     """Create one of the lab's IAM roles (and an instance profile for node roles)."""
-    from .errors import InvalidParameterError, NotFoundError
-
     if purpose not in ROLES:
         raise InvalidParameterError(
             f"No lab role for {purpose!r}.", hint=f"use one of: {', '.join(ROLES)}."

@@ -14,7 +14,8 @@ from ._aws import call
 from .errors import LabError, NotFoundError
 
 if TYPE_CHECKING:
-    from .lab import Lab, Record
+    from .lab import Lab
+    from .sim.account import Record
 
 
 def _ecs_service(lab: Lab, r: Record) -> None:
@@ -115,7 +116,7 @@ def _igw(lab: Lab, r: Record) -> None:
 
 def _vpc(lab: Lab, r: Record) -> None:
     call(lab.client("ec2"), "delete_vpc", VpcId=r.id)
-    lab._network = None
+    lab.account.network_deleted()
 
 
 def _eks_fargate_profile(lab: Lab, r: Record) -> None:
@@ -136,11 +137,7 @@ def _eks_nodegroup(lab: Lab, r: Record) -> None:
 
 
 def _eks_self_managed(lab: Lab, r: Record) -> None:
-    from .eks import _delete_group
-
-    _delete_group(lab, r.id, r.info.get("template"))
-    if lab.eks_sim is not None:
-        lab.eks_sim.sync_gone(r.info["cluster"])
+    lab.eks.delete_self_managed_nodes(r.info["cluster"], r.id)
 
 
 def _eks_cluster(lab: Lab, r: Record) -> None:
@@ -213,7 +210,7 @@ def teardown(lab: Lab) -> list[str]:
                 continue
             lab.forget(kind, r.id)
             done.append(f"{kind} {r.id}")
-    lab._roles.clear()
+    lab.account.roles_deleted()
     if problems:
         raise LabError(
             "Teardown could not delete everything:\n  " + "\n  ".join(problems),

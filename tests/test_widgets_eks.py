@@ -86,14 +86,14 @@ def test_self_managed_nodes_join_only_after_the_role_is_authorised(lab):
     panel.button.click()
     # The instances run but are no nodes: the kubelet is refused.
     assert _nodes(lab, "demo") == []
-    assert len(lab.eks_sim.clusters["demo"].pending) == 2
+    assert len(lab.eks_sim.not_joined("demo")) == 2
     assert "0 of 2 instances joined" in panel.output.value
     assert "Unauthorized" in panel.output.value
     assert "launch_self_managed_nodes(cluster=&#x27;demo&#x27;, count=2" in panel.output.value
     html = view.html()
     assert "Instances that did not join" in html and "Unauthorized" in html
     assert _node_cards(view) == 0
-    for iid in lab.eks_sim.clusters["demo"].pending:
+    for iid in lab.eks_sim.not_joined("demo"):
         assert iid in html
 
     panel.authorise_button.click()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from ..arns import short_name
 from ..errors import LabError
 from ..kube import node_kind
 from ..modes import AWS_COLOUR, YOU_COLOUR
@@ -25,10 +26,6 @@ from .render import Diagram
 # More than this many tasks or pods on one box would make it taller than the screen.
 MAX_PER_NODE = 8
 _FARGATE_FILL = "#FFFFFF"
-
-
-def _short(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
 
 
 def _listed(items: list[str], unit: str, cap: int = MAX_PER_NODE) -> str:
@@ -43,7 +40,7 @@ def _listed(items: list[str], unit: str, cap: int = MAX_PER_NODE) -> str:
 
 def _task_word(task: dict) -> str:
     family = task["taskDefinitionArn"].rsplit("/", 1)[-1]
-    return f"{family} {_short(task['taskArn'])[:8]}"
+    return f"{family} {short_name(task['taskArn'])[:8]}"
 
 
 # --------------------------------------------------------------------------- reading the lab
@@ -96,7 +93,7 @@ def _instance_label(ci: dict, tasks: list[dict]) -> tuple[str, str]:
     az = attrs.get("ecs.availability-zone") or "unknown AZ"
     reg, rem = ci.get("registeredResources", []), ci.get("remainingResources", [])
     header = (
-        f"{ci.get('ec2InstanceId', _short(ci['containerInstanceArn']))} "
+        f"{ci.get('ec2InstanceId', short_name(ci['containerInstanceArn']))} "
         f"({attrs.get('ecs.instance-type', '?')})\n"
         f"ECS agent: {'connected' if ci.get('agentConnected', True) else 'DISCONNECTED'}"
         f", {ci.get('status', '?')}\n"
@@ -201,7 +198,7 @@ def live_diagram(lab: Any, cluster: str | None = None) -> Diagram:
         by_az: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for ci in sorted(instances, key=lambda c: c.get("ec2InstanceId", "")):
             az, label = _instance_label(ci, by_instance[ci["containerInstanceArn"]])
-            by_az[az].append((ident("ci", name, _short(ci["containerInstanceArn"])), label))
+            by_az[az].append((ident("ci", name, short_name(ci["containerInstanceArn"])), label))
         if not by_az:
             dot.node(
                 ident("ecs_empty", name),
@@ -221,7 +218,7 @@ def live_diagram(lab: Any, cluster: str | None = None) -> Diagram:
             if t.get("launchType") == "FARGATE" or not t.get("containerInstanceArn")
         ]
         for task in on_fargate:
-            nid = ident("fgtask", name, _short(task["taskArn"]))
+            nid = ident("fgtask", name, short_name(task["taskArn"]))
             fargate.append(
                 (
                     nid,

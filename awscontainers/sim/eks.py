@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import functools
 import re
 from dataclasses import dataclass, field
@@ -29,9 +30,24 @@ import yaml
 from .._aws import call
 from ..errors import AlreadyExistsError, InvalidParameterError, NotFoundError
 from . import kube
+from .events import (
+    CLUSTER_CREATED,
+    CLUSTER_DELETED,
+    GROUP_CHANGED,
+    GROUP_DELETED,
+    INSTANCES_LAUNCHED,
+    INSTANCES_TERMINATED,
+)
 
 if TYPE_CHECKING:
-    from ..lab import Lab
+    from .account import Account
+
+#: How EKS's taint effects (the API's enum) appear on Kubernetes nodes.
+TAINT_EFFECTS = {
+    "NO_SCHEDULE": "NoSchedule",
+    "NO_EXECUTE": "NoExecute",
+    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+}
 
 
 @functools.cache
@@ -139,13 +155,33 @@ class SimEksCluster:
 class EksSimulator:
     """The EKS data plane of one lab."""
 
-    def __init__(self, lab: Lab):
-        self.lab = lab
-        self.clusters: dict[str, SimEksCluster] = {}
+    def __init__(self, account: Account):
+        self.account = account
+        self._clusters: dict[str, SimEksCluster] = {}
         self.kubelet_log: list[str] = []
         self._types: dict[str, dict] = {}
         self._roles_by_profile: dict[str, str] = {}
-        self.groups: dict[str, dict] = {}  # Auto Scaling group -> how its instances launch
+        self._groups: dict[str, dict] = {}  # Auto Scaling group -> how its instances launch
+        self._group_of: dict[str, str] = {}  # instance id -> its Auto Scaling group
+        # nodeadm and the kubelet boot on every instance launched in the account; Auto
+        # Scaling changes (from any client) add and remove nodes.
+        account.events.subscribe(INSTANCES_LAUNCHED, self._on_instances_launched)
+        account.events.subscribe(INSTANCES_TERMINATED, self._on_instances_terminated)
+        account.events.subscribe(GROUP_CHANGED, self._on_group_changed)
+        account.events.subscribe(GROUP_DELETED, self._on_group_deleted)
+
+    def _on_instances_launched(self, instance_ids: list[str]) -> None:
+        self.instances_launched(instance_ids)
+
+    def _on_instances_terminated(self, instance_ids: list[str]) -> None:
+        self.instances_terminated(instance_ids)
+
+    def _on_group_changed(self, group: str) -> None:
+        self.sync_group(group)
+
+    def _on_group_deleted(self, group: str) -> None:
+        for cluster in list(self._clusters):
+            self.sync_gone(cluster)
 
     # -- clusters ------------------------------------------------------------------------------
     def cluster_created(self, record: dict) -> SimEksCluster:
@@ -162,27 +198,94 @@ class EksSimulator:
             cidr=cidr,
             kube=kube.Cluster(
                 fargate_matcher=self._matcher(name),
-                seed=self.lab.seed,
+                seed=self.account.seed,
                 fargate_subnets=[
                     (s["CidrBlock"].rsplit(".", 1)[0], s["AvailabilityZone"])
-                    for s in self.lab.network().private_subnets
+                    for s in self.account.network().private_subnets
                 ],
             ),
         )
-        self.clusters[name] = sim
+        self._clusters[name] = sim
+        self.account.events.publish(CLUSTER_CREATED, service="eks", name=name)
         return sim
 
     def cluster(self, name: str) -> SimEksCluster:
-        if name not in self.clusters:
+        if name not in self._clusters:
             raise NotFoundError(
                 f"No cluster found for name: {name}.",
                 code="ResourceNotFoundException",
                 hint=f"create it first: lab.eks.create_cluster(name={name!r}).",
             )
-        return self.clusters[name]
+        return self._clusters[name]
 
     def cluster_deleted(self, name: str) -> None:
-        self.clusters.pop(name, None)
+        """EKS deleted cluster ``name``: its nodes and Kubernetes objects go with it."""
+        if self._clusters.pop(name, None) is not None:
+            self.account.events.publish(CLUSTER_DELETED, service="eks", name=name)
+
+    # -- instances and nodes ---------------------------------------------------------------
+    def joined(self, cluster: str) -> dict[str, str]:
+        """Instance id -> node name, for the instances that became nodes of ``cluster``."""
+        state = self._clusters.get(cluster)
+        return dict(state.nodes) if state is not None else {}
+
+    def not_joined(self, cluster: str) -> dict[str, str]:
+        """Instance id -> why not, for instances meant for ``cluster`` that did not become
+        nodes (only the simulator knows; in AWS you read the kubelet's log)."""
+        state = self._clusters.get(cluster)
+        return dict(sorted(state.pending.items())) if state is not None else {}
+
+    # -- managed nodegroups and Fargate profiles ----------------------------------------------
+    def nodegroup_created(
+        self,
+        cluster: str,
+        name: str,
+        *,
+        asg: str,
+        node_role: str,
+        capacity_type: str = "ON_DEMAND",
+        labels: dict | None = None,
+        taints: list[dict] | None = None,
+    ) -> None:
+        """EKS recorded a managed nodegroup: remember how its nodes are labelled and
+        tainted, and authorise its role (EKS adds an EC2_LINUX access entry itself)."""
+        state = self.cluster(cluster)
+        state.nodegroups[name] = {
+            "name": name,
+            "asg": asg,
+            "capacity_type": capacity_type,
+            "labels": dict(labels or {}),
+            "taints": [
+                {"key": t["key"], "value": t.get("value", ""), "effect": TAINT_EFFECTS[t["effect"]]}
+                for t in taints or []
+            ],
+        }
+        if node_role not in state.access_entries:
+            self.create_access_entry(
+                {"clusterName": cluster, "principalArn": node_role, "type": "EC2_LINUX"}
+            )
+
+    def nodegroup(self, cluster: str, name: str) -> dict:
+        """What the simulator knows of a managed nodegroup (its ``asg``, ``template``, ...)."""
+        return copy.deepcopy(self.cluster(cluster).nodegroups[name])
+
+    def set_nodegroup_template(self, cluster: str, name: str, template: str) -> None:
+        """The launch template EKS made for the nodegroup (deleted with it)."""
+        self.cluster(cluster).nodegroups[name]["template"] = template
+
+    def nodegroup_deleted(self, cluster: str, name: str) -> dict | None:
+        """Forget a managed nodegroup; returns what was known of it (None if nothing)."""
+        return self.cluster(cluster).nodegroups.pop(name, None)
+
+    def fargate_profile_created(self, cluster: str, profile: dict) -> None:
+        """EKS recorded a Fargate profile: matching pods now get a Fargate node each."""
+        self.cluster(cluster).fargate_profiles[profile["fargateProfileName"]] = copy.deepcopy(
+            profile
+        )
+
+    def fargate_profile_deleted(self, cluster: str, name: str) -> None:
+        """Forget a Fargate profile (pods already on Fargate stay)."""
+        self.cluster(cluster).fargate_profiles.pop(name, None)
 
     # -- who may join ------------------------------------------------------------------------
     def create_access_entry(self, params: dict) -> dict:
@@ -214,12 +317,12 @@ class EksSimulator:
                 code="InvalidParameterException",
                 hint="EKS puts nodes in system:nodes itself; leave kubernetesGroups out.",
             )
-        now = self.lab.now()
+        now = self.account.now()
         entry = {
             "clusterName": cluster.name,
             "principalArn": principal,
             "kubernetesGroups": list(params.get("kubernetesGroups") or []),
-            "accessEntryArn": self.lab.arn(
+            "accessEntryArn": self.account.arn(
                 "eks", f"access-entry/{cluster.name}/role/{principal.rsplit('/', 1)[-1]}"
             ),
             "createdAt": now,
@@ -233,6 +336,21 @@ class EksSimulator:
         cluster.access_entries[principal] = entry
         self.retry_pending(cluster)
         return entry
+
+    def describe_access_entry(self, cluster_name: str, principal: str) -> dict:
+        """An access entry as ``describe_access_entry`` returns it."""
+        entry = self.cluster(cluster_name).access_entries.get(principal)
+        if entry is None:
+            raise NotFoundError(
+                f"The specified principalArn could not be found: {principal}.",
+                code="ResourceNotFoundException",
+                hint="list_access_entries shows the ones that exist.",
+            )
+        return copy.deepcopy(entry)
+
+    def list_access_entries(self, cluster_name: str) -> list[str]:
+        """The principal ARNs with an access entry, sorted."""
+        return sorted(self.cluster(cluster_name).access_entries)
 
     def delete_access_entry(self, cluster_name: str, principal: str) -> None:
         cluster = self.cluster(cluster_name)
@@ -283,7 +401,7 @@ class EksSimulator:
     # -- nodes joining ---------------------------------------------------------------------
     def instance_type(self, name: str) -> dict:
         if name not in self._types:
-            info = call(self.lab.client("ec2"), "describe_instance_types", InstanceTypes=[name])
+            info = call(self.account.client("ec2"), "describe_instance_types", InstanceTypes=[name])
             self._types[name] = info["InstanceTypes"][0]
         return self._types[name]
 
@@ -295,7 +413,7 @@ class EksSimulator:
         if name not in self._roles_by_profile:
             try:
                 roles = call(
-                    self.lab.client("iam"), "get_instance_profile", InstanceProfileName=name
+                    self.account.client("iam"), "get_instance_profile", InstanceProfileName=name
                 )
             except NotFoundError:
                 return None
@@ -310,7 +428,7 @@ class EksSimulator:
                 continue
             if any(
                 inst["InstanceId"] in c.nodes or inst["InstanceId"] in c.pending
-                for c in self.clusters.values()
+                for c in self._clusters.values()
             ):
                 continue
             self._kubelet_start(inst)
@@ -323,7 +441,7 @@ class EksSimulator:
         if not group:
             return None
         found = call(
-            self.lab.client("autoscaling"),
+            self.account.client("autoscaling"),
             "describe_auto_scaling_groups",
             AutoScalingGroupNames=[group],
         )["AutoScalingGroups"]
@@ -331,7 +449,7 @@ class EksSimulator:
         if not template.get("LaunchTemplateName"):
             return None
         versions = call(
-            self.lab.client("ec2"),
+            self.account.client("ec2"),
             "describe_launch_template_versions",
             LaunchTemplateName=template["LaunchTemplateName"],
             Versions=["$Latest"],
@@ -340,12 +458,36 @@ class EksSimulator:
         profile = data.get("IamInstanceProfile") or {}
         return profile.get("Name") or (profile.get("Arn") or "").rsplit("/", 1)[-1] or None
 
+    def manage_group(
+        self,
+        group: str,
+        *,
+        image: str,
+        instance_type: str,
+        profile: str,
+        user_data: str,
+        subnets: list[dict],
+        security_groups: list[str],
+        tags: list[dict],
+    ) -> None:
+        """Launch the instances of Auto Scaling group ``group`` as its launch template says
+        (see :meth:`scale_group`)."""
+        self._groups[group] = {
+            "image": image,
+            "instance_type": instance_type,
+            "profile": profile,
+            "user_data": user_data,
+            "subnets": subnets,
+            "security_groups": security_groups,
+            "tags": tags,
+        }
+
     def scale_group(self, group: str, desired: int) -> None:
         """Bring an Auto Scaling group to ``desired`` instances, balanced across its
         Availability Zones, as Auto Scaling does (moto would put them all in one subnet)."""
-        spec = self.groups[group]
-        autoscaling = self.lab.client("autoscaling")
-        ec2 = self.lab.client("ec2")
+        spec = self._groups[group]
+        autoscaling = self.account.client("autoscaling")
+        ec2 = self.account.client("ec2")
         found = call(autoscaling, "describe_auto_scaling_groups", AutoScalingGroupNames=[group])
         members = [i for g in found["AutoScalingGroups"] for i in g["Instances"]]
         by_zone: dict[str, list[str]] = {s["AvailabilityZone"]: [] for s in spec["subnets"]}
@@ -386,7 +528,7 @@ class EksSimulator:
 
     def _user_data(self, iid: str) -> str | None:
         data = call(
-            self.lab.client("ec2"),
+            self.account.client("ec2"),
             "describe_instance_attribute",
             InstanceId=iid,
             Attribute="userData",
@@ -408,12 +550,13 @@ class EksSimulator:
                 "kubelet was not started."
             )
             return
-        cluster = self.clusters.get(str(config["name"]))
+        cluster = self._clusters.get(str(config["name"]))
         if cluster is None:
             self.kubelet_log.append(
                 f"{iid}: kubelet cannot find cluster {config['name']!r}: no such EKS cluster."
             )
             return
+        why: str | None
         if config["apiServerEndpoint"] != cluster.endpoint:
             why = (
                 f"cannot reach the API server at {config['apiServerEndpoint']} "
@@ -453,7 +596,7 @@ class EksSimulator:
             else "amd64",
             "node.kubernetes.io/instance-type": inst["InstanceType"],
             "topology.kubernetes.io/zone": inst["Placement"]["AvailabilityZone"],
-            "topology.kubernetes.io/region": self.lab.region,
+            "topology.kubernetes.io/region": self.account.region,
         }
         taints: list[dict] = []
         group = cluster.nodegroups.get(tags.get("eks:nodegroup-name", ""))
@@ -477,7 +620,7 @@ class EksSimulator:
         if not cluster.pending:
             return
         reservations = call(
-            self.lab.client("ec2"), "describe_instances", InstanceIds=list(cluster.pending)
+            self.account.client("ec2"), "describe_instances", InstanceIds=list(cluster.pending)
         )["Reservations"]
         for reservation in reservations:
             for inst in reservation["Instances"]:
@@ -486,15 +629,15 @@ class EksSimulator:
                     self._kubelet_start(inst)
 
     def instances_launched(self, instance_ids: list[str]) -> None:
-        if not instance_ids or not self.clusters:
+        if not instance_ids or not self._clusters:
             return
-        reservations = call(self.lab.client("ec2"), "describe_instances", InstanceIds=instance_ids)[
-            "Reservations"
-        ]
+        reservations = call(
+            self.account.client("ec2"), "describe_instances", InstanceIds=instance_ids
+        )["Reservations"]
         self.kubelets_boot([i for r in reservations for i in r["Instances"]])
 
     def instances_terminated(self, instance_ids: list[str]) -> None:
-        for cluster in self.clusters.values():
+        for cluster in self._clusters.values():
             for iid in instance_ids:
                 cluster.pending.pop(iid, None)
                 name = cluster.nodes.pop(iid, None)
@@ -505,12 +648,12 @@ class EksSimulator:
     def sync_group(self, asg_name: str) -> None:
         """Join new instances of an Auto Scaling group, drop the ones that went away."""
         found = call(
-            self.lab.client("autoscaling"),
+            self.account.client("autoscaling"),
             "describe_auto_scaling_groups",
             AutoScalingGroupNames=[asg_name],
         )["AutoScalingGroups"]
         current = {i["InstanceId"] for g in found for i in g["Instances"]}
-        for cluster in self.clusters.values():
+        for cluster in self._clusters.values():
             gone = [
                 iid
                 for iid in list(cluster.nodes) + list(cluster.pending)
@@ -523,14 +666,10 @@ class EksSimulator:
         if current:
             self.instances_launched(sorted(current))
 
-    @functools.cached_property
-    def _group_of(self) -> dict[str, str]:
-        return {}
-
     # -- Fargate ---------------------------------------------------------------------------------
     def _matcher(self, cluster_name: str) -> kube.FargateMatcher:
         def match(pod: dict) -> str | None:
-            cluster = self.clusters.get(cluster_name)
+            cluster = self._clusters.get(cluster_name)
             if cluster is None:
                 return None
             meta = pod.get("metadata") or {}
@@ -549,11 +688,11 @@ class EksSimulator:
 
     def sync_gone(self, cluster_name: str) -> None:
         """Drop the nodes whose instances are no longer running."""
-        cluster = self.clusters.get(cluster_name)
+        cluster = self._clusters.get(cluster_name)
         if cluster is None or not (cluster.nodes or cluster.pending):
             return
         ids = list(cluster.nodes) + list(cluster.pending)
-        reservations = call(self.lab.client("ec2"), "describe_instances", InstanceIds=ids)
+        reservations = call(self.account.client("ec2"), "describe_instances", InstanceIds=ids)
         running = {
             i["InstanceId"]
             for r in reservations["Reservations"]

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidParameterError
+from .wildcards import wildcard
 
 _PREFIX = (
     "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: "
@@ -83,12 +83,7 @@ class Rule:
             return False
         if self.prefixes:
             return all(any(t.startswith(p) for t in tags) for p in self.prefixes)
-        return all(any(_wildcard(p).fullmatch(t) for t in tags) for p in self.patterns)
-
-
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    # '*' matches any run of characters (even none); everything else is literal.
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+        return all(any(wildcard(p).fullmatch(t) for t in tags) for p in self.patterns)
 
 
 def _fail(problem: str, hint: str) -> InvalidParameterError:

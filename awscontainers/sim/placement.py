@@ -24,13 +24,14 @@ PlacementResult(placements=['arn:i/b', 'arn:i/a'], failures=[])
 from __future__ import annotations
 
 import random
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from awscontainers.arns import short_name
 from awscontainers.errors import InvalidParameterError
+from awscontainers.sim.wildcards import wildcard
 
 __all__ = [
     "CLOSEST_CPU",
@@ -52,6 +53,7 @@ __all__ = [
     "TaskShape",
     "closest_match",
     "closest_match_message",
+    "unable_to_place_event",
     "parse_expression",
     "place",
     "validate_placement",
@@ -226,12 +228,6 @@ def _tokenize(expression: str) -> list[_Token]:
     return tokens
 
 
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    # ECS patterns use "*" as "anything"; every other character is literal (so the "." in
-    # "t3.*" is a dot, not a regex "any character").
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
-
-
 def _ordered(left: str, right: str) -> tuple[Any, Any]:
     # Numbers compare as numbers ("10" > "9"), anything else as text.
     try:
@@ -248,7 +244,7 @@ def _compare(key: str, op: str, value: str) -> Predicate:
     if op == "!=":
         return lambda attrs: attrs.get(key) != value
     if op in ("=~", "!~"):
-        regex = _wildcard(value)
+        regex = wildcard(value)
         want = op == "=~"
 
         def matches(attrs: Mapping[str, str]) -> bool:
@@ -777,24 +773,52 @@ def closest_match_message(
     >>> "The closest matching (container-instance abc) has insufficient memory" in message
     True
     """
-    prefix = (
-        f"service {service_name} was unable to place a task because no container instance "
-        "met all of its requirements."
-    )
     if not any(c.status.upper() == "ACTIVE" for c in candidates):
-        return f"{prefix} Reason: {NO_INSTANCES_MESSAGE}"
+        return f"{_unable_prefix(f'service {service_name}')} Reason: {NO_INSTANCES_MESSAGE}"
     match = closest_match(candidates, shape)
     if match is None:
-        return prefix
-    arn, cause = match
-    instance = arn.rsplit("/", 1)[-1]
-    # ECS words the port case differently from the "has insufficient ..." ones.
-    detail = (
-        "is already using a port required by your task"
-        if cause == CLOSEST_PORTS
-        else (f"has {cause}")
+        return _unable_prefix(f"service {service_name}")
+    return _unable_message(
+        f"service {service_name}", match, "For more information, see the Troubleshooting section."
     )
+
+
+def unable_to_place_event(service_name: str, closest: tuple[str, str] | None) -> str:
+    """The service event ECS writes (in ``describe_services``) when the scheduler cannot
+    place a task; ``closest`` is what :func:`closest_match` returned.
+
+    >>> unable_to_place_event("web", ("arn:aws:ecs:r:1:container-instance/c/abc", CLOSEST_CPU))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    '(service web) was unable to place a task because no container instance met all of its
+    requirements. The closest matching (container-instance abc) has insufficient CPU units
+    available. For more information, see the Troubleshooting section of the Amazon ECS
+    Developer Guide.'
+    """
+    return _unable_message(
+        f"(service {service_name})",
+        closest,
+        "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+    )
+
+
+def _unable_prefix(subject: str) -> str:
     return (
-        f"{prefix} The closest matching (container-instance {instance}) {detail}. "
-        "For more information, see the Troubleshooting section."
+        f"{subject} was unable to place a task because no container instance met all of its "
+        "requirements."
     )
+
+
+def _unable_message(subject: str, closest: tuple[str, str] | None, more: str) -> str:
+    # The one wording of "unable to place": the closest instance and what it lacks, then
+    # where to read more (the event and the API error point to different pages).
+    message = _unable_prefix(subject)
+    if closest is not None:
+        arn, cause = closest
+        # ECS words the port case differently from the "has insufficient ..." ones.
+        detail = (
+            "is already using a port required by your task"
+            if cause == CLOSEST_PORTS
+            else f"has {cause}"
+        )
+        message += f" The closest matching (container-instance {short_name(arn)}) {detail}."
+    return f"{message} {more}"

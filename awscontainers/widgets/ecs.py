@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..arns import short_name
 from ..errors import FargateSizeError, LabError
 from ..fargate import valid_sizes, validate_task_size
 
@@ -114,10 +115,6 @@ def _vcpu(units: int) -> str:
 
 def _gb(mib: int) -> str:
     return f"{mib / _MIB_PER_GB:g} GB"
-
-
-def _short(arn: str) -> str:
-    return arn.split("/")[-1]
 
 
 def _error_html(exc: BaseException) -> str:
@@ -215,7 +212,7 @@ def _eni(task: dict) -> tuple[str, str]:
 
 
 def _task_label(task: dict) -> str:
-    return f"{_short(task['taskDefinitionArn'])} {_short(task['taskArn'])[:8]}"
+    return f"{short_name(task['taskDefinitionArn'])} {short_name(task['taskArn'])[:8]}"
 
 
 def _ec2_instance_count(lab: Lab) -> int:
@@ -538,7 +535,7 @@ class RunTaskPanel(_Panel):
         reason = failure.get("reason", "")
         ci = instances.get(failure.get("arn", ""))
         where = (
-            ci.get("ec2InstanceId", _short(failure.get("arn", "")))
+            ci.get("ec2InstanceId", short_name(failure.get("arn", "")))
             if ci
             else failure.get("arn", "?")
         )
@@ -805,7 +802,7 @@ class FargateRunPanel(_Panel):
         else:
             params["launchType"] = "FARGATE"
         text = (
-            f"<p>Registered {_esc(_short(registered['taskDefinitionArn']))} (FARGATE, awsvpc, "
+            f"<p>Registered {_esc(short_name(registered['taskDefinitionArn']))} (FARGATE, awsvpc, "
             f"{_vcpu(cpu)} / {_gb(memory)}).</p>"
         )
         try:

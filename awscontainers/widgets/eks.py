@@ -123,10 +123,7 @@ def not_joined(lab: Lab, cluster: str) -> dict[str, str]:
     Only the simulator knows this (in AWS you read the instance's kubelet log), so on real
     AWS, where ``lab.eks_sim`` is None, this is empty."""
     sim = getattr(lab, "eks_sim", None)
-    if sim is None:
-        return {}
-    state = sim.clusters.get(cluster)
-    return dict(sorted((state.pending or {}).items())) if state is not None else {}
+    return sim.not_joined(cluster) if sim is not None else {}
 
 
 def _pods_summary(pods: list[dict], scope: str) -> str:

@@ -1,0 +1,147 @@
+"""The account a simulator works in: what it may use of the lab, and nothing more.
+
+A simulator gets an :class:`Account` instead of the whole ``Lab``: the clock, seeded ids,
+ARNs, boto3 clients on the account, the ledger of what the lab created (for teardown), the
+lab's tags, network and roles, and the event bus. ``Lab`` builds one and delegates to it;
+a test can build one around any client factory.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .clock import Clock
+from .events import EventBus
+
+if TYPE_CHECKING:
+    from ..network import Network
+
+#: The tag on everything a lab creates; its value is the lab's id.
+TAG_KEY = "awscontainers:lab"
+
+
+@dataclass
+class Record:
+    """Something the lab created, kept so teardown deletes exactly that."""
+
+    kind: str
+    id: str
+    info: dict = field(default_factory=dict)
+
+
+class Account:
+    """One lab's account, as the simulators see it.
+
+    ``clients`` makes a boto3 client for a service name (the Lab's, with its hooks);
+    ``backend`` is ``moto``, ``server`` or ``aws``."""
+
+    def __init__(
+        self,
+        clients: Callable[[str], Any],
+        *,
+        region: str,
+        account_id: str,
+        backend: str = "moto",
+        lab_id: str = "lab-7",
+        seed: int = 7,
+        events: EventBus | None = None,
+    ) -> None:
+        self._clients = clients
+        self.region = region
+        self.account_id = account_id
+        self.backend = backend
+        self.lab_id = lab_id
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.events = events or EventBus()
+        self.clock = Clock(self.events, simulated=backend != "aws")
+        self.ledger: list[Record] = []
+        self._network: Network | None = None
+        self._roles: dict[str, str] = {}
+
+    @property
+    def simulated(self) -> bool:
+        """True when the data plane is played by the simulator (moto backends)."""
+        return self.backend != "aws"
+
+    # -- time and identity -------------------------------------------------------------------
+    def now(self) -> _dt.datetime:
+        """The lab's clock (see :class:`~awscontainers.sim.clock.Clock`)."""
+        return self.clock.now()
+
+    def new_id(self, length: int = 32) -> str:
+        """A hex id from the lab's seeded generator (task ids, attachment ids)."""
+        return f"{self.rng.getrandbits(length * 4):0{length}x}"
+
+    def arn(self, service: str, resource: str) -> str:
+        """An ARN in this account and region."""
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    def client(self, service: str) -> Any:
+        """A boto3 client on the account."""
+        return self._clients(service)
+
+    # -- tagging and the ledger ---------------------------------------------------------------
+    def tags(self, style: str = "Key") -> list[dict]:
+        """The lab's tag in the casing each API wants (EC2/ECR/IAM ``Key``, ECS ``key``)."""
+        if style == "key":
+            return [{"key": TAG_KEY, "value": self.lab_id}]
+        return [{"Key": TAG_KEY, "Value": self.lab_id}]
+
+    def tag_map(self) -> dict[str, str]:
+        """The lab's tag as EKS and Auto Scaling want it (a name -> value mapping)."""
+        return {TAG_KEY: self.lab_id}
+
+    def ec2_tag_spec(self, resource_type: str, name: str | None = None) -> list[dict]:
+        """EC2's ``TagSpecifications`` with the lab's tag (and a ``Name`` when given)."""
+        tags = self.tags()
+        if name:
+            tags = [*tags, {"Key": "Name", "Value": name}]
+        return [{"ResourceType": resource_type, "Tags": tags}]
+
+    def record(self, kind: str, id_: str, **info: Any) -> None:
+        """Remember something the lab created, for teardown (once per kind and id)."""
+        if not any(r.kind == kind and r.id == id_ for r in self.ledger):
+            self.ledger.append(Record(kind, id_, info))
+
+    def forget(self, kind: str, id_: str) -> None:
+        """Drop a ledger entry (the resource is gone)."""
+        self.ledger = [r for r in self.ledger if not (r.kind == kind and r.id == id_)]
+
+    def created(self, kind: str) -> list[Record]:
+        """The ledger's entries of one kind, oldest first."""
+        return [r for r in self.ledger if r.kind == kind]
+
+    # -- the lab's network and roles --------------------------------------------------------
+    def network(self) -> Network:
+        """The lab's VPC with public and private subnets in two AZs, created on first use."""
+        if self._network is None:
+            from ..network import create_network
+
+            self._network = create_network(self)
+        return self._network
+
+    def role_arn(self, purpose: str) -> str:
+        """ARN of one of the lab's IAM roles (created on first use)."""
+        if purpose not in self._roles:
+            from ..network import create_role
+
+            self._roles[purpose] = create_role(self, purpose)
+        return self._roles[purpose]
+
+    def instance_profile(self, purpose: str = "ecs-instance") -> str:
+        """Name of the instance profile holding the role for ``purpose``."""
+        self.role_arn(purpose)
+        return f"awscontainers-{self.lab_id}-{purpose}"
+
+    def network_deleted(self) -> None:
+        """The VPC is gone (teardown): the next :meth:`network` makes a new one."""
+        self._network = None
+
+    def roles_deleted(self) -> None:
+        """The roles are gone (teardown): the next :meth:`role_arn` makes them again."""
+        self._roles.clear()

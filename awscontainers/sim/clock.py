@@ -1,0 +1,71 @@
+"""The lab's clock: a fixed, ticking clock in the simulation, real time on AWS.
+
+In the simulation every reading moves the clock one second, so a lesson prints the same
+times on every run; :meth:`Clock.advance` moves it further (minutes of simulated time in
+one call) and publishes ``time-advanced`` so controllers can do what their period asks.
+
+>>> from awscontainers.sim.events import EventBus
+>>> bus = EventBus()
+>>> clock = Clock(bus)
+>>> clock.now().isoformat()
+'2026-01-05T09:00:01+00:00'
+>>> seen = []
+>>> _ = bus.subscribe("time-advanced", lambda **event: seen.append(event["seconds"]))
+>>> clock.advance(minutes=5).isoformat()
+'2026-01-05T09:05:01+00:00'
+>>> seen
+[300.0]
+>>> clock.now().isoformat()
+'2026-01-05T09:05:02+00:00'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from ..errors import InvalidParameterError, LabError
+from .events import TIME_ADVANCED, EventBus
+
+#: The simulated clock starts here so that notebooks print the same times on every run.
+EPOCH = _dt.datetime(2026, 1, 5, 9, 0, 0, tzinfo=_dt.timezone.utc)
+
+
+class Clock:
+    """What time it is in one lab. ``simulated=False`` reads the real clock (AWS)."""
+
+    def __init__(self, events: EventBus, *, simulated: bool = True) -> None:
+        self.events = events
+        self.simulated = simulated
+        self._ticks = 0  # readings so far: one second each
+        self._advanced = _dt.timedelta()  # time moved on by advance()
+
+    def now(self) -> _dt.datetime:
+        """The time now; in the simulation each reading is one second after the last."""
+        if not self.simulated:
+            return _dt.datetime.now(_dt.timezone.utc)
+        self._ticks += 1
+        return self.peek()
+
+    def peek(self) -> _dt.datetime:
+        """The time of the last reading, without moving the clock (the simulation only)."""
+        return EPOCH + _dt.timedelta(seconds=self._ticks) + self._advanced
+
+    def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0) -> _dt.datetime:
+        """Move simulated time on and publish ``time-advanced`` (with ``seconds``, ``start``
+        and ``end``) so controllers can act on their period. Returns the new time."""
+        if not self.simulated:
+            raise LabError(
+                "The real AWS clock cannot be moved on.",
+                hint="in real AWS, wait (time.sleep) for what you want to see happen.",
+            )
+        step = _dt.timedelta(seconds=seconds, minutes=minutes, hours=hours)
+        if step < _dt.timedelta():
+            raise InvalidParameterError(
+                f"Time only moves forward, not by {step.total_seconds():g} seconds.",
+                hint="pass a positive duration, e.g. advance(minutes=5).",
+            )
+        start = self.peek()
+        self._advanced += step
+        end = self.peek()
+        self.events.publish(TIME_ADVANCED, seconds=step.total_seconds(), start=start, end=end)
+        return end

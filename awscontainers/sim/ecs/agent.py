@@ -1,0 +1,230 @@
+"""The ECS agent on each EC2 instance: it joins the cluster its user data names (or
+``default``), registers the instance's CPU and memory, and leaves when the instance goes.
+Also the container-instance API (describe, drain, deregister)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from ..._aws import call
+from ...arns import short_name
+from ...errors import InvalidParameterError, ResourceInUseError
+from .config import ecs_facts, parse_ecs_config, registered_resources
+from .records import SimInstance, task_counts
+from .services import Services
+
+
+class Agent(Services):
+    """The agents of a lab's instances, and the container instances they registered."""
+
+    def agents_boot(self, instance_ids: list[str]) -> None:
+        """Each launched instance boots; where the ECS agent is installed, it registers."""
+        if not instance_ids:
+            return
+        reservations = call(self.ec2, "describe_instances", InstanceIds=instance_ids)
+        for reservation in reservations["Reservations"]:
+            for inst in reservation["Instances"]:
+                self._agent_start(inst)
+
+    def _agent_start(self, inst: dict) -> None:
+        iid = inst["InstanceId"]
+        image = self._image(inst["ImageId"])
+        marker = ecs_facts()["ecs_optimized_ami"]["name_marker"]
+        if "eks" in image.get("Name", ""):
+            return  # an EKS node: nodeadm and the kubelet boot there (sim/eks.py), not ECS
+        if marker not in image.get("Name", ""):
+            self.agent_log.append(
+                f"{iid}: AMI {inst['ImageId']} ({image.get('Name', 'unknown')}) has no ECS agent "
+                "and no container runtime: the instance runs but never joins a cluster."
+            )
+            return
+        data = call(self.ec2, "describe_instance_attribute", InstanceId=iid, Attribute="userData")
+        config = parse_ecs_config(data.get("UserData", {}).get("Value"))
+        cluster = config.get("ECS_CLUSTER", ecs_facts()["agent"]["default_cluster"])
+        if not self.cluster_exists(cluster):
+            self._pending_agents[iid] = cluster
+            self.agent_log.append(
+                f"{iid}: ECS agent cannot register: cluster {cluster!r} not found; it keeps "
+                "retrying until the cluster exists."
+            )
+            return
+        self._register(inst, cluster, config, image)
+
+    def _register(self, inst: dict, cluster: str, config: dict, image: dict) -> None:
+        iid = inst["InstanceId"]
+        itype = self.instance_type(inst["InstanceType"])
+        cpu, memory = registered_resources(
+            itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], config
+        )
+        doc = {
+            "instanceId": iid,
+            "instanceType": inst["InstanceType"],
+            "availabilityZone": inst["Placement"]["AvailabilityZone"],
+            "region": self.account.region,
+            "imageId": inst["ImageId"],
+            "accountId": self.account.account_id,
+        }
+        reg = call(
+            self.ecs,
+            "register_container_instance",
+            cluster=cluster,
+            instanceIdentityDocument=json.dumps(doc),
+        )["containerInstance"]
+        arn = reg["containerInstanceArn"]
+        self._instances[arn] = SimInstance(
+            arn=arn,
+            instance_id=iid,
+            cluster=cluster,
+            instance_type=inst["InstanceType"],
+            az=inst["Placement"]["AvailabilityZone"],
+            ami=inst["ImageId"],
+            cpu_total=cpu,
+            memory_total=memory,
+            registered_at=self.account.now(),
+            architecture=image.get("Architecture", "x86_64"),
+        )
+        self._pending_agents.pop(iid, None)
+        self.agent_log.append(
+            f"{iid}: ECS agent registered in cluster {cluster!r} as container instance "
+            f"{short_name(arn)} with {cpu} CPU units and {memory} MiB."
+        )
+        self.reconcile(cluster)
+
+    def instances_terminated(self, instance_ids: list[str]) -> None:
+        """A terminated instance leaves its cluster; its tasks stop, services replace them."""
+        for iid in instance_ids:
+            self._pending_agents.pop(iid, None)
+            for inst in [i for i in self._instances.values() if i.instance_id == iid]:
+                for task_arn in list(inst.tasks):
+                    self._stop(
+                        task_arn,
+                        f"Host EC2 (instance {iid}) terminated.",
+                        "TerminationNotice",
+                    )
+                self._deregister(inst)
+                self.reconcile(inst.cluster)
+
+    def empty_cluster(self, cluster: str) -> None:
+        """Stop every task and deregister every instance of a cluster (before deleting it)."""
+        for task in self.live_tasks(cluster):
+            self._stop(task["taskArn"], "Lab teardown.", "UserInitiated")
+        for inst in [i for i in self._instances.values() if i.cluster == cluster]:
+            self._deregister(inst)
+
+    def _deregister(self, inst: SimInstance) -> None:
+        call(
+            self.ecs,
+            "deregister_container_instance",
+            cluster=inst.cluster,
+            containerInstance=inst.arn,
+            force=True,
+        )
+        del self._instances[inst.arn]
+
+    def container_instance_of(self, instance_id: str) -> SimInstance | None:
+        """The container instance EC2 instance ``instance_id`` became, if it joined."""
+        return next((i for i in self._instances.values() if i.instance_id == instance_id), None)
+
+    def ec2_instance_id(self, container_instance_arn: str) -> str | None:
+        """The EC2 instance behind a container instance (None if it is not registered)."""
+        inst = self._instances.get(container_instance_arn)
+        return inst.instance_id if inst else None
+
+    # -- container instances, as ECS describes them ------------------------------------------------
+    def describe_container_instances(self, records: list[dict]) -> list[dict]:
+        """moto's container-instance records with what the agent reports (resources used,
+        tasks, attributes); records of instances the simulator does not know stay as they
+        are."""
+        out = []
+        for ci in records:
+            inst = self._instances.get(ci["containerInstanceArn"])
+            out.append(self.describe_instance(inst, ci) if inst else ci)
+        return out
+
+    def describe_instance(self, inst: SimInstance, moto_record: dict | None = None) -> dict:
+        """A container instance in ``describe_container_instances``'s shape."""
+        record = copy.deepcopy(moto_record) if moto_record else {}
+        ports = sorted(str(p) for p in inst.ports)
+        running, pending = task_counts([self._tasks[t] for t in inst.tasks])
+        record.update(
+            {
+                "containerInstanceArn": inst.arn,
+                "ec2InstanceId": inst.instance_id,
+                "status": inst.status,
+                "agentConnected": True,
+                "runningTasksCount": running,
+                "pendingTasksCount": pending,
+                "registeredAt": inst.registered_at,
+                "registeredResources": _resources(inst.cpu_total, inst.memory_total, []),
+                "remainingResources": _resources(
+                    inst.cpu_total - inst.cpu_used, inst.memory_total - inst.memory_used, ports
+                ),
+                "attributes": [{"name": k, "value": v} for k, v in inst.attributes.items()],
+                "versionInfo": {"agentVersion": "1.89.0", "dockerVersion": "DockerVersion: 25.0.8"},
+            }
+        )
+        return record
+
+    def container_instance_rows(self, cluster: str) -> list[dict]:
+        rows = []
+        for inst in self._instances.values():
+            if inst.cluster != cluster:
+                continue
+            rows.append(
+                {
+                    "instance": inst.instance_id,
+                    "type": inst.instance_type,
+                    "az": inst.az,
+                    "status": inst.status,
+                    "cpu": inst.cpu_total,
+                    "cpu_free": inst.cpu_total - inst.cpu_used,
+                    "memory": inst.memory_total,
+                    "memory_free": inst.memory_total - inst.memory_used,
+                    "tasks": [self._task_label(t) for t in inst.tasks],
+                }
+            )
+        return rows
+
+    def drain(self, cluster: str, refs: list[str], status: str) -> list[SimInstance]:
+        if status not in ("ACTIVE", "DRAINING"):
+            raise InvalidParameterError(
+                f"Invalid status {status!r}.",
+                code="InvalidParameterException",
+                hint="use 'DRAINING' to empty an instance or 'ACTIVE' to bring it back.",
+            )
+        changed = [self.instance(cluster, r) for r in refs]
+        for inst in changed:
+            inst.status = status
+        self.reconcile(cluster)
+        return changed
+
+    def deregister_container_instance(self, cluster: str | None, ref: str, force: bool) -> dict:
+        """DeregisterContainerInstance: refused while tasks run unless ``force`` (then they
+        stop); returns the instance as ECS describes it, now INACTIVE."""
+        cluster = self.require_cluster(cluster)
+        inst = self.instance(cluster, ref)
+        if inst.tasks and not force:
+            raise ResourceInUseError(
+                f"Container instance {short_name(inst.arn)} still has {len(inst.tasks)} running "
+                "tasks.",
+                code="InvalidParameterException",
+                hint="drain it first (lab.ecs.update_container_instances_state(..., "
+                "status='DRAINING')), or pass force=True.",
+            )
+        for task_arn in list(inst.tasks):
+            self._stop(task_arn, "Container instance deregistered.", "ServiceSchedulerInitiated")
+        self._deregister(inst)
+        self.reconcile(cluster)
+        described = self.describe_instance(inst)
+        described["status"] = "INACTIVE"
+        return described
+
+
+def _resources(cpu: int, memory: int, ports: list[str]) -> list[dict]:
+    return [
+        {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
+        {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
+        {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ports},
+        {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": []},
+    ]

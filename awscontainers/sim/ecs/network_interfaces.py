@@ -1,0 +1,57 @@
+"""Fargate's networking: each task gets an ENI of its own in your subnets (awsvpc)."""
+
+from __future__ import annotations
+
+from ..._aws import call
+from ...errors import InvalidParameterError
+from .state import EcsState
+
+
+class NetworkInterfaces(EcsState):
+    """The awsvpc configuration of a task, and its ENI."""
+
+    def _awsvpc(self, network_configuration: dict | None) -> dict:
+        """The awsvpc configuration, filled from the lab's network when omitted."""
+        if network_configuration and network_configuration.get("awsvpcConfiguration"):
+            conf = dict(network_configuration["awsvpcConfiguration"])
+            if not conf.get("subnets"):
+                raise InvalidParameterError(
+                    "subnets can not be empty.",
+                    code="InvalidParameterException",
+                    hint="give at least one subnet, or leave networkConfiguration out and the "
+                    "lab fills in its own.",
+                )
+        else:
+            network = self.account.network()
+            # Public subnets with a public IP so that, in a real account, tasks can pull
+            # images without a NAT gateway (which would cost money).
+            conf = {
+                "subnets": network.subnet_ids,
+                "securityGroups": [network.security_group_id],
+                "assignPublicIp": "ENABLED",
+            }
+        conf.setdefault("securityGroups", [self.account.network().security_group_id])
+        return conf
+
+    def _create_eni(self, network: dict, task_id: str) -> dict:
+        subnets = network["subnets"]
+        # Spread tasks over the given subnets (and so over AZs), as Fargate does.
+        used = [0] * len(subnets)
+        for alloc in self._alloc.values():
+            if alloc.get("subnet") in subnets:
+                used[subnets.index(alloc["subnet"])] += 1
+        subnet = subnets[used.index(min(used))]
+        attachment = (
+            f"{task_id[:8]}-{task_id[8:12]}-{task_id[12:16]}-{task_id[16:20]}-{task_id[20:]}"
+        )
+        eni = call(
+            self.ec2,
+            "create_network_interface",
+            SubnetId=subnet,
+            Groups=network.get("securityGroups") or [],
+            Description=self.account.arn("ecs", f"attachment/{attachment}"),
+            TagSpecifications=self.account.ec2_tag_spec("network-interface"),
+        )["NetworkInterface"]
+        self.account.record("ec2-network-interface", eni["NetworkInterfaceId"])
+        eni["attachment"] = attachment
+        return {**eni, "SubnetId": subnet}

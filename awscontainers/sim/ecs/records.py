@@ -1,0 +1,73 @@
+"""What the ECS simulator keeps: container instances and services, and how tasks count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...arns import short_name
+
+
+@dataclass
+class SimInstance:
+    """A registered container instance, with what is used on it."""
+
+    arn: str
+    instance_id: str
+    cluster: str
+    instance_type: str
+    az: str
+    ami: str
+    cpu_total: int
+    memory_total: int
+    registered_at: Any
+    architecture: str = "x86_64"
+    status: str = "ACTIVE"
+    cpu_used: int = 0
+    memory_used: int = 0
+    ports: set[int] = field(default_factory=set)
+    tasks: list[str] = field(default_factory=list)
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        return {
+            "ecs.instance-type": self.instance_type,
+            "ecs.availability-zone": self.az,
+            "ecs.ami-id": self.ami,
+            "ecs.os-type": "linux",
+            "ecs.cpu-architecture": "arm64" if self.architecture == "arm64" else "x86_64",
+        }
+
+
+@dataclass
+class SimService:
+    arn: str
+    name: str
+    cluster: str
+    task_definition: str
+    desired: int
+    launch_type: str | None
+    capacity_provider_strategy: list[dict]
+    strategy: list[dict]
+    constraints: list[dict]
+    network_configuration: dict | None
+    created_at: Any
+    events: list[dict] = field(default_factory=list)
+    status: str = "ACTIVE"
+    pending_message: str | None = None
+
+    @property
+    def group(self) -> str:
+        return f"service:{self.name}"
+
+
+def cluster_name(cluster: str | None) -> str:
+    """``default`` when omitted, the name from an ARN, or the name itself."""
+    return short_name(cluster or "default")
+
+
+def task_counts(tasks: list[dict]) -> tuple[int, int]:
+    """(running, pending) among live tasks, as ECS counts them for clusters, instances and
+    services. The simulator starts a task RUNNING at once, so none is PENDING today."""
+    pending = sum(1 for t in tasks if t["lastStatus"] == "PENDING")
+    return len(tasks) - pending, pending

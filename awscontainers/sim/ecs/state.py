@@ -1,0 +1,128 @@
+"""The ECS simulator's state and its reads of moto: what every part of it stands on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..._aws import call
+from ...arns import short_name
+from ...errors import InvalidParameterError, NotFoundError
+from .records import SimInstance, SimService, cluster_name
+
+if TYPE_CHECKING:
+    from ..account import Account
+
+
+class EcsState:
+    """The ECS data plane's records (instances, tasks, services), and moto for the rest."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self._instances: dict[str, SimInstance] = {}  # by container instance ARN
+        self._pending_agents: dict[str, str] = {}  # instance id -> cluster it waits for
+        self.agent_log: list[str] = []
+        self._tasks: dict[str, dict] = {}  # by task ARN, boto3 shape
+        self._services: dict[str, SimService] = {}  # by service ARN
+        self._deleted_clusters: set[str] = set()  # ARNs; moto may still list them
+        self._alloc: dict[str, dict] = {}  # task ARN -> what it holds
+        self._taskdefs: dict[str, dict] = {}
+        self._types: dict[str, dict] = {}
+        self._amis: dict[str, dict] = {}
+
+    # -- moto access -------------------------------------------------------------------------------
+    @property
+    def ec2(self) -> Any:
+        return self.account.client("ec2")
+
+    @property
+    def ecs(self) -> Any:
+        return self.account.client("ecs")
+
+    def instance_type(self, name: str) -> dict:
+        if name not in self._types:
+            info = call(self.ec2, "describe_instance_types", InstanceTypes=[name])
+            self._types[name] = info["InstanceTypes"][0]
+        return self._types[name]
+
+    def _image(self, image_id: str) -> dict:
+        if image_id not in self._amis:
+            images = call(self.ec2, "describe_images", ImageIds=[image_id]).get("Images", [])
+            self._amis[image_id] = images[0] if images else {}
+        return self._amis[image_id]
+
+    def cluster_arn(self, name: str) -> str:
+        return self.account.arn("ecs", f"cluster/{name}")
+
+    def cluster_exists(self, name: str) -> bool:
+        found = call(self.ecs, "describe_clusters", clusters=[name]).get("clusters", [])
+        return any(c.get("status") == "ACTIVE" for c in found)
+
+    def require_cluster(self, cluster: str | None) -> str:
+        name = cluster_name(cluster)
+        if not self.cluster_exists(name):
+            raise NotFoundError(
+                "Cluster not found.",
+                code="ClusterNotFoundException",
+                hint=f"create it first: lab.ecs.create_cluster(clusterName={name!r}).",
+            )
+        return name
+
+    def task_definition(self, ref: str) -> dict:
+        """The task definition for a family, family:revision or ARN (cached per revision)."""
+        if ref in self._taskdefs:
+            return self._taskdefs[ref]
+        try:
+            td = call(self.ecs, "describe_task_definition", taskDefinition=ref)["taskDefinition"]
+        except NotFoundError as exc:
+            raise InvalidParameterError(
+                "Unable to describe task definition.",
+                code="ClientException",
+                hint=f"register {ref!r} first with lab.ecs.register_task_definition(...).",
+            ) from exc
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(
+                "Unable to describe task definition.",
+                code="ClientException",
+                hint=f"register {ref!r} first with lab.ecs.register_task_definition(...).",
+            ) from exc
+        if ":" in short_name(ref):
+            self._taskdefs[ref] = td
+        return td
+
+    # -- lookups -----------------------------------------------------------------------------------
+    def instance(self, cluster: str, ref: str) -> SimInstance:
+        for inst in self._instances.values():
+            if inst.cluster == cluster and ref in (
+                inst.arn,
+                short_name(inst.arn),
+                inst.instance_id,
+            ):
+                return inst
+        raise InvalidParameterError(
+            f"Container instance {ref} not found in cluster {cluster}.",
+            code="InvalidParameterException",
+            hint="list them with lab.ecs.list_container_instances(cluster=...).",
+        )
+
+    def find_task(self, cluster: str, ref: str) -> str:
+        for arn, task in self._tasks.items():
+            if cluster_name(task["clusterArn"]) == cluster and ref in (arn, short_name(arn)):
+                return arn
+        raise InvalidParameterError(
+            "The referenced task was not found.",
+            code="InvalidParameterException",
+            hint="list tasks with lab.ecs.list_tasks(cluster=...).",
+        )
+
+    def live_tasks(self, cluster: str, group: str | None = None) -> list[dict]:
+        return [
+            t
+            for t in self._tasks.values()
+            if cluster_name(t["clusterArn"]) == cluster
+            and t["lastStatus"] != "STOPPED"
+            and (group is None or t.get("group") == group)
+        ]
+
+    def reconcile(self, cluster: str) -> None:
+        """Run the service scheduler for the cluster (see :mod:`.services`)."""
+        raise NotImplementedError
