@@ -22,7 +22,8 @@ from ._aws import ServiceClient, call
 from .arns import short_name
 from .errors import InvalidParameterError, NotFoundError
 from .fargate import check_task_definition, parse_cpu, parse_memory
-from .sim.ecs import cluster_name, ecs_facts
+from .rules.capacity import ecs_facts
+from .sim.ecs import cluster_name
 from .tables import Table
 
 if TYPE_CHECKING:

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
 from .errors import AlreadyExistsError, InvalidParameterError, NotFoundError
+from .rules.capacity import eks_facts
 from .sim.account import TAG_KEY
-from .sim.eks import eks_facts, node_config_user_data
+from .sim.eks import node_config_user_data
 from .tables import Table
 
 if TYPE_CHECKING:

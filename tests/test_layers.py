@@ -1,5 +1,5 @@
-"""The package's layers: no import circle at run time, and no client reaching into a
-simulator's private names.
+"""The package's layers: no import circle at run time, no import up a layer, and no client
+reaching into a simulator's private names.
 
 Both checks read the source with :mod:`ast` (nothing is imported), so they see imports made
 inside functions too: those run, later, and a circle through them still ties the modules
@@ -11,118 +11,16 @@ only the imports written in the source count.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-PACKAGE = "awscontainers"
-ROOT = Path(__file__).resolve().parent.parent / PACKAGE
-
-
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _run_time_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
-    """Every import statement except those under ``if TYPE_CHECKING:``."""
-    found: list[ast.Import | ast.ImportFrom] = []
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            for child in node.orelse:
-                visit(child)
-            return
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            found.append(node)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    return found
-
-
-def _resolve(module: str, path: Path, node: ast.ImportFrom) -> str:
-    if not node.level:
-        return node.module or ""
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for _ in range(node.level - 1):
-        package = package.rpartition(".")[0]
-    return f"{package}.{node.module}" if node.module else package
-
-
-def import_graph() -> dict[str, set[str]]:
-    """Module -> the package's modules it imports at run time."""
-    modules = _modules()
-    graph: dict[str, set[str]] = {name: set() for name in modules}
-    for name, path in modules.items():
-        tree = ast.parse(path.read_text(), str(path))
-        for node in _run_time_imports(tree):
-            targets: list[str] = []
-            if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            else:
-                base = _resolve(name, path, node)
-                for alias in node.names:
-                    # "from . import placement" imports a module; "from .x import f" a name.
-                    sub = f"{base}.{alias.name}"
-                    targets.append(sub if sub in modules else base)
-            for target in targets:
-                # "import awscontainers.sim.ecs" names the deepest module that exists.
-                while target and target not in modules:
-                    target = target.rpartition(".")[0]
-                if target.startswith(PACKAGE) and target != name:
-                    graph[name].add(target)
-    return graph
-
-
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components with more than one module (Tarjan), each sorted,
-    with one concrete circle through it appended for reading."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-    counter = 0
-
-    def connect(v: str) -> None:
-        nonlocal counter
-        index[v] = low[v] = counter
-        counter += 1
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(graph[v]):
-            if w not in index:
-                connect(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                components.append(sorted(component))
-
-    for v in sorted(graph):
-        if v not in index:
-            connect(v)
-    return components
+from awscontainers.draw.codemap import (
+    PACKAGE,
+    ROOT,
+    find_cycles,
+    import_graph,
+    layer_of,
+    layer_violations,
+    modules,
+)
 
 
 def _one_circle(graph: dict[str, set[str]], component: list[str]) -> list[str]:
@@ -142,9 +40,19 @@ def _one_circle(graph: dict[str, set[str]], component: list[str]) -> list[str]:
     return paths.get(start, component)
 
 
+def test_every_module_has_a_layer():
+    assert [m for m in import_graph() if layer_of(m) is None] == []
+
+
+def test_no_import_goes_up_a_layer():
+    # The layers (awscontainers/draw/codemap.py, drawn in docs/architecture-layers.svg):
+    # apps > facade > clients > simulator > aws > cost > rules.
+    assert layer_violations(import_graph()) == []
+
+
 def test_no_import_circle_at_run_time():
     graph = import_graph()
-    found = cycles(graph)
+    found = find_cycles(graph)
     assert not found, "import circles:\n" + "\n".join(
         " -> ".join(_one_circle(graph, c)) + f"   (all of: {', '.join(c)})" for c in found
     )
@@ -160,7 +68,7 @@ def test_the_graph_sees_function_level_and_relative_imports():
 
 def test_a_circle_is_found_and_named():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
-    assert cycles(graph) == [["a", "b", "c"]]
+    assert find_cycles(graph) == [["a", "b", "c"]]
     assert _one_circle(graph, ["a", "b", "c"]) == ["a", "b", "c", "a"]
 
 
@@ -171,7 +79,7 @@ def private_simulator_uses() -> list[str]:
     """``x._name`` where ``x`` names a simulator (its source text mentions ``sim``), in
     modules outside ``awscontainers/sim/``: a client reaching into simulator internals."""
     found = []
-    for name, path in _modules().items():
+    for name, path in modules().items():
         if name.startswith(f"{PACKAGE}.sim"):
             continue
         tree = ast.parse(path.read_text(), str(path))

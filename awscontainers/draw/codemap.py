@@ -108,6 +108,7 @@ LAYERS: tuple[Layer, ...] = (
             "awscontainers.images",
             "awscontainers.tables",
             "awscontainers.errors",
+            "awscontainers.arns",
             "awscontainers.draw.render",
             "awscontainers.draw.responsibility",
             "awscontainers.draw.architecture",

@@ -19,16 +19,15 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import functools
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import TYPE_CHECKING
 
 import yaml
 
 from .._aws import call
 from ..errors import AlreadyExistsError, InvalidParameterError, NotFoundError
+from ..rules.capacity import eks_facts, node_allocatable
 from . import kube
 from .events import (
     CLUSTER_CREATED,
@@ -48,12 +47,6 @@ TAINT_EFFECTS = {
     "NO_EXECUTE": "NoExecute",
     "PREFER_NO_SCHEDULE": "PreferNoSchedule",
 }
-
-
-@functools.cache
-def eks_facts() -> dict:
-    """The EKS facts from ``data/eks.yaml``."""
-    return yaml.safe_load(resources.files("awscontainers.data").joinpath("eks.yaml").read_text())
 
 
 def node_config_user_data(name: str, endpoint: str, ca: str, cidr: str) -> str:
@@ -115,23 +108,6 @@ def parse_node_config(user_data: str | bytes | None) -> dict | None:
             if doc.get("kind") == facts["kind"] and doc.get("apiVersion") == facts["api_version"]:
                 return dict((doc.get("spec") or {}).get("cluster") or {})
     return None
-
-
-def node_allocatable(vcpus: int, memory_mib: int, pods: int) -> tuple[int, int]:
-    """CPU millicores and memory bytes left for pods after kube-reserved and eviction.
-
-    >>> node_allocatable(2, 4096, 17)   # t3.medium
-    (1930, 3726639104)
-    """
-    facts = eks_facts()["kube_reserved"]
-    reserved_cpu = 0.0
-    for core in range(vcpus):
-        fractions = facts["cpu_fractions"]
-        reserved_cpu += fractions[core] if core < len(fractions) else facts["cpu_fraction_rest"]
-    cpu = vcpus * 1000 - round(reserved_cpu * 1000)
-    reserved_mib = facts["memory_per_pod_mib"] * pods + facts["memory_base_mib"]
-    memory = (memory_mib - reserved_mib - facts["eviction_hard_mib"]) * 2**20
-    return cpu, memory
 
 
 @dataclass

@@ -21,8 +21,8 @@ scheduler), :mod:`.capacity_providers`, and :mod:`.simulator`, which puts them t
 
 from __future__ import annotations
 
+from ...rules.capacity import ecs_facts, parse_ecs_config, registered_resources
 from .capacity_providers import split_by_strategy
-from .config import ecs_facts, parse_ecs_config, registered_resources
 from .records import SimInstance, SimService, cluster_name, task_counts
 from .simulator import EcsSimulator
 

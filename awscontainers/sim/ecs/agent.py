@@ -10,7 +10,7 @@ import json
 from ..._aws import call
 from ...arns import short_name
 from ...errors import InvalidParameterError, ResourceInUseError
-from .config import ecs_facts, parse_ecs_config, registered_resources
+from ...rules.capacity import ecs_facts, parse_ecs_config, registered_resources
 from .records import SimInstance, task_counts
 from .services import Services
 

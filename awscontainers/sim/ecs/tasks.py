@@ -9,9 +9,9 @@ from typing import Any
 from ..._aws import call
 from ...arns import short_name
 from ...errors import InvalidParameterError, NotFoundError
+from ...rules.capacity import ecs_facts
 from .. import placement
 from .capacity_providers import split_by_strategy
-from .config import ecs_facts
 from .network_interfaces import NetworkInterfaces
 
 
