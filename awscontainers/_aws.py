@@ -92,6 +92,7 @@ def translate(exc: BaseException, operation: str, *, endpoint: str | None = None
         code = str(err.get("Code", "Unknown"))
         message = err.get("Message") or str(exc)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        cls: type[LabError]
         if code.endswith(".NotFound") or code in _NOT_FOUND or code.endswith("NotFoundException"):
             cls = NotFoundError
         elif code in _EXISTS or code.endswith(".Duplicate"):

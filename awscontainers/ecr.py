@@ -196,7 +196,8 @@ def _manifest_facts(manifest: str) -> tuple[int | None, str | None, str | None]:
     size = None
     if isinstance(layers, list) and all(isinstance(x, dict) for x in layers):
         size = sum(int(x.get("size", 0)) for x in layers)
-    config = parsed.get("config") if isinstance(parsed.get("config"), dict) else {}
+    found = parsed.get("config")
+    config: dict = found if isinstance(found, dict) else {}
     return size, config.get("mediaType"), parsed.get("mediaType")
 
 
@@ -237,7 +238,7 @@ class EcrClient(ServiceClient):
             ) from exc
         # A new repository is empty, whatever the lab remembers from one of the same name
         # (deleted by teardown or the plain boto3 client).
-        self._forget_repository(name)
+        self._forget_repository(response["repository"]["repositoryName"])
         self._lab.record("ecr-repository", response["repository"]["repositoryName"])
         return response
 

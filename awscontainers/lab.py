@@ -102,7 +102,7 @@ class _InProcessMoto:
 def _reset_account(account_id: str) -> None:
     from moto.core.base_backend import BackendDict
 
-    for backend in list(BackendDict._instances):  # type: ignore[attr-defined,misc]
+    for backend in list(BackendDict._instances):  # type: ignore[misc]
         if account_id in backend:
             backend[account_id].reset()
 

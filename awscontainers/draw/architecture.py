@@ -280,7 +280,7 @@ def architecture_diagram(mode_id: str) -> Diagram:
             color=VERMILLION,
             fontcolor=VERMILLION,
             style="dashed",
-            penwidth=1.5,
+            penwidth="1.5",
         )
         if on_fargate:
             dot.edge(
@@ -289,7 +289,7 @@ def architecture_diagram(mode_id: str) -> Diagram:
                 shape.join if first else "",
                 color=BLUE,
                 fontcolor=BLUE,
-                penwidth=1.5,
+                penwidth="1.5",
             )
             dot.edge(
                 worker,
@@ -298,7 +298,7 @@ def architecture_diagram(mode_id: str) -> Diagram:
                 style="dotted",
                 color=GREEN,
                 fontcolor=GREEN,
-                penwidth=1.5,
+                penwidth="1.5",
             )
         else:
             dot.edge(
@@ -307,7 +307,7 @@ def architecture_diagram(mode_id: str) -> Diagram:
                 shape.join if first else "",
                 color=BLUE,
                 fontcolor=BLUE,
-                penwidth=1.5,
+                penwidth="1.5",
             )
             if shape.group:
                 dot.edge("capacity_group", worker, "launches" if first else "", style="dotted")

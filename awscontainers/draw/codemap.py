@@ -162,8 +162,8 @@ def _imports(tree: ast.AST, module: str, is_package: bool, known: set[str]) -> s
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.If) and _is_type_checking(node.test):
-            for child in node.orelse:
-                visit(child)
+            for branch in node.orelse:
+                visit(branch)
             return
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -283,9 +283,9 @@ def layers_diagram(graph: Mapping[str, Iterable[str]] | None = None) -> Diagram:
     graph = import_graph() if graph is None else graph
     members: dict[str, list[str]] = {name: [] for name in LAYER_NAMES}
     for module in sorted(graph):
-        layer = layer_of(module)
-        if layer is not None and not module.endswith("__main__"):
-            members[layer].append(module)
+        owner = layer_of(module)
+        if owner is not None and not module.endswith("__main__"):
+            members[owner].append(module)
     between: Counter[tuple[str, str]] = Counter()
     for src, dsts in graph.items():
         for dst in dsts:

@@ -260,7 +260,7 @@ def live_diagram(lab: Any, cluster: str | None = None) -> Diagram:
             edges.append((plane, pid, "cannot place", {"style": "dotted"}))
         ec2_nodes = [n for n in nodes if _node_kind(n["metadata"].get("labels", {})) != "Fargate"]
         dot.open(ident("eks", name), f"EKS cluster {name}: worker nodes", VPC_FILL)
-        by_az: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        by_az = defaultdict(list)
         for node in sorted(nodes, key=lambda n: n["metadata"]["name"]):
             meta = node["metadata"]
             labels = meta.get("labels", {})
