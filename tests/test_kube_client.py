@@ -31,18 +31,20 @@ def _mapping(lab) -> str:
 def test_aws_auth_is_an_ordinary_config_map_that_eks_watches(lab):
     lab.eks.create_cluster(name="demo")
     k = lab.kube("demo")
+    [row] = lab.eks.launch_self_managed_nodes("demo", count=1)
+    assert row["node"] is None and row["why not"].startswith("Unauthorized")
     with pytest.raises(InvalidParameterError, match="mapRoles is not valid YAML"):
         k.apply(_aws_auth(lab, "- [unclosed"))
     assert k.get("ConfigMap")["items"] == []  # refused, so not stored
     [stored] = k.apply(_aws_auth(lab, _mapping(lab)))
     assert k.get("cm", name="aws-auth") == stored
-    assert lab.eks_sim.clusters["demo"].aws_auth_roles[0]["rolearn"] == lab.role_arn("eks-node")
-    lab.eks.launch_self_managed_nodes("demo", count=1)
-    assert len(k.get("Node")["items"]) == 1
+    assert len(k.get("Node")["items"]) == 1  # the waiting kubelet got in
     k.delete("ConfigMap", "aws-auth", "kube-system")
-    assert lab.eks_sim.clusters["demo"].aws_auth_roles == []
     with pytest.raises(NotFoundError, match='configmaps "aws-auth" not found'):
         k.get("ConfigMap", "kube-system", "aws-auth")
+    rows = lab.eks.scale_self_managed_nodes("demo", desired=2)
+    assert sum(1 for r in rows if r["node"]) == 1  # the new one is refused again
+    assert len(k.get("Node")["items"]) == 1
 
 
 def test_explain_is_a_table_of_nodes_and_plugins(lab):
