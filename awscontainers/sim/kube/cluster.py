@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -245,13 +245,13 @@ class Cluster:
                 clean_taints.append(dict(FARGATE_TAINT))
         self._add_node(name, cpu_millis, memory_bytes, max_pods, labels, clean_taints)
         self.schedule()
-        return self.get("Node", name=name)
+        return cast(dict, self.get("Node", name=name))
 
     def _add_node(
         self, name: str, cpu: int, mem: int, pods: int, labels: dict, taints: list, ip=None
     ) -> NodeInfo:
         resources = {"cpu": f"{cpu}m", "memory": f"{mem // 1024}Ki", "pods": str(pods)}
-        obj = {
+        obj: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Node",
             "metadata": self._meta(name, None, {"labels": labels}),
@@ -338,7 +338,7 @@ class Cluster:
         checked = [self._check(doc, i) for i, doc in enumerate(docs)]
         results = [self._apply_one(kind, doc, prepared) for kind, doc, prepared in checked]
         self.schedule()
-        return [self.get(kind, ns, name) for kind, ns, name in results]
+        return [cast(dict, self.get(kind, ns, name)) for kind, ns, name in results]
 
     def _check(self, doc: Any, index: int) -> tuple[Kind, dict, Any]:
         where = f"document #{index + 1}"
@@ -390,7 +390,7 @@ class Cluster:
             obj["metadata"]["generation"] += 1
         self._dirty[key] = None
         self.schedule()
-        return self.get("Deployment", namespace, name)
+        return cast(dict, self.get("Deployment", namespace, name))
 
     def delete(self, kind: str, name: str, namespace: str = "default") -> None:
         """Delete an object; Deployments and DaemonSets take their pods with them.
@@ -422,7 +422,7 @@ class Cluster:
     ) -> PodInfo:
         """A new pending pod; ``owner`` is the controller's object, ``fargate`` False keeps
         Fargate profiles from taking it (DaemonSet pods belong to one EC2 node each)."""
-        obj = {
+        obj: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": self._meta(name, ns, meta),
@@ -475,12 +475,12 @@ class Cluster:
         scheduler = self._scheduler
         while True:
             while self._dirty:
-                key = next(iter(self._dirty))
-                del self._dirty[key]
-                if key in self._objects:
-                    controller = KINDS[key[0]].controller
+                dirty = next(iter(self._dirty))
+                del self._dirty[dirty]
+                if dirty in self._objects:
+                    controller = KINDS[dirty[0]].controller
                     if controller is not None:
-                        controller(self, key)
+                        controller(self, dirty)
             failed_cache: dict[tuple, str] = {}
             for key in list(self._pending):
                 pod = self._pods.get(key)

@@ -94,8 +94,8 @@ class PodShape:
                 cpu = millicores(requests.get("cpu", limits.get("cpu", 0)))
                 mem = parse_quantity_memory(requests.get("memory", limits.get("memory", 0)))
                 values = (cpu, mem, cpu or SCORE_DEFAULT_CPU, mem or SCORE_DEFAULT_MEMORY)
-                for j, value in enumerate(values):
-                    target[j] = target[j] + value if add else max(target[j], value)
+                for j, amount in enumerate(values):
+                    target[j] = target[j] + amount if add else max(target[j], amount)
         # Init containers run one at a time before the others: the pod needs the larger.
         self.cpu, self.mem, self.score_cpu, self.score_mem = (
             max(a, b) for a, b in zip(sums, init_max, strict=True)
