@@ -90,7 +90,8 @@ def _manifests(manifest: dict | str) -> list[dict]:
 
 class KubeClient:
     """``apply``, ``get``, ``delete``, ``scale``, ``events`` on one EKS cluster, returning
-    Kubernetes-shaped dicts; ``nodes_table`` and ``pods_table`` for notebooks."""
+    Kubernetes-shaped dicts; ``nodes_table``, ``pods_table`` and ``explain`` (why a pod is
+    Pending, node by node) for notebooks."""
 
     def __init__(self, lab: Lab, cluster: str):
         self._lab = lab

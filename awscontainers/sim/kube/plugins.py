@@ -15,10 +15,12 @@ fails, counted over all nodes ("0/3 nodes are available: 1 Too many pods, 2 Insu
 cpu."), exactly as kube-scheduler builds it.
 
 Add a filter by subclassing :class:`FilterPlugin` and calling :func:`register_filter` (the
-order of :data:`FILTERS` is the order they run in); add a score with :func:`register_score`.
-A cluster built with a :class:`SchedulerProfile` naming them uses them; the built-in
-profile keeps a fast path (cached static filters, an inlined resource check and score), and
-any other profile runs the plugins one by one.
+order of :data:`FILTERS` is the order they run in): every cluster made afterwards runs it,
+since the default profile takes every registered filter. Add a score with
+:func:`register_score` and choose it, or a subset of filters, with a
+:class:`SchedulerProfile`. With exactly the built-in plugins the scheduler keeps a fast path
+(cached static filters, an inlined resource check and score); any other profile runs the
+plugins one by one.
 
 >>> [p.name for p in FILTERS.values()]
 ['FargateProfile', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodeResourcesFit']
