@@ -508,7 +508,12 @@ class Cluster:
             self._event("Warning", "FailedScheduling", pod, message, source)
 
     def _bind(self, pod: PodInfo, node: NodeInfo, source: str, ip: str | None = None) -> None:
-        node.take(pod.shape)
+        shape = pod.shape  # NodeInfo.take, inlined: this runs once per pod placed
+        node.cpu_free -= shape.cpu
+        node.mem_free -= shape.mem
+        node.pods_free -= 1
+        node.score_cpu_free -= shape.score_cpu
+        node.score_mem_free -= shape.score_mem
         node.pods[pod.key] = None
         pod.node = node
         del self._pending[pod.key]
