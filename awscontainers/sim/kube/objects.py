@@ -153,12 +153,10 @@ class NodeInfo:
     __slots__ = (
         "name", "obj", "labels", "taints", "fargate", "cpu_free", "mem_free", "pods_free",
         "score_cpu_free", "score_mem_free", "inv_cpu", "inv_mem", "pods",
-        "cpu", "mem", "max_pods",
     )  # fmt: skip
 
     def __init__(self, name: str, obj: dict, cpu: int, mem: int, pods: int, fargate: bool):
         self.name, self.obj, self.fargate = name, obj, fargate
-        self.cpu, self.mem, self.max_pods = cpu, mem, pods
         self.labels: dict[str, str] = obj["metadata"]["labels"]
         # Only these two effects keep new pods away; PreferNoSchedule is a mere preference.
         self.taints = [t for t in obj["spec"]["taints"] if t["effect"] != "PreferNoSchedule"]
