@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 #: ``()`` passes, a tuple of reasons fails, ``None`` means the plugin does not apply.
-Verdict = "tuple[str, ...] | None"
+Verdict = tuple[str, ...] | None
 
 PASS: tuple[str, ...] = ()
 _FARGATE_REASON = (untolerated_taint(FARGATE_TAINT),)
