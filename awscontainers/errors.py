@@ -64,3 +64,8 @@ class ConfirmationRequiredError(LabError):
 
 class BackendError(LabError):
     """The backend failed: a moto server is unreachable, or moto itself raised a bug."""
+
+
+class UnsupportedError(LabError):
+    """What was asked has no counterpart in this backend (for example the simulated
+    scheduler's per-node verdicts, which real kube-scheduler keeps to itself)."""

@@ -12,18 +12,21 @@ way ``aws eks get-token`` makes it.
 ...              "spec": {"containers": [{"name": "web", "image": "nginx"}]}})
 >>> k.get("Pod", "default", "web")["status"]["conditions"][0]["message"]
 'no nodes available to schedule pods'
+>>> print(k.explain("web"))
+explain default/web: Pending: no nodes available to schedule pods
+(none)
 >>> lab.close()
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .errors import InvalidParameterError, LabError
+from .errors import InvalidParameterError, LabError, UnsupportedError
+from .sim.kube import COMPUTE_TYPE_LABEL, Explanation
 from .tables import Table
 
 if TYPE_CHECKING:
@@ -87,7 +90,8 @@ def _manifests(manifest: dict | str) -> list[dict]:
 
 class KubeClient:
     """``apply``, ``get``, ``delete``, ``scale``, ``events`` on one EKS cluster, returning
-    Kubernetes-shaped dicts; ``nodes_table`` and ``pods_table`` for notebooks."""
+    Kubernetes-shaped dicts; ``nodes_table``, ``pods_table`` and ``explain`` (why a pod is
+    Pending, node by node) for notebooks."""
 
     def __init__(self, lab: Lab, cluster: str):
         self._lab = lab
@@ -145,25 +149,8 @@ class KubeClient:
             return out
         applied: list[dict] = []
         for doc in docs:
-            if doc.get("kind") == "ConfigMap":
-                applied.append(self._apply_config_map(doc))
-            else:
-                applied.extend(self._sim.kube.apply(doc))
+            applied.extend(self._sim.kube.apply(doc))
         return applied
-
-    def _apply_config_map(self, doc: dict) -> dict:
-        meta = doc.get("metadata") or {}
-        if not meta.get("name"):
-            raise InvalidParameterError(
-                "ConfigMap: metadata.name: Required value.", hint="give the ConfigMap a name."
-            )
-        key = (meta.get("namespace", "default"), meta["name"])
-        stored = copy.deepcopy(doc)
-        stored.setdefault("metadata", {}).setdefault("namespace", key[0])
-        if key == ("kube-system", "aws-auth"):
-            self._lab.eks_sim.set_aws_auth(self._sim, stored)
-        self._sim.config_maps[key] = stored
-        return copy.deepcopy(stored)
 
     def get(self, kind: str, namespace: str | None = None, name: str | None = None) -> Any:
         """One object (with ``name``) or a Kubernetes list (``{"kind": "PodList",
@@ -171,31 +158,11 @@ class KubeClient:
         if self._sim is None:
             res = self._resource(kind)
             return res.get(name=name, namespace=namespace).to_dict()
-        if kind in ("ConfigMap", "configmap", "configmaps", "cm"):
-            maps = [
-                copy.deepcopy(v)
-                for (ns, n), v in sorted(self._sim.config_maps.items())
-                if (namespace is None or ns == namespace) and (name is None or n == name)
-            ]
-            if name is not None:
-                if not maps:
-                    from .errors import NotFoundError
-
-                    raise NotFoundError(
-                        f'configmaps "{name}" not found', hint="list them with get('ConfigMap')."
-                    )
-                return maps[0]
-            return {"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {}, "items": maps}
         return self._sim.kube.get(kind, namespace=namespace, name=name)
 
     def delete(self, kind: str, name: str, namespace: str = "default") -> None:
         if self._sim is None:
             self._resource(kind).delete(name=name, namespace=namespace)
-            return
-        if kind in ("ConfigMap", "configmap", "cm"):
-            self._sim.config_maps.pop((namespace, name), None)
-            if (namespace, name) == ("kube-system", "aws-auth"):
-                self._sim.aws_auth_roles = []
             return
         self._sim.kube.delete(kind, name, namespace)
 
@@ -217,6 +184,25 @@ class KubeClient:
         if self._sim is None:
             return self._resource("Event").get().to_dict().get("items", [])
         return self._sim.kube.events()
+
+    def explain(self, pod: str | dict, namespace: str = "default") -> Table:
+        """Why a pod is Pending, or why it runs where it does: one row per node, one column
+        per scheduler filter plugin (``✓``, the reason it fails, or ``-`` where it does not
+        apply), and a ``result`` column with the score of each node that fits. The title
+        is the one-line summary; ``.explanation`` keeps the verdicts as data.
+
+        ``pod`` is a pod's name (in ``namespace``) or a pod object from ``get``. Only the
+        simulation can answer: real kube-scheduler keeps its per-node verdicts to itself.
+        """
+        if self._sim is None:
+            name = pod.get("metadata", {}).get("name") if isinstance(pod, dict) else pod
+            raise UnsupportedError(
+                "explain shows the simulated scheduler's verdict on every node; on real AWS "
+                "kube-scheduler does not publish them.",
+                hint=f"read its FailedScheduling events: kubectl describe pod {name} "
+                f"-n {namespace} (or k.events()), which give the counts per reason.",
+            )
+        return explain_table(self._sim.kube.explain(pod, namespace))
 
     # -- tables for notebooks ----------------------------------------------------------------
     def nodes_table(self) -> Table:
@@ -271,8 +257,30 @@ def node_kind(labels: dict) -> str:
     >>> node_kind({"eks.amazonaws.com/nodegroup": "ng"})
     'managed nodegroup'
     """
-    if labels.get("eks.amazonaws.com/compute-type") == "fargate":
+    if labels.get(COMPUTE_TYPE_LABEL) == "fargate":
         return "Fargate"
     if "eks.amazonaws.com/nodegroup" in labels:
         return "managed nodegroup"
     return "self-managed"
+
+
+def explain_table(why: Explanation) -> Table:
+    """An :class:`~awscontainers.sim.kube.Explanation` as a table: a row per node, a column
+    per filter plugin, then ``result``."""
+    rows = []
+    for row in why.nodes:
+        cells: dict[str, Any] = {"node": row.node}
+        for plugin in why.filters:
+            verdict = row.verdicts[plugin]
+            cells[plugin] = "-" if verdict is None else ", ".join(verdict) if verdict else "✓"
+        score = f"score {row.score:.1f}" if row.score is not None else None
+        if row.node == why.node:
+            cells["result"] = "bound here" + (f" ({score})" if score else "")
+        elif row.feasible:
+            cells["result"] = f"fits ({score})" if score else "fits"
+        else:
+            cells["result"] = f"filtered out by {row.first_failure}"
+        rows.append(cells)
+    table = Table(rows, title=f"explain {why.pod}: {why.summary}")
+    table.explanation = why  # type: ignore[attr-defined]
+    return table

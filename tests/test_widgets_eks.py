@@ -297,3 +297,52 @@ def test_node_view_without_the_simulator_has_no_not_joined_section(lab, monkeypa
     assert "did not join" in NodeView(lab, "demo").html()
     monkeypatch.setattr(lab, "eks_sim", None, raising=False)
     assert eks_widgets.not_joined(lab, "demo") == {}
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def test_explain_panel_shows_why_a_pending_pod_fits_nowhere(lab):
+    from awscontainers.widgets import ExplainPanel
+
+    _cluster_with_nodegroup(lab, desired=1, maximum=1)
+    panel = ExplainPanel(lab, "demo")
+    assert panel.pod.options == ()
+    assert "No pod is pending" in panel.output.value
+    panel.button.click()  # nothing to explain: said calmly
+    assert "No pod is pending" in panel.output.value
+
+    work = WorkloadPanel(lab, "demo")
+    work.replicas.value = 5  # 3 fit on the t3.medium node
+    work.button.click()
+    panel.refresh_button.click()
+    pending = sorted(
+        f"default/{p['metadata']['name']}"
+        for p in _pods(lab, "demo")
+        if p["status"]["phase"] == "Pending"
+    )
+    assert list(panel.pod.options) == pending and len(pending) == 2
+    assert "2 pods pending" in panel.output.value
+    panel.pod.value = pending[1]
+    panel.button.click()
+    html = panel.output.value
+    assert "0/1 nodes are available: 1 Insufficient cpu." in html
+    assert "<th>NodeResourcesFit</th>" in html and "<td>Insufficient cpu</td>" in html
+    assert "filtered out by NodeResourcesFit" in html
+    name = pending[1].split("/")[1]
+    assert f"explain(&#x27;{name}&#x27;, namespace=&#x27;default&#x27;)" in html
+    assert panel.last_result.explanation.pod == pending[1]
+
+    panel.refresh()  # the chosen pod is still pending, so it stays chosen
+    assert panel.pod.value == pending[1]
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_explain_panel_shows_errors(lab):
+    from awscontainers.widgets import ExplainPanel
+
+    panel = ExplainPanel(lab, "missing")
+    assert 'role="alert"' in panel.output.value
+    panel.refresh_button.click()
+    assert 'role="alert"' in panel.output.value and not panel.refresh_button.disabled

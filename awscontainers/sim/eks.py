@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -122,7 +123,6 @@ class SimEksCluster:
     access_entries: dict[str, dict] = field(default_factory=dict)
     aws_auth_roles: list[dict] = field(default_factory=list)
     fargate_profiles: dict[str, dict] = field(default_factory=dict)
-    config_maps: dict[tuple[str, str], dict] = field(default_factory=dict)
     nodes: dict[str, str] = field(default_factory=dict)  # instance id -> node name
     pending: dict[str, str] = field(default_factory=dict)  # instance id -> why not joined
     nodegroups: dict[str, dict] = field(default_factory=dict)
@@ -180,6 +180,10 @@ class EksSimulator:
                     for s in self.account.network().private_subnets
                 ],
             ),
+        )
+        # The aws-auth ConfigMap is an ordinary object of the cluster; EKS follows it.
+        sim.kube.on_change(
+            "ConfigMap", "kube-system", "aws-auth", functools.partial(self._aws_auth_changed, sim)
         )
         self._clusters[name] = sim
         self.account.events.publish(CLUSTER_CREATED, service="eks", name=name)
@@ -337,6 +341,12 @@ class EksSimulator:
                 hint="list_access_entries shows the ones that exist.",
             )
         del cluster.access_entries[principal]
+
+    def _aws_auth_changed(self, cluster: SimEksCluster, config_map: dict | None) -> None:
+        if config_map is None:
+            cluster.aws_auth_roles = []  # deleted: no role is mapped any more
+        else:
+            self.set_aws_auth(cluster, config_map)
 
     def set_aws_auth(self, cluster: SimEksCluster, config_map: dict) -> None:
         """Read ``mapRoles`` from the aws-auth ConfigMap (the older way to authorise nodes)."""

@@ -16,6 +16,7 @@ and drive it from code by setting widget values and calling ``panel.button.click
 * :class:`SelfManagedPanel` - launch self-managed nodes and authorise their role.
 * :class:`NodegroupPanel` - scale a managed nodegroup.
 * :class:`WorkloadPanel` - apply the sample Deployment and DaemonSet; pods running/pending.
+* :class:`ExplainPanel` - why a pending pod fits on no node: each scheduler plugin's verdict.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .ecs import (
 )
 from .eks import (
     SELF_MANAGED_INSTANCE_TYPES,
+    ExplainPanel,
     NodegroupPanel,
     NodeView,
     SelfManagedPanel,
@@ -44,6 +46,7 @@ __all__ = [
     "INSTANCE_TYPES",
     "PLACEMENT_STRATEGIES",
     "ClusterView",
+    "ExplainPanel",
     "FargateRunPanel",
     "FargateSizePicker",
     "LaunchPanel",

@@ -1,5 +1,6 @@
 """ipywidgets panels for the EKS notebooks: see a cluster's nodes and pods, launch and
-authorise self-managed nodes, scale a managed nodegroup, and apply the sample workloads.
+authorise self-managed nodes, scale a managed nodegroup, apply the sample workloads, and
+ask the scheduler why a pending pod fits on no node.
 
 Every panel talks to the lab only through ``lab.eks`` and ``lab.kube(cluster)``, as a
 learner's own code would, so what a panel shows is what the APIs answer. The conventions are
@@ -32,16 +33,19 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..errors import AlreadyExistsError, LabError
-from ..fargate import parse_quantity_cpu, parse_quantity_memory
+from ..fargate import parse_quantity_memory
 from ..kube import node_kind
 from ..manifests import sample_daemonset, sample_deployment
+from ..sim.kube import COMPUTE_TYPE_LABEL, millicores
 from .ecs import _WIDE, _bar, _call_text, _error_html, _esc, _Panel
 
 if TYPE_CHECKING:
     from ..lab import Lab
 
 __all__ = [
+    "COMPUTE_TYPE_LABEL",
     "SELF_MANAGED_INSTANCE_TYPES",
+    "ExplainPanel",
     "NodeView",
     "NodegroupPanel",
     "SelfManagedPanel",
@@ -53,7 +57,6 @@ __all__ = [
 SELF_MANAGED_INSTANCE_TYPES = ["t3.medium", "t3.large", "m5.large", "c5.large"]
 
 NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
-COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type"
 _MIB = 2**20
 
 
@@ -75,10 +78,6 @@ def _code_line(expression: str) -> str:
     return f"<p>Call made: <code>{_esc(expression)}</code></p>"
 
 
-def _millis(quantity: Any) -> int:
-    return round(parse_quantity_cpu(quantity) * 1000)
-
-
 def pod_requests(pod: Mapping[str, Any]) -> tuple[int, int]:
     """(CPU millicores, memory bytes) a pod requests, counted the way kube-scheduler does:
     the containers' requests added up (a request defaults to the limit), or the largest init
@@ -89,7 +88,7 @@ def pod_requests(pod: Mapping[str, Any]) -> tuple[int, int]:
         requests, limits = res.get("requests") or {}, res.get("limits") or {}
         cpu = requests.get("cpu", limits.get("cpu", 0))
         mem = requests.get("memory", limits.get("memory", 0))
-        return _millis(cpu), parse_quantity_memory(mem)
+        return millicores(cpu), parse_quantity_memory(mem)
 
     spec = pod.get("spec") or {}
     sums = [one(c) for c in spec.get("containers") or []]
@@ -219,7 +218,7 @@ class NodeView(_Panel):
         labels = node["metadata"].get("labels") or {}
         kind = node_kind(labels)
         alloc = (node.get("status") or {}).get("allocatable") or {}
-        cpu_total = _millis(alloc.get("cpu", 0))
+        cpu_total = millicores(alloc.get("cpu", 0))
         mem_total = parse_quantity_memory(alloc.get("memory", 0)) // _MIB
         slots = int(alloc.get("pods", 0))
         requested = [pod_requests(p) for p in pods]
@@ -553,3 +552,88 @@ class WorkloadPanel(_Panel):
         if app is None:
             return pods
         return [p for p in pods if (p["metadata"].get("labels") or {}).get("app") == app]
+
+
+# --------------------------------------------------------------------------- explain
+
+
+class ExplainPanel(_Panel):
+    """Why is this pod Pending? Choose a pending pod and see every node with each scheduler
+    filter plugin's verdict (``✓``, or the reason it fails), from
+    ``lab.kube(cluster).explain``: kube-scheduler-simulator's "why not this node?".
+
+    ``pod`` lists the pending pods as ``namespace/name`` (``refresh()`` re-reads them);
+    ``button`` is the Explain button (the same object as ``explain_button``).
+
+    >>> from awscontainers import Lab
+    >>> lab = Lab()
+    >>> _ = lab.eks.create_cluster(name="demo")
+    >>> _ = lab.kube("demo").apply({"apiVersion": "v1", "kind": "Pod",
+    ...     "metadata": {"name": "web"}, "spec": {"containers": [{"name": "web",
+    ...     "image": "nginx"}]}})
+    >>> panel = ExplainPanel(lab, "demo")
+    >>> panel.pod.options
+    ('default/web',)
+    >>> panel.button.click()
+    >>> "no nodes available to schedule pods" in panel.output.value
+    True
+    >>> lab.close()
+    """
+
+    def __init__(self, lab: Lab, cluster: str):
+        self.lab = lab
+        self.cluster = cluster
+        self.last_result: Any = None
+        self.pod = widgets.Dropdown(options=[], description="Pending pod", style=_WIDE)
+        self.explain_button = widgets.Button(
+            description="Why not this node?", button_style="primary"
+        )
+        self.button = self.explain_button
+        self.refresh_button = widgets.Button(description="Refresh list", icon="refresh")
+        self.output = widgets.HTML()
+        self.explain_button.on_click(lambda _: self._run(self.explain_button, self._explain))
+        self.refresh_button.on_click(lambda _: self._run(self.refresh_button, self._refresh))
+        self.widget = widgets.VBox(
+            [widgets.HBox([self.pod, self.explain_button, self.refresh_button]), self.output]
+        )
+        try:
+            self.output.value = self._refresh()
+        except LabError as exc:
+            self.output.value = _error_html(exc)
+
+    def refresh(self) -> None:
+        """Re-read which pods are pending (keeping the chosen one if it still is)."""
+        self._run(self.refresh_button, self._refresh)
+
+    def _refresh(self) -> str:
+        pods = _by_name(self.lab.kube(self.cluster).get("Pod")["items"])
+        pending = [_pod_name(p) for p in pods if (p.get("status") or {}).get("phase") == "Pending"]
+        chosen = self.pod.value
+        self.pod.options = pending
+        self.pod.value = chosen if chosen in pending else (pending[0] if pending else None)
+        if not pending:
+            return "<p>No pod is pending: every pod has a node.</p>"
+        return (
+            f"<p>{_plural(len(pending), 'pod')} pending. Choose one and ask why no node "
+            "takes it.</p>"
+        )
+
+    def _explain(self) -> str:
+        if not self.pod.value:
+            return self._refresh()
+        namespace, name = self.pod.value.split("/", 1)
+        table = self.lab.kube(self.cluster).explain(name, namespace=namespace)
+        self.last_result = table
+        why = table.explanation
+        legend = (
+            "<p>One row per node, one column per filter plugin in the order kube-scheduler "
+            "runs them: &#x2713; passes, otherwise the reason it fails; - where the plugin "
+            "does not apply. The message counts each node once, under the first plugin it "
+            "fails.</p>"
+        )
+        return (
+            f"<p><b>{_esc(why.pod)}</b>: {_esc(why.summary)}</p>"
+            + legend
+            + table._repr_html_()
+            + _code_line(f"lab.kube({self.cluster!r}).explain({name!r}, namespace={namespace!r})")
+        )
