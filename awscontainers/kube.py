@@ -31,6 +31,7 @@ from .tables import Table
 
 if TYPE_CHECKING:
     from .lab import Lab
+    from .sim.eks import SimEksCluster
 
 TOKEN_PREFIX = "k8s-aws-v1."
 
@@ -96,7 +97,8 @@ class KubeClient:
     def __init__(self, lab: Lab, cluster: str):
         self._lab = lab
         self.cluster = cluster
-        if lab.simulated:
+        self._sim: SimEksCluster | None
+        if lab.eks_sim is not None:
             self._sim = lab.eks_sim.cluster(cluster)
             self._api: Any = None
         else:
@@ -128,7 +130,7 @@ class KubeClient:
         }
         return dynamic.DynamicClient(client.ApiClient(config))
 
-    def _resource(self, kind: str, api_version: str | None = None) -> Any:
+    def _resource(self, kind: str | None, api_version: str | None = None) -> Any:
         return self._api.resources.get(kind=kind, api_version=api_version)
 
     # -- the API -------------------------------------------------------------------------------
@@ -185,7 +187,7 @@ class KubeClient:
             return self._resource("Event").get().to_dict().get("items", [])
         return self._sim.kube.events()
 
-    def explain(self, pod: str | dict, namespace: str = "default") -> Table:
+    def explain(self, pod: str | dict, namespace: str = "default") -> ExplainTable:
         """Why a pod is Pending, or why it runs where it does: one row per node, one column
         per scheduler filter plugin (``✓``, the reason it fails, or ``-`` where it does not
         apply), and a ``result`` column with the score of each node that fits. The title
@@ -264,7 +266,15 @@ def node_kind(labels: dict) -> str:
     return "self-managed"
 
 
-def explain_table(why: Explanation) -> Table:
+class ExplainTable(Table):
+    """The table ``explain`` returns; ``.explanation`` keeps the verdicts as data."""
+
+    def __init__(self, rows: list[dict], title: str, explanation: Explanation):
+        super().__init__(rows, title=title)
+        self.explanation = explanation
+
+
+def explain_table(why: Explanation) -> ExplainTable:
     """An :class:`~awscontainers.sim.kube.Explanation` as a table: a row per node, a column
     per filter plugin, then ``result``."""
     rows = []
@@ -281,6 +291,4 @@ def explain_table(why: Explanation) -> Table:
         else:
             cells["result"] = f"filtered out by {row.first_failure}"
         rows.append(cells)
-    table = Table(rows, title=f"explain {why.pod}: {why.summary}")
-    table.explanation = why  # type: ignore[attr-defined]
-    return table
+    return ExplainTable(rows, title=f"explain {why.pod}: {why.summary}", explanation=why)

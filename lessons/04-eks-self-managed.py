@@ -87,8 +87,18 @@ work.button.click()
 HTML(work.output.value)
 
 # %% [markdown]
-# Some pods are **Pending**: the scheduler says why, in its own words. Checking capacity and
-# adding nodes is your job here: scale the Auto Scaling group.
+# Some pods are **Pending**: the scheduler says why, in its own words. Ask it node by node:
+# `explain` runs each of kube-scheduler's filter plugins against every node and shows each
+# verdict, the "why not this node?" that neither `kubectl` nor the AWS console shows.
+
+# %%
+k = lab.kube("demo")
+pending = [p["metadata"]["name"] for p in k.get("pods")["items"] if p["status"]["phase"] == "Pending"]
+k.explain(pending[0])
+
+# %% [markdown]
+# Every node is filtered out by `NodeResourcesFit`: not enough CPU or memory left. Checking
+# capacity and adding nodes is your job here: scale the Auto Scaling group.
 
 # %%
 nodes.count.value = 3
