@@ -32,7 +32,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, invalid_parameter
 from .wildcards import wildcard
 
 _PREFIX = (
@@ -87,9 +87,8 @@ class Rule:
 
 
 def _fail(problem: str, hint: str) -> InvalidParameterError:
-    return InvalidParameterError(
-        _PREFIX + problem + "'", code="InvalidParameterException", hint=hint
-    )
+    # ECR's own wording: the problem inside "Invalid parameter at 'LifecyclePolicyText' ...'".
+    return invalid_parameter(_PREFIX + problem + "'", hint)
 
 
 def _whole_number(value: Any) -> bool:
