@@ -25,18 +25,7 @@ from awscontainers.sim.kube import (
     unregister_kind,
 )
 
-GI = 2**30
-
-
-def pod(name: str, cpu: str | None = None, memory: str | None = None, **spec) -> dict:
-    requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v is not None}
-    container = {"name": "app", "image": "nginx", "resources": {"requests": requests}}
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name},
-        "spec": {"containers": [container], **spec},
-    }
+from .test_kube import GI, pod
 
 
 def three_ways_to_fail() -> Cluster:
