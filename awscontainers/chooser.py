@@ -127,8 +127,10 @@ def recommend(
 
     >>> from awscontainers.workload import Workload
     >>> w = Workload.from_dict({"services": [{"name": "web", "vcpu": 1, "memory_gb": 2}]})
-    >>> recommend(w).choice  # 30.37 USD on ECS on EC2 vs 36.04 on Fargate: +18.7%
+    >>> recommend(w, premium=0.10).choice  # 30.37 USD on ECS on EC2; the others 12%+ more
     'ecs-ec2'
+    >>> recommend(w).choice  # ECS Managed Instances, EC2 + its fee: 34.01, +12.0%, 1 duty
+    'ecs-managed-instances'
     >>> recommend(w, premium=0.20).choice  # paying 18.7% more for 0 duties is now accepted
     'ecs-fargate'
 
