@@ -17,6 +17,7 @@ gets its reasons instead of a total. :mod:`awscontainers.chooser` builds on thes
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import math
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from typing import Any
 
 from . import fargate, modes, planner
 from .errors import FargateSizeError, InvalidParameterError, invalid_parameter
+from .rules import eks_versions
+from .rules.capacity import eks_facts
 from .rules.data import load_packaged, parse_user_yaml, read_user_file
 from .tables import Table
 from .workload import ARCHITECTURES, NEEDS, Service, Workload
@@ -346,15 +349,87 @@ def _gb(mib: float) -> str:
     return f"{mib / 1024:g} GB"
 
 
-def _control_plane(mode: modes.Mode, prices: PriceTable) -> tuple[Line, str | None]:
+def _judged_on(prices: PriceTable, on: _dt.date | None) -> _dt.date:
+    """The day a Kubernetes version's support is judged on: ``on``, else the table's date."""
+    if on is not None:
+        return on
+    try:
+        return _dt.date.fromisoformat(prices.date)
+    except ValueError as err:
+        raise invalid_parameter(
+            f"The price table's date {prices.date!r} is not a YYYY-MM-DD date, so a "
+            "Kubernetes version's support cannot be judged from it.",
+            "Pass on=datetime.date(...) to estimate or compare, or date the table.",
+        ) from err
+
+
+def _version_reasons(workload: Workload, mode: modes.Mode, day: _dt.date) -> list[str]:
+    version = workload.kubernetes_version
+    if mode.orchestrator != "EKS" or version is None:
+        return []
+    try:
+        eks_versions.check_cluster_version(version, day)
+    except InvalidParameterError as err:
+        return [f"{err.message} (judged on {day}; {err.hint})"]
+    return []
+
+
+def _control_plane(
+    mode: modes.Mode,
+    prices: PriceTable,
+    workload: Workload | None = None,
+    day: _dt.date | None = None,
+) -> tuple[Line, str | None]:
     hours = prices.hours_per_month
     if mode.orchestrator == "EKS":
-        price = prices.control_plane["eks_per_cluster_hour_standard"]
-        line = _line("EKS control plane (1 cluster, always on)", hours, "cluster-hour", price)
-        return line, None
+        version = workload.kubernetes_version if workload is not None else None
+        if version is None or day is None:
+            price = prices.control_plane["eks_per_cluster_hour_standard"]
+            line = _line("EKS control plane (1 cluster, always on)", hours, "cluster-hour", price)
+            return line, None
+        return _versioned_control_plane(version, day, prices)
     price = prices.control_plane["ecs_per_cluster_hour"]
     line = _line("ECS control plane (free: AWS runs it at no charge)", hours, "cluster-hour", price)
     return line, None
+
+
+def _versioned_control_plane(
+    version: str, day: _dt.date, prices: PriceTable
+) -> tuple[Line, str | None]:
+    """The EKS control-plane line for a named Kubernetes version, and a note on its dates."""
+    hours = prices.hours_per_month
+    status = eks_versions.support_status(version, day)
+    dates = eks_versions.calendar()[version]
+    # The table's own extended price when it has one, else EKS's figure (data/eks.yaml).
+    extended = prices.control_plane.get(
+        "eks_per_cluster_hour_extended", eks_facts()["control_plane"]["price_per_hour_extended"]
+    )
+    if status == "extended":
+        item = (
+            f"EKS control plane (1 cluster, always on; Kubernetes {version} is in extended "
+            f"support until {dates.end_of_extended_support})"
+        )
+        note = (
+            f"Kubernetes {version} left standard support on {dates.end_of_standard_support}: "
+            f"EKS bills extended support, {extended:g} instead of "
+            f"{prices.control_plane['eks_per_cluster_hour_standard']:g} "
+            f"{prices.currency} per cluster-hour. Upgrade the cluster to pay the standard price."
+        )
+        return _line(item, hours, "cluster-hour", extended), note
+    price = prices.control_plane["eks_per_cluster_hour_standard"]
+    ends = dates.end_of_standard_support
+    until = f" until {ends}" if ends else ""
+    item = (
+        f"EKS control plane (1 cluster, always on; Kubernetes {version}, standard support{until})"
+    )
+    note = None
+    if ends is not None:
+        note = (
+            f"Kubernetes {version} leaves standard support on {ends}; from then the control "
+            f"plane costs {extended:g} {prices.currency} per cluster-hour (extended support) "
+            "until you upgrade."
+        )
+    return _line(item, hours, "cluster-hour", price), note
 
 
 def eks_pod(service: Service) -> dict[str, Any]:
@@ -452,7 +527,8 @@ def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> 
     label = "FARGATE_SPOT" if spot else "Fargate"
     arch = " Arm" if billed_arch == "arm" else ""
     if billed_arch != workload.architecture:
-        arch = " x86"
+        # Said in the line itself: this Arm workload's Spot capacity is x86.
+        arch = " x86 (Fargate Spot has no Arm)"
     hours = workload.hours_per_month
     for s in workload.services:
         if s.count == 0:
@@ -556,7 +632,12 @@ def _ec2_specs(workload: Workload, prices: PriceTable, flavour: str) -> list[Any
 
 
 def _fits(group: Any, spec: Any) -> bool:
-    return group.cpu <= spec.cpu and group.memory <= spec.memory and spec.pods != 0
+    return (
+        group.cpu <= spec.cpu
+        and group.memory <= spec.memory
+        and spec.pods != 0
+        and group.gpus <= spec.gpus
+    )
 
 
 def _naive(groups: list[Any], specs: list[Any]) -> Any:
@@ -672,6 +753,27 @@ def _support_reason(mode: modes.Mode, feature: str, what: str) -> str:
     return f"{what}: {s.reason} (modes data: {mode.id} supports.{feature} = false)"
 
 
+def _fargate_words(mode: modes.Mode, need: str) -> str:
+    """Plain words after the modes data's reason, where Fargate's "no" needs them."""
+    if mode.compute != "Fargate":
+        return ""
+    if need == "gpus":
+        return (
+            "; Fargate has no GPUs at all: every task or pod runs on CPU-only capacity that AWS "
+            "chooses, so GPU work needs ECS or EKS on EC2 GPU instances"
+        )
+    if need == "stateful_ebs":
+        storage = fargate.storage_support(mode.orchestrator)
+        if storage["ebs_volumes_per_task"]:
+            return (
+                f"; ECS on Fargate can attach {storage['ebs_volumes_per_task']} EBS volume per "
+                f"task at launch (since {storage['ebs_since']}), but it lives and dies with that "
+                "task: use EFS for state that must outlive it"
+            )
+        return f"; EKS on Fargate mounts no EBS volumes at all; EFS works ({storage['efs']})"
+    return ""
+
+
 def _fargate_size_reasons(workload: Workload, mode: modes.Mode) -> list[str]:
     reasons = []
     for s in workload.services:
@@ -726,12 +828,18 @@ def _ec2_reasons(workload: Workload, mode: modes.Mode, prices: PriceTable) -> li
 
 
 def feasibility(
-    workload: Workload, mode_id: str, prices: PriceTable | str | Path | None = None
+    workload: Workload,
+    mode_id: str,
+    prices: PriceTable | str | Path | None = None,
+    *,
+    on: _dt.date | None = None,
 ) -> list[str]:
     """Why ``mode_id`` cannot run ``workload`` (an empty list when it can).
 
     Every "no" carries the reason and the source written in the modes data
-    (``Mode.supports``), or the Fargate size or priced instance type it runs into.
+    (``Mode.supports``), or the Fargate size or priced instance type it runs into. A workload
+    that names a ``kubernetes_version`` past EKS's extended support on ``on`` (default: the
+    price table's date) cannot run on the EKS modes.
 
     >>> from awscontainers.workload import Workload
     >>> w = Workload.from_dict({"services": [{"name": "big", "vcpu": 32, "memory_gb": 64}]})
@@ -741,15 +849,19 @@ def feasibility(
     mode = modes.get(mode_id)
     reasons = [
         _support_reason(mode, need, f"needs {modes.FEATURES[need].label}")
+        + _fargate_words(mode, need)
         for need in NEEDS
         if workload.needs[need] and not mode.supports[need].value
     ]
     if workload.architecture == "arm" and not mode.supports["arm"].value:
         reasons.append(_support_reason(mode, "arm", "runs on Arm (Graviton)"))
+    table = _prices(prices)
+    if workload.kubernetes_version is not None:
+        reasons += _version_reasons(workload, mode, _judged_on(table, on))
     if mode.compute == "Fargate":
         reasons += _fargate_size_reasons(workload, mode)
     else:
-        reasons += _ec2_reasons(workload, mode, _prices(prices))
+        reasons += _ec2_reasons(workload, mode, table)
     return reasons
 
 
@@ -761,9 +873,13 @@ def estimate(
     mode_id: str,
     prices: PriceTable | str | Path | None = None,
     *,
+    on: _dt.date | None = None,
     _plans: dict | None = None,
 ) -> Estimate:
     """The monthly cost of ``workload`` in one mode, line by line, or why it cannot run there.
+
+    ``on`` is the day a named ``kubernetes_version`` is judged on (standard or extended
+    support, and so the EKS control plane's price); it defaults to the price table's date.
 
     >>> from awscontainers.workload import Workload
     >>> w = Workload.from_dict({"services": [{"name": "web", "vcpu": 1, "memory_gb": 2}]})
@@ -773,7 +889,8 @@ def estimate(
     table = _prices(prices)
     mode = modes.get(mode_id)
     description = table.describe()
-    reasons = feasibility(workload, mode.id, table)
+    day = _judged_on(table, on) if workload.kubernetes_version is not None else None
+    reasons = feasibility(workload, mode.id, table, on=day)
     if reasons:
         return Estimate(
             mode.id,
@@ -784,7 +901,7 @@ def estimate(
             prices=description,
             currency=table.currency,
         )
-    control, _ = _control_plane(mode, table)
+    control, version_note = _control_plane(mode, table, workload, day)
     lines = [control]
     plan = None
     if mode.compute == "Fargate":
@@ -798,6 +915,8 @@ def estimate(
             f"The EKS control plane is billed for every hour of the month "
             f"({table.hours_per_month:g} h), whatever hours the tasks run.",
         )
+        if version_note:
+            notes.insert(1, version_note)
     notes.append(f"Prices: {description}.")
     total = round(sum(line.monthly for line in lines), 2)
     return Estimate(
@@ -896,8 +1015,13 @@ class Comparison:
         return str(self.table())
 
 
-def compare(workload: Workload, prices: PriceTable | str | Path | None = None) -> Comparison:
-    """Estimate ``workload`` in every mode, in ``modes.MODES`` order.
+def compare(
+    workload: Workload,
+    prices: PriceTable | str | Path | None = None,
+    *,
+    on: _dt.date | None = None,
+) -> Comparison:
+    """Estimate ``workload`` in every mode, in ``modes.MODES`` order (``on``: see estimate).
 
     >>> from awscontainers.workload import Workload
     >>> w = Workload.from_dict({"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]})
@@ -907,7 +1031,7 @@ def compare(workload: Workload, prices: PriceTable | str | Path | None = None) -
     table = _prices(prices)
     # Modes of the same packing flavour share one fleet: plan it once.
     plans: dict = {}
-    estimates = [estimate(workload, m, table, _plans=plans) for m in modes.MODES]
+    estimates = [estimate(workload, m, table, on=on, _plans=plans) for m in modes.MODES]
     return Comparison(workload, estimates, table.describe())
 
 
