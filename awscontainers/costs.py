@@ -409,7 +409,7 @@ def _versioned_control_plane(
             f"EKS control plane (1 cluster, always on; Kubernetes {version} is in extended "
             f"support until {dates.end_of_extended_support})"
         )
-        note = (
+        note: str | None = (
             f"Kubernetes {version} left standard support on {dates.end_of_standard_support}: "
             f"EKS bills extended support, {extended:g} instead of "
             f"{prices.control_plane['eks_per_cluster_hour_standard']:g} "

@@ -446,7 +446,7 @@ def _lp_data(
     return need, columns
 
 
-def _gpu_row(groups: Sequence[TaskGroup]) -> bool:
+def _gpu_row(groups: Iterable[TaskGroup]) -> bool:
     # The LPs get a GPU row only when some task asks for GPUs, so GPU-free plans are the
     # same as before GPUs were modelled.
     return any(g.gpus and g.count for g in groups)
@@ -576,7 +576,7 @@ def _room(s: InstanceSpec) -> tuple[int, int, int, int]:
     return (s.cpu, s.memory, s.pods or 0, s.gpus)
 
 
-def _how_many(size: tuple[int, int, int], free: Sequence[int]) -> int:
+def _how_many(size: Sequence[int], free: Sequence[int]) -> int:
     """How many tasks of ``size`` fit in ``free`` (at least one dimension is non-zero)."""
     return min(f // d for d, f in zip(size, free, strict=True) if d)
 
@@ -724,7 +724,7 @@ def _value_greedy(
                 continue
             room = _room(spec)
 
-            def share(g: TaskGroup, room: tuple[int, int, int] = room) -> float:
+            def share(g: TaskGroup, room: tuple[int, int, int, int] = room) -> float:
                 return max(d / r for d, r in zip(_size(g, eks), room, strict=True) if r)
 
             orders = [

@@ -87,11 +87,11 @@ def _check_date(on: object) -> _dt.date:
 
 def _dates(version: object) -> VersionDates:
     rows = calendar()
-    text = version if isinstance(version, str) else None
+    text = version if isinstance(version, str) else ""
     if text in rows:
         return rows[text]
     known = ", ".join(rows)
-    valid = text is not None and text.count(".") == 1 and all(p.isdigit() for p in text.split("."))
+    valid = text.count(".") == 1 and all(p.isdigit() for p in text.split("."))
     if valid and _minor(text) < _minor(next(iter(rows))):
         # Older than the calendar's first row: long past extended support.
         return VersionDates(text, None, None, _dt.date.min, _dt.date.min)
