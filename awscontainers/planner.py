@@ -257,9 +257,10 @@ def lower_bound(
 ) -> tuple[float, dict[str, float]]:
     """The cheapest fleet if instances could be bought in fractions (the LP relaxation).
 
-    Minimise ``sum(hourly_t * x_t)`` so that the fleet's total CPU, memory (and on EKS pod
-    slots) cover the workload's totals. Each type's CPU and memory are first rounded down to
-    a multiple of the greatest common divisor of the task sizes, the most whole tasks could
+    Minimise ``sum(hourly_t * x_t)`` so that the fleet's total CPU, memory (on EKS pod
+    slots, and GPUs when tasks ask for them) cover the workload's totals. Each type's CPU and
+    memory are first rounded down to a multiple of the greatest common divisor of the task
+    sizes, the most whole tasks could
     use (3891 MiB holds at most 3072 MiB of 1024 MiB tasks). No real plan can cost less, so it
     is the yardstick for :attr:`Plan.ratio`.
 

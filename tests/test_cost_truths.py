@@ -219,6 +219,38 @@ def test_the_planner_puts_gpu_tasks_only_on_gpu_instances_and_counts_gpus():
         naive_plan(groups, specs[0])
 
 
+@pytest.mark.parametrize("flavour", ["ecs", "eks"])
+def test_random_gpu_mixes_are_valid_plans_above_the_bound(flavour):
+    import random
+
+    specs = costs.instance_specs(costs.load_prices(), "x86", flavour, gpus=True)
+    by_name = {s.name: s for s in specs}
+    for seed in range(6):
+        rng = random.Random(seed)
+        groups = [
+            TaskGroup(
+                f"g{i}",
+                rng.choice([256, 512, 1024, 2048]),
+                rng.choice([512, 1024, 2048, 4096, 8192]),
+                rng.randint(0, 40),
+                rng.choice([0, 0, 1, 2]),
+            )
+            for i in range(rng.randint(1, 4))
+        ]
+        size = {g.name: g for g in groups}
+        p = plan(groups, specs)
+        placed: dict[str, int] = {}
+        for kind, contents in p.bins:
+            spec = by_name[kind]
+            assert sum(size[k].gpus * n for k, n in contents.items()) <= spec.gpus
+            assert sum(size[k].cpu * n for k, n in contents.items()) <= spec.cpu
+            assert sum(size[k].memory * n for k, n in contents.items()) <= spec.memory
+            for k, n in contents.items():
+                placed[k] = placed.get(k, 0) + n
+        assert placed == {g.name: g.count for g in groups if g.count}
+        assert p.hourly >= p.lower_bound * (1 - 1e-9)
+
+
 def test_a_gpu_workload_gets_a_plan_and_an_ec2_based_recommendation():
     w = Workload.from_dict(
         {
