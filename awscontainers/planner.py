@@ -260,9 +260,8 @@ def lower_bound(
     Minimise ``sum(hourly_t * x_t)`` so that the fleet's total CPU, memory (on EKS pod
     slots, and GPUs when tasks ask for them) cover the workload's totals. Each type's CPU and
     memory are first rounded down to a multiple of the greatest common divisor of the task
-    sizes, the most whole tasks could
-    use (3891 MiB holds at most 3072 MiB of 1024 MiB tasks). No real plan can cost less, so it
-    is the yardstick for :attr:`Plan.ratio`.
+    sizes, the most whole tasks could use (3891 MiB holds at most 3072 MiB of 1024 MiB
+    tasks). No real plan can cost less, so it is the yardstick for :attr:`Plan.ratio`.
 
     With only 2 or 3 constraints an optimal vertex uses at most 2 or 3 types, so every vertex
     is tried: each set of up to 3 types with each set of binding constraints, one small
