@@ -64,7 +64,10 @@ def _fee_caveat(e: Estimate) -> str | None:
 
 
 def _usd(e: Estimate) -> str:
-    return f"{e.monthly:.2f} {e.currency} a month"
+    total = f"{e.monthly:.2f} {e.currency} a month"
+    # The newer modes' fee is part of why they cost what they do: say how much of the total.
+    fee = sum(line.monthly for line in e.lines if "management fee" in line.item)
+    return f"{total}, {fee:.2f} of it the management fee" if fee else total
 
 
 @dataclass

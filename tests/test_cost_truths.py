@@ -410,6 +410,10 @@ def test_chooser_reasons_show_the_duties_words_not_their_keys():
     text = "\n".join(rec.reasons)
     assert "modes data: provision_servers" not in text and "provision_servers" not in text
     assert modes.get_duty("provision_servers").label in text
+    # The newer modes' fee is named in the words too.
+    assert rec.reasons[0].startswith(
+        "ECS Managed Instances costs 34.01 USD a month, 3.64 of it the management fee (line: "
+    )
     cheapest = chooser.recommend(one(), premium=0.0)
     assert (
         "leaves 8 duties to you: Provision servers (create the EC2 instances)"
