@@ -42,6 +42,11 @@ def _main_line(e: Estimate) -> str:
     return f"line: {line}"
 
 
+def _duty_words(duty_ids: list[str]) -> str:
+    """The duties as a learner reads them (their labels), not the modes data's keys."""
+    return "; ".join(modes.get_duty(d).label for d in duty_ids)
+
+
 def _word(n: int) -> str:
     return f"{n} duty" if n == 1 else f"{n} duties"
 
@@ -59,7 +64,10 @@ def _fee_caveat(e: Estimate) -> str | None:
 
 
 def _usd(e: Estimate) -> str:
-    return f"{e.monthly:.2f} {e.currency} a month"
+    total = f"{e.monthly:.2f} {e.currency} a month"
+    # The newer modes' fee is part of why they cost what they do: say how much of the total.
+    fee = sum(line.monthly for line in e.lines if "management fee" in line.item)
+    return f"{total}, {fee:.2f} of it the management fee" if fee else total
 
 
 @dataclass
@@ -127,8 +135,10 @@ def recommend(
 
     >>> from awscontainers.workload import Workload
     >>> w = Workload.from_dict({"services": [{"name": "web", "vcpu": 1, "memory_gb": 2}]})
-    >>> recommend(w).choice  # 30.37 USD on ECS on EC2 vs 36.04 on Fargate: +18.7%
+    >>> recommend(w, premium=0.10).choice  # 30.37 USD on ECS on EC2; the others 12%+ more
     'ecs-ec2'
+    >>> recommend(w).choice  # ECS Managed Instances, EC2 + its fee: 34.01, +12.0%, 1 duty
+    'ecs-managed-instances'
     >>> recommend(w, premium=0.20).choice  # paying 18.7% more for 0 duties is now accepted
     'ecs-fargate'
 
@@ -214,18 +224,17 @@ def _choice_reasons(
 ) -> list[str]:
     mine = duties[chosen.mode]
     if chosen is cheapest:
-        listed = ", ".join(mine) if mine else "none"
+        listed = f": {_duty_words(mine)}" if mine else ""
         return [
             f"{chosen.name} is the cheapest feasible mode at {_usd(chosen)} "
-            f"({_main_line(chosen)}) and leaves {_word(len(mine))} to you (modes data: "
-            f"{listed})."
+            f"({_main_line(chosen)}) and leaves {_word(len(mine))} to you{listed}."
         ]
     spared = [d for d in duties[cheapest.mode] if d not in mine]
     extra = chosen.monthly / cheapest.monthly - 1 if cheapest.monthly else 0.0
     return [
         f"{chosen.name} costs {_usd(chosen)} ({_main_line(chosen)}), {extra:.1%} more than "
         f"{cheapest.name}, and leaves {_word(len(mine))} to you instead of "
-        f"{len(duties[cheapest.mode])} (modes data: {', '.join(spared)}).",
+        f"{len(duties[cheapest.mode])}; it takes these off you: {_duty_words(spared)}.",
         f"{cheapest.name} is the cheapest feasible mode at {_usd(cheapest)} "
         f"({_main_line(cheapest)}); {chosen.name} is within the {premium:.0%} premium, "
         "so the mode with fewer duties wins.",

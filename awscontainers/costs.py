@@ -10,13 +10,14 @@ gets its reasons instead of a total. :mod:`awscontainers.chooser` builds on thes
 >>> w = Workload.from_dict({"services": [{"name": "web", "vcpu": 1, "memory_gb": 2}]})
 >>> e = estimate(w, "ecs-fargate")
 >>> e.monthly, e.prices
-(36.04, 'awscontainers default price table, us-east-1, 2026-11-27')
+(36.04, 'awscontainers default price table, us-east-1, 2026-11-30')
 >>> estimate(w, "eks-fargate").monthly  # 2 GB + 256 MB -> 3 GB, plus the control plane
 112.28
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import math
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from typing import Any
 
 from . import fargate, modes, planner
 from .errors import FargateSizeError, InvalidParameterError, invalid_parameter
+from .rules import eks_versions
+from .rules.capacity import eks_facts
 from .rules.data import load_packaged, parse_user_yaml, read_user_file
 from .tables import Table
 from .workload import ARCHITECTURES, NEEDS, Service, Workload
@@ -64,7 +67,8 @@ class PriceTable:
     fargate: dict[str, dict[str, float]]
     fargate_spot_discount: float
     control_plane: dict[str, float]
-    management_fee: dict[str, float | None]
+    #: Per mode: None (fee unknown), one fee for every instance type, or a fee per type.
+    management_fee: dict[str, float | dict[str, float] | None]
     ec2_spot_discount: float
     instances: dict[str, dict[str, Any]]
     path: str | None = None
@@ -73,9 +77,22 @@ class PriceTable:
         """Name, region and date: what every estimate quotes.
 
         >>> load_prices().describe()
-        'awscontainers default price table, us-east-1, 2026-11-27'
+        'awscontainers default price table, us-east-1, 2026-11-30'
         """
         return f"{self.name}, {self.region}, {self.date}"
+
+    def management_fee_for(self, mode_id: str, instance_type: str) -> float | None:
+        """The mode's management fee for one instance-hour of ``instance_type`` (None: unknown).
+
+        >>> load_prices().management_fee_for("eks-auto-mode", "m5.large")
+        0.01152
+        >>> load_prices().management_fee_for("ecs-ec2", "m5.large") is None
+        True
+        """
+        fee = self.management_fee.get(mode_id)
+        if isinstance(fee, dict):
+            return fee.get(instance_type)
+        return fee
 
     def instances_for(self, architecture: str) -> dict[str, dict[str, Any]]:
         """The instance types of one architecture (``"x86"`` or ``"arm"``).
@@ -84,6 +101,14 @@ class PriceTable:
         ['m7g.large']
         """
         return {n: e for n, e in self.instances.items() if e["arch"] == architecture}
+
+    def gpu_instances_for(self, architecture: str) -> dict[str, dict[str, Any]]:
+        """The instance types of one architecture that have GPUs (``gpus: N`` in the table).
+
+        >>> list(load_prices().gpu_instances_for("x86"))
+        ['g4dn.xlarge', 'g5.xlarge', 'g6.xlarge', 'p4d.24xlarge']
+        """
+        return {n: e for n, e in self.instances_for(architecture).items() if e.get("gpus")}
 
 
 def _table_error(path: str, problem: str) -> InvalidParameterError:
@@ -138,10 +163,21 @@ def parse_prices(data: Any, path: str = "<dict>") -> PriceTable:
         key: _price(_get(cp, key, "control_plane.", path), f"control_plane.{key}", path)
         for key in ("ecs_per_cluster_hour", "eks_per_cluster_hour_standard")
     }
+    if isinstance(cp, dict) and cp.get("eks_per_cluster_hour_extended") is not None:
+        key = "eks_per_cluster_hour_extended"
+        control[key] = _price(cp[key], f"control_plane.{key}", path)
     fees_raw = data.get("management_fee") or {}
-    fees: dict[str, float | None] = {}
+    fees: dict[str, float | dict[str, float] | None] = {}
     for mode_id, fee in fees_raw.items():
-        fees[mode_id] = None if fee is None else _price(fee, f"management_fee.{mode_id}", path)
+        where = f"management_fee.{mode_id}"
+        if isinstance(fee, dict):
+            # {per_instance_hour: {type: fee}} as in the packaged table, or {type: fee}.
+            per_type = fee.get("per_instance_hour", fee)
+            if not isinstance(per_type, dict):
+                raise _table_error(path, f"{where}.per_instance_hour must map types to fees.")
+            fees[mode_id] = {str(t): _price(v, f"{where}.{t}", path) for t, v in per_type.items()}
+        else:
+            fees[mode_id] = None if fee is None else _price(fee, where, path)
     ec2 = _get(data, "ec2", "", path)
     ec2_spot = _price(_get(ec2, "spot_discount", "ec2.", path), "ec2.spot_discount", path, upper=1)
     instances_raw = _get(ec2, "instances", "ec2.", path)
@@ -162,7 +198,7 @@ def parse_prices(data: Any, path: str = "<dict>") -> PriceTable:
         name=str(data["name"]),
         region=str(data["region"]),
         currency=str(data["currency"]),
-        # YAML reads 2026-11-27 as a date; the table quotes plain ISO text.
+        # YAML reads 2026-11-30 as a date; the table quotes plain ISO text.
         date=str(data["date"]),
         source=str(data.get("source", "")),
         hours_per_month=hours,
@@ -186,7 +222,7 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
     """The packaged price table, or a newer file of the same shape at ``path``.
 
     >>> load_prices().date
-    '2026-11-27'
+    '2026-11-30'
     """
     if path is None:
         return _default_prices()
@@ -313,15 +349,87 @@ def _gb(mib: float) -> str:
     return f"{mib / 1024:g} GB"
 
 
-def _control_plane(mode: modes.Mode, prices: PriceTable) -> tuple[Line, str | None]:
+def _judged_on(prices: PriceTable, on: _dt.date | None) -> _dt.date:
+    """The day a Kubernetes version's support is judged on: ``on``, else the table's date."""
+    if on is not None:
+        return on
+    try:
+        return _dt.date.fromisoformat(prices.date)
+    except ValueError as err:
+        raise invalid_parameter(
+            f"The price table's date {prices.date!r} is not a YYYY-MM-DD date, so a "
+            "Kubernetes version's support cannot be judged from it.",
+            "Pass on=datetime.date(...) to estimate or compare, or date the table.",
+        ) from err
+
+
+def _version_reasons(workload: Workload, mode: modes.Mode, day: _dt.date) -> list[str]:
+    version = workload.kubernetes_version
+    if mode.orchestrator != "EKS" or version is None:
+        return []
+    try:
+        eks_versions.check_cluster_version(version, day)
+    except InvalidParameterError as err:
+        return [f"{err.message} (judged on {day}; {err.hint})"]
+    return []
+
+
+def _control_plane(
+    mode: modes.Mode,
+    prices: PriceTable,
+    workload: Workload | None = None,
+    day: _dt.date | None = None,
+) -> tuple[Line, str | None]:
     hours = prices.hours_per_month
     if mode.orchestrator == "EKS":
-        price = prices.control_plane["eks_per_cluster_hour_standard"]
-        line = _line("EKS control plane (1 cluster, always on)", hours, "cluster-hour", price)
-        return line, None
+        version = workload.kubernetes_version if workload is not None else None
+        if version is None or day is None:
+            price = prices.control_plane["eks_per_cluster_hour_standard"]
+            line = _line("EKS control plane (1 cluster, always on)", hours, "cluster-hour", price)
+            return line, None
+        return _versioned_control_plane(version, day, prices)
     price = prices.control_plane["ecs_per_cluster_hour"]
     line = _line("ECS control plane (free: AWS runs it at no charge)", hours, "cluster-hour", price)
     return line, None
+
+
+def _versioned_control_plane(
+    version: str, day: _dt.date, prices: PriceTable
+) -> tuple[Line, str | None]:
+    """The EKS control-plane line for a named Kubernetes version, and a note on its dates."""
+    hours = prices.hours_per_month
+    status = eks_versions.support_status(version, day)
+    dates = eks_versions.calendar()[version]
+    # The table's own extended price when it has one, else EKS's figure (data/eks.yaml).
+    extended = prices.control_plane.get(
+        "eks_per_cluster_hour_extended", eks_facts()["control_plane"]["price_per_hour_extended"]
+    )
+    if status == "extended":
+        item = (
+            f"EKS control plane (1 cluster, always on; Kubernetes {version} is in extended "
+            f"support until {dates.end_of_extended_support})"
+        )
+        note: str | None = (
+            f"Kubernetes {version} left standard support on {dates.end_of_standard_support}: "
+            f"EKS bills extended support, {extended:g} instead of "
+            f"{prices.control_plane['eks_per_cluster_hour_standard']:g} "
+            f"{prices.currency} per cluster-hour. Upgrade the cluster to pay the standard price."
+        )
+        return _line(item, hours, "cluster-hour", extended), note
+    price = prices.control_plane["eks_per_cluster_hour_standard"]
+    ends = dates.end_of_standard_support
+    until = f" until {ends}" if ends else ""
+    item = (
+        f"EKS control plane (1 cluster, always on; Kubernetes {version}, standard support{until})"
+    )
+    note = None
+    if ends is not None:
+        note = (
+            f"Kubernetes {version} leaves standard support on {ends}; from then the control "
+            f"plane costs {extended:g} {prices.currency} per cluster-hour (extended support) "
+            "until you upgrade."
+        )
+    return _line(item, hours, "cluster-hour", price), note
 
 
 def eks_pod(service: Service) -> dict[str, Any]:
@@ -347,15 +455,80 @@ def eks_pod(service: Service) -> dict[str, Any]:
     }
 
 
+def _fargate_market(
+    workload: Workload, mode: modes.Mode, prices: PriceTable
+) -> tuple[str, bool, list[str]]:
+    """The architecture and market Fargate bills: ``(arch, spot, notes)``.
+
+    Fargate Spot runs Linux x86_64 tasks only (ECS developer guide, "Fargate capacity
+    providers"): an Arm workload that tolerates Spot is priced On-Demand on Arm, or Spot on
+    x86 when its images also run there (``multi_arch``) and that is cheaper.
+    """
+    arch = workload.architecture
+    wants_spot = workload.spot and mode.orchestrator != "EKS"
+    if not wants_spot or arch in _SPOT_ARCHITECTURES:
+        return arch, wants_spot, []
+    spot_arch = _SPOT_ARCHITECTURES[0]
+    arm = prices.fargate[arch]
+    x86 = prices.fargate[spot_arch]
+    discount = 1 - prices.fargate_spot_discount
+    # Compare the whole hourly bill at the sizes Fargate bills, not the per-unit rates.
+    sizes = [fargate.smallest_size(s.cpu_units, s.memory_mib) for s in workload.services]
+    work = [(s.count, fit) for s, fit in zip(workload.services, sizes, strict=True) if fit]
+
+    def hourly(rates: dict[str, float]) -> float:
+        return sum(
+            n * (c / 1024 * rates["vcpu_hour"] + m / 1024 * rates["gb_hour"]) for n, (c, m) in work
+        )
+
+    cost_arm, cost_x86 = hourly(arm), hourly(x86) * discount
+    why = "Fargate Spot runs Linux x86_64 tasks only (no Arm, no Windows)"
+    if workload.multi_arch and cost_x86 < cost_arm:
+        return (
+            spot_arch,
+            True,
+            [
+                f"{why}: this Arm workload's images also run on x86 (multi_arch), and FARGATE_SPOT "
+                f"on x86 ({cost_x86:.4f} {prices.currency}/h) is cheaper than On-Demand Arm "
+                f"({cost_arm:.4f} {prices.currency}/h), so it is priced as x86 Spot."
+            ],
+        )
+    if workload.multi_arch:
+        return (
+            arch,
+            False,
+            [
+                f"{why}: On-Demand Arm ({cost_arm:.4f} {prices.currency}/h) is cheaper than "
+                f"FARGATE_SPOT on x86 ({cost_x86:.4f} {prices.currency}/h), so it is priced "
+                "On-Demand Arm."
+            ],
+        )
+    return (
+        arch,
+        False,
+        [
+            f"{why}: this Arm workload is priced On-Demand Arm. If its images also run on x86, "
+            "set multi_arch: true to compare with FARGATE_SPOT on x86."
+        ],
+    )
+
+
+# Fargate Spot's architectures, as the price table names them (data/prices.yaml).
+_SPOT_ARCHITECTURES: tuple[str, ...] = ("x86",)
+
+
 def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> tuple[list, list]:
     lines: list[Line] = []
     notes: list[str] = []
-    rates = prices.fargate[workload.architecture]
     eks = mode.orchestrator == "EKS"
-    spot = workload.spot and not eks
+    billed_arch, spot, market_notes = _fargate_market(workload, mode, prices)
+    rates = prices.fargate[billed_arch]
     factor = 1 - prices.fargate_spot_discount if spot else 1.0
     label = "FARGATE_SPOT" if spot else "Fargate"
-    arch = " Arm" if workload.architecture == "arm" else ""
+    arch = " Arm" if billed_arch == "arm" else ""
+    if billed_arch != workload.architecture:
+        # Said in the line itself: this Arm workload's Spot capacity is x86.
+        arch = " x86 (Fargate Spot has no Arm)"
     hours = workload.hours_per_month
     for s in workload.services:
         if s.count == 0:
@@ -396,6 +569,7 @@ def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> 
                 rates["gb_hour"] * factor,
             )
         )
+    notes += market_notes
     if spot:
         notes.append(
             f"FARGATE_SPOT: the table's {prices.fargate_spot_discount:.0%} discount off "
@@ -410,30 +584,60 @@ def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> 
 
 
 def instance_specs(
-    prices: PriceTable, architecture: str, flavour: str
+    prices: PriceTable, architecture: str, flavour: str, *, gpus: bool = False
 ) -> list[planner.InstanceSpec]:
-    """The planner's view of every priced instance type of one architecture.
+    """The planner's view of the priced instance types of one architecture.
+
+    GPU instance types are left out unless ``gpus`` is true: nobody buys a GPU instance for
+    CPU-only work, and leaving them out keeps CPU-only plans as they were.
 
     >>> [s.name for s in instance_specs(load_prices(), "arm", "ecs")]
     ['m7g.large']
+    >>> [s.name for s in instance_specs(load_prices(), "x86", "ecs", gpus=True)][-2:]
+    ['g6.xlarge', 'p4d.24xlarge']
     """
     return [
         planner.capacity(name, entry, flavour)
         for name, entry in prices.instances_for(architecture).items()
+        if gpus or not entry.get("gpus")
     ]
 
 
 def task_groups(workload: Workload) -> list[planner.TaskGroup]:
-    """The workload's services as planner task groups (CPU units and MiB per task)."""
+    """The workload's services as planner task groups (CPU units, MiB and GPUs per task)."""
     return [
-        planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, s.count)
+        planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, s.count, s.gpus)
         for s in workload.services
         if s.count > 0
     ]
 
 
+def _counts_gpus(workload: Workload) -> bool:
+    # Services that say how many GPUs they need are planned with GPUs as a resource.
+    return any(s.gpus for s in workload.services)
+
+
+def _ec2_specs(workload: Workload, prices: PriceTable, flavour: str) -> list[Any]:
+    """The instance types a plan may use for this workload."""
+    arch = workload.architecture
+    if _counts_gpus(workload):
+        # GPU tasks go on GPU types (the planner sees to it); the others may share those or
+        # take the cheaper general-purpose types.
+        return instance_specs(prices, arch, flavour, gpus=True)
+    if workload.needs["gpus"]:
+        # "needs: {gpus: true}" without a count per service: every task goes on a GPU type.
+        gpu = set(prices.gpu_instances_for(arch))
+        return [x for x in instance_specs(prices, arch, flavour, gpus=True) if x.name in gpu]
+    return instance_specs(prices, arch, flavour)
+
+
 def _fits(group: Any, spec: Any) -> bool:
-    return group.cpu <= spec.cpu and group.memory <= spec.memory and spec.pods != 0
+    return (
+        group.cpu <= spec.cpu
+        and group.memory <= spec.memory
+        and spec.pods != 0
+        and group.gpus <= spec.gpus
+    )
 
 
 def _naive(groups: list[Any], specs: list[Any]) -> Any:
@@ -462,16 +666,13 @@ def _ec2_lines(
     key = (
         flavour,
         workload.architecture,
-        tuple((g.name, g.cpu, g.memory, g.count) for g in groups),
+        workload.needs["gpus"],
+        tuple((g.name, g.cpu, g.memory, g.count, g.gpus) for g in groups),
     )
     if plans is not None and key in plans:
         best, naive = plans[key]
     else:
-        specs = instance_specs(prices, workload.architecture, flavour)
-        if workload.needs["gpus"]:
-            # Only GPU instance types can run GPU tasks (feasibility made sure some exist).
-            gpu = {n for n, e in prices.instances.items() if (e.get("gpus") or 0) > 0}
-            specs = [x for x in specs if x.name in gpu]
+        specs = _ec2_specs(workload, prices, flavour)
         best = planner.plan(groups, specs, quick=bool(plans is not None and plans.get("quick")))
         # Curves need totals only: they skip the naive plan shown for contrast.
         naive = None if plans is not None and plans.get("quick") else _naive(groups, specs)
@@ -480,9 +681,9 @@ def _ec2_lines(
     hours = workload.hours_per_month
     factor = 1 - prices.ec2_spot_discount if workload.spot else 1.0
     market = "Spot" if workload.spot else "On-Demand"
-    fee = prices.management_fee.get(mode.id)
     lines: list[Line] = []
     notes: list[str] = []
+    unpriced: list[str] = []
     for itype, count in sorted(best.instances.items()):
         hourly = prices.instances[itype]["hourly"]
         lines.append(
@@ -493,7 +694,10 @@ def _ec2_lines(
                 hourly * factor,
             )
         )
+        fee = prices.management_fee_for(mode.id, itype)
         if fee is not None:
+            # The fee is per instance-hour of the type, Spot or not: its own line, so the
+            # learner sees what the managed mode adds on top of EC2.
             lines.append(
                 _line(
                     f"{mode.name} management fee ({itype}, {count} × {hours:g} h)",
@@ -502,6 +706,13 @@ def _ec2_lines(
                     fee,
                 )
             )
+        elif mode.id in prices.management_fee:
+            unpriced.append(itype)
+    if workload.needs["gpus"] and not _counts_gpus(workload):
+        notes.append(
+            "needs GPUs without a count per service: every task is placed on a GPU instance "
+            "type and GPUs are not counted; write gpus: N on the services that use GPUs."
+        )
     month = hours * factor
     if best.lower_bound > 0:
         gap = best.hourly / best.lower_bound - 1
@@ -523,10 +734,13 @@ def _ec2_lines(
             f"EC2 Spot: the table's {prices.ec2_spot_discount:.0%} discount off On-Demand "
             "(Spot prices move with spare capacity; instances can be reclaimed)."
         )
-    if mode.newer and mode.id in prices.management_fee and fee is None:
+    if mode.newer and unpriced:
+        what = "null" if prices.management_fee.get(mode.id) is None else (
+            "no fee for " + ", ".join(unpriced)
+        )  # fmt: skip
         notes.append(
             f"The {mode.name} management fee is not in the price table (management_fee: "
-            f"null): this total is EC2 only and understates the real bill."
+            f"{what}): this total is EC2 only and understates the real bill."
         )
     return lines, notes, best
 
@@ -539,9 +753,25 @@ def _support_reason(mode: modes.Mode, feature: str, what: str) -> str:
     return f"{what}: {s.reason} (modes data: {mode.id} supports.{feature} = false)"
 
 
-def _gpu_types(prices: PriceTable, architecture: str) -> dict[str, dict[str, Any]]:
-    # The shipped table has no GPU instances; a user's table may add some with "gpus: N".
-    return {n: e for n, e in prices.instances_for(architecture).items() if (e.get("gpus") or 0) > 0}
+def _fargate_words(mode: modes.Mode, need: str) -> str:
+    """Plain words after the modes data's reason, where Fargate's "no" needs them."""
+    if mode.compute != "Fargate":
+        return ""
+    if need == "gpus":
+        return (
+            "; Fargate has no GPUs at all: every task or pod runs on CPU-only capacity that AWS "
+            "chooses, so GPU work needs ECS or EKS on EC2 GPU instances"
+        )
+    if need == "stateful_ebs":
+        storage = fargate.storage_support(mode.orchestrator)
+        if storage["ebs_volumes_per_task"]:
+            return (
+                f"; ECS on Fargate can attach {storage['ebs_volumes_per_task']} EBS volume per "
+                f"task at launch (since {storage['ebs_since']}), but it lives and dies with that "
+                "task: use EFS for state that must outlive it"
+            )
+        return f"; EKS on Fargate mounts no EBS volumes at all; EFS works ({storage['efs']})"
+    return ""
 
 
 def _fargate_size_reasons(workload: Workload, mode: modes.Mode) -> list[str]:
@@ -566,18 +796,28 @@ def _fargate_size_reasons(workload: Workload, mode: modes.Mode) -> list[str]:
 
 def _ec2_reasons(workload: Workload, mode: modes.Mode, prices: PriceTable) -> list[str]:
     arch = workload.architecture
-    if workload.needs["gpus"] and not _gpu_types(prices, arch):
+    gpu_types = prices.gpu_instances_for(arch)
+    if workload.needs["gpus"] and not gpu_types:
         return [
             f"needs GPUs: not priced: add a GPU instance type to the price table "
             f"({prices.describe()} has no {arch} instance type with gpus; the mode itself "
             f"supports them: {mode.supports['gpus'].reason})"
         ]
-    if not prices.instances_for(arch):
+    specs = _ec2_specs(workload, prices, FLAVOURS[mode.id])
+    if not specs:
         return [f"no {arch} instance type in the price table ({prices.describe()})"]
-    specs = instance_specs(prices, arch, FLAVOURS[mode.id])
     reasons = []
     for s in workload.services:
-        if not any(s.cpu_units <= x.cpu and s.memory_mib <= x.memory for x in specs):
+        fits = [x for x in specs if s.cpu_units <= x.cpu and s.memory_mib <= x.memory]
+        if s.gpus and not any(x.gpus >= s.gpus for x in fits):
+            most = max(specs, key=lambda x: (x.gpus, x.cpu, x.memory))
+            reasons.append(
+                f"service {s.name}: a {s.vcpu:g} vCPU / {s.memory_gb:g} GB task with "
+                f"{s.gpus} GPU(s) does not fit on any {arch} GPU instance type in the price "
+                f"table (the most GPUs: {most.name}, {most.gpus} GPU(s), "
+                f"{most.cpu / 1024:g} vCPU / {most.memory / 1024:.2f} GB usable)"
+            )
+        elif not fits:
             biggest = max(specs, key=lambda x: (x.cpu, x.memory))
             reasons.append(
                 f"service {s.name}: a {s.vcpu:g} vCPU / {s.memory_gb:g} GB task does not fit "
@@ -588,12 +828,18 @@ def _ec2_reasons(workload: Workload, mode: modes.Mode, prices: PriceTable) -> li
 
 
 def feasibility(
-    workload: Workload, mode_id: str, prices: PriceTable | str | Path | None = None
+    workload: Workload,
+    mode_id: str,
+    prices: PriceTable | str | Path | None = None,
+    *,
+    on: _dt.date | None = None,
 ) -> list[str]:
     """Why ``mode_id`` cannot run ``workload`` (an empty list when it can).
 
     Every "no" carries the reason and the source written in the modes data
-    (``Mode.supports``), or the Fargate size or priced instance type it runs into.
+    (``Mode.supports``), or the Fargate size or priced instance type it runs into. A workload
+    that names a ``kubernetes_version`` past EKS's extended support on ``on`` (default: the
+    price table's date) cannot run on the EKS modes.
 
     >>> from awscontainers.workload import Workload
     >>> w = Workload.from_dict({"services": [{"name": "big", "vcpu": 32, "memory_gb": 64}]})
@@ -603,15 +849,19 @@ def feasibility(
     mode = modes.get(mode_id)
     reasons = [
         _support_reason(mode, need, f"needs {modes.FEATURES[need].label}")
+        + _fargate_words(mode, need)
         for need in NEEDS
         if workload.needs[need] and not mode.supports[need].value
     ]
     if workload.architecture == "arm" and not mode.supports["arm"].value:
         reasons.append(_support_reason(mode, "arm", "runs on Arm (Graviton)"))
+    table = _prices(prices)
+    if workload.kubernetes_version is not None:
+        reasons += _version_reasons(workload, mode, _judged_on(table, on))
     if mode.compute == "Fargate":
         reasons += _fargate_size_reasons(workload, mode)
     else:
-        reasons += _ec2_reasons(workload, mode, _prices(prices))
+        reasons += _ec2_reasons(workload, mode, table)
     return reasons
 
 
@@ -623,9 +873,13 @@ def estimate(
     mode_id: str,
     prices: PriceTable | str | Path | None = None,
     *,
+    on: _dt.date | None = None,
     _plans: dict | None = None,
 ) -> Estimate:
     """The monthly cost of ``workload`` in one mode, line by line, or why it cannot run there.
+
+    ``on`` is the day a named ``kubernetes_version`` is judged on (standard or extended
+    support, and so the EKS control plane's price); it defaults to the price table's date.
 
     >>> from awscontainers.workload import Workload
     >>> w = Workload.from_dict({"services": [{"name": "web", "vcpu": 1, "memory_gb": 2}]})
@@ -635,7 +889,8 @@ def estimate(
     table = _prices(prices)
     mode = modes.get(mode_id)
     description = table.describe()
-    reasons = feasibility(workload, mode.id, table)
+    day = _judged_on(table, on) if workload.kubernetes_version is not None else None
+    reasons = feasibility(workload, mode.id, table, on=day)
     if reasons:
         return Estimate(
             mode.id,
@@ -646,7 +901,7 @@ def estimate(
             prices=description,
             currency=table.currency,
         )
-    control, _ = _control_plane(mode, table)
+    control, version_note = _control_plane(mode, table, workload, day)
     lines = [control]
     plan = None
     if mode.compute == "Fargate":
@@ -660,6 +915,8 @@ def estimate(
             f"The EKS control plane is billed for every hour of the month "
             f"({table.hours_per_month:g} h), whatever hours the tasks run.",
         )
+        if version_note:
+            notes.insert(1, version_note)
     notes.append(f"Prices: {description}.")
     total = round(sum(line.monthly for line in lines), 2)
     return Estimate(
@@ -758,8 +1015,13 @@ class Comparison:
         return str(self.table())
 
 
-def compare(workload: Workload, prices: PriceTable | str | Path | None = None) -> Comparison:
-    """Estimate ``workload`` in every mode, in ``modes.MODES`` order.
+def compare(
+    workload: Workload,
+    prices: PriceTable | str | Path | None = None,
+    *,
+    on: _dt.date | None = None,
+) -> Comparison:
+    """Estimate ``workload`` in every mode, in ``modes.MODES`` order (``on``: see estimate).
 
     >>> from awscontainers.workload import Workload
     >>> w = Workload.from_dict({"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]})
@@ -769,7 +1031,7 @@ def compare(workload: Workload, prices: PriceTable | str | Path | None = None) -
     table = _prices(prices)
     # Modes of the same packing flavour share one fleet: plan it once.
     plans: dict = {}
-    estimates = [estimate(workload, m, table, _plans=plans) for m in modes.MODES]
+    estimates = [estimate(workload, m, table, on=on, _plans=plans) for m in modes.MODES]
     return Comparison(workload, estimates, table.describe())
 
 

@@ -42,8 +42,10 @@ __all__ = [
     "provisioned_capacity",
     "smallest_size",
     "valid_memory_for",
+    "storage_support",
     "valid_sizes",
     "validate_task_size",
+    "windows_sizes",
 ]
 
 _UNITS_PER_VCPU = 1024
@@ -80,6 +82,12 @@ def _expand(memory_gb: list | dict) -> list[int]:
 def _sizes() -> dict[int, tuple[int, ...]]:
     # Tuples so the cached table cannot be changed by a caller by accident.
     rows = _data()["sizes"]
+    return {int(row["cpu"]): tuple(_expand(row["memory_gb"])) for row in rows}
+
+
+@lru_cache(maxsize=1)
+def _windows_sizes() -> dict[int, tuple[int, ...]]:
+    rows = _data()["windows"]["sizes"]
     return {int(row["cpu"]): tuple(_expand(row["memory_gb"])) for row in rows}
 
 
@@ -173,6 +181,37 @@ def valid_sizes() -> dict[int, list[int]]:
     """
     # Fresh lists each call, so a caller editing the result cannot corrupt the table.
     return {cpu: list(memory) for cpu, memory in _sizes().items()}
+
+
+def windows_sizes() -> dict[int, list[int]]:
+    """Every Fargate size a Windows task may use: CPU units -> memory values (MiB).
+
+    Windows on Fargate needs at least 1 vCPU and stops at 4 vCPU (ECS developer guide,
+    task-size table).
+
+    >>> sorted(windows_sizes()), windows_sizes()[1024][0]
+    ([1024, 2048, 4096], 2048)
+    """
+    return {cpu: list(memory) for cpu, memory in _windows_sizes().items()}
+
+
+def storage_support(orchestrator: str) -> dict[str, Any]:
+    """What Fargate storage an ECS task or an EKS pod can have (``"ECS"`` or ``"EKS"``).
+
+    ECS on Fargate attaches one EBS volume per task at launch (since January 2024); EKS on
+    Fargate attaches none and mounts EFS through static provisioning only.
+
+    >>> storage_support("ECS")["ebs_volumes_per_task"], storage_support("EKS")["efs"]
+    (1, 'static provisioning only')
+    """
+    key = str(orchestrator).lower()
+    storage = _data()["storage"]
+    if key not in ("ecs", "eks"):
+        raise InvalidParameterError(
+            f"orchestrator must be 'ECS' or 'EKS', not {orchestrator!r}.",
+            hint="Ask storage_support('ECS') or storage_support('EKS').",
+        )
+    return dict(storage[key])
 
 
 def valid_memory_for(cpu_units: int | str) -> list[int]:
@@ -375,11 +414,121 @@ def _check_ephemeral_storage(storage: Mapping[str, Any] | None) -> None:
         )
 
 
+def _check_port_mappings(taskdef: Mapping[str, Any]) -> None:
+    mode = taskdef.get("networkMode")
+    if mode not in _data()["port_mappings"]["same_port_modes"]:
+        return
+    for index, container in enumerate(taskdef.get("containerDefinitions") or []):
+        name = container.get("name") or f"#{index}"
+        for mapping in container.get("portMappings") or []:
+            host, inside = mapping.get("hostPort"), mapping.get("containerPort")
+            # Left out (or 0, which the API reads as "not set") is fine: ECS copies the
+            # container port.
+            if host in (None, 0) or host == inside:
+                continue
+            raise InvalidParameterError(
+                f"When networkMode={mode}, the host ports and container ports in port "
+                f"mappings must match. Container '{name}' maps hostPort {host} to "
+                f"containerPort {inside}.",
+                code="ClientException",
+                hint=(
+                    f"Leave hostPort out (or set it to {inside}): in {mode} mode the task has "
+                    "its own network interface, so the container's port is the task's port. "
+                    "To reach it on another port, put a load balancer listener or a Service "
+                    "Connect alias in front; only bridge mode remaps ports on the host."
+                ),
+            )
+
+
+def _windows_family(taskdef: Mapping[str, Any]) -> str | None:
+    platform = taskdef.get("runtimePlatform") or {}
+    family = str(platform.get("operatingSystemFamily") or "")
+    prefix = _data()["windows"]["operating_system_prefix"]
+    return family if family.upper().startswith(prefix) else None
+
+
+def _windows_choices() -> str:
+    return ", ".join(f"{units} ({_vcpu_text(units)})" for units in _windows_sizes())
+
+
+def _check_windows(taskdef: Mapping[str, Any], family: str) -> None:
+    """Windows on Fargate: at least 1 vCPU, its own size table, x86_64 only."""
+    windows = _data()["windows"]
+    arch = str((taskdef.get("runtimePlatform") or {}).get("cpuArchitecture") or "X86_64")
+    if arch.upper() != windows["cpu_architecture"]:
+        raise FargateUnsupportedError(
+            f"Windows containers on Fargate run on {windows['cpu_architecture']} only; this "
+            f"task definition asks for {family} on {arch}.",
+            code="ClientException",
+            hint="Set runtimePlatform.cpuArchitecture='X86_64' (or leave it out), or run the "
+            "task on Linux to use ARM64 (Graviton).",
+        )
+    cpu_units, memory_mib = parse_cpu(taskdef["cpu"]), parse_memory(taskdef["memory"])
+    sizes = _windows_sizes()
+    ecs_says = (
+        f"No Fargate configuration exists for given values: {cpu_units} CPU, {memory_mib} memory."
+    )
+    if cpu_units not in sizes:
+        fit = next(
+            ((c, m) for c, ms in sizes.items() if c >= cpu_units for m in ms if m >= memory_mib),
+            None,
+        )
+        nearest = (
+            f"The smallest Windows size holding what you asked for is cpu '{fit[0]}' "
+            f"({_vcpu_text(fit[0])}) with memory '{fit[1]}' ({_gb_text(fit[1])})."
+            if fit
+            else f"No Windows size holds it (the largest is 4 vCPU with 30 GB), {_EC2_HINT}."
+        )
+        raise FargateSizeError(
+            f"{ecs_says} The CPU units cannot be less than 1 vCPU when you use Windows "
+            f"containers on Fargate ({family}); valid Windows CPU values are "
+            f"{_windows_choices()}.",
+            code="ClientException",
+            hint=nearest,
+        )
+    if memory_mib not in sizes[cpu_units]:
+        allowed = ", ".join(_gb_text(mib) for mib in sizes[cpu_units])
+        raise FargateSizeError(
+            f"{ecs_says} With {cpu_units} CPU ({_vcpu_text(cpu_units)}) the valid memory "
+            f"values are {allowed}.",
+            code="ClientException",
+            hint="Pick one of those memory values.",
+        )
+
+
+def _check_pid_mode(pid_mode: Any, windows: str | None) -> None:
+    if pid_mode in (None, ""):
+        return
+    rules = _data()["pid_mode"]
+    if windows:
+        raise FargateUnsupportedError(
+            f"Tasks using the Fargate launch type with {windows} do not support pidMode: "
+            "pidMode isn't supported for Windows containers on Fargate.",
+            code="ClientException",
+            hint="Remove pidMode from the task definition.",
+        )
+    if pid_mode not in rules["linux_allowed"]:
+        allowed = ", ".join(repr(v) for v in rules["linux_allowed"])
+        raise FargateUnsupportedError(
+            f"Tasks using the Fargate launch type do not support pidMode {pid_mode!r}. "
+            f"The supported value for pidMode is {allowed}.",
+            code="ClientException",
+            hint=(
+                "Set pidMode='task' to share one process namespace between the task's "
+                "containers (a monitoring sidecar can then see the app's processes), or "
+                "remove it. Sharing the host's namespace (pidMode='host') needs the EC2 "
+                "launch type: on Fargate the host is AWS's, not yours."
+            ),
+        )
+
+
 def check_task_definition(taskdef: Mapping[str, Any]) -> None:
     """Refuse what ECS would refuse when registering a FARGATE task definition.
 
     ``taskdef`` is the keyword arguments of boto3's ``ecs.register_task_definition``. Task
-    definitions that do not list ``FARGATE`` in ``requiresCompatibilities`` are not checked.
+    definitions that do not list ``FARGATE`` in ``requiresCompatibilities`` get only the check
+    ECS makes on every launch type: in ``awsvpc`` or ``host`` network mode a ``hostPort`` must be
+    left out or equal its ``containerPort``.
     The first problem found is raised, as ECS does: :class:`FargateUnsupportedError` or
     :class:`FargateSizeError`, both with code ``ClientException``.
 
@@ -393,6 +542,9 @@ def check_task_definition(taskdef: Mapping[str, Any]) -> None:
             f"{type(taskdef).__name__}.",
             hint="Pass the same dict you would give ecs.register_task_definition(**taskdef).",
         )
+    # ECS refuses a hostPort that differs from its containerPort in awsvpc (and host) mode
+    # on every launch type, so this check comes before the Fargate-only ones.
+    _check_port_mappings(taskdef)
     if not _requires_fargate(taskdef):
         return
     mode = taskdef.get("networkMode")
@@ -413,7 +565,11 @@ def check_task_definition(taskdef: Mapping[str, Any]) -> None:
                 hint="Add task-level cpu and memory as a Fargate pair, e.g. cpu='256', "
                 "memory='512' (valid_sizes() lists every pair).",
             )
+    windows = _windows_family(taskdef)
+    if windows:
+        _check_windows(taskdef, windows)
     validate_task_size(taskdef["cpu"], taskdef["memory"])
+    _check_pid_mode(taskdef.get("pidMode"), windows)
     for field in _data()["forbidden"]["task"]:
         if _is_set(taskdef.get(field)):
             raise _refuse("the task definition", field)

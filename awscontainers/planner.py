@@ -11,6 +11,9 @@ Everything is expressed in the units ECS uses:
   counts on CPU the node does not have). A pod requesting ``500m`` is a task of 512 units.
 * memory in **MiB**.
 * on EKS, every pod also takes one of the node's pod slots (the VPC CNI's IP limit).
+* GPUs in whole GPUs: a task asking for GPUs goes only on an instance type with at least that
+  many free (ECS hands out whole GPUs through ``resourceRequirements``, Kubernetes through
+  ``nvidia.com/gpu``; neither shares one GPU between tasks by default).
 
 The capacity figures come from the rules the simulator uses too
 (:func:`~awscontainers.rules.capacity.registered_resources`,
@@ -58,7 +61,7 @@ class InstanceSpec:
     """What one instance type offers to tasks, after the agent's or kubelet's reserves.
 
     ``cpu`` is in CPU units (1024 per vCPU), ``memory`` in MiB, ``pods`` the EKS pod limit
-    (``None`` on ECS, where there is no such limit).
+    (``None`` on ECS, where there is no such limit), ``gpus`` the instance's GPUs.
 
     >>> InstanceSpec("t3.medium", 0.0416, cpu=2048, memory=3891, pods=None).cpu
     2048
@@ -69,20 +72,22 @@ class InstanceSpec:
     cpu: int
     memory: int
     pods: int | None = None
+    gpus: int = 0
 
 
 @dataclass(frozen=True)
 class TaskGroup:
-    """``count`` identical tasks (or pods) of ``cpu`` units and ``memory`` MiB each.
+    """``count`` identical tasks (or pods) of ``cpu`` units, ``memory`` MiB and ``gpus`` GPUs.
 
     >>> TaskGroup("web", cpu=512, memory=1024, count=10)
-    TaskGroup(name='web', cpu=512, memory=1024, count=10)
+    TaskGroup(name='web', cpu=512, memory=1024, count=10, gpus=0)
     """
 
     name: str
     cpu: int
     memory: int
     count: int
+    gpus: int = 0
 
 
 @dataclass
@@ -128,20 +133,25 @@ def capacity(name: str, entry: dict, flavour: str) -> InstanceSpec:
 
     >>> entry = {"hourly": 0.0416, "vcpu": 2, "memory_mib": 4096, "enis": 3, "ipv4_per_eni": 6}
     >>> capacity("t3.medium", entry, "ecs")
-    InstanceSpec(name='t3.medium', hourly=0.0416, cpu=2048, memory=3891, pods=None)
+    InstanceSpec(name='t3.medium', hourly=0.0416, cpu=2048, memory=3891, pods=None, gpus=0)
     >>> capacity("t3.medium", entry, "eks")   # 1930 millicores -> 1976 units
-    InstanceSpec(name='t3.medium', hourly=0.0416, cpu=1976, memory=3554, pods=17)
+    InstanceSpec(name='t3.medium', hourly=0.0416, cpu=1976, memory=3554, pods=17, gpus=0)
+    >>> capacity("g4dn.xlarge", {**entry, "vcpu": 4, "memory_mib": 16384, "gpus": 1}, "ecs").gpus
+    1
     """
     vcpus, memory_mib = int(entry["vcpu"]), int(entry["memory_mib"])
+    # Every GPU is offered whole: the ECS agent registers each as a GPU resource, the NVIDIA
+    # device plugin as one nvidia.com/gpu.
+    gpus = int(entry.get("gpus") or 0)
     if flavour == "ecs":
         cpu, memory = registered_resources(vcpus, memory_mib, {})
-        return InstanceSpec(name, float(entry["hourly"]), cpu, memory, None)
+        return InstanceSpec(name, float(entry["hourly"]), cpu, memory, None, gpus)
     if flavour == "eks":
         pods = max_pods(int(entry["enis"]), int(entry["ipv4_per_eni"]))
         millis, memory_bytes = node_allocatable(vcpus, memory_mib, pods)
         # Round down: a plan must never count on CPU the node does not have.
         cpu = millis * CPU_UNITS_PER_VCPU // 1000
-        return InstanceSpec(name, float(entry["hourly"]), cpu, memory_bytes // 2**20, pods)
+        return InstanceSpec(name, float(entry["hourly"]), cpu, memory_bytes // 2**20, pods, gpus)
     raise InvalidParameterError(
         f"Unknown flavour {flavour!r} for instance type {name}.",
         hint="Use 'ecs' (ECS container instances) or 'eks' (EKS worker nodes).",
@@ -176,7 +186,7 @@ def _check(groups: Sequence[TaskGroup], specs: Sequence[InstanceSpec]) -> None:
                 hint="Give every group its own name, or add their counts together.",
             )
         seen.add(g.name)
-        if g.cpu < 0 or g.memory < 0 or g.count < 0:
+        if g.cpu < 0 or g.memory < 0 or g.count < 0 or g.gpus < 0:
             raise InvalidParameterError(
                 f"Task group {g.name!r} has a negative size or count: {g}.",
                 hint="Use CPU units (1024 = 1 vCPU), MiB and a count of 0 or more.",
@@ -188,6 +198,14 @@ def _check(groups: Sequence[TaskGroup], specs: Sequence[InstanceSpec]) -> None:
                 hint="Give the task a size, e.g. cpu=256, memory=512 (ECS needs memory).",
             )
     for g in groups:
+        if g.count and g.gpus and not any(s.gpus >= g.gpus for s in specs):
+            most = max(s.gpus for s in specs)
+            raise InvalidParameterError(
+                f"Task group {g.name!r} needs {g.gpus} GPU(s) per task, but no instance type "
+                f"offers that many (the most is {most}).",
+                hint="Add a GPU instance type to the price table (a g4dn, g5, g6 or p4d size "
+                "with gpus: N), or ask for fewer GPUs per task. Fargate has no GPUs.",
+            )
         if g.count and not any(_fits_one(g, s) for s in specs):
             by_cpu = max(specs, key=lambda s: (s.cpu, s.memory))
             by_mem = max(specs, key=lambda s: (s.memory, s.cpu))
@@ -203,7 +221,12 @@ def _check(groups: Sequence[TaskGroup], specs: Sequence[InstanceSpec]) -> None:
 
 
 def _fits_one(g: TaskGroup, s: InstanceSpec) -> bool:
-    return g.cpu <= s.cpu and g.memory <= s.memory and (s.pods is None or s.pods >= 1)
+    return (
+        g.cpu <= s.cpu
+        and g.memory <= s.memory
+        and (s.pods is None or s.pods >= 1)
+        and g.gpus <= s.gpus
+    )
 
 
 # -- lower bound --------------------------------------------------------------------------------
@@ -222,6 +245,10 @@ def _solve(matrix: list[list[float]], rhs: list[float]) -> list[float] | None:
             if r != col and a[r][col]:
                 f = a[r][col] / a[col][col]
                 a[r] = [x - f * y for x, y in zip(a[r], a[col], strict=True)]
+    # Types with identical capacities make some systems singular in a way rounding can hide
+    # until here: treat an exactly vanished pivot as singular too.
+    if any(a[i][i] == 0 for i in range(n)):
+        return None
     return [a[i][n] / a[i][i] for i in range(n)]
 
 
@@ -230,11 +257,11 @@ def lower_bound(
 ) -> tuple[float, dict[str, float]]:
     """The cheapest fleet if instances could be bought in fractions (the LP relaxation).
 
-    Minimise ``sum(hourly_t * x_t)`` so that the fleet's total CPU, memory (and on EKS pod
-    slots) cover the workload's totals. Each type's CPU and memory are first rounded down to
-    a multiple of the greatest common divisor of the task sizes, the most whole tasks could
-    use (3891 MiB holds at most 3072 MiB of 1024 MiB tasks). No real plan can cost less, so it
-    is the yardstick for :attr:`Plan.ratio`.
+    Minimise ``sum(hourly_t * x_t)`` so that the fleet's total CPU, memory (on EKS pod
+    slots, and GPUs when tasks ask for them) cover the workload's totals. Each type's CPU and
+    memory are first rounded down to a multiple of the greatest common divisor of the task
+    sizes, the most whole tasks could use (3891 MiB holds at most 3072 MiB of 1024 MiB
+    tasks). No real plan can cost less, so it is the yardstick for :attr:`Plan.ratio`.
 
     With only 2 or 3 constraints an optimal vertex uses at most 2 or 3 types, so every vertex
     is tried: each set of up to 3 types with each set of binding constraints, one small
@@ -281,11 +308,16 @@ def _cut_lp(
         subsets = [(g,) for g in active] + [tuple(active)]
     rows: list[list[float]] = []  # each row divided by its need, so the right side is 1
     for sub in subsets:
-        shapes = tuple(sorted({(g.cpu, g.memory) for g in sub}))
-        usable = [_usable(shapes, sp.cpu, sp.memory, sp.pods) for sp in specs]
+        # An instance of type t holds only the tasks of S with enough GPUs on t (GPU tasks
+        # need GPU instances), so only their shapes count towards what t can give S.
+        usable = []
+        for sp in specs:
+            shapes = tuple(sorted({(g.cpu, g.memory) for g in sub if g.gpus <= sp.gpus}))
+            cap = _usable(shapes, sp.cpu, sp.memory, sp.pods) if shapes else (0, 0, 0)
+            usable.append((*cap, sp.gpus if shapes else 0))
         need = [sum(g.cpu * g.count for g in sub), sum(g.memory * g.count for g in sub)]
-        if eks:
-            need.append(sum(g.count for g in sub))
+        need.append(sum(g.count for g in sub) if eks else 0)
+        need.append(sum(g.gpus * g.count for g in sub))
         for r, total in enumerate(need):
             if total:
                 rows.append([u[r] / total for u in usable])
@@ -385,6 +417,7 @@ def _lp_data(
     tries: they sometimes pack better).
     """
     eks = specs[0].pods is not None
+    gpu = _gpu_row(groups)
     need = [
         float(sum(g.cpu * g.count for g in groups)),
         float(sum(g.memory * g.count for g in groups)),
@@ -401,10 +434,27 @@ def _lp_data(
             mem_step = math.gcd(*(m for _, m in shapes)) or 1
             cpu, memory = s.cpu // cpu_step * cpu_step, s.memory // mem_step * mem_step
             tasks = s.pods or 0
-        columns.append([float(cpu), float(memory)] + ([float(tasks)] if eks else []))
+        columns.append(
+            [float(cpu), float(memory)]
+            + ([float(tasks)] if eks else [])
+            + ([float(s.gpus)] if gpu else [])
+        )
     if eks:
         need.append(float(sum(g.count for g in groups)))
+    if gpu:
+        need.append(float(sum(g.gpus * g.count for g in groups)))
     return need, columns
+
+
+def _gpu_row(groups: Iterable[TaskGroup]) -> bool:
+    # The LPs get a GPU row only when some task asks for GPUs, so GPU-free plans are the
+    # same as before GPUs were modelled.
+    return any(g.gpus and g.count for g in groups)
+
+
+def _lp_size(g: TaskGroup, eks: bool, gpu: bool) -> list[int]:
+    """A task's demand in the LP's rows (CPU, memory, [pod slot], [GPUs])."""
+    return [g.cpu, g.memory] + ([1] if eks else []) + ([g.gpus] if gpu else [])
 
 
 # Most grid cells (capacity in gcd steps, CPU x memory) the exact per-type knapsack may use;
@@ -518,15 +568,15 @@ def _duals(
 _Pattern = tuple[str, dict[str, int], int]
 
 
-def _size(g: TaskGroup, eks: bool) -> tuple[int, int, int]:
-    return (g.cpu, g.memory, 1 if eks else 0)
+def _size(g: TaskGroup, eks: bool) -> tuple[int, int, int, int]:
+    return (g.cpu, g.memory, 1 if eks else 0, g.gpus)
 
 
-def _room(s: InstanceSpec) -> tuple[int, int, int]:
-    return (s.cpu, s.memory, s.pods or 0)
+def _room(s: InstanceSpec) -> tuple[int, int, int, int]:
+    return (s.cpu, s.memory, s.pods or 0, s.gpus)
 
 
-def _how_many(size: tuple[int, int, int], free: Sequence[int]) -> int:
+def _how_many(size: Sequence[int], free: Sequence[int]) -> int:
     """How many tasks of ``size`` fit in ``free`` (at least one dimension is non-zero)."""
     return min(f // d for d, f in zip(size, free, strict=True) if d)
 
@@ -548,8 +598,9 @@ def _build_pattern(
     order = [g for g in order if g.name in counts]  # groups already used up drop out
     taken = dict.fromkeys(counts, 0)
     if proportional:
-        demand = [sum(_size(g, eks)[r] * counts[g.name] for g in order) for r in range(3)]
-        share = min((free[r] / demand[r] for r in range(3) if demand[r]), default=1.0)
+        dims = range(len(free))
+        demand = [sum(_size(g, eks)[r] * counts[g.name] for g in order) for r in dims]
+        share = min((free[r] / demand[r] for r in dims if demand[r]), default=1.0)
         if share >= 1:
             return {name: n for name, n in counts.items() if n}
         for g in order:
@@ -599,8 +650,14 @@ def _pack(
 def _holds(contents: dict[str, int], by_name: dict[str, TaskGroup], spec: InstanceSpec) -> bool:
     cpu = sum(by_name[k].cpu * n for k, n in contents.items())
     memory = sum(by_name[k].memory * n for k, n in contents.items())
+    gpus = sum(by_name[k].gpus * n for k, n in contents.items())
     pods = sum(contents.values())
-    return cpu <= spec.cpu and memory <= spec.memory and (spec.pods is None or pods <= spec.pods)
+    return (
+        cpu <= spec.cpu
+        and memory <= spec.memory
+        and (spec.pods is None or pods <= spec.pods)
+        and gpus <= spec.gpus
+    )
 
 
 def _downsize(
@@ -644,10 +701,12 @@ def _value_greedy(
     sidecars on a c5.2xlarge rather than the api pods each alone on a t3.medium).
     """
 
+    gpu = _gpu_row(by_name.values())
+
     def worth(g: TaskGroup) -> float:
         # The tiny size term keeps tasks that use only free resources from being worth 0.
-        size = _size(g, eks)
-        return sum(p * d for p, d in zip(price, size, strict=False)) + 1e-12 * (g.cpu + g.memory)
+        size = _lp_size(g, eks, gpu)
+        return sum(p * d for p, d in zip(price, size, strict=True)) + 1e-12 * (g.cpu + g.memory)
 
     def hardness(g: TaskGroup) -> tuple[int, float]:
         fits = sum(_fits_one(g, s) for s in specs)
@@ -665,7 +724,7 @@ def _value_greedy(
                 continue
             room = _room(spec)
 
-            def share(g: TaskGroup, room: tuple[int, int, int] = room) -> float:
+            def share(g: TaskGroup, room: tuple[int, int, int, int] = room) -> float:
                 return max(d / r for d, r in zip(_size(g, eks), room, strict=True) if r)
 
             orders = [

@@ -9,6 +9,10 @@ A person writes it in a few lines of YAML (or JSON, or a dict):
     architecture: x86        # or arm (Graviton)
     needs: {daemonsets: true}
     spot: false              # true: the tasks tolerate interruption, use Spot where possible
+    multi_arch: false        # true: the images run on x86 and arm alike
+    kubernetes_version: "1.35"   # optional: the EKS cluster's version (prices extended support)
+
+A service may also ask for GPUs: ``{name: train, vcpu: 4, memory_gb: 16, gpus: 1}``.
 
 >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, count: 3}]")
 >>> w.services[0].count, w.hours_per_month, w.architecture
@@ -20,6 +24,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,8 +40,17 @@ NEEDS: tuple[str, ...] = ("kubernetes_api", "daemonsets", "stateful_ebs", "gpus"
 MAX_HOURS_PER_MONTH = 744
 DEFAULT_HOURS_PER_MONTH = 730.0
 
-_WORKLOAD_KEYS = ("name", "services", "hours_per_month", "architecture", "needs", "spot")
-_SERVICE_KEYS = ("name", "vcpu", "memory_gb", "count")
+_WORKLOAD_KEYS = (
+    "name",
+    "services",
+    "hours_per_month",
+    "architecture",
+    "needs",
+    "spot",
+    "multi_arch",
+    "kubernetes_version",
+)
+_SERVICE_KEYS = ("name", "vcpu", "memory_gb", "count", "gpus")
 _EXAMPLE = "services: [{name: web, vcpu: 1, memory_gb: 2, count: 3}]"
 
 
@@ -50,6 +64,17 @@ def _check_keys(given: dict[str, Any], allowed: tuple[str, ...], where: str) -> 
             f"Unknown key {key!r} in {where}; allowed keys are {', '.join(allowed)}.",
             f"{suggestion}Remove or rename {key!r}.",
         )
+
+
+def _kubernetes_version(value: Any) -> str:
+    # YAML reads 1.30 as the float 1.3: refuse numbers rather than guess which was meant.
+    text = value if isinstance(value, str) else None
+    if text is None or not re.fullmatch(r"1\.\d{1,3}", text.strip()):
+        raise invalid_parameter(
+            f'kubernetes_version must be a minor version in quotes, like "1.35", not {value!r}.',
+            'Write kubernetes_version: "1.35" (quoted: YAML reads 1.30 as the number 1.3).',
+        )
+    return text.strip()
 
 
 def _number(value: Any, where: str, *, minimum: float, strict: bool, maximum: float) -> float:
@@ -79,6 +104,9 @@ class Service:
     vcpu: float
     memory_gb: float
     count: int = 1
+    #: GPUs each task (or pod) needs: ECS ``resourceRequirements`` type GPU, Kubernetes
+    #: ``nvidia.com/gpu``. Whole GPUs only: neither ECS nor the NVIDIA device plugin splits one.
+    gpus: int = 0
 
     @property
     def cpu_units(self) -> int:
@@ -134,7 +162,14 @@ class Service:
                 f"{where} count must be a whole number, 0 or more, not {count!r}.",
                 "count is how many copies of the task run at once, e.g. count: 3",
             )
-        return cls(name=name.strip(), vcpu=vcpu, memory_gb=memory, count=count)
+        gpus = data.get("gpus", 0)
+        if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
+            raise invalid_parameter(
+                f"{where} gpus must be a whole number, 0 or more, not {gpus!r}.",
+                "gpus is how many whole GPUs each task needs (ECS and Kubernetes hand out "
+                "whole GPUs), e.g. gpus: 1",
+            )
+        return cls(name=name.strip(), vcpu=vcpu, memory_gb=memory, count=count, gpus=gpus)
 
     def to_dict(self) -> dict[str, Any]:
         """The service as plain data.
@@ -142,12 +177,15 @@ class Service:
         >>> Service("a", 1, 2, 3).to_dict()
         {'name': 'a', 'vcpu': 1, 'memory_gb': 2, 'count': 3}
         """
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "vcpu": self.vcpu,
             "memory_gb": self.memory_gb,
             "count": self.count,
         }
+        if self.gpus:  # only when asked for, so GPU-free workloads read as before
+            data["gpus"] = self.gpus
+        return data
 
 
 @dataclass(frozen=True)
@@ -168,10 +206,17 @@ class Workload:
     needs: dict[str, bool] = field(default_factory=dict)
     spot: bool = False
     name: str = "workload"
+    #: The images run on both x86 and arm, so the cost model may pick either.
+    multi_arch: bool = False
+    #: The EKS cluster's Kubernetes minor version ("1.35"), or None for "a current one".
+    kubernetes_version: str | None = None
 
     def __post_init__(self) -> None:
-        # Fill in every need so callers can index needs[...] without .get().
+        # Fill in every need so callers can index needs[...] without .get(). A service that
+        # asks for GPUs makes the workload need them.
         full = {need: bool(self.needs.get(need, False)) for need in NEEDS}
+        if any(s.gpus for s in self.services):
+            full["gpus"] = True
         object.__setattr__(self, "needs", full)
 
     @property
@@ -252,6 +297,15 @@ class Workload:
                 f"spot must be true or false, not {spot!r}.",
                 "spot: true means the tasks tolerate interruption (Spot capacity is used).",
             )
+        multi_arch = data.get("multi_arch", False)
+        if not isinstance(multi_arch, bool):
+            raise invalid_parameter(
+                f"multi_arch must be true or false, not {multi_arch!r}.",
+                "multi_arch: true means the images are built for both x86_64 and arm64.",
+            )
+        version = data.get("kubernetes_version")
+        if version is not None:
+            version = _kubernetes_version(version)
         name = data.get("name", "workload")
         if not isinstance(name, str) or not name.strip():
             raise invalid_parameter(
@@ -265,6 +319,8 @@ class Workload:
             needs=dict(needs),
             spot=spot,
             name=name.strip(),
+            multi_arch=multi_arch,
+            kubernetes_version=version,
         )
 
     @classmethod
@@ -300,7 +356,7 @@ class Workload:
         >>> Workload.from_dict(w.to_dict()) == w
         True
         """
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "services": [s.to_dict() for s in self.services],
             "hours_per_month": self.hours_per_month,
@@ -308,6 +364,12 @@ class Workload:
             "needs": dict(self.needs),
             "spot": self.spot,
         }
+        # The newer keys appear only when set, so older workloads read (and print) as before.
+        if self.multi_arch:
+            data["multi_arch"] = True
+        if self.kubernetes_version is not None:
+            data["kubernetes_version"] = self.kubernetes_version
+        return data
 
     def to_json(self) -> str:
         """The workload as JSON text."""

@@ -107,11 +107,17 @@ def test_arm_is_not_possible_on_eks_fargate():
 def test_gpus_need_a_priced_gpu_instance_type(tmp_path):
     w = one(needs={"gpus": True})
     assert "is not a valid" in chooser.feasibility(w, "ecs-fargate")[0]  # modes data: Fargate
-    reason = chooser.feasibility(w, "ecs-ec2")[0]
-    assert "not priced: add a GPU instance type to the price table" in reason
-    # With a GPU type in the user's table the EC2 modes become possible and use only it.
+    # A user's table without GPU types (the packaged one has some since issue 9).
     path = Path(costs.__file__).parent / "data" / "prices.yaml"
     data = yaml.safe_load(path.read_text())
+    data["ec2"]["instances"] = {
+        n: e for n, e in data["ec2"]["instances"].items() if not e.get("gpus")
+    }
+    no_gpus = tmp_path / "no-gpu.yaml"
+    no_gpus.write_text(yaml.safe_dump(data))
+    reason = chooser.feasibility(w, "ecs-ec2", no_gpus)[0]
+    assert "not priced: add a GPU instance type to the price table" in reason
+    # With a GPU type in the user's table the EC2 modes become possible and use only it.
     data["ec2"]["instances"]["g4dn.xlarge"] = {
         "hourly": 0.526,
         "vcpu": 4,
@@ -132,33 +138,50 @@ def test_gpus_need_a_priced_gpu_instance_type(tmp_path):
 
 
 def test_cheapest_wins_when_the_lighter_mode_costs_more_than_the_premium():
-    rec = chooser.recommend(one())
-    # ECS on EC2 30.37 (t3.medium, 8 duties) vs ECS on Fargate 36.04 (0 duties):
-    # 36.04 / 30.37 - 1 = 18.7% > 15%. ECS Managed Instances is as cheap on EC2 alone, but
-    # its management fee is not priced, so it is never the choice.
+    rec = chooser.recommend(one(), premium=0.10)
+    # ECS on EC2 30.37 (t3.medium, 8 duties); ECS Managed Instances 30.37 + its fee
+    # 730 × 0.004992 = 3.64 -> 34.01 (1 duty), 12.0% more; ECS on Fargate 36.04 (0 duties),
+    # 18.7% more. Both above a 10% premium.
     assert rec.choice == "ecs-ec2"
-    assert any("18.7% more" in r and "above the 15% premium" in r for r in rec.reasons)
     assert any(
-        r.startswith("ECS Managed Instances is not recommended on cost")
-        and "management fee is not in the price table" in r
+        r.startswith("ECS Managed Instances leaves 1 duty")
+        and "12.0% more" in r
+        and "above the 10% premium" in r
         for r in rec.reasons
     )
+    assert any("18.7% more" in r and "above the 10% premium" in r for r in rec.reasons)
     assert chooser.recommend(one(), premium=0.2).choice == "ecs-fargate"
+
+
+def test_managed_instances_win_when_their_priced_fee_stays_within_the_premium():
+    # Issue 9, point 6: with the fee priced (ECS pricing page: a fee per instance-hour on top
+    # of EC2), ECS Managed Instances is chosen only because 12.0% more is within 15%.
+    rec = chooser.recommend(one())
+    assert rec.choice == "ecs-managed-instances"
+    assert rec.estimate.monthly == 34.01
+    assert rec.reasons[0].startswith("ECS Managed Instances costs 34.01 USD a month")
+    assert "12.0% more than ECS on EC2" in rec.reasons[0]
+    assert not any("not recommended on cost" in r for r in rec.reasons)
 
 
 def test_fewer_duties_win_within_the_premium():
     rec = chooser.recommend(one(needs={"kubernetes_api": True}))
-    # Priced EKS EC2 modes: 73.00 + 30.37 = 103.37; EKS on Fargate 112.28 (+8.6%), 1 duty
-    # instead of 5 for managed nodegroups (servers_visible, os_patching, check_capacity,
-    # scale_nodes, control_plane_cost). EKS Auto Mode has no priced fee: never chosen.
+    # EKS EC2 modes: 73.00 + 30.37 = 103.37; EKS Auto Mode adds its fee, 730 × 0.004992 =
+    # 3.64 -> 107.01 (+3.5%); EKS on Fargate 112.28 (+8.6%), 1 duty instead of 5 for managed
+    # nodegroups (servers_visible, os_patching, check_capacity, scale_nodes,
+    # control_plane_cost).
     assert rec.choice == "eks-fargate"
     first = rec.reasons[0]
     assert first.startswith("EKS on Fargate costs 112.28 USD a month")
     assert "8.6% more than EKS on managed nodegroups" in first
     assert "leaves 1 duty to you instead of 5" in first
     assert any("ECS on EC2 is not possible" in r for r in rec.reasons)
-    assert rec.by_cost[0] == "eks-auto-mode" and rec.by_duties[0] == "eks-fargate"
+    assert rec.by_cost[0] == "eks-nodegroup" and rec.by_duties[0] == "eks-fargate"
+    # Within 5% only Auto Mode (3.5% more, fewer duties than managed nodegroups) qualifies.
     assert chooser.recommend(one(needs={"kubernetes_api": True}), premium=0.05).choice == (
+        "eks-auto-mode"
+    )
+    assert chooser.recommend(one(needs={"kubernetes_api": True}), premium=0.03).choice == (
         "eks-nodegroup"
     )
 
@@ -178,9 +201,9 @@ def test_reasons_quote_numbers_from_the_estimate_lines():
 
 
 def test_recommendation_html_and_json():
-    rec = chooser.recommend(one())
+    rec = chooser.recommend(one(), premium=0.10)
     page = rec._repr_html_()
-    assert page == chooser.recommend(one())._repr_html_()
+    assert page == chooser.recommend(one(), premium=0.10)._repr_html_()
     assert "Recommended: ECS on EC2" in page
     data = json.loads(json.dumps(rec.to_dict()))
     assert data["choice"] == "ecs-ec2"

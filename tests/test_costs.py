@@ -1,4 +1,4 @@
-"""Cost estimates checked by hand against awscontainers/data/prices.yaml (2026-11-27).
+"""Cost estimates checked by hand against awscontainers/data/prices.yaml (2026-11-30).
 
 Prices used below: Fargate x86 0.04048 per vCPU-hour and 0.004445 per GB-hour; Arm 0.03238
 and 0.00356; FARGATE_SPOT and EC2 Spot 70% off; EKS control plane 0.10 per cluster-hour;
@@ -19,7 +19,7 @@ from awscontainers.cli import main
 from awscontainers.errors import InvalidParameterError, NotFoundError
 from awscontainers.workload import Workload
 
-DEFAULT = "awscontainers default price table, us-east-1, 2026-11-27"
+DEFAULT = "awscontainers default price table, us-east-1, 2026-11-30"
 
 
 def one(vcpu=1, memory_gb=2, count=1, **extra) -> Workload:
@@ -163,9 +163,14 @@ def test_arm_uses_only_arm_instance_types():
     assert e.monthly == 132.57
 
 
-def test_newer_modes_say_the_management_fee_is_missing():
+def test_newer_modes_say_the_management_fee_is_missing(tmp_path):
+    # A price table whose fees are unknown (null), as the packaged one was before issue 9.
+    data = _default_data()
+    data["management_fee"] = {"ecs-managed-instances": None, "eks-auto-mode": None}
+    path = tmp_path / "prices.yaml"
+    path.write_text(yaml.safe_dump(data))
     for mode_id in ("ecs-managed-instances", "eks-auto-mode"):
-        e = costs.estimate(one(), mode_id)
+        e = costs.estimate(one(), mode_id, prices=path)
         assert any("management fee is not in the price table" in n for n in e.notes)
     assert not any("management fee" in n for n in costs.estimate(one(), "ecs-ec2").notes)
 

@@ -26,7 +26,12 @@ from awscontainers.sim.eks import node_allocatable
 from awscontainers.sim.kube import max_pods
 
 PRICES = Path(awscontainers.__file__).parent / "data" / "prices.yaml"
-ENTRIES: dict[str, dict] = yaml.safe_load(PRICES.read_text())["ec2"]["instances"]
+# The general-purpose types: GPU types are planned only for GPU tasks (tests/test_gpu_plans.py).
+ENTRIES: dict[str, dict] = {
+    name: entry
+    for name, entry in yaml.safe_load(PRICES.read_text())["ec2"]["instances"].items()
+    if not entry.get("gpus")
+}
 
 # Realistic service mixes (CPU units, MiB, count).
 REALISTIC = {

@@ -74,6 +74,9 @@ def test_spot_and_premium_change_the_advice():
     panel.spot.value = False
     panel.rows[0]["count"].value = 0
     panel.rows[1]["count"].value = 1  # one 1 vCPU / 2 GB task: EC2 30.37, Fargate 36.04
-    assert panel.recommendation.choice == "ecs-ec2"  # Fargate is 18.7% more than 15%
+    # ECS Managed Instances 34.01 (EC2 + its fee) is 12.0% more: within 15%, 1 duty not 8.
+    assert panel.recommendation.choice == "ecs-managed-instances"
+    panel.premium.value = 10
+    assert panel.recommendation.choice == "ecs-ec2"  # Fargate 18.7%, Managed Instances 12.0%
     panel.premium.value = 20
     assert panel.recommendation.choice == "ecs-fargate"  # 0 duties within 20% more

@@ -4,7 +4,7 @@ line, where EC2 overtakes Fargate, who does what, and a recommendation with its 
 The same panel is the notebook ``07-compare-and-choose`` and the Voila app.
 
 >>> panel = ChooserPanel()
->>> panel.recommendation.choice in {"ecs-ec2", "ecs-fargate"}
+>>> panel.recommendation.choice in {"ecs-ec2", "ecs-fargate", "ecs-managed-instances"}
 True
 """
 
