@@ -30,6 +30,7 @@ test: lint unit notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check awscontainers tests benchmarks scripts lessons
+	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest

@@ -36,6 +36,13 @@ def _duties(mode_id: str) -> list[str]:
     return [d.id for d in modes.get(mode_id).duties_of("you")]
 
 
+def _monthly(e: Estimate) -> float:
+    """The monthly cost of a feasible estimate (only an infeasible one has none)."""
+    if e.monthly is None:
+        raise ValueError(f"{e.mode} has no monthly cost: it is not feasible")
+    return e.monthly
+
+
 def _main_line(e: Estimate) -> str:
     # The biggest line is the one that explains most of the bill.
     line = max(e.lines, key=lambda x: x.monthly)
@@ -175,13 +182,13 @@ def recommend(
     priced = [e for e in by_cost if _fee_caveat(e) is None]
     if priced:
         cheapest = priced[0]
-        limit = cheapest.monthly * (1 + premium)
+        limit = _monthly(cheapest) * (1 + premium)
         lighter = [
             e
             for e in by_duties
             if e in priced
             and len(duties[e.mode]) < len(duties[cheapest.mode])
-            and e.monthly <= limit + 1e-9
+            and _monthly(e) <= limit + 1e-9
         ]
         chosen = lighter[0] if lighter else cheapest
         choice = chosen.mode
@@ -196,7 +203,7 @@ def recommend(
         for e in by_duties:
             if e is chosen or len(duties[e.mode]) >= len(duties[chosen.mode]) or e not in priced:
                 continue  # unpriced modes were explained above
-            extra = e.monthly / cheapest.monthly - 1 if cheapest.monthly else float("inf")
+            extra = _monthly(e) / _monthly(cheapest) - 1 if cheapest.monthly else float("inf")
             reasons.append(
                 f"{e.name} leaves {_word(len(duties[e.mode]))} to you instead of "
                 f"{len(duties[chosen.mode])} but costs {_usd(e)} ({_main_line(e)}), "
@@ -230,7 +237,7 @@ def _choice_reasons(
             f"({_main_line(chosen)}) and leaves {_word(len(mine))} to you{listed}."
         ]
     spared = [d for d in duties[cheapest.mode] if d not in mine]
-    extra = chosen.monthly / cheapest.monthly - 1 if cheapest.monthly else 0.0
+    extra = _monthly(chosen) / _monthly(cheapest) - 1 if cheapest.monthly else 0.0
     return [
         f"{chosen.name} costs {_usd(chosen)} ({_main_line(chosen)}), {extra:.1%} more than "
         f"{cheapest.name}, and leaves {_word(len(mine))} to you instead of "

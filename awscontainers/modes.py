@@ -615,6 +615,7 @@ def seed_statements() -> list[SeedStatement]:
     out = []
     for entry in _raw()["seed_statements"]:
         encoded = entry["encoded_by"]
+        checks: tuple[tuple[str, Any], ...]
         if isinstance(encoded, str):
             checks = ((encoded, entry["expect"]),)
         else:

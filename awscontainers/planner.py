@@ -903,7 +903,7 @@ def plan(groups: list[TaskGroup], specs: list[InstanceSpec], *, quick: bool = Fa
             best = candidate
     for label, pools in candidates:
         for proportional in (True, False):
-            patterns: list[_Pattern] = []
+            patterns = []
             for spec, pool in pools:
                 patterns += _pack(pool, by_name, spec, eks, proportional)
             patterns = _downsize(patterns, by_name, specs)

@@ -31,7 +31,7 @@ NEEDS = {
     "gpus": "needs GPUs",
     "privileged": "privileged containers",
 }
-DEFAULT_SERVICES = [
+DEFAULT_SERVICES: list[dict[str, Any]] = [
     {"name": "web", "vcpu": 0.5, "memory_gb": 1.0, "count": 4},
     {"name": "api", "vcpu": 1.0, "memory_gb": 2.0, "count": 2},
     {"name": "worker", "vcpu": 2.0, "memory_gb": 4.0, "count": 0},
