@@ -58,7 +58,37 @@ def test_no_ecs_cluster_in_user_data_joins_default(lab):
     assert len(lab.ecs.container_instances("web")) == 0
 
 
+def test_no_ecs_cluster_and_no_default_cluster_the_agent_creates_default(lab):
+    # amazon-ecs-agent, ecs-agent/api/ecs/client/ecs_client.go, RegisterContainerInstance:
+    # "If our clusterRef is empty, we should try to create the default": register into
+    # "default", and on ClusterNotFound call CreateCluster("default") and register again.
+    lab.ecs.create_cluster(clusterName="web")
+    rows = lab.ecs.launch_instances(None, count=1)
+    assert rows[0]["joined"] == "default"
+    assert "created cluster 'default'" in lab.ecs.agent_log()[-2]
+    described = lab.ecs.describe_clusters(clusters=["default"])["clusters"][0]
+    assert described["status"] == "ACTIVE"
+    assert described["registeredContainerInstancesCount"] == 1
+    assert any(a.endswith("/default") for a in lab.ecs.list_clusters()["clusterArns"])
+    # The lab made it (through the agent), so teardown deletes it too.
+    lab.teardown()
+    assert lab.ecs.list_clusters()["clusterArns"] == []
+
+
+def test_an_explicit_ecs_cluster_default_is_not_created_by_the_agent(lab):
+    # The agent creates "default" only when ECS_CLUSTER is empty (ecs_client.go checks
+    # clusterRef == ""); a cluster named in the user data, even "default", is waited for.
+    rows = lab.ecs.launch_instances("default", count=1)
+    assert rows[0]["joined"] is None
+    assert "not found" in lab.ecs.agent_log()[-1]
+    assert lab.ecs.list_clusters()["clusterArns"] == []
+
+
 def test_agent_waits_for_a_cluster_that_does_not_exist_yet(lab):
+    # A named cluster that does not exist: RegisterContainerInstance fails with
+    # ClusterNotFoundException, not a terminal error for the agent (agent/app/agent.go
+    # returns ExitError, not ExitTerminal), so ecs-init restarts it "essentially forever"
+    # (ecs-init/engine/engine.go StartSupervised) and it registers once the cluster exists.
     rows = lab.ecs.launch_instances("later", count=1)
     assert rows[0]["joined"] is None
     assert "not found" in lab.ecs.agent_log()[-1]

@@ -11,6 +11,7 @@ from ..._aws import call
 from ...arns import short_name
 from ...errors import InvalidParameterError, ResourceInUseError
 from ...rules.capacity import ecs_facts, parse_ecs_config, registered_resources
+from ..events import CLUSTER_CREATED
 from .records import SimInstance, task_counts
 from .services import Services
 
@@ -41,8 +42,16 @@ class Agent(Services):
             return
         data = call(self.ec2, "describe_instance_attribute", InstanceId=iid, Attribute="userData")
         config = parse_ecs_config(data.get("UserData", {}).get("Value"))
-        cluster = config.get("ECS_CLUSTER", ecs_facts()["agent"]["default_cluster"])
+        named = config.get("ECS_CLUSTER")
+        cluster = named or ecs_facts()["agent"]["default_cluster"]
+        if not self.cluster_exists(cluster) and named is None:
+            # No ECS_CLUSTER: the agent registers into "default" and, when ECS answers
+            # ClusterNotFoundException, creates "default" and registers again
+            # (amazon-ecs-agent, ecs_client.go RegisterContainerInstance).
+            self._create_default_cluster(iid, cluster)
         if not self.cluster_exists(cluster):
+            # A cluster named in ECS_CLUSTER is never created by the agent: registration
+            # fails, the agent exits and ecs-init restarts it until the cluster exists.
             self._pending_agents[iid] = cluster
             self.agent_log.append(
                 f"{iid}: ECS agent cannot register: cluster {cluster!r} not found; it keeps "
@@ -50,6 +59,23 @@ class Agent(Services):
             )
             return
         self._register(inst, cluster, config, image)
+
+    def _create_default_cluster(self, iid: str, name: str) -> None:
+        """CreateCluster as the agent calls it: only a name, so no tags (the lab records it
+        in its ledger so teardown still deletes it)."""
+        arn = call(self.ecs, "create_cluster", clusterName=name)["cluster"]["clusterArn"]
+        self.account.record("ecs-cluster", name)
+        self.agent_log.append(
+            f"{iid}: ECS agent found no ECS_CLUSTER in the user data and no cluster {name!r}: "
+            f"it created cluster {name!r} and registers there."
+        )
+        self.cluster_created(name, arn)
+
+    def cluster_created(self, name: str, arn: str) -> None:
+        """ECS created (or re-created) cluster ``name``: it is listed again, and agents
+        waiting for it register (they hear ``cluster-created``)."""
+        self._deleted_clusters.discard(arn)
+        self.account.events.publish(CLUSTER_CREATED, service="ecs", name=name)
 
     def _register(self, inst: dict, cluster: str, config: dict, image: dict) -> None:
         iid = inst["InstanceId"]
