@@ -83,6 +83,7 @@ class Agent(Services):
         cpu, memory = registered_resources(
             itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], config
         )
+        gpu_ids = self._gpus_found(iid, itype, config, image)
         doc = {
             "instanceId": iid,
             "instanceType": inst["InstanceType"],
@@ -109,13 +110,46 @@ class Agent(Services):
             memory_total=memory,
             registered_at=self.account.now(),
             architecture=image.get("Architecture", "x86_64"),
+            gpu_ids=gpu_ids,
+            gpu_free=list(gpu_ids),
         )
         self._pending_agents.pop(iid, None)
+        gpus = f", {len(gpu_ids)} GPU(s)" if gpu_ids else ""
         self.agent_log.append(
             f"{iid}: ECS agent registered in cluster {cluster!r} as container instance "
-            f"{short_name(arn)} with {cpu} CPU units and {memory} MiB."
+            f"{short_name(arn)} with {cpu} CPU units{gpus} and {memory} MiB."
         )
         self.reconcile(cluster)
+
+    def _gpus_found(self, iid: str, itype: dict, config: dict, image: dict) -> list[str]:
+        """The GPU ids the agent registers: the instance type's NVIDIA GPUs, when the AMI
+        has the NVIDIA driver (the ECS GPU-optimized AMI, which also sets
+        ``ECS_ENABLE_GPU_SUPPORT=true``); none otherwise."""
+        count = sum(g.get("Count", 0) for g in (itype.get("GpuInfo") or {}).get("Gpus", []))
+        facts = ecs_facts()["gpu"]
+        gpu_ami = facts["ami_name_marker"] in image.get("Name", "")
+        if not count:
+            return []
+        if not gpu_ami:
+            asked = config.get(facts["config_key"], "").lower() == "true"
+            self.agent_log.append(
+                f"{iid}: the instance has {count} NVIDIA GPU(s), but its AMI has no NVIDIA "
+                "driver"
+                + (
+                    ": ECS_ENABLE_GPU_SUPPORT is on, yet the agent finds no GPU information "
+                    "and continues without it"
+                    if asked
+                    else ""
+                )
+                + "; no GPU is registered (use the ECS GPU-optimized AMI)."
+            )
+            return []
+        # NVML names each GPU by a UUID ("GPU-xxxxxxxx-xxxx-..."); the agent registers those.
+        ids = []
+        for _ in range(count):
+            h = self.account.new_id()
+            ids.append(f"GPU-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        return ids
 
     def instances_terminated(self, instance_ids: list[str]) -> None:
         """A terminated instance leaves its cluster; its tasks stop, services replace them."""
@@ -182,9 +216,14 @@ class Agent(Services):
                 "runningTasksCount": running,
                 "pendingTasksCount": pending,
                 "registeredAt": inst.registered_at,
-                "registeredResources": _resources(inst.cpu_total, inst.memory_total, []),
+                "registeredResources": _resources(
+                    inst.cpu_total, inst.memory_total, [], inst.gpu_ids or None
+                ),
                 "remainingResources": _resources(
-                    inst.cpu_total - inst.cpu_used, inst.memory_total - inst.memory_used, ports
+                    inst.cpu_total - inst.cpu_used,
+                    inst.memory_total - inst.memory_used,
+                    ports,
+                    inst.gpu_free if inst.gpu_ids else None,
                 ),
                 "attributes": [{"name": k, "value": v} for k, v in inst.attributes.items()],
                 "versionInfo": {"agentVersion": "1.89.0", "dockerVersion": "DockerVersion: 25.0.8"},
@@ -197,19 +236,20 @@ class Agent(Services):
         for inst in self._instances.values():
             if inst.cluster != cluster:
                 continue
-            rows.append(
-                {
-                    "instance": inst.instance_id,
-                    "type": inst.instance_type,
-                    "az": inst.az,
-                    "status": inst.status,
-                    "cpu": inst.cpu_total,
-                    "cpu_free": inst.cpu_total - inst.cpu_used,
-                    "memory": inst.memory_total,
-                    "memory_free": inst.memory_total - inst.memory_used,
-                    "tasks": [self._task_label(t) for t in inst.tasks],
-                }
-            )
+            row = {
+                "instance": inst.instance_id,
+                "type": inst.instance_type,
+                "az": inst.az,
+                "status": inst.status,
+                "cpu": inst.cpu_total,
+                "cpu_free": inst.cpu_total - inst.cpu_used,
+                "memory": inst.memory_total,
+                "memory_free": inst.memory_total - inst.memory_used,
+            }
+            if inst.gpu_ids:
+                row.update(gpus=len(inst.gpu_ids), gpus_free=len(inst.gpu_free))
+            row["tasks"] = [self._task_label(t) for t in inst.tasks]
+            rows.append(row)
         return rows
 
     def drain(self, cluster: str, refs: list[str], status: str) -> list[SimInstance]:
@@ -247,10 +287,14 @@ class Agent(Services):
         return described
 
 
-def _resources(cpu: int, memory: int, ports: list[str]) -> list[dict]:
-    return [
+def _resources(cpu: int, memory: int, ports: list[str], gpus: list[str] | None) -> list[dict]:
+    out = [
         {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
         {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
         {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ports},
         {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": []},
     ]
+    if gpus is not None:
+        # A GPU instance: the GPU ids the agent registered (or those still free).
+        out.append({"name": "GPU", "type": "STRINGSET", "stringSetValue": list(gpus)})
+    return out
