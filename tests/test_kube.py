@@ -331,3 +331,71 @@ def test_ten_thousand_pods_on_a_thousand_nodes():
     assert max(per_node.values()) * 150 <= 2000
     assert max(per_node.values()) <= 29
     assert len(per_node) == 1000
+
+
+# -- GPUs: nvidia.com/gpu, an extended resource ---------------------------------------------
+
+GPU = "nvidia.com/gpu"
+
+
+def gpu_pod(name: str, limits=None, requests=None) -> dict:
+    doc = pod(name, cpu="100m")
+    resources = doc["spec"]["containers"][0]["resources"]
+    if limits is not None:
+        resources["limits"] = {GPU: limits}
+    if requests is not None:
+        resources["requests"][GPU] = requests
+    return doc
+
+
+def test_gpu_pods_go_only_to_nodes_with_free_gpus():
+    # kube-scheduler NodeResourcesFit (pkg/scheduler/framework/plugins/noderesources/fit.go):
+    # an extended resource short on a node is reported as "Insufficient <resource name>".
+    # Kubernetes docs, "Schedule GPUs": GPUs are asked for under limits; each pod gets whole
+    # GPUs, never shared.
+    c = cluster(1)
+    c.add_node("gpu-0", cpu_millis=3920, memory_bytes=15 * GI, max_pods=29, labels={}, gpus=1)
+    node = c.get("Node", name="gpu-0")
+    assert node["status"]["capacity"][GPU] == "1"
+    assert node["status"]["allocatable"][GPU] == "1"
+    assert GPU not in c.get("Node", name="node-0")["status"]["allocatable"]
+    c.apply(gpu_pod("train", limits=1))
+    assert c.get("Pod", "default", "train")["spec"]["nodeName"] == "gpu-0"
+    c.apply(gpu_pod("second", limits=1))
+    cond = condition(c, "second")
+    assert cond["message"] == "0/2 nodes are available: 2 Insufficient nvidia.com/gpu."
+    why = c.explain("second")
+    verdicts = {row.node: row.verdicts["NodeResourcesFit"] for row in why.nodes}
+    assert verdicts == {"gpu-0": ("Insufficient nvidia.com/gpu",), "node-0": (
+        "Insufficient nvidia.com/gpu",
+    )}  # fmt: skip
+    # A pod without GPUs still fits on the GPU node.
+    c.apply(pod("web", cpu="100m"))
+    assert c.get("Pod", "default", "web")["status"]["phase"] == "Running"
+    # The GPU comes back when its pod goes, and the waiting pod gets it.
+    c.delete("Pod", "train")
+    assert c.get("Pod", "default", "second")["spec"]["nodeName"] == "gpu-0"
+
+
+def test_gpu_requests_are_validated_as_the_api_server_does():
+    # kubernetes pkg/apis/core/validation/validation.go, validateResourceRequirements: a
+    # non-overcommitable resource needs a limit, and a request must equal it; extended
+    # resources are integers. A limit alone sets the request to the same value.
+    c = cluster(1)
+    with pytest.raises(InvalidParameterError, match="Limit must be set for non overcommitable"):
+        c.apply(gpu_pod("a", requests=1))
+    with pytest.raises(InvalidParameterError, match="must be equal to nvidia.com/gpu limit of 2"):
+        c.apply(gpu_pod("b", limits=2, requests=1))
+    with pytest.raises(InvalidParameterError, match="must be an integer"):
+        c.apply(gpu_pod("c", limits="0.5"))
+    c.apply(gpu_pod("d", limits=1, requests=1))
+    assert "Insufficient nvidia.com/gpu" in condition(c, "d")["message"]
+
+
+def test_fargate_refuses_gpu_pods():
+    # EKS user guide, fargate.adoc: GPUs are not available on Fargate.
+    c = cluster(1, fargate_matcher=lambda p: True)
+    c.apply(gpu_pod("g", limits=1))
+    message = condition(c, "g")["message"]
+    assert message.startswith("Pod not supported on Fargate:")
+    assert "nvidia.com/gpu" in message and "no GPUs" in message

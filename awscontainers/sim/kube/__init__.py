@@ -12,7 +12,7 @@ after every change, what a real control plane runs in the background:
      ``NodeName`` (the node a pod names), ``TaintToleration`` (its ``NoSchedule``/
      ``NoExecute`` taints are tolerated), ``NodeAffinity`` (its labels match
      ``nodeSelector``) and ``NodeResourcesFit`` (room for one more pod and for the pod's
-     CPU and memory *requests*).
+     CPU, memory and ``nvidia.com/gpu`` *requests*).
   2. *Score* (``NodeResourcesLeastAllocated``): the node with the largest share of CPU plus
      memory left free after placing the pod wins; ties go to the first node by name. Like
      kube-scheduler, scoring counts a container without requests as 100m CPU / 200Mi so

@@ -1,6 +1,7 @@
 """fargate-scheduler: a pod a Fargate profile matched gets a node of its own, sized by
 :func:`awscontainers.fargate.provisioned_capacity`, or is refused for good with the reasons
-Fargate gives (privileged containers, host ports, host network, EBS volumes, no size)."""
+Fargate gives (privileged containers, GPUs, host ports, host network, EBS volumes, no
+size)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from awscontainers.errors import FargateSizeError
 from awscontainers.fargate import capacity_annotation, provisioned_capacity
 
-from .objects import COMPUTE_TYPE_LABEL, FARGATE_TAINT, PodInfo
+from .objects import COMPUTE_TYPE_LABEL, FARGATE_TAINT, GPU_RESOURCE, PodInfo
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -74,6 +75,14 @@ def fargate_problems(spec: Mapping[str, Any]) -> list[str]:
             problems.append(
                 f"container '{name}' is privileged (securityContext.privileged: true); "
                 "Fargate does not run privileged containers"
+            )
+        resources = c.get("resources") or {}
+        if GPU_RESOURCE in (resources.get("limits") or {}) or GPU_RESOURCE in (
+            resources.get("requests") or {}
+        ):
+            problems.append(
+                f"container '{name}' asks for {GPU_RESOURCE}; Fargate has no GPUs (run the pod "
+                "on EC2 nodes of a GPU instance type)"
             )
         for port in c.get("ports") or []:
             if port.get("hostPort"):
