@@ -399,3 +399,83 @@ def test_fargate_refuses_gpu_pods():
     message = condition(c, "g")["message"]
     assert message.startswith("Pod not supported on Fargate:")
     assert "nvidia.com/gpu" in message and "no GPUs" in message
+
+
+def efs_volume(name="efs-pv", handle="fs-0123456789abcdef0", driver="efs.csi.aws.com") -> dict:
+    # The static-provisioning example of the Amazon EFS CSI driver (aws-efs-csi-driver
+    # examples/kubernetes/static_provisioning): a PersistentVolume with csi driver
+    # efs.csi.aws.com and the file system id as volumeHandle, storageClassName efs-sc.
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {
+            "capacity": {"storage": "5Gi"},
+            "volumeMode": "Filesystem",
+            "accessModes": ["ReadWriteMany"],
+            "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": "efs-sc",
+            "csi": {"driver": driver, "volumeHandle": handle},
+        },
+    }
+
+
+def claim(name="efs-claim", storage_class="efs-sc") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name},
+        "spec": {
+            "accessModes": ["ReadWriteMany"],
+            "storageClassName": storage_class,
+            "resources": {"requests": {"storage": "5Gi"}},
+        },
+    }
+
+
+def test_fargate_mounts_an_efs_volume_statically_provisioned():
+    # EKS user guide, fargate.adoc: Fargate pods can use Amazon EFS (static provisioning
+    # only) and cannot mount EBS volumes.
+    c = cluster(0, fargate_matcher=lambda p: True)
+    c.apply(efs_volume())
+    c.apply(claim())
+    assert c.get("pvc", "default", "efs-claim")["status"]["phase"] == "Bound"
+    assert c.get("pv", name="efs-pv")["spec"]["claimRef"]["name"] == "efs-claim"
+    c.apply(
+        pod("app", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "efs-claim"}}])
+    )
+    got = c.get("Pod", "default", "app")
+    assert got["status"]["phase"] == "Running"
+    assert got["spec"]["nodeName"].startswith("fargate-ip-")
+
+
+def test_fargate_refuses_ebs_and_unbound_claims_with_the_reason():
+    c = cluster(0, fargate_matcher=lambda p: True)
+    c.apply(efs_volume("ebs-pv", handle="vol-0abc", driver="ebs.csi.aws.com"))
+    c.apply(claim("ebs-claim"))
+    c.apply(claim("nothing", storage_class="gp3"))
+    for name, claim_name, words in (
+        ("on-ebs", "ebs-claim", "bound to a volume of driver ebs.csi.aws.com"),
+        ("unbound", "nothing", "not bound to a statically provisioned volume"),
+    ):
+        c.apply(
+            pod(name, volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": claim_name}}])
+        )
+        message = condition(c, name)["message"]
+        assert message.startswith("Pod not supported on Fargate:")
+        assert words in message and "Fargate cannot mount EBS volumes" in message
+        assert "efs.csi.aws.com" in message
+
+
+def test_volumes_are_checked_and_listed():
+    c = Cluster()
+    with pytest.raises(InvalidParameterError, match="must specify a volume type"):
+        c.apply(
+            {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "x"}, "spec": {}}
+        )
+    c.apply(efs_volume())
+    assert [v["metadata"]["name"] for v in c.get("PersistentVolume")["items"]] == ["efs-pv"]
+    assert c.get("pv", name="efs-pv")["status"]["phase"] == "Available"
+    c.apply(claim())
+    c.delete("pvc", "efs-claim")
+    assert c.get("pv", name="efs-pv")["status"]["phase"] == "Released"
