@@ -44,12 +44,16 @@ class Agent(Services):
         config = parse_ecs_config(data.get("UserData", {}).get("Value"))
         named = config.get("ECS_CLUSTER")
         cluster = named or ecs_facts()["agent"]["default_cluster"]
-        if not self.cluster_exists(cluster) and named is None:
+        # One describe call, as before: moto draws request ids from its seeded random, so an
+        # extra call would change every id the lab prints after it.
+        exists = self.cluster_exists(cluster)
+        if not exists and named is None:
             # No ECS_CLUSTER: the agent registers into "default" and, when ECS answers
             # ClusterNotFoundException, creates "default" and registers again
             # (amazon-ecs-agent, ecs_client.go RegisterContainerInstance).
             self._create_default_cluster(iid, cluster)
-        if not self.cluster_exists(cluster):
+            exists = True
+        if not exists:
             # A cluster named in ECS_CLUSTER is never created by the agent: registration
             # fails, the agent exits and ecs-init restarts it until the cluster exists.
             self._pending_agents[iid] = cluster
