@@ -292,7 +292,7 @@ class Agent(Services):
 
 
 def _resources(cpu: int, memory: int, ports: list[str], gpus: list[str] | None) -> list[dict]:
-    out = [
+    out: list[dict] = [
         {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
         {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
         {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ports},
