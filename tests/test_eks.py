@@ -337,6 +337,8 @@ def test_a_gpu_nodegroup_advertises_nvidia_gpus_and_gpu_pods_land_there(lab, eks
         for n in k.get("Node")["items"]
     }
     assert gpus == {"t3.medium": None, "g4dn.xlarge": "1"}
+    table = {r["type"]: r.get("nvidia.com/gpu") for r in k.nodes_table()}
+    assert table == {"t3.medium": None, "g4dn.xlarge": "1"}
     assert "1 nvidia.com/gpu" in lab.eks.kubelet_log()[-1]
     train = {
         "apiVersion": "v1",
