@@ -23,7 +23,7 @@ from .arns import short_name
 from .errors import InvalidParameterError, NotFoundError
 from .fargate import check_task_definition, parse_cpu, parse_memory
 from .rules.capacity import ecs_facts
-from .sim.ecs import cluster_name
+from .sim.ecs import cluster_name, container_gpus
 from .tables import Table
 
 if TYPE_CHECKING:
@@ -107,9 +107,10 @@ class EcsClient(ServiceClient):
             params["memory"] = str(parse_memory(params["memory"]))
         if "FARGATE" in (params.get("requiresCompatibilities") or []):
             params.setdefault("executionRoleArn", self._lab.role_arn("ecs-task-execution"))
-        elif not params.get("memory"):
+        else:
             for c in params.get("containerDefinitions", []):
-                if not (c.get("memory") or c.get("memoryReservation")):
+                container_gpus(c)  # a GPU count must be a whole number
+                if not (params.get("memory") or c.get("memory") or c.get("memoryReservation")):
                     raise InvalidParameterError(
                         f"Invalid setting for container '{c.get('name')}'. At least one of "
                         "'memory' or 'memoryReservation' must be specified.",
@@ -128,10 +129,12 @@ class EcsClient(ServiceClient):
         return response
 
     # -- instances joining ---------------------------------------------------------------------
-    def ecs_optimized_ami(self) -> str:
+    def ecs_optimized_ami(self, gpu: bool = False) -> str:
         """The recommended ECS-optimized Amazon Linux 2023 AMI, read from SSM as AWS
-        documents (it ships Docker and the ECS agent)."""
-        name = ecs_facts()["ecs_optimized_ami"]["ssm_parameter"]
+        documents (it ships Docker and the ECS agent); ``gpu=True`` gives its GPU variant
+        (NVIDIA driver, GPU support turned on in the agent)."""
+        facts = ecs_facts()
+        name = facts["gpu" if gpu else "ecs_optimized_ami"]["ssm_parameter"]
         return call(self._lab.client("ssm"), "get_parameter", Name=name)["Parameter"]["Value"]
 
     def launch_instances(
@@ -144,8 +147,9 @@ class EcsClient(ServiceClient):
         user_data: str | None = None,
         subnet_ids: list[str] | None = None,
     ) -> Table:
-        """Launch EC2 instances meant to join ``cluster``: the ECS-optimized AMI, the lab's
-        instance role, and user data ``ECS_CLUSTER=<cluster>``, spread over two AZs.
+        """Launch EC2 instances meant to join ``cluster``: the ECS-optimized AMI (its GPU
+        variant for a GPU instance type), the lab's instance role, and user data
+        ``ECS_CLUSTER=<cluster>``, spread over two AZs.
 
         Pass ``cluster=None`` to leave ECS_CLUSTER out (the agent then joins ``default``), or
         your own ``user_data``/``image_id`` to see what happens when they are wrong.
@@ -158,7 +162,7 @@ class EcsClient(ServiceClient):
             )
         ec2 = self._lab.client("ec2")
         try:
-            call(ec2, "describe_instance_types", InstanceTypes=[instance_type])
+            info = call(ec2, "describe_instance_types", InstanceTypes=[instance_type])
         except InvalidParameterError as exc:
             raise InvalidParameterError(
                 f"{instance_type!r} is not an EC2 instance type.",
@@ -168,7 +172,8 @@ class EcsClient(ServiceClient):
         if user_data is None and cluster is not None:
             user_data = ecs_user_data(cluster_name(cluster))
         subnets = subnet_ids or self._lab.network().subnet_ids
-        image = image_id or self.ecs_optimized_ami()
+        gpus = bool((info["InstanceTypes"][0].get("GpuInfo") or {}).get("Gpus"))
+        image = image_id or self.ecs_optimized_ami(gpu=gpus)
         profile = self._lab.instance_profile("ecs-instance")
         launched: list[str] = []
         for n in range(count):

@@ -217,18 +217,19 @@ class KubeClient:
             labels = node["metadata"].get("labels", {})
             here = [p for p in pods if p["spec"].get("nodeName") == name]
             alloc = node["status"]["allocatable"]
-            rows.append(
-                {
-                    "node": name,
-                    "kind": node_kind(labels),
-                    "type": labels.get("node.kubernetes.io/instance-type", "-"),
-                    "zone": labels.get("topology.kubernetes.io/zone", "-"),
-                    "cpu": alloc.get("cpu"),
-                    "memory": alloc.get("memory"),
-                    "pods": f"{len(here)}/{alloc.get('pods')}",
-                    "running": [p["metadata"]["name"] for p in here],
-                }
-            )
+            row = {
+                "node": name,
+                "kind": node_kind(labels),
+                "type": labels.get("node.kubernetes.io/instance-type", "-"),
+                "zone": labels.get("topology.kubernetes.io/zone", "-"),
+                "cpu": alloc.get("cpu"),
+                "memory": alloc.get("memory"),
+            }
+            if "nvidia.com/gpu" in alloc:  # a GPU node (what the NVIDIA device plugin advertises)
+                row["nvidia.com/gpu"] = alloc["nvidia.com/gpu"]
+            row["pods"] = f"{len(here)}/{alloc.get('pods')}"
+            row["running"] = [p["metadata"]["name"] for p in here]
+            rows.append(row)
         return Table(rows, title=f"Nodes of {self.cluster}")
 
     def pods_table(self, namespace: str | None = None) -> Table:

@@ -38,7 +38,8 @@ from awscontainers import modes
 # ## Who does what in each mode
 #
 # Each row is a duty; each column a way of hosting. Reading left to right within ECS and
-# within EKS, duties move from you to AWS. The newer modes (marked \*) move even more.
+# within EKS, duties move from you to AWS. The newer modes (labelled *newer*, in dashed
+# columns) move even more.
 
 # %%
 modes.responsibility_table()

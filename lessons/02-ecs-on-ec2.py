@@ -83,6 +83,15 @@ lab.ecs.launch_instances("web", count=1, image_id=plain)
 lab.ecs.agent_log()[-1]
 
 # %% [markdown]
+# With no `ECS_CLUSTER` in the user data the agent registers into `default`, and this account
+# has no `default` cluster: the agent creates it (its own CreateCluster call) and registers
+# there. A cluster you *name* is never created for you: the agent retries until it exists.
+
+# %%
+lab.ecs.launch_instances(None, count=1)
+lab.ecs.agent_log()[-2:]
+
+# %% [markdown]
 # ## Run tasks until placement fails
 
 # %%

@@ -80,6 +80,35 @@ lab.diagram("demo")
 work.daemonset_button.click()
 lab.kube("demo").pods_table("kube-system")
 
+# %% [markdown]
+# ## A GPU nodegroup
+#
+# For GPUs, make a nodegroup of a GPU instance type: a g4dn.xlarge has one NVIDIA T4. Its node
+# advertises `nvidia.com/gpu` (on AWS the EKS-optimized NVIDIA AMI and the NVIDIA device
+# plugin do that; the lab assumes both), and a pod asks for GPUs under `limits`. One GPU, one
+# pod: the second waits, and `explain` says why on every node.
+
+# %%
+lab.eks.create_nodegroup(
+    clusterName="demo",
+    nodegroupName="gpu",
+    instanceTypes=["g4dn.xlarge"],
+    scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 1},
+)
+k = lab.kube("demo")
+for name in ("train-1", "train-2"):
+    k.apply(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  containers:
+  - name: cuda
+    image: nvidia/cuda:12.4.1-base-ubuntu22.04
+    resources: {{limits: {{nvidia.com/gpu: 1}}}}
+""")
+k.explain("train-2")
+
 # %%
 lab.teardown()[:4]
 

@@ -58,7 +58,37 @@ def test_no_ecs_cluster_in_user_data_joins_default(lab):
     assert len(lab.ecs.container_instances("web")) == 0
 
 
+def test_no_ecs_cluster_and_no_default_cluster_the_agent_creates_default(lab):
+    # amazon-ecs-agent, ecs-agent/api/ecs/client/ecs_client.go, RegisterContainerInstance:
+    # "If our clusterRef is empty, we should try to create the default": register into
+    # "default", and on ClusterNotFound call CreateCluster("default") and register again.
+    lab.ecs.create_cluster(clusterName="web")
+    rows = lab.ecs.launch_instances(None, count=1)
+    assert rows[0]["joined"] == "default"
+    assert "created cluster 'default'" in lab.ecs.agent_log()[-2]
+    described = lab.ecs.describe_clusters(clusters=["default"])["clusters"][0]
+    assert described["status"] == "ACTIVE"
+    assert described["registeredContainerInstancesCount"] == 1
+    assert any(a.endswith("/default") for a in lab.ecs.list_clusters()["clusterArns"])
+    # The lab made it (through the agent), so teardown deletes it too.
+    lab.teardown()
+    assert lab.ecs.list_clusters()["clusterArns"] == []
+
+
+def test_an_explicit_ecs_cluster_default_is_not_created_by_the_agent(lab):
+    # The agent creates "default" only when ECS_CLUSTER is empty (ecs_client.go checks
+    # clusterRef == ""); a cluster named in the user data, even "default", is waited for.
+    rows = lab.ecs.launch_instances("default", count=1)
+    assert rows[0]["joined"] is None
+    assert "not found" in lab.ecs.agent_log()[-1]
+    assert lab.ecs.list_clusters()["clusterArns"] == []
+
+
 def test_agent_waits_for_a_cluster_that_does_not_exist_yet(lab):
+    # A named cluster that does not exist: RegisterContainerInstance fails with
+    # ClusterNotFoundException, not a terminal error for the agent (agent/app/agent.go
+    # returns ExitError, not ExitTerminal), so ecs-init restarts it "essentially forever"
+    # (ecs-init/engine/engine.go StartSupervised) and it registers once the cluster exists.
     rows = lab.ecs.launch_instances("later", count=1)
     assert rows[0]["joined"] is None
     assert "not found" in lab.ecs.agent_log()[-1]
@@ -388,3 +418,126 @@ def test_draining_without_room_elsewhere_keeps_the_task_and_is_not_steady(lab):
     events = lab.ecs.service_events("one", "api")
     assert events[0].startswith("(service api) was unable to place a task")
     assert len(lab.ecs.list_tasks(cluster="one", serviceName="api")["taskArns"]) == 1
+
+
+# -- GPUs ------------------------------------------------------------------------------------
+
+
+def _gpu_taskdef(lab, family="train", gpus="1"):
+    # The shape of the ECS guide's example ("Specifying GPUs in an Amazon ECS task
+    # definition"): resourceRequirements [{"type": "GPU", "value": "N"}] on a container.
+    return lab.ecs.register_task_definition(
+        family=family,
+        containerDefinitions=[
+            {
+                "name": "gpu",
+                "image": "nvidia/cuda:12.4.1-base",
+                "cpu": 256,
+                "memory": 512,
+                "resourceRequirements": [{"type": "GPU", "value": gpus}],
+            }
+        ],
+    )
+
+
+def _ci(lab, cluster):
+    arns = lab.ecs.list_container_instances(cluster=cluster)["containerInstanceArns"]
+    return lab.ecs.describe_container_instances(cluster=cluster, containerInstances=arns)[
+        "containerInstances"
+    ]
+
+
+def test_a_gpu_instance_on_the_gpu_ami_registers_its_gpus(lab):
+    # amazon-ecs-agent agent/app/agent.go: with GPUSupportEnabled (ECS_ENABLE_GPU_SUPPORT,
+    # set by the ECS GPU-optimized AMI: aws/amazon-ecs-ami
+    # scripts/al2023/gpu/enable-ecs-agent-gpu-support-al2023.sh) the agent registers the GPU
+    # ids from NVML as platform devices; ECS reports them as the STRINGSET resource "GPU".
+    # g4dn.xlarge has 1 NVIDIA T4 (EC2 DescribeInstanceTypes GpuInfo).
+    lab.ecs.create_cluster(clusterName="ml")
+    lab.ecs.launch_instances("ml", count=1, instance_type="g4dn.xlarge")
+    image = lab.client("ec2").describe_images(
+        ImageIds=[
+            lab.client("ec2").describe_instances()["Reservations"][0]["Instances"][0]["ImageId"]
+        ]
+    )["Images"][0]
+    assert "-ecs-gpu-" in image["Name"]
+    ci = _ci(lab, "ml")[0]
+    gpu = next(r for r in ci["registeredResources"] if r["name"] == "GPU")
+    assert gpu["type"] == "STRINGSET"
+    assert len(gpu["stringSetValue"]) == 1 and gpu["stringSetValue"][0].startswith("GPU-")
+    assert lab.ecs.container_instances("ml")[0]["gpus"] == 1
+
+
+def test_a_gpu_instance_without_the_gpu_ami_registers_no_gpu(lab):
+    # agent/gpu/nvidia_gpu_manager_unix.go: without the GPU information the NVIDIA driver
+    # provides, "GPU information is not found; continuing without it".
+    lab.ecs.create_cluster(clusterName="ml")
+    lab.ecs.launch_instances(
+        "ml", count=1, instance_type="g4dn.xlarge", image_id=lab.ecs.ecs_optimized_ami()
+    )
+    assert "no NVIDIA driver" in lab.ecs.agent_log()[-2]
+    ci = _ci(lab, "ml")[0]
+    assert "GPU" not in {r["name"] for r in ci["registeredResources"]}
+
+
+def test_gpu_tasks_go_only_where_gpus_are_free_and_get_pinned_gpus(lab):
+    # ECS guide: "The number of GPUs reserved for all containers in a task can't exceed the
+    # number of available GPUs on the container instance"; the agent pins physical GPUs to
+    # the container (task containers' gpuIds, ECS API Container type).
+    lab.ecs.create_cluster(clusterName="ml")
+    lab.ecs.launch_instances("ml", count=1, instance_type="t3.large")
+    lab.ecs.launch_instances("ml", count=1, instance_type="g4dn.xlarge")
+    _gpu_taskdef(lab)
+    result = lab.ecs.run_task(cluster="ml", taskDefinition="train", count=2)
+    assert len(result["tasks"]) == 1
+    task = result["tasks"][0]
+    gpu_row = next(r for r in lab.ecs.container_instances("ml") if r["type"] == "g4dn.xlarge")
+    registered = next(
+        r["stringSetValue"]
+        for ci in _ci(lab, "ml")
+        for r in ci["registeredResources"]
+        if r["name"] == "GPU"
+    )
+    assert task["containers"][0]["gpuIds"] == registered
+    assert gpu_row["gpus_free"] == 0
+    # Every instance said why it could not take the second task: the t3 has no GPU, the
+    # g4dn's one GPU is pinned to the first task.
+    assert {f["reason"] for f in result["failures"]} == {"RESOURCE:GPU"}
+    assert len(result["failures"]) == 2
+    lab.ecs.stop_task(cluster="ml", task=task["taskArn"])
+    again = lab.ecs.run_task(cluster="ml", taskDefinition="train")
+    assert again["tasks"][0]["containers"][0]["gpuIds"] == registered
+
+
+def test_a_gpu_count_must_be_whole_and_fargate_refuses_gpus(lab):
+    with pytest.raises(InvalidParameterError, match="Invalid GPU value"):
+        _gpu_taskdef(lab, gpus="half")
+    # Fargate has no GPUs (ECS guide, "Amazon ECS task definition differences for Fargate":
+    # GPU resource requirements are not supported); a task definition that needs one is EC2
+    # only, so RunTask on FARGATE is refused as ECS refuses an incompatible launch type.
+    with pytest.raises(InvalidParameterError, match="GPU"):
+        lab.ecs.register_task_definition(
+            family="gpu-fargate",
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="1024",
+            memory="2048",
+            containerDefinitions=[
+                {
+                    "name": "gpu",
+                    "image": "nvidia/cuda",
+                    "resourceRequirements": [{"type": "GPU", "value": "1"}],
+                }
+            ],
+        )
+    lab.ecs.create_cluster(clusterName="ml")
+    _gpu_taskdef(lab)
+    with pytest.raises(InvalidParameterError, match="does not support launch_type FARGATE"):
+        lab.ecs.run_task(
+            cluster="ml",
+            taskDefinition="train",
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": lab.network().private_subnet_ids}
+            },
+        )

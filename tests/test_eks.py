@@ -302,3 +302,61 @@ def test_launching_the_same_self_managed_group_twice_says_how_to_scale(lab, eks)
     authorise(lab)
     rows = lab.eks.scale_self_managed_nodes("demo", 3)
     assert len(rows) == 3 and all(r["node"] for r in rows)
+
+
+def test_access_entry_types_include_hybrid_linux(lab, eks):
+    # EKS API reference, CreateAccessEntry: type is one of STANDARD, FARGATE_LINUX,
+    # EC2_LINUX, EC2_WINDOWS, EC2 (Auto Mode), HYBRID_LINUX, HYPERPOD_LINUX. Hybrid nodes
+    # sign in as system:node:{{SessionName}} (EKS user guide, hybrid-nodes-creds.adoc).
+    account = lab.role_arn("eks-node").split(":")[4]
+    role = f"arn:aws:iam::{account}:role/hybrid-nodes"
+    entry = lab.eks.create_access_entry(clusterName="demo", principalArn=role, type="HYBRID_LINUX")
+    assert entry["accessEntry"]["type"] == "HYBRID_LINUX"
+    assert entry["accessEntry"]["username"] == "system:node:{{SessionName}}"
+    with pytest.raises(InvalidParameterError, match="HYPERPOD_LINUX"):
+        lab.eks.create_access_entry(clusterName="demo", principalArn=role, type="EC2_MAC")
+
+
+def test_a_gpu_nodegroup_advertises_nvidia_gpus_and_gpu_pods_land_there(lab, eks):
+    # EKS user guide, ml-eks-k8s-device-plugin.adoc: on GPU nodes the NVIDIA device plugin
+    # advertises nvidia.com/gpu (the lab treats GPU nodes as having it installed);
+    # g4dn.xlarge has 1 NVIDIA T4 (EC2 DescribeInstanceTypes GpuInfo). kube-scheduler
+    # reports a node without one as "Insufficient nvidia.com/gpu".
+    for name, itype in (("cpu", "t3.medium"), ("gpu", "g4dn.xlarge")):
+        lab.eks.create_nodegroup(
+            clusterName="demo",
+            nodegroupName=name,
+            instanceTypes=[itype],
+            scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 1},
+        )
+    k = lab.kube("demo")
+    gpus = {
+        n["metadata"]["labels"]["node.kubernetes.io/instance-type"]: n["status"]["allocatable"].get(
+            "nvidia.com/gpu"
+        )
+        for n in k.get("Node")["items"]
+    }
+    assert gpus == {"t3.medium": None, "g4dn.xlarge": "1"}
+    table = {r["type"]: r.get("nvidia.com/gpu") for r in k.nodes_table()}
+    assert table == {"t3.medium": None, "g4dn.xlarge": "1"}
+    assert "1 nvidia.com/gpu" in lab.eks.kubelet_log()[-1]
+    train = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "train"},
+        "spec": {
+            "containers": [
+                {
+                    "name": "cuda",
+                    "image": "nvidia/cuda:12.4.1-base",
+                    "resources": {"limits": {"nvidia.com/gpu": 1}},
+                }
+            ]
+        },
+    }
+    k.apply(train)
+    node = k.get("Pod", "default", "train")["spec"]["nodeName"]
+    assert k.get("Node", name=node)["metadata"]["labels"]["eks.amazonaws.com/nodegroup"] == "gpu"
+    k.apply({**train, "metadata": {"name": "train-2"}})
+    table = k.explain("train-2")
+    assert {row["NodeResourcesFit"] for row in table} == {"Insufficient nvidia.com/gpu"}

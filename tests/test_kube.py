@@ -331,3 +331,151 @@ def test_ten_thousand_pods_on_a_thousand_nodes():
     assert max(per_node.values()) * 150 <= 2000
     assert max(per_node.values()) <= 29
     assert len(per_node) == 1000
+
+
+# -- GPUs: nvidia.com/gpu, an extended resource ---------------------------------------------
+
+GPU = "nvidia.com/gpu"
+
+
+def gpu_pod(name: str, limits=None, requests=None) -> dict:
+    doc = pod(name, cpu="100m")
+    resources = doc["spec"]["containers"][0]["resources"]
+    if limits is not None:
+        resources["limits"] = {GPU: limits}
+    if requests is not None:
+        resources["requests"][GPU] = requests
+    return doc
+
+
+def test_gpu_pods_go_only_to_nodes_with_free_gpus():
+    # kube-scheduler NodeResourcesFit (pkg/scheduler/framework/plugins/noderesources/fit.go):
+    # an extended resource short on a node is reported as "Insufficient <resource name>".
+    # Kubernetes docs, "Schedule GPUs": GPUs are asked for under limits; each pod gets whole
+    # GPUs, never shared.
+    c = cluster(1)
+    c.add_node("gpu-0", cpu_millis=3920, memory_bytes=15 * GI, max_pods=29, labels={}, gpus=1)
+    node = c.get("Node", name="gpu-0")
+    assert node["status"]["capacity"][GPU] == "1"
+    assert node["status"]["allocatable"][GPU] == "1"
+    assert GPU not in c.get("Node", name="node-0")["status"]["allocatable"]
+    c.apply(gpu_pod("train", limits=1))
+    assert c.get("Pod", "default", "train")["spec"]["nodeName"] == "gpu-0"
+    c.apply(gpu_pod("second", limits=1))
+    cond = condition(c, "second")
+    assert cond["message"] == "0/2 nodes are available: 2 Insufficient nvidia.com/gpu."
+    why = c.explain("second")
+    verdicts = {row.node: row.verdicts["NodeResourcesFit"] for row in why.nodes}
+    assert verdicts == {"gpu-0": ("Insufficient nvidia.com/gpu",), "node-0": (
+        "Insufficient nvidia.com/gpu",
+    )}  # fmt: skip
+    # A pod without GPUs still fits on the GPU node.
+    c.apply(pod("web", cpu="100m"))
+    assert c.get("Pod", "default", "web")["status"]["phase"] == "Running"
+    # The GPU comes back when its pod goes, and the waiting pod gets it.
+    c.delete("Pod", "train")
+    assert c.get("Pod", "default", "second")["spec"]["nodeName"] == "gpu-0"
+
+
+def test_gpu_requests_are_validated_as_the_api_server_does():
+    # kubernetes pkg/apis/core/validation/validation.go, validateResourceRequirements: a
+    # non-overcommitable resource needs a limit, and a request must equal it; extended
+    # resources are integers. A limit alone sets the request to the same value.
+    c = cluster(1)
+    with pytest.raises(InvalidParameterError, match="Limit must be set for non overcommitable"):
+        c.apply(gpu_pod("a", requests=1))
+    with pytest.raises(InvalidParameterError, match="must be equal to nvidia.com/gpu limit of 2"):
+        c.apply(gpu_pod("b", limits=2, requests=1))
+    with pytest.raises(InvalidParameterError, match="must be an integer"):
+        c.apply(gpu_pod("c", limits="0.5"))
+    c.apply(gpu_pod("d", limits=1, requests=1))
+    assert "Insufficient nvidia.com/gpu" in condition(c, "d")["message"]
+
+
+def test_fargate_refuses_gpu_pods():
+    # EKS user guide, fargate.adoc: GPUs are not available on Fargate.
+    c = cluster(1, fargate_matcher=lambda p: True)
+    c.apply(gpu_pod("g", limits=1))
+    message = condition(c, "g")["message"]
+    assert message.startswith("Pod not supported on Fargate:")
+    assert "nvidia.com/gpu" in message and "no GPUs" in message
+
+
+def efs_volume(name="efs-pv", handle="fs-0123456789abcdef0", driver="efs.csi.aws.com") -> dict:
+    # The static-provisioning example of the Amazon EFS CSI driver (aws-efs-csi-driver
+    # examples/kubernetes/static_provisioning): a PersistentVolume with csi driver
+    # efs.csi.aws.com and the file system id as volumeHandle, storageClassName efs-sc.
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {
+            "capacity": {"storage": "5Gi"},
+            "volumeMode": "Filesystem",
+            "accessModes": ["ReadWriteMany"],
+            "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": "efs-sc",
+            "csi": {"driver": driver, "volumeHandle": handle},
+        },
+    }
+
+
+def claim(name="efs-claim", storage_class="efs-sc") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name},
+        "spec": {
+            "accessModes": ["ReadWriteMany"],
+            "storageClassName": storage_class,
+            "resources": {"requests": {"storage": "5Gi"}},
+        },
+    }
+
+
+def test_fargate_mounts_an_efs_volume_statically_provisioned():
+    # EKS user guide, fargate.adoc: Fargate pods can use Amazon EFS (static provisioning
+    # only) and cannot mount EBS volumes.
+    c = cluster(0, fargate_matcher=lambda p: True)
+    c.apply(efs_volume())
+    c.apply(claim())
+    assert c.get("pvc", "default", "efs-claim")["status"]["phase"] == "Bound"
+    assert c.get("pv", name="efs-pv")["spec"]["claimRef"]["name"] == "efs-claim"
+    c.apply(
+        pod("app", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "efs-claim"}}])
+    )
+    got = c.get("Pod", "default", "app")
+    assert got["status"]["phase"] == "Running"
+    assert got["spec"]["nodeName"].startswith("fargate-ip-")
+
+
+def test_fargate_refuses_ebs_and_unbound_claims_with_the_reason():
+    c = cluster(0, fargate_matcher=lambda p: True)
+    c.apply(efs_volume("ebs-pv", handle="vol-0abc", driver="ebs.csi.aws.com"))
+    c.apply(claim("ebs-claim"))
+    c.apply(claim("nothing", storage_class="gp3"))
+    for name, claim_name, words in (
+        ("on-ebs", "ebs-claim", "bound to a volume of driver ebs.csi.aws.com"),
+        ("unbound", "nothing", "not bound to a statically provisioned volume"),
+    ):
+        c.apply(
+            pod(name, volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": claim_name}}])
+        )
+        message = condition(c, name)["message"]
+        assert message.startswith("Pod not supported on Fargate:")
+        assert words in message and "Fargate cannot mount EBS volumes" in message
+        assert "efs.csi.aws.com" in message
+
+
+def test_volumes_are_checked_and_listed():
+    c = Cluster()
+    with pytest.raises(InvalidParameterError, match="must specify a volume type"):
+        c.apply(
+            {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "x"}, "spec": {}}
+        )
+    c.apply(efs_volume())
+    assert [v["metadata"]["name"] for v in c.get("PersistentVolume")["items"]] == ["efs-pv"]
+    assert c.get("pv", name="efs-pv")["status"]["phase"] == "Available"
+    c.apply(claim())
+    c.delete("pvc", "efs-claim")
+    assert c.get("pv", name="efs-pv")["status"]["phase"] == "Released"

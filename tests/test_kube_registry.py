@@ -56,7 +56,16 @@ def test_the_plugin_registry_has_kube_schedulers_plugins():
 
 
 def test_every_kind_is_registered_once_with_its_spellings():
-    assert list(KINDS) == ["Namespace", "Node", "Pod", "Deployment", "DaemonSet", "ConfigMap"]
+    assert list(KINDS) == [
+        "Namespace",
+        "Node",
+        "Pod",
+        "Deployment",
+        "DaemonSet",
+        "ConfigMap",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+    ]
     c = Cluster()
     for spelling, kind in [
         ("ns", "Namespace"), ("namespaces", "Namespace"), ("no", "Node"), ("nodes", "Node"),

@@ -35,6 +35,29 @@ def packaged_files() -> list[str]:
     return sorted(p.name for p in resources.files(_PACKAGE).iterdir() if p.name.endswith(".yaml"))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a mapping that names a key twice: YAML keeps only the
+    last, so a fact (or a learner's setting) written twice would silently lose the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found the key {key!r} twice",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _load(text: str) -> Any:
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 @functools.cache
 def load_packaged(name: str) -> Any:
     """The parsed contents of the packaged data file ``name`` (``"fargate.yaml"``...).
@@ -57,7 +80,7 @@ def load_packaged(name: str) -> Any:
             f"No packaged data file {name!r}.",
             hint="Use one of: " + ", ".join(packaged_files()) + ".",
         )
-    return yaml.safe_load(resource.read_text(encoding="utf-8"))
+    return _load(resource.read_text(encoding="utf-8"))
 
 
 def read_user_file(path: str | Path, what: str, hint: str) -> str:
@@ -88,8 +111,12 @@ def parse_user_yaml(text: str, problem: Callable[[str], LabError]) -> Any:
     Traceback (most recent call last):
     ...
     awscontainers.errors.InvalidParameterError: while parsing a flow node...
+    >>> parse_user_yaml("hours: 730\\nhours: 100", InvalidParameterError)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    awscontainers.errors.InvalidParameterError: while constructing a mapping...twice...
     """
     try:
-        return yaml.safe_load(text)
+        return _load(text)
     except yaml.YAMLError as err:
         raise problem(str(err)) from err

@@ -11,7 +11,16 @@ access entries do not exist, and there is no Kubernetes API. This simulator adds
   the node role authorised by EKS itself, nodes labelled as AWS labels them;
 - **Fargate profiles**: a pod that matches one gets a node of its own
   (:mod:`awscontainers.sim.kube` does the sizing and the refusals);
-- each node's allocatable CPU, memory and pod slots, from the instance type.
+- each node's allocatable CPU, memory and pod slots, from the instance type, and its
+  NVIDIA GPUs as ``nvidia.com/gpu``.
+
+What the lab simplifies about GPUs: on EKS a GPU node needs the EKS-optimized accelerated
+AMI (AL2023 NVIDIA: driver and container toolkit) and, on AL2023, the NVIDIA Kubernetes
+device plugin DaemonSet, which is what advertises ``nvidia.com/gpu`` in the node's capacity
+and allocatable (Bottlerocket's NVIDIA variant and EKS Auto Mode include the plugin). The lab
+has no such AMI in moto and runs no DaemonSet for it: a node of a GPU instance type is
+treated as if both were in place, and advertises one ``nvidia.com/gpu`` per physical GPU
+from the moment it registers.
 """
 
 from __future__ import annotations
@@ -308,9 +317,8 @@ class EksSimulator:
             "createdAt": now,
             "modifiedAt": now,
             "tags": dict(params.get("tags") or {}),
-            "username": "system:node:{{EC2PrivateDNSName}}"
-            if kind.startswith("EC2")
-            else params.get("username", principal),
+            "username": eks_facts()["access_entry_node_usernames"].get(kind)
+            or params.get("username", principal),
             "type": kind,
         }
         cluster.access_entries[principal] = entry
@@ -591,14 +599,26 @@ class EksSimulator:
             labels["eks.amazonaws.com/capacityType"] = group["capacity_type"]
             labels.update(group["labels"])
             taints = list(group["taints"])
+        gpus = sum(
+            g.get("Count", 0)
+            for g in (itype.get("GpuInfo") or {}).get("Gpus", [])
+            if g.get("Manufacturer") == "NVIDIA"
+        )
         cluster.kube.add_node(
-            name, cpu_millis=cpu, memory_bytes=memory, max_pods=pods, labels=labels, taints=taints
+            name,
+            cpu_millis=cpu,
+            memory_bytes=memory,
+            max_pods=pods,
+            labels=labels,
+            taints=taints,
+            gpus=gpus,
         )
         cluster.nodes[iid] = name
         cluster.pending.pop(iid, None)
+        extra = f", {gpus} nvidia.com/gpu" if gpus else ""
         self.kubelet_log.append(
             f"{iid}: kubelet registered node {name} in {cluster.name} "
-            f"({cpu}m CPU, {memory // 2**20} MiB, {pods} pods allocatable)."
+            f"({cpu}m CPU, {memory // 2**20} MiB, {pods} pods{extra} allocatable)."
         )
 
     def retry_pending(self, cluster: SimEksCluster) -> None:

@@ -35,6 +35,7 @@ from awscontainers.sim.wildcards import wildcard
 
 __all__ = [
     "CLOSEST_CPU",
+    "CLOSEST_GPU",
     "CLOSEST_MEMORY",
     "CLOSEST_PORTS",
     "INSTANCE_ID_KEY",
@@ -44,6 +45,7 @@ __all__ = [
     "NO_INSTANCES_MESSAGE",
     "REASON_CPU",
     "REASON_DISTINCT_INSTANCE",
+    "REASON_GPU",
     "REASON_MEMBER_OF",
     "REASON_MEMORY",
     "REASON_PORTS",
@@ -68,11 +70,16 @@ REASON_DISTINCT_INSTANCE = "DistinctInstance placement constraint unsatisfied."
 REASON_CPU = "RESOURCE:CPU"
 REASON_MEMORY = "RESOURCE:MEMORY"
 REASON_PORTS = "RESOURCE:PORTS"
+#: ECS names a short resource ``RESOURCE:<name>`` after the resource the agent registered
+#: (CPU, MEMORY, PORTS, GPU); see "Amazon ECS API failure reasons" (RESOURCE:*).
+REASON_GPU = "RESOURCE:GPU"
 
 #: Short causes returned by :func:`closest_match`.
 CLOSEST_CPU = "insufficient CPU units available"
 CLOSEST_MEMORY = "insufficient memory available"
 CLOSEST_PORTS = "ports already in use"
+#: The lab's wording, built like ECS's CPU and memory ones.
+CLOSEST_GPU = "insufficient GPUs available"
 
 #: What the ECS console proposes for a new service ("AZ balanced spread"). RunTask has no
 #: default strategy: ECS then places at random, which is what ``strategy=None`` does here.
@@ -107,9 +114,9 @@ Predicate = Callable[[Mapping[str, str]], bool]
 class Candidate:
     """A container instance as the placement engine sees it.
 
-    ``cpu``/``memory`` are what *remains* (CPU units, MiB), ``ports`` the host ports already
-    taken, and ``groups`` how many running tasks each task group has here ("family:web" for
-    RunTask, "service:api" for a service).
+    ``cpu``/``memory``/``gpus`` are what *remains* (CPU units, MiB, free GPUs), ``ports`` the
+    host ports already taken, and ``groups`` how many running tasks each task group has
+    here ("family:web" for RunTask, "service:api" for a service).
 
     >>> Candidate("arn:aws:ecs:us-east-1:123456789012:container-instance/c/1", "i-1",
     ...           {"ecs.instance-type": "t3.small"}, cpu=2048, memory=1900).status
@@ -124,11 +131,13 @@ class Candidate:
     ports: set[int] = field(default_factory=set)
     status: str = "ACTIVE"
     groups: dict[str, int] = field(default_factory=dict)
+    gpus: int = 0
 
 
 @dataclass(frozen=True)
 class TaskShape:
-    """What one task needs: CPU units, MiB, fixed host ports and its task group.
+    """What one task needs: CPU units, MiB, fixed host ports, its task group and GPUs (the
+    sum of its containers' ``resourceRequirements`` of type GPU).
 
     A host port of ``0`` means "any free port" (dynamic port mapping) and never conflicts.
 
@@ -140,6 +149,7 @@ class TaskShape:
     memory: int = 0
     host_ports: tuple[int, ...] = ()
     group: str = ""
+    gpus: int = 0
 
 
 @dataclass
@@ -571,12 +581,15 @@ def validate_placement(
 class _Slot:
     """A private, mutable copy of one candidate, reduced to what placement needs."""
 
-    __slots__ = ("arn", "cpu", "memory", "ports", "in_group", "member_ok", "spread_values")
+    __slots__ = (
+        "arn", "cpu", "memory", "gpus", "ports", "in_group", "member_ok", "spread_values",
+    )  # fmt: skip
 
     def __init__(self, candidate: Candidate, group: str):
         self.arn = candidate.arn
         self.cpu = candidate.cpu
         self.memory = candidate.memory
+        self.gpus = candidate.gpus
         self.ports = set(candidate.ports)  # a copy: the caller's set must stay untouched
         # Only the task's own group matters for distinctInstance and spread.
         self.in_group = int(candidate.groups.get(group, 0))
@@ -596,6 +609,8 @@ def _reason(
         return REASON_CPU
     if slot.memory < shape.memory:
         return REASON_MEMORY
+    if slot.gpus < shape.gpus:
+        return REASON_GPU
     if wanted_ports and not wanted_ports.isdisjoint(slot.ports):
         return REASON_PORTS
     return None
@@ -677,6 +692,7 @@ def place(
         chosen = _choose(feasible, steps, counts_by_attr, spread_attrs, rng)
         chosen.cpu -= shape.cpu
         chosen.memory -= shape.memory
+        chosen.gpus -= shape.gpus
         chosen.ports |= wanted_ports
         chosen.in_group += 1
         for index, name in enumerate(spread_attrs):
@@ -730,9 +746,9 @@ def closest_match(candidates: Sequence[Candidate], shape: TaskShape) -> tuple[st
     """The ACTIVE instance that came closest to fitting ``shape``, and what it lacks.
 
     Returns ``(arn, cause)`` with cause one of :data:`CLOSEST_CPU`, :data:`CLOSEST_MEMORY`,
-    :data:`CLOSEST_PORTS`, or ``None`` if some ACTIVE instance has the resources (then a
-    constraint is to blame) or there is no ACTIVE instance. "Closest" = fewest missing
-    resources, then smallest relative shortfall, then input order.
+    :data:`CLOSEST_PORTS`, :data:`CLOSEST_GPU`, or ``None`` if some ACTIVE instance has the
+    resources (then a constraint is to blame) or there is no ACTIVE instance. "Closest" =
+    fewest missing resources, then smallest relative shortfall, then input order.
 
     >>> a = Candidate("arn:i/a", "i-a", {}, cpu=1024, memory=100)
     >>> b = Candidate("arn:i/b", "i-b", {}, cpu=1024, memory=400)
@@ -752,6 +768,9 @@ def closest_match(candidates: Sequence[Candidate], shape: TaskShape) -> tuple[st
         if cand.memory < shape.memory:
             causes.append(CLOSEST_MEMORY)
             shortfall += (shape.memory - cand.memory) / shape.memory
+        if cand.gpus < shape.gpus:
+            causes.append(CLOSEST_GPU)
+            shortfall += (shape.gpus - cand.gpus) / shape.gpus
         if wanted_ports & set(cand.ports):
             causes.append(CLOSEST_PORTS)
         if not causes:

@@ -4,7 +4,8 @@ moto keeps the control-plane records (clusters, task definitions, container inst
 services). This simulator plays the rest, as the real system would:
 
 - the **agent** on each EC2 instance reads ``ECS_CLUSTER`` from the user data (``default``
-  when absent) and registers the instance with its type's real CPU and memory;
+  when absent, created by the agent if it does not exist) and registers the instance with
+  its type's real CPU and memory, and its GPUs on the ECS GPU-optimized AMI;
 - **placement** (``awscontainers.sim.placement``) decides where each task runs and why one
   cannot;
 - the **service scheduler** keeps ``desiredCount`` tasks running, replaces stopped ones,
@@ -25,12 +26,14 @@ from ...rules.capacity import ecs_facts, parse_ecs_config, registered_resources
 from .capacity_providers import split_by_strategy
 from .records import SimInstance, SimService, cluster_name, task_counts
 from .simulator import EcsSimulator
+from .tasks import container_gpus
 
 __all__ = [
     "EcsSimulator",
     "SimInstance",
     "SimService",
     "cluster_name",
+    "container_gpus",
     "ecs_facts",
     "parse_ecs_config",
     "registered_resources",

@@ -11,6 +11,7 @@ from ..._aws import call
 from ...arns import short_name
 from ...errors import InvalidParameterError, ResourceInUseError
 from ...rules.capacity import ecs_facts, parse_ecs_config, registered_resources
+from ..events import CLUSTER_CREATED
 from .records import SimInstance, task_counts
 from .services import Services
 
@@ -41,8 +42,20 @@ class Agent(Services):
             return
         data = call(self.ec2, "describe_instance_attribute", InstanceId=iid, Attribute="userData")
         config = parse_ecs_config(data.get("UserData", {}).get("Value"))
-        cluster = config.get("ECS_CLUSTER", ecs_facts()["agent"]["default_cluster"])
-        if not self.cluster_exists(cluster):
+        named = config.get("ECS_CLUSTER")
+        cluster = named or ecs_facts()["agent"]["default_cluster"]
+        # One describe call, as before: moto draws request ids from its seeded random, so an
+        # extra call would change every id the lab prints after it.
+        exists = self.cluster_exists(cluster)
+        if not exists and named is None:
+            # No ECS_CLUSTER: the agent registers into "default" and, when ECS answers
+            # ClusterNotFoundException, creates "default" and registers again
+            # (amazon-ecs-agent, ecs_client.go RegisterContainerInstance).
+            self._create_default_cluster(iid, cluster)
+            exists = True
+        if not exists:
+            # A cluster named in ECS_CLUSTER is never created by the agent: registration
+            # fails, the agent exits and ecs-init restarts it until the cluster exists.
             self._pending_agents[iid] = cluster
             self.agent_log.append(
                 f"{iid}: ECS agent cannot register: cluster {cluster!r} not found; it keeps "
@@ -51,12 +64,30 @@ class Agent(Services):
             return
         self._register(inst, cluster, config, image)
 
+    def _create_default_cluster(self, iid: str, name: str) -> None:
+        """CreateCluster as the agent calls it: only a name, so no tags (the lab records it
+        in its ledger so teardown still deletes it)."""
+        arn = call(self.ecs, "create_cluster", clusterName=name)["cluster"]["clusterArn"]
+        self.account.record("ecs-cluster", name)
+        self.agent_log.append(
+            f"{iid}: ECS agent found no ECS_CLUSTER in the user data and no cluster {name!r}: "
+            f"it created cluster {name!r} and registers there."
+        )
+        self.cluster_created(name, arn)
+
+    def cluster_created(self, name: str, arn: str) -> None:
+        """ECS created (or re-created) cluster ``name``: it is listed again, and agents
+        waiting for it register (they hear ``cluster-created``)."""
+        self._deleted_clusters.discard(arn)
+        self.account.events.publish(CLUSTER_CREATED, service="ecs", name=name)
+
     def _register(self, inst: dict, cluster: str, config: dict, image: dict) -> None:
         iid = inst["InstanceId"]
         itype = self.instance_type(inst["InstanceType"])
         cpu, memory = registered_resources(
             itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], config
         )
+        gpu_ids = self._gpus_found(iid, itype, config, image)
         doc = {
             "instanceId": iid,
             "instanceType": inst["InstanceType"],
@@ -83,13 +114,46 @@ class Agent(Services):
             memory_total=memory,
             registered_at=self.account.now(),
             architecture=image.get("Architecture", "x86_64"),
+            gpu_ids=gpu_ids,
+            gpu_free=list(gpu_ids),
         )
         self._pending_agents.pop(iid, None)
+        gpus = f", {len(gpu_ids)} GPU(s)" if gpu_ids else ""
         self.agent_log.append(
             f"{iid}: ECS agent registered in cluster {cluster!r} as container instance "
-            f"{short_name(arn)} with {cpu} CPU units and {memory} MiB."
+            f"{short_name(arn)} with {cpu} CPU units{gpus} and {memory} MiB."
         )
         self.reconcile(cluster)
+
+    def _gpus_found(self, iid: str, itype: dict, config: dict, image: dict) -> list[str]:
+        """The GPU ids the agent registers: the instance type's NVIDIA GPUs, when the AMI
+        has the NVIDIA driver (the ECS GPU-optimized AMI, which also sets
+        ``ECS_ENABLE_GPU_SUPPORT=true``); none otherwise."""
+        count = sum(g.get("Count", 0) for g in (itype.get("GpuInfo") or {}).get("Gpus", []))
+        facts = ecs_facts()["gpu"]
+        gpu_ami = facts["ami_name_marker"] in image.get("Name", "")
+        if not count:
+            return []
+        if not gpu_ami:
+            asked = config.get(facts["config_key"], "").lower() == "true"
+            self.agent_log.append(
+                f"{iid}: the instance has {count} NVIDIA GPU(s), but its AMI has no NVIDIA "
+                "driver"
+                + (
+                    ": ECS_ENABLE_GPU_SUPPORT is on, yet the agent finds no GPU information "
+                    "and continues without it"
+                    if asked
+                    else ""
+                )
+                + "; no GPU is registered (use the ECS GPU-optimized AMI)."
+            )
+            return []
+        # NVML names each GPU by a UUID ("GPU-xxxxxxxx-xxxx-..."); the agent registers those.
+        ids = []
+        for _ in range(count):
+            h = self.account.new_id()
+            ids.append(f"GPU-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        return ids
 
     def instances_terminated(self, instance_ids: list[str]) -> None:
         """A terminated instance leaves its cluster; its tasks stop, services replace them."""
@@ -156,9 +220,14 @@ class Agent(Services):
                 "runningTasksCount": running,
                 "pendingTasksCount": pending,
                 "registeredAt": inst.registered_at,
-                "registeredResources": _resources(inst.cpu_total, inst.memory_total, []),
+                "registeredResources": _resources(
+                    inst.cpu_total, inst.memory_total, [], inst.gpu_ids or None
+                ),
                 "remainingResources": _resources(
-                    inst.cpu_total - inst.cpu_used, inst.memory_total - inst.memory_used, ports
+                    inst.cpu_total - inst.cpu_used,
+                    inst.memory_total - inst.memory_used,
+                    ports,
+                    inst.gpu_free if inst.gpu_ids else None,
                 ),
                 "attributes": [{"name": k, "value": v} for k, v in inst.attributes.items()],
                 "versionInfo": {"agentVersion": "1.89.0", "dockerVersion": "DockerVersion: 25.0.8"},
@@ -171,19 +240,20 @@ class Agent(Services):
         for inst in self._instances.values():
             if inst.cluster != cluster:
                 continue
-            rows.append(
-                {
-                    "instance": inst.instance_id,
-                    "type": inst.instance_type,
-                    "az": inst.az,
-                    "status": inst.status,
-                    "cpu": inst.cpu_total,
-                    "cpu_free": inst.cpu_total - inst.cpu_used,
-                    "memory": inst.memory_total,
-                    "memory_free": inst.memory_total - inst.memory_used,
-                    "tasks": [self._task_label(t) for t in inst.tasks],
-                }
-            )
+            row = {
+                "instance": inst.instance_id,
+                "type": inst.instance_type,
+                "az": inst.az,
+                "status": inst.status,
+                "cpu": inst.cpu_total,
+                "cpu_free": inst.cpu_total - inst.cpu_used,
+                "memory": inst.memory_total,
+                "memory_free": inst.memory_total - inst.memory_used,
+            }
+            if inst.gpu_ids:
+                row.update(gpus=len(inst.gpu_ids), gpus_free=len(inst.gpu_free))
+            row["tasks"] = [self._task_label(t) for t in inst.tasks]
+            rows.append(row)
         return rows
 
     def drain(self, cluster: str, refs: list[str], status: str) -> list[SimInstance]:
@@ -221,10 +291,14 @@ class Agent(Services):
         return described
 
 
-def _resources(cpu: int, memory: int, ports: list[str]) -> list[dict]:
-    return [
+def _resources(cpu: int, memory: int, ports: list[str], gpus: list[str] | None) -> list[dict]:
+    out: list[dict] = [
         {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
         {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
         {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ports},
         {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": []},
     ]
+    if gpus is not None:
+        # A GPU instance: the GPU ids the agent registered (or those still free).
+        out.append({"name": "GPU", "type": "STRINGSET", "stringSetValue": list(gpus)})
+    return out

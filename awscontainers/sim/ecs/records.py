@@ -27,6 +27,8 @@ class SimInstance:
     memory_used: int = 0
     ports: set[int] = field(default_factory=set)
     tasks: list[str] = field(default_factory=list)
+    gpu_ids: list[str] = field(default_factory=list)  # what the agent registered
+    gpu_free: list[str] = field(default_factory=list)  # not pinned to a task
 
     @property
     def attributes(self) -> dict[str, str]:

@@ -39,12 +39,6 @@ class EcsSimulator(Agent):
             self.agents_boot(waiting)
 
     # -- clusters ----------------------------------------------------------------------------------
-    def cluster_created(self, name: str, arn: str) -> None:
-        """ECS created (or re-created) cluster ``name``: it is listed again, and agents
-        waiting for it register (they hear ``cluster-created``)."""
-        self._deleted_clusters.discard(arn)
-        self.account.events.publish(CLUSTER_CREATED, service="ecs", name=name)
-
     def check_deletable(self, cluster: str | None) -> None:
         """Refuse, as ECS does, to delete a cluster that still has instances, active
         services or live tasks."""

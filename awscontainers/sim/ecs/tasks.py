@@ -15,6 +15,28 @@ from .capacity_providers import split_by_strategy
 from .network_interfaces import NetworkInterfaces
 
 
+def container_gpus(container: dict) -> int:
+    """The GPUs one container definition asks for (``resourceRequirements`` of type GPU).
+
+    >>> container_gpus({"resourceRequirements": [{"type": "GPU", "value": "2"}]})
+    2
+    """
+    total = 0
+    for requirement in container.get("resourceRequirements") or []:
+        if str(requirement.get("type", "")).upper() != "GPU":
+            continue
+        value = str(requirement.get("value", "")).strip()
+        if not value.isdigit() or int(value) < 1:
+            raise InvalidParameterError(
+                f"Invalid GPU value {value!r} for container '{container.get('name')}'.",
+                code="ClientException",
+                hint="give a whole number of GPUs, e.g. {'type': 'GPU', 'value': '1'} (ECS "
+                "also knows 'ALL' and GPU sharing; this lab models whole GPUs only).",
+            )
+        total += int(value)
+    return total
+
+
 class Tasks(NetworkInterfaces):
     """Where tasks run and what they hold; tasks are kept in boto3's shape."""
 
@@ -35,7 +57,10 @@ class Tasks(NetworkInterfaces):
                     port = m.get("hostPort") if mode == "bridge" else m.get("containerPort")
                     if port:
                         ports.append(int(port))
-        return placement.TaskShape(cpu=cpu, memory=memory, host_ports=tuple(ports), group=group)
+        gpus = sum(container_gpus(c) for c in containers)
+        return placement.TaskShape(
+            cpu=cpu, memory=memory, host_ports=tuple(ports), group=group, gpus=gpus
+        )
 
     def candidates(self, cluster: str) -> list[placement.Candidate]:
         out = []
@@ -56,6 +81,7 @@ class Tasks(NetworkInterfaces):
                     ports=set(inst.ports),
                     status=inst.status,
                     groups=groups,
+                    gpus=len(inst.gpu_free),
                 )
             )
         return out
@@ -165,6 +191,9 @@ class Tasks(NetworkInterfaces):
             inst.tasks.append(arn)
             alloc.update(instance=instance_arn, cpu=shape.cpu, memory=shape.memory)
             alloc["ports"] = shape.host_ports
+            # The agent pins whole physical GPUs to the task's containers, in order.
+            alloc["gpus"] = inst.gpu_free[: shape.gpus]
+            del inst.gpu_free[: shape.gpus]
             az = inst.az
         if network is not None:
             eni = self._create_eni(network, task_id)
@@ -184,6 +213,7 @@ class Tasks(NetworkInterfaces):
                     ],
                 }
             )
+        gpus_left = list(alloc.get("gpus", []))
         for c in td.get("containerDefinitions", []):
             container = {
                 "containerArn": self.account.arn(
@@ -198,6 +228,9 @@ class Tasks(NetworkInterfaces):
             }
             if c.get("memory"):
                 container["memory"] = str(c["memory"])
+            wanted = container_gpus(c) if gpus_left else 0
+            if wanted:
+                container["gpuIds"], gpus_left = gpus_left[:wanted], gpus_left[wanted:]
             if instance_arn and td.get("networkMode", "bridge") == "bridge":
                 container["networkBindings"] = [
                     {
@@ -266,6 +299,8 @@ class Tasks(NetworkInterfaces):
             inst.cpu_used -= alloc["cpu"]
             inst.memory_used -= alloc["memory"]
             inst.ports.difference_update(alloc.get("ports", ()))
+            freed = set(inst.gpu_free) | set(alloc.get("gpus", ()))
+            inst.gpu_free = [g for g in inst.gpu_ids if g in freed]
             inst.tasks.remove(task_arn)
         if alloc.get("eni"):
             # Fargate deletes the task's ENI when the task stops.

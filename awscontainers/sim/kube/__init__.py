@@ -1,7 +1,8 @@
 """A tiny in-memory Kubernetes API for one EKS cluster: objects, scheduler and controllers.
 
 This is the pure core behind the EKS simulation: no boto3 and no moto. It keeps Namespaces,
-Nodes, Pods, Deployments, DaemonSets and ConfigMaps as Kubernetes-shaped dicts and runs,
+Nodes, Pods, Deployments, DaemonSets, ConfigMaps, PersistentVolumes and their claims
+(statically provisioned: :mod:`.volumes`) as Kubernetes-shaped dicts and runs,
 after every change, what a real control plane runs in the background:
 
 * the **Deployment controller** keeps ``spec.replicas`` pods alive;
@@ -12,7 +13,7 @@ after every change, what a real control plane runs in the background:
      ``NodeName`` (the node a pod names), ``TaintToleration`` (its ``NoSchedule``/
      ``NoExecute`` taints are tolerated), ``NodeAffinity`` (its labels match
      ``nodeSelector``) and ``NodeResourcesFit`` (room for one more pod and for the pod's
-     CPU and memory *requests*).
+     CPU, memory and ``nvidia.com/gpu`` *requests*).
   2. *Score* (``NodeResourcesLeastAllocated``): the node with the largest share of CPU plus
      memory left free after placing the pod wins; ties go to the first node by name. Like
      kube-scheduler, scoring counts a container without requests as 100m CPU / 200Mi so
@@ -78,6 +79,7 @@ from .plugins import (
     register_score,
 )
 from .scheduler import Explanation, NodeVerdicts, failure_message
+from .volumes import PERSISTENTVOLUME, PERSISTENTVOLUMECLAIM
 
 __all__ = [
     "COMPUTE_TYPE_LABEL",
@@ -106,6 +108,14 @@ __all__ = [
 
 # The one place kinds (and with them their controllers) are registered. The order is the
 # order error hints list them in.
-for _kind in (NAMESPACE, NODE, POD, DEPLOYMENT, DAEMONSET, CONFIGMAP):
+for _kind in (
+    NAMESPACE,
+    NODE,
+    POD,
+    DEPLOYMENT,
+    DAEMONSET,
+    CONFIGMAP,
+    PERSISTENTVOLUME,
+    PERSISTENTVOLUMECLAIM,
+):
     register_kind(_kind)
-

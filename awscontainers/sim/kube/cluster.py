@@ -19,6 +19,7 @@ from .objects import (
     COMPUTE_TYPE_LABEL,
     EPOCH,
     FARGATE_TAINT,
+    GPU_RESOURCE,
     NAME_RE,
     NodeInfo,
     PodInfo,
@@ -193,11 +194,14 @@ class Cluster:
         labels: dict[str, str],
         taints: list[dict] | None = None,
         fargate: bool = False,
+        gpus: int = 0,
     ) -> dict:
         """Register a node with this much allocatable CPU, memory and pod slots.
 
         ``taints`` use the Kubernetes shape ``{"key", "value", "effect"}``. A node added with
         ``fargate=True`` gets the Fargate label and taint, so only Fargate pods would fit.
+        ``gpus`` is what the NVIDIA device plugin advertises as ``nvidia.com/gpu`` in the
+        node's capacity and allocatable (one per physical GPU).
 
         >>> Cluster().add_node("n1", cpu_millis=1930, memory_bytes=2**31, max_pods=17,
         ...                    labels={"role": "web"})["status"]["allocatable"]["pods"]
@@ -218,6 +222,10 @@ class Cluster:
                 raise invalid(f"{field} must be a whole number >= 0, not {value!r}.", hint=(
                     "Give allocatable CPU in millicores (1 vCPU = 1000) and memory in bytes."
                 ))  # fmt: skip
+        if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
+            raise invalid(f"gpus must be a whole number >= 0, not {gpus!r}.", hint=(
+                "Give the number of physical GPUs, e.g. 1 for g4dn.xlarge."
+            ))  # fmt: skip
         if isinstance(max_pods, bool) or not isinstance(max_pods, int) or max_pods < 0:
             raise invalid(
                 f"max_pods must be a whole number >= 0, not {max_pods!r}.",
@@ -243,14 +251,24 @@ class Cluster:
             labels[COMPUTE_TYPE_LABEL] = "fargate"
             if FARGATE_TAINT not in clean_taints:
                 clean_taints.append(dict(FARGATE_TAINT))
-        self._add_node(name, cpu_millis, memory_bytes, max_pods, labels, clean_taints)
+        self._add_node(name, cpu_millis, memory_bytes, max_pods, labels, clean_taints, gpus=gpus)
         self.schedule()
         return cast(dict, self.get("Node", name=name))
 
     def _add_node(
-        self, name: str, cpu: int, mem: int, pods: int, labels: dict, taints: list, ip=None
+        self,
+        name: str,
+        cpu: int,
+        mem: int,
+        pods: int,
+        labels: dict,
+        taints: list,
+        ip=None,
+        gpus: int = 0,
     ) -> NodeInfo:
         resources = {"cpu": f"{cpu}m", "memory": f"{mem // 1024}Ki", "pods": str(pods)}
+        if gpus:
+            resources[GPU_RESOURCE] = str(gpus)
         obj: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Node",
@@ -264,7 +282,8 @@ class Cluster:
         }
         if ip is not None:
             obj["status"]["addresses"] = [{"type": "InternalIP", "address": ip}]
-        node = NodeInfo(name, obj, cpu, mem, pods, labels.get(COMPUTE_TYPE_LABEL) == "fargate")
+        fargate = labels.get(COMPUTE_TYPE_LABEL) == "fargate"
+        node = NodeInfo(name, obj, cpu, mem, pods, fargate, gpus)
         self._nodes[name] = node
         if not node.fargate:
             self._ec2_nodes.append(node)
@@ -512,6 +531,7 @@ class Cluster:
         node.cpu_free -= shape.cpu
         node.mem_free -= shape.mem
         node.pods_free -= 1
+        node.gpu_free -= shape.gpu
         node.score_cpu_free -= shape.score_cpu
         node.score_mem_free -= shape.score_mem
         node.pods[pod.key] = None

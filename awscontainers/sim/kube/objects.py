@@ -20,6 +20,10 @@ NO_NODES_MESSAGE = "no nodes available to schedule pods"
 REASON_CPU = "Insufficient cpu"
 REASON_MEMORY = "Insufficient memory"
 REASON_PODS = "Too many pods"
+#: The NVIDIA device plugin's extended resource: one unit per physical GPU.
+GPU_RESOURCE = "nvidia.com/gpu"
+#: kube-scheduler's NodeResourcesFit words a short extended resource "Insufficient <name>".
+REASON_GPU = f"Insufficient {GPU_RESOURCE}"
 REASON_SELECTOR = "node(s) didn't match Pod's node affinity/selector"
 FARGATE_TAINT = {"key": COMPUTE_TYPE_LABEL, "value": "fargate", "effect": "NoSchedule"}
 # kube-scheduler scores a container without requests as if it asked for this much.
@@ -73,7 +77,7 @@ def copy_object(value: Any) -> Any:
 class PodShape:
     """What the scheduler needs from a pod spec, computed once per spec (or template)."""
 
-    __slots__ = ("cpu", "mem", "score_cpu", "score_mem", "selector", "tolerations", "sig")
+    __slots__ = ("cpu", "mem", "gpu", "score_cpu", "score_mem", "selector", "tolerations", "sig")
 
     def __init__(self, spec: Mapping[str, Any], where: str):
         containers = spec.get("containers")
@@ -82,6 +86,7 @@ class PodShape:
         inits = spec.get("initContainers") or []
         sums = [0, 0, 0, 0]
         init_max = [0, 0, 0, 0]
+        gpu_sum = gpu_init = 0
         for group, target, add in ((containers, sums, True), (inits, init_max, False)):
             for i, container in enumerate(group):
                 if not isinstance(container, Mapping) or not container.get("name"):
@@ -96,10 +101,15 @@ class PodShape:
                 values = (cpu, mem, cpu or SCORE_DEFAULT_CPU, mem or SCORE_DEFAULT_MEMORY)
                 for j, amount in enumerate(values):
                     target[j] = target[j] + amount if add else max(target[j], amount)
+                gpus = _gpus(requests, limits, f"{where}: container '{container['name']}'")
+                gpu_sum, gpu_init = (
+                    (gpu_sum + gpus, gpu_init) if add else (gpu_sum, max(gpu_init, gpus))
+                )
         # Init containers run one at a time before the others: the pod needs the larger.
         self.cpu, self.mem, self.score_cpu, self.score_mem = (
             max(a, b) for a, b in zip(sums, init_max, strict=True)
         )
+        self.gpu = max(gpu_sum, gpu_init)
         selector = spec.get("nodeSelector") or {}
         if not isinstance(selector, Mapping):
             raise invalid(f"{where}: spec.nodeSelector must be a map of label: value.")
@@ -134,6 +144,43 @@ class PodShape:
         self.sig = (self.selector, self.tolerations)
 
 
+def _gpus(requests: Mapping[str, Any], limits: Mapping[str, Any], where: str) -> int:
+    """The GPUs a container asks for, refused as the API server refuses them
+    (pkg/apis/core/validation, ``validateResourceRequirements``): an extended resource is a
+    whole number, cannot be overcommitted, so it needs a limit, and a request must equal it;
+    a limit alone makes the request the same."""
+    request, limit = requests.get(GPU_RESOURCE), limits.get(GPU_RESOURCE)
+    if request is None and limit is None:
+        return 0
+    values = {}
+    for part, value in (("requests", request), ("limits", limit)):
+        if value is None:
+            continue
+        text = str(value).strip()
+        if not text.isdigit():
+            raise invalid(
+                f"{where}: resources.{part}[{GPU_RESOURCE}]: Invalid value: {value!r}: must be "
+                "an integer",
+                hint=f"ask for whole GPUs: limits: {{{GPU_RESOURCE}: 1}}.",
+            )
+        values[part] = int(text)
+    if "limits" not in values:
+        raise invalid(
+            f"{where}: resources.limits[{GPU_RESOURCE}]: Required value: Limit must be set for "
+            "non overcommitable resources",
+            hint=f"put the GPU count under limits (the request is copied from it): "
+            f"limits: {{{GPU_RESOURCE}: {values['requests']}}}.",
+        )
+    if "requests" in values and values["requests"] != values["limits"]:
+        raise invalid(
+            f"{where}: resources.requests[{GPU_RESOURCE}]: Invalid value: "
+            f'"{values["requests"]}": must be equal to {GPU_RESOURCE} limit of '
+            f"{values['limits']}",
+            hint="set only the limit, or the same number in both.",
+        )
+    return values["limits"]
+
+
 def tolerated(taint: Mapping[str, str], tolerations: tuple) -> bool:
     """Whether one of a pod's tolerations (as kept in :class:`PodShape`) matches ``taint``."""
     for key, operator, value, effect in tolerations:
@@ -152,11 +199,14 @@ class NodeInfo:
 
     __slots__ = (
         "name", "obj", "labels", "taints", "fargate", "cpu_free", "mem_free", "pods_free",
-        "score_cpu_free", "score_mem_free", "inv_cpu", "inv_mem", "pods",
+        "score_cpu_free", "score_mem_free", "inv_cpu", "inv_mem", "pods", "gpu_free",
     )  # fmt: skip
 
-    def __init__(self, name: str, obj: dict, cpu: int, mem: int, pods: int, fargate: bool):
+    def __init__(
+        self, name: str, obj: dict, cpu: int, mem: int, pods: int, fargate: bool, gpus: int = 0
+    ):
         self.name, self.obj, self.fargate = name, obj, fargate
+        self.gpu_free = gpus
         self.labels: dict[str, str] = obj["metadata"]["labels"]
         # Only these two effects keep new pods away; PreferNoSchedule is a mere preference.
         self.taints = [t for t in obj["spec"]["taints"] if t["effect"] != "PreferNoSchedule"]
@@ -171,6 +221,7 @@ class NodeInfo:
         self.cpu_free -= sign * shape.cpu
         self.mem_free -= sign * shape.mem
         self.pods_free -= sign
+        self.gpu_free -= sign * shape.gpu
         self.score_cpu_free -= sign * shape.score_cpu
         self.score_mem_free -= sign * shape.score_mem
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from .objects import (
     FARGATE_TAINT,
     REASON_CPU,
+    REASON_GPU,
     REASON_MEMORY,
     REASON_PODS,
     REASON_SELECTOR,
@@ -164,11 +165,12 @@ class NodeAffinity(FilterPlugin):
 
 
 class NodeResourcesFit(FilterPlugin):
-    """The node has a free pod slot (max pods) and room for the pod's CPU and memory
-    *requests*; like kube-scheduler it reports every resource that is short."""
+    """The node has a free pod slot (max pods) and room for the pod's CPU, memory and
+    ``nvidia.com/gpu`` *requests*; like kube-scheduler it reports every resource that is
+    short ("Insufficient nvidia.com/gpu" for GPUs, as for any extended resource)."""
 
     name = "NodeResourcesFit"
-    summary = "a free pod slot and room for the CPU and memory requests"
+    summary = "a free pod slot and room for the CPU, memory and GPU requests"
 
     def filter(self, pod: PodInfo, node: NodeInfo) -> tuple[str, ...] | None:
         if pod.fargate is not None:
@@ -181,6 +183,8 @@ class NodeResourcesFit(FilterPlugin):
             reasons.append(REASON_CPU)
         if node.mem_free < shape.mem:
             reasons.append(REASON_MEMORY)
+        if node.gpu_free < shape.gpu:
+            reasons.append(REASON_GPU)
         return tuple(reasons)
 
 

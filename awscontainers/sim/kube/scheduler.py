@@ -18,6 +18,7 @@ from .objects import (
     COMPUTE_TYPE_LABEL,
     NO_NODES_MESSAGE,
     REASON_CPU,
+    REASON_GPU,
     REASON_MEMORY,
     REASON_PODS,
     REASON_SELECTOR,
@@ -116,18 +117,24 @@ class Scheduler:
             node = self.cluster._nodes.get(pod.pinned)
             candidates = [node] if node is not None and not node.fargate else []
         else:
-            cache_key = (shape.sig, shape.cpu, shape.mem)
+            cache_key = (shape.sig, shape.cpu, shape.mem, shape.gpu)
             if cache_key in failed_cache:
                 self.cluster._unschedulable(pod, failed_cache[cache_key])
                 return False
             candidates = self._eligible_for(pod)[0]
         cpu, mem, score_cpu, score_mem = shape.cpu, shape.mem, shape.score_cpu, shape.score_mem
+        gpu = shape.gpu
         best: NodeInfo | None = None
         best_score = -1e300
         # The hot loop: NodeResourcesFit, then NodeResourcesLeastAllocated, inlined; the
         # first node by name wins ties.
         for node in candidates:
-            if node.pods_free > 0 and node.cpu_free >= cpu and node.mem_free >= mem:
+            if (
+                node.pods_free > 0
+                and node.cpu_free >= cpu
+                and node.mem_free >= mem
+                and node.gpu_free >= gpu
+            ):
                 score = (node.score_cpu_free - score_cpu) * node.inv_cpu + (
                     node.score_mem_free - score_mem
                 ) * node.inv_mem
@@ -136,7 +143,7 @@ class Scheduler:
         if best is None:
             message = self._fast_failure_message(pod)
             if pod.pinned is None:
-                failed_cache[(shape.sig, shape.cpu, shape.mem)] = message
+                failed_cache[(shape.sig, shape.cpu, shape.mem, shape.gpu)] = message
             self.cluster._unschedulable(pod, message)
             return False
         self.cluster._bind(pod, best, "default-scheduler")
@@ -203,6 +210,8 @@ class Scheduler:
                 reasons[REASON_CPU] += 1
             if node.mem_free < shape.mem:
                 reasons[REASON_MEMORY] += 1
+            if node.gpu_free < shape.gpu:
+                reasons[REASON_GPU] += 1
         # kube-scheduler sorts the "<count> <reason>" strings themselves.
         parts = sorted(f"{count} {reason}" for reason, count in reasons.items())
         return f"0/{total} nodes are available: {', '.join(parts)}."
