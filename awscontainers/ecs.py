@@ -97,9 +97,9 @@ class EcsClient(ServiceClient):
     def register_task_definition(self, **params: Any) -> dict:
         """boto3 ``register_task_definition``. Fargate task definitions are checked against
         Fargate's rules (sizes, awsvpc, forbidden fields) and get the lab's execution role
-        when ``executionRoleArn`` is omitted."""
-        if "FARGATE" in (params.get("requiresCompatibilities") or []):
-            check_task_definition(params)
+        when ``executionRoleArn`` is omitted; every task definition gets the checks ECS makes
+        on all launch types (in awsvpc or host mode a hostPort equals its containerPort)."""
+        check_task_definition(params)
         # ECS stores "1 vCPU" / "2 GB" as units and MiB ("1024" / "2048"), and so does the lab.
         if params.get("cpu"):
             params["cpu"] = str(parse_cpu(params["cpu"]))

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
 from .errors import AlreadyExistsError, InvalidParameterError, NotFoundError
+from .rules import eks_versions
 from .rules.capacity import eks_facts
 from .sim.account import TAG_KEY
 from .sim.eks import node_config_user_data
@@ -30,10 +32,15 @@ if TYPE_CHECKING:
 DEFAULT_INSTANCE_TYPE = "t3.medium"
 
 
-def supported_versions() -> list[str]:
-    """Kubernetes versions EKS supports now, standard support first."""
-    v = eks_facts()["versions"]
-    return [*v["standard"], *v["extended"]]
+def supported_versions(on: datetime.date) -> list[str]:
+    """Kubernetes versions EKS offers for a new cluster on the day ``on``, standard support
+    first (from the dated version calendar in ``data/eks.yaml``).
+
+    >>> supported_versions(datetime.date(2026, 11, 30))
+    ['1.36', '1.35', '1.34', '1.33', '1.32']
+    """
+    offered = eks_versions.versions_on(on)
+    return [*offered["standard"], *offered["extended"]]
 
 
 class EksClient(ServiceClient):
@@ -51,12 +58,16 @@ class EksClient(ServiceClient):
         """boto3 ``create_cluster``. The IAM role and a VPC with subnets in two AZs are filled
         in when omitted; the Kubernetes version must be one EKS supports today."""
         version = str(params.get("version") or eks_facts()["versions"]["default"])
-        if version not in supported_versions():
+        today = self._lab.clock.today()
+        if version not in supported_versions(today):
+            # EKS's own refusal, judged on the lab's date: past extended support, not yet
+            # released, or not a version at all.
             raise InvalidParameterError(
                 f"unsupported Kubernetes version {version}",
                 code="InvalidParameterException",
-                hint="use one of " + ", ".join(supported_versions()) + " (the first ones have "
-                "standard support; the last ones cost more, in extended support).",
+                hint="use one of " + ", ".join(supported_versions(today)) + " on "
+                f"{today} (the first ones have standard support; the last ones cost more, "
+                "in extended support).",
             )
         if not params.get("name"):
             raise InvalidParameterError(
@@ -95,15 +106,17 @@ class EksClient(ServiceClient):
         """What you get and pay for with the control plane of cluster ``name``."""
         cluster = self._call("describe_cluster", name=name)["cluster"]
         facts = eks_facts()
-        extended = cluster["version"] in facts["versions"]["extended"]
-        price = facts["control_plane"][
-            "price_per_hour_extended" if extended else "price_per_hour_standard"
-        ]
+        today = self._lab.clock.today()
+        extended = eks_versions.support_status(cluster["version"], today) == "extended"
+        price = eks_versions.control_plane_hourly(cluster["version"], today)
+        dates = eks_versions.calendar()[cluster["version"]]
+        ends = dates.end_of_extended_support if extended else dates.end_of_standard_support
+        support = "extended support" if extended else "standard support"
         rows = [
             {
                 "item": "Kubernetes version",
-                "value": cluster["version"]
-                + (" (extended support)" if extended else " (standard support)"),
+                "value": f"{cluster['version']} ({support}"
+                + (f" until {ends})" if ends else ")"),
             },
             {"item": "API server endpoint", "value": cluster["endpoint"]},
             {

@@ -133,7 +133,7 @@ def capacity(name: str, entry: dict, flavour: str) -> InstanceSpec:
 
     >>> entry = {"hourly": 0.0416, "vcpu": 2, "memory_mib": 4096, "enis": 3, "ipv4_per_eni": 6}
     >>> capacity("t3.medium", entry, "ecs")
-    InstanceSpec(name='t3.medium', hourly=0.0416, cpu=2048, memory=3891, pods=None, gpus=0)
+    InstanceSpec(name='t3.medium', hourly=0.0416, cpu=2048, memory=3992, pods=None, gpus=0)
     >>> capacity("t3.medium", entry, "eks")   # 1930 millicores -> 1976 units
     InstanceSpec(name='t3.medium', hourly=0.0416, cpu=1976, memory=3554, pods=17, gpus=0)
     >>> capacity("g4dn.xlarge", {**entry, "vcpu": 4, "memory_mib": 16384, "gpus": 1}, "ecs").gpus

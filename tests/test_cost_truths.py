@@ -332,14 +332,34 @@ def test_a_version_past_extended_support_is_refused_as_eks_refuses_it():
         eks_versions.control_plane_hourly("1.31", datetime.date(2026, 11, 30))
 
 
-def test_the_calendar_agrees_with_the_version_lists_on_the_labs_date():
-    # data/eks.yaml's versions lists (what the simulator offers) were written for 2026-11-27.
-    day = datetime.date(2026, 11, 27)
-    versions = eks_facts()["versions"]
-    for version in versions["standard"]:
-        assert eks_versions.support_status(version, day) == "standard"
-    for version in versions["extended"]:
-        assert eks_versions.support_status(version, day) == "extended"
+def test_the_lab_offers_the_versions_eks_offers_on_its_date():
+    # The lab's clock starts on the day the facts were checked (2026-11-30): 1.31 left
+    # extended support on 2026-11-26, so EKS refuses it; 1.32 and 1.33 cost extended prices.
+    from awscontainers import Lab
+    from awscontainers.eks import supported_versions
+
+    with Lab() as lab:
+        assert lab.clock.today() == datetime.date(2026, 11, 30)
+        assert supported_versions(lab.clock.today()) == ["1.36", "1.35", "1.34", "1.33", "1.32"]
+        with pytest.raises(InvalidParameterError, match="unsupported Kubernetes version 1.31"):
+            lab.eks.create_cluster(name="old", version="1.31")
+        assert lab.eks.list_clusters()["clusters"] == []
+
+
+def test_a_version_ages_on_the_labs_clock():
+    # 1.34 leaves standard support on 2026-12-02: three simulated days on, its control plane
+    # costs the extended price (billing starts at the start of that day, UTC).
+    from awscontainers import Lab
+
+    with Lab() as lab:
+        lab.eks.create_cluster(name="demo", version="1.34")
+        rows = {r["item"]: r["value"] for r in lab.eks.control_plane("demo")}
+        assert rows["Kubernetes version"] == "1.34 (standard support until 2026-12-02)"
+        assert rows["price"].startswith("0.10 USD per hour")
+        lab.advance(hours=72)
+        rows = {r["item"]: r["value"] for r in lab.eks.control_plane("demo")}
+        assert rows["Kubernetes version"] == "1.34 (extended support until 2027-12-02)"
+        assert rows["price"].startswith("0.60 USD per hour")
 
 
 def test_costs_price_extended_support_and_say_so():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from awscontainers import InvalidParameterError, NotFoundError, ResourceInUseError
+from awscontainers import InvalidParameterError, LabError, NotFoundError, ResourceInUseError
 from awscontainers.ecs import ecs_user_data
 from tests.conftest import register
 
@@ -13,7 +13,7 @@ def resources(ci, key):
 
 @pytest.mark.parametrize(
     "instance_type, cpu, memory",
-    [("t3.medium", 2048, 3891), ("m5.xlarge", 4096, 15564), ("c5.large", 2048, 3891)],
+    [("t3.medium", 2048, 3992), ("m5.xlarge", 4096, 15970), ("c5.large", 2048, 3992)],
 )
 def test_agent_registers_the_instance_types_real_cpu_and_memory(lab, instance_type, cpu, memory):
     lab.ecs.create_cluster(clusterName="web")
@@ -152,12 +152,12 @@ def test_placement_runs_until_memory_runs_out_with_reasons(lab, ec2_cluster):
         result = lab.ecs.run_task(cluster="web", taskDefinition="big", count=2)
         started += len(result["tasks"])
         failures = result["failures"]
-    # 3891 MiB per instance holds two 1536 MiB tasks: 4 in all.
+    # 3992 MiB per instance holds two 1536 MiB tasks: 4 in all.
     assert started == 4
     assert {f["reason"] for f in failures} == {"RESOURCE:MEMORY"}
     assert len(failures) == 2
     for row in lab.ecs.container_instances("web"):
-        assert row["memory_free"] == 3891 - 2 * 1536
+        assert row["memory_free"] == 3992 - 2 * 1536
 
 
 def test_cpu_and_port_reasons(lab, ec2_cluster):
@@ -271,7 +271,7 @@ def test_start_task_never_overcommits(lab, ec2_cluster):
     ci = lab.ecs.describe_container_instances(cluster="web", containerInstances=[arn])[
         "containerInstances"
     ][0]
-    assert resources(ci, "remainingResources")["MEMORY"] == 891
+    assert resources(ci, "remainingResources")["MEMORY"] == 992
 
 
 def test_tasks_stay_running_until_stopped(lab, ec2_cluster):
@@ -541,3 +541,24 @@ def test_a_gpu_count_must_be_whole_and_fargate_refuses_gpus(lab):
                 "awsvpcConfiguration": {"subnets": lab.network().private_subnet_ids}
             },
         )
+
+
+def test_an_ec2_task_definition_in_awsvpc_mode_needs_matching_ports(lab):
+    # API_PortMapping: "If you use containers in a task with the awsvpc or host network mode,
+    # the hostPort can either be left blank or set to the same value as the containerPort."
+    # ECS checks it for every launch type, not only Fargate.
+    container = {
+        "name": "web",
+        "image": "nginx",
+        "memory": 512,
+        "portMappings": [{"containerPort": 80, "hostPort": 8080}],
+    }
+    with pytest.raises(LabError, match="host ports and container ports in port mappings must"):
+        lab.ecs.register_task_definition(
+            family="web", networkMode="awsvpc", containerDefinitions=[container]
+        )
+    assert lab.ecs.list_task_definitions()["taskDefinitionArns"] == []
+    container["portMappings"] = [{"containerPort": 80, "hostPort": 8080}]
+    lab.ecs.register_task_definition(
+        family="web", networkMode="bridge", containerDefinitions=[container]
+    )  # bridge mode maps ports freely

@@ -90,7 +90,7 @@ def check_plan(p: Plan, groups: list[TaskGroup], table: list[InstanceSpec]) -> N
 def test_capacity_matches_the_simulator() -> None:
     t3 = ENTRIES["t3.medium"]
     ecs = capacity("t3.medium", t3, "ecs")
-    assert (ecs.cpu, ecs.memory, ecs.pods) == (2048, 3891, None)
+    assert (ecs.cpu, ecs.memory, ecs.pods) == (2048, 3992, None)
     assert (ecs.cpu, ecs.memory) == registered_resources(2, 4096, {})
     eks = capacity("t3.medium", t3, "eks")
     millis, memory_bytes = node_allocatable(2, 4096, 17)

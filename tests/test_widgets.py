@@ -136,21 +136,21 @@ def test_launch_panel_shows_lab_errors_in_the_panel(web):
 
 def test_run_task_panel_places_tasks_and_explains_each_failure(web):
     view = ClusterView(web, "web")
-    launch(web, count=2, instance_type="t3.medium", view=view)  # 2048 CPU, 3891 MiB each
+    launch(web, count=2, instance_type="t3.medium", view=view)  # 2048 CPU, 3992 MiB each
     register_ec2(web, "big", 512, 1536)
     panel = RunTaskPanel(web, "web", ["big"], view=view)
     panel.count.value = 5
     panel.button.click()
 
-    assert len(panel.last_result["tasks"]) == 4  # two per instance fit in 3891 MiB
+    assert len(panel.last_result["tasks"]) == 4  # two per instance fit in 3992 MiB
     assert [f["reason"] for f in panel.last_result["failures"]] == ["RESOURCE:MEMORY"] * 2
     out = panel.output.value
     assert "Started 4 of 5 tasks" in out
     for iid, tasks in tasks_per_instance(web).items():
         assert len(tasks) == 2
         assert f"RESOURCE:MEMORY — not enough free memory on {iid}" in out
-    assert "819 MiB free" in out and "each task needs 512 CPU units and 1536 MiB" in out
-    assert view.html().count("819 / 3891 MiB memory free") == 2
+    assert "920 MiB free" in out and "each task needs 512 CPU units and 1536 MiB" in out
+    assert view.html().count("920 / 3992 MiB memory free") == 2
 
 
 def test_run_task_panel_binpack_fills_one_instance_spread_uses_both(web):

@@ -5,7 +5,7 @@ instances and nodes with these formulas and the planner sizes fleets with them, 
 that fits on paper fits in the Lab too.
 
 >>> registered_resources(2, 4096, {})            # t3.medium as an ECS container instance
-(2048, 3891)
+(2048, 3992)
 >>> pods = max_pods(3, 6)                        # t3.medium as an EKS node
 >>> pods, node_allocatable(2, 4096, pods)
 (17, (1930, 3726639104))
@@ -74,14 +74,19 @@ def parse_ecs_config(user_data: str | bytes | None) -> dict[str, str]:
 
 
 def registered_resources(vcpus: int, memory_mib: int, config: dict[str, str]) -> tuple[int, int]:
-    """CPU units and MiB the agent registers for an instance.
+    """CPU units and MiB the agent registers for an instance: every vCPU as 1024 units, and
+    the memory the OS reports (AWS's m4.large example: 8192 MiB installed, 7985 registered)
+    less ``ECS_RESERVED_MEMORY``.
 
-    >>> registered_resources(2, 4096, {})
-    (2048, 3891)
+    >>> registered_resources(2, 8192, {})   # m4.large, as AWS documents it
+    (2048, 7985)
+    >>> registered_resources(2, 4096, {"ECS_RESERVED_MEMORY": "256"})   # t3.medium
+    (2048, 3736)
     """
     facts = ecs_facts()["registered_resources"]
     cpu = vcpus * facts["cpu_units_per_vcpu"]
-    memory = int(memory_mib * (1 - facts["os_reserve_fraction"]))
+    example = facts["os_visible_example"]
+    memory = memory_mib * example["registered_mib"] // example["installed_mib"]
     reserved = config.get("ECS_RESERVED_MEMORY", "0")
     memory -= int(reserved) if reserved.isdigit() else 0
     return cpu, max(memory, 0)

@@ -29,6 +29,7 @@ __all__ = [
     "check_cluster_version",
     "control_plane_hourly",
     "support_status",
+    "versions_on",
 ]
 
 #: What :func:`support_status` answers, in the order a version passes through them.
@@ -183,3 +184,23 @@ def check_cluster_version(version: str, on: _dt.date) -> str:
             f"({', '.join(by_status['extended'])})."
         ),
     )
+
+
+def versions_on(on: _dt.date) -> dict[str, list[str]]:
+    """The versions EKS offers for a new cluster on ``on``, newest first, by status
+    (``"standard"``, ``"extended"``); versions not yet released or past extended support are
+    left out.
+
+    >>> import datetime
+    >>> versions_on(datetime.date(2026, 11, 30))
+    {'standard': ['1.36', '1.35', '1.34'], 'extended': ['1.33', '1.32']}
+    """
+    day = _check_date(on)
+    found: dict[str, list[str]] = {"standard": [], "extended": []}
+    for version, dates in reversed(list(calendar().items())):
+        if dates.eks_release is not None and day < dates.eks_release:
+            continue
+        status = support_status(version, day)
+        if status in found:
+            found[status].append(version)
+    return found

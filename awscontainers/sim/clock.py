@@ -8,15 +8,15 @@ one call) and publishes ``time-advanced`` so controllers can do what their perio
 >>> bus = EventBus()
 >>> clock = Clock(bus)
 >>> clock.now().isoformat()
-'2026-01-05T09:00:01+00:00'
+'2026-11-30T09:00:01+00:00'
 >>> seen = []
 >>> _ = bus.subscribe("time-advanced", lambda **event: seen.append(event["seconds"]))
 >>> clock.advance(minutes=5).isoformat()
-'2026-01-05T09:05:01+00:00'
+'2026-11-30T09:05:01+00:00'
 >>> seen
 [300.0]
 >>> clock.now().isoformat()
-'2026-01-05T09:05:02+00:00'
+'2026-11-30T09:05:02+00:00'
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ import datetime as _dt
 from ..errors import InvalidParameterError, LabError
 from .events import TIME_ADVANCED, EventBus
 
-#: The simulated clock starts here so that notebooks print the same times on every run.
-EPOCH = _dt.datetime(2026, 1, 5, 9, 0, 0, tzinfo=_dt.timezone.utc)
+#: The simulated clock starts here so that notebooks print the same times on every run: the
+#: morning of the day the package's facts and prices were last checked, so what the lab says
+#: is supported (EKS versions, prices) is what AWS said that day.
+EPOCH = _dt.datetime(2026, 11, 30, 9, 0, 0, tzinfo=_dt.timezone.utc)
 
 
 class Clock:
@@ -49,6 +51,13 @@ class Clock:
     def peek(self) -> _dt.datetime:
         """The time of the last reading, without moving the clock (the simulation only)."""
         return EPOCH + _dt.timedelta(seconds=self._ticks) + self._advanced
+
+    def today(self) -> _dt.date:
+        """The lab's date (UTC), without moving the clock: what EKS judges a Kubernetes
+        version's support by."""
+        if not self.simulated:
+            return _dt.datetime.now(_dt.timezone.utc).date()
+        return self.peek().date()
 
     def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0) -> _dt.datetime:
         """Move simulated time on and publish ``time-advanced`` (with ``seconds``, ``start``
