@@ -272,12 +272,12 @@ def _label(layer: Layer, members: list[str]) -> str:
 
 
 def layers_diagram(graph: Mapping[str, Iterable[str]] | None = None) -> Diagram:
-    """The layers top to bottom, each box listing its modules, and how many imports go from
-    one layer to another (an import that goes up would be drawn in orange, and fails the
-    layering test).
+    """The layers top to bottom, each box listing its modules, and an arrow where one layer
+    imports another (an import that goes up would be drawn in orange, and fails the layering
+    test).
 
     >>> d = layers_diagram({"awscontainers.lab": {"awscontainers.ecs"}, "awscontainers.ecs": set()})
-    >>> '"facade" -> "clients" [label="1"' in d.source
+    >>> '"facade" -> "clients";' in d.source
     True
     """
     graph = import_graph() if graph is None else graph
@@ -307,8 +307,10 @@ def layers_diagram(graph: Mapping[str, Iterable[str]] | None = None) -> Diagram:
         lines.append(f'  "{upper}" -> "{lower}" [style=invis, weight=10];')
     for a, b in sorted(between, key=lambda k: (rank[k[0]], rank[k[1]])):
         up = rank[b] < rank[a]
-        colour = ', color="#D55E00", fontcolor="#D55E00", constraint=false' if up else ""
-        lines.append(f'  "{a}" -> "{b}" [label="{between[(a, b)]}"{colour}];')
+        # No counts on the arrows: the picture changes when a module or a dependency between
+        # layers appears, not with every import inside a layer pair.
+        style = ' [color="#D55E00", constraint=false]' if up else ""
+        lines.append(f'  "{a}" -> "{b}"{style};')
     lines.append("}")
     return Diagram("\n".join(lines) + "\n", name="layers")
 
