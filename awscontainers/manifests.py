@@ -13,6 +13,7 @@ from .errors import InvalidParameterError
 
 SAMPLE_IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 AGENT_IMAGE = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+GPU_IMAGE = "nvidia/cuda:12.4.1-base-ubuntu22.04"
 
 
 def sample_deployment(
@@ -75,5 +76,34 @@ def sample_daemonset(*, name: str = "log-agent", namespace: str = "kube-system")
                     ]
                 },
             },
+        },
+    }
+
+
+def sample_gpu_pod(name: str = "train", *, gpus: int = 1, namespace: str = "default") -> dict:
+    """A Pod asking for ``gpus`` NVIDIA GPUs. GPUs are asked for under ``limits`` (the
+    request follows the limit); a node offers them as ``nvidia.com/gpu`` once the NVIDIA
+    device plugin runs on it.
+
+    >>> sample_gpu_pod("train-1")["spec"]["containers"][0]["resources"]
+    {'limits': {'nvidia.com/gpu': 1}}
+    """
+    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
+        raise InvalidParameterError(
+            f"gpus must be a whole number, 1 or more, not {gpus!r}.",
+            hint="sample_gpu_pod('train-1', gpus=1)",
+        )
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "containers": [
+                {
+                    "name": "cuda",
+                    "image": GPU_IMAGE,
+                    "resources": {"limits": {"nvidia.com/gpu": gpus}},
+                }
+            ]
         },
     }

@@ -94,19 +94,14 @@ lab.eks.create_nodegroup(
     nodegroupName="gpu",
     instanceTypes=["g4dn.xlarge"],
     scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 1},
-)
+)["nodegroup"]["status"]
+
+# %%
+from awscontainers.manifests import sample_gpu_pod
+
 k = lab.kube("demo")
-for name in ("train-1", "train-2"):
-    k.apply(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  containers:
-  - name: cuda
-    image: nvidia/cuda:12.4.1-base-ubuntu22.04
-    resources: {{limits: {{nvidia.com/gpu: 1}}}}
-""")
+k.apply(sample_gpu_pod("train-1", gpus=1))
+k.apply(sample_gpu_pod("train-2", gpus=1))
 k.explain("train-2")
 
 # %%
