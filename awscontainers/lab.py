@@ -234,13 +234,15 @@ class Lab:
             )
         if backend == "server" and not endpoint_url:
             raise InvalidParameterError(
-                "The 'server' backend needs a room: Lab(join='<your join code>').",
+                "The 'server' backend needs endpoint_url: a room's join code gives it, "
+                "Lab(join='<your join code>').",
                 hint="the instructor gives every learner a join code (`awscontainers room "
                 "join <name>`).",
             )
         if backend != "server" and endpoint_url:
             raise InvalidParameterError(
-                f"endpoint_url is only for a workshop room, not the {backend!r} backend.",
+                f"endpoint_url is only for the moto server backend (a workshop room), not "
+                f"{backend!r}.",
                 hint="drop endpoint_url, or join a room with Lab(join='<your join code>').",
             )
         if backend == "server" and account_id is not None:

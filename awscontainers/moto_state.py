@@ -2,10 +2,11 @@
 
 moto keeps one backend per service, account and region (``BackendDict``), and beside them a
 class-level list of every model object ever made (``instances_tracked``), kept only for its
-dashboard (``/moto-api/data.json``). Resetting an account rebuilds its backends (thousands of
-AMIs and SSM parameters per region) and leaves the old objects on those lists: about 12 MiB
-per ``Lab()``. Forgetting an account drops its backends instead, and the tracked lists of the
-services a lab uses are emptied, so memory per lab is bounded.
+dashboard (``/moto-api/data.json``), an ``lru_cache`` of region lists keyed by each
+account's backends, and a cache of each subnet's address iterator. Resetting an account rebuilds its backends (thousands of AMIs and SSM
+parameters per region) and leaves the old ones held by both: about 12 MiB per ``Lab()``.
+Forgetting an account drops its backends, empties the tracked lists of the services a lab
+uses and clears those caches, so memory per lab is bounded.
 """
 
 from __future__ import annotations
@@ -18,13 +19,22 @@ LAB_SERVICES = ("ec2", "ecs", "ecr", "eks", "iam", "autoscaling", "ssm", "sts")
 
 def forget_account(account_id: str) -> None:
     """Drop every moto backend of ``account_id``; it is made again, empty, on next use."""
-    from moto.core.base_backend import BackendDict, backend_lock
+    from moto.core.base_backend import AccountSpecificBackend, BackendDict, backend_lock
 
     with backend_lock:
         for backends in list(BackendDict._instances):  # type: ignore[misc]
             # dict's own membership test: BackendDict.__getitem__ would create the account.
             if dict.__contains__(backends, account_id):
                 dict.__delitem__(backends, account_id)
+        # moto caches each account's region list in an lru_cache keyed by the account's
+        # backends object, which keeps the forgotten backends (and their AMIs) alive.
+        AccountSpecificBackend._generate_regions.cache_clear()  # type: ignore[attr-defined]
+        # Each subnet's address iterator is cached for good, keeping every subnet (and its
+        # backend) alive. Cleared, a live subnet starts a new iterator that skips the
+        # addresses in use, so no address is handed out twice.
+        from moto.ec2.models.subnets import Subnet
+
+        Subnet._base_avail_ip_iterator.cache_clear()  # type: ignore[attr-defined]
     release_tracked()
 
 

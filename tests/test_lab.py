@@ -91,7 +91,7 @@ def test_bad_backend_and_endpoint_combinations():
 
 
 def test_unreachable_server_says_how_to_start_one():
-    with pytest.raises(BackendError, match="awscontainers server"):
+    with pytest.raises(BackendError, match="awscontainers room start"):
         Lab(endpoint_url=f"http://127.0.0.1:{free_port()}")
 
 
