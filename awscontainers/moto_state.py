@@ -2,11 +2,12 @@
 
 moto keeps one backend per service, account and region (``BackendDict``), and beside them a
 class-level list of every model object ever made (``instances_tracked``), kept only for its
-dashboard (``/moto-api/data.json``), an ``lru_cache`` of region lists keyed by each
-account's backends, and a cache of each subnet's address iterator. Resetting an account rebuilds its backends (thousands of AMIs and SSM
-parameters per region) and leaves the old ones held by both: about 12 MiB per ``Lab()``.
-Forgetting an account drops its backends, empties the tracked lists of the services a lab
-uses and clears those caches, so memory per lab is bounded.
+dashboard (``/moto-api/data.json``), an ``lru_cache`` of region lists keyed by each account's
+backends, and a cache of each subnet's address iterator. Resetting an account rebuilds its
+backends (thousands of AMIs and SSM parameters per region) and leaves the old ones held by
+those: about 12 MiB per ``Lab()``. Forgetting an account drops its backends, empties the
+tracked lists of the services a lab uses and clears those caches, so memory per lab is
+bounded.
 """
 
 from __future__ import annotations

@@ -67,8 +67,11 @@ def main() -> None:
         flow(args.bare)
         if (i + 1) % 10 == 0:
             gc.collect()
-            print(f"after {i + 1:3d} labs: RSS {rss_mib():7.1f} MiB, moto tracked objects "
-                  f"{tracked_count()}", flush=True)
+            print(
+                f"after {i + 1:3d} labs: RSS {rss_mib():7.1f} MiB, moto tracked objects "
+                f"{tracked_count()}",
+                flush=True,
+            )
     gc.collect()
     end = rss_mib()
     print(

@@ -288,9 +288,7 @@ def test_join_codes_round_trip_and_hide_the_secret():
     code = JoinCode("http://10.0.0.5:5000", credential.access_key, credential.secret_key)
     assert JoinCode.parse(code.encode()) == code
     assert code.learner == "alice"
-    assert credential.secret_key not in repr(code) and credential.secret_key not in repr(
-        credential
-    )
+    assert credential.secret_key not in repr(code) and credential.secret_key not in repr(credential)
 
 
 @pytest.mark.parametrize("name", ["", "a" * 41, "al ice", "../x", "a.b", 5, None])

@@ -130,7 +130,7 @@ def test_the_instructor_sees_and_resets_the_room(room):
 
 def test_ids_never_repeat_in_a_room(room):
     vpcs = []
-    for n in range(3):
+    for _ in range(3):
         lab = Lab(join=room.join_code("gina"))
         vpcs.append(lab.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"])
         lab.close()
@@ -197,3 +197,61 @@ def test_a_port_out_of_range_is_refused():
         check_port(99999)
     with pytest.raises(InvalidParameterError):
         start_server(port=-1)
+
+
+def test_the_instructors_commands(tmp_path, capsys):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from awscontainers.cli import main
+
+    room_file = tmp_path / "room.json"
+    starter = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "awscontainers",
+            "room",
+            "start",
+            "--port",
+            "0",
+            "--room-file",
+            str(room_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # The first line is printed once the room listens and the room file is written.
+        assert starter.stdout.readline().startswith(b"Room running at")
+        assert oct(room_file.stat().st_mode & 0o777) == "0o600"
+        assert main(["room", "join", "alice", "--room-file", str(room_file)]) == 0
+        name, code = capsys.readouterr().out.strip().split("\t")
+        lab = Lab(join=code)
+        lab.ecs.create_cluster(clusterName="web")
+        assert main(["room", "show", "--room-file", str(room_file)]) == 0
+        shown = capsys.readouterr().out
+        assert "alice" in shown and lab.account_id in shown
+        assert main(["room", "reset", "--all", "--room-file", str(room_file)]) == 0
+        assert "reset: alice" in capsys.readouterr().out
+        assert lab.ecs.list_clusters()["clusterArns"] == []
+        # Nothing to fix shows as a message, never a traceback.
+        assert main(["room", "show", "--room-file", str(tmp_path / "none.json")]) == 2
+        assert "No room file" in capsys.readouterr().err
+    finally:
+        os.kill(starter.pid, signal.SIGTERM)
+        assert starter.wait(timeout=60) == 0
+    url = json_url(room_file)
+    port = int(url.rsplit(":", 1)[1])
+    # `room start` waited for the room to exit: its port is free now.
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+
+
+def json_url(room_file):
+    import json
+
+    return json.loads(room_file.read_text())["url"]
