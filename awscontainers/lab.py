@@ -1,4 +1,4 @@
-"""The Lab: one AWS account to learn in, on moto (default), a moto server, or real AWS.
+"""The Lab: one AWS account to learn in, on moto (default), a workshop room, or real AWS.
 
 >>> from awscontainers import Lab
 >>> lab = Lab()                       # isolated, in-process, no credentials needed
@@ -189,8 +189,8 @@ class Lab:
 
     - ``Lab()``: an isolated in-process moto account (us-east-1, account 123456789012).
       Nothing leaves the process; no credentials are read.
-    - ``Lab(endpoint_url="http://127.0.0.1:5000", learner="alice")``: a shared moto server;
-      each learner gets an account of their own.
+    - ``Lab(join="awsc1-...")``: a workshop room (``awscontainers room start``); the join
+      code the instructor gives each learner opens an account of their own there.
     - ``Lab(backend="aws", confirm="<your 12-digit account id>")``: a real account. Refused
       without ``confirm`` (or the ``AWSCONTAINERS_CONFIRM_ACCOUNT`` variable) matching the
       account the credentials belong to. Everything created is tagged ``awscontainers:lab``
