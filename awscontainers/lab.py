@@ -590,8 +590,8 @@ class Lab:
     def _ensure_open(self) -> None:
         if self._closed:
             raise LabError(
-                "This Lab is closed: it acts on nothing any more.",
-                hint="create a new one: lab = Lab().",
+                "This Lab is closed.",
+                hint="a closed lab acts on nothing any more; create a new one: lab = Lab().",
             )
 
     def _refuse_if_closed(self, **_: Any) -> None:
