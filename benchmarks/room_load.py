@@ -122,15 +122,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def late_join(code: str) -> float:
-    """Seconds for a fresh process's Lab(join=...) to open (imports excluded)."""
+def late_join(code: str) -> tuple[float, float]:
+    """A fresh process's ``Lab(join=...)`` open time in seconds (imports excluded), and the
+    part of it spent waiting for the room's health check."""
     script = (
         f"import time, sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "from awscontainers import Lab\n"
-        f"t0 = time.perf_counter(); Lab(join={code!r}); print(time.perf_counter() - t0)\n"
+        "from awscontainers.room import JoinCode\n"
+        "from awscontainers.server import room_health\n"
+        f"t0 = time.perf_counter(); room_health(JoinCode.parse({code!r}).url)\n"
+        f"t1 = time.perf_counter(); Lab(join={code!r}); t2 = time.perf_counter()\n"
+        "print(t2 - t1, t1 - t0)\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    lab_open, health = out.stdout.strip().splitlines()[-1].split()
+    return float(lab_open), float(health)
 
 
 def main() -> None:
@@ -217,9 +223,9 @@ def main() -> None:
             f" max {max(opens) * 1000:.0f} ms"
         )
     print(
-        f"late joiner Lab(join=...) open: {during * 1000:.0f} ms during the load, "
-        f"{after * 1000:.0f} ms after it with {len(census['learners'])} learners' state "
-        "present"
+        f"late joiner Lab(join=...) open: {during[0] * 1000:.0f} ms during the load (health "
+        f"check {during[1] * 1000:.0f} ms), {after[0] * 1000:.0f} ms after it (health check "
+        f"{after[1] * 1000:.0f} ms) with {len(census['learners'])} learners' state present"
     )
     held = census["learners"].values()
     print(
