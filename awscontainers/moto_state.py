@@ -29,13 +29,13 @@ def forget_account(account_id: str) -> None:
                 dict.__delitem__(backends, account_id)
         # moto caches each account's region list in an lru_cache keyed by the account's
         # backends object, which keeps the forgotten backends (and their AMIs) alive.
-        AccountSpecificBackend._generate_regions.cache_clear()  # type: ignore[attr-defined]
+        AccountSpecificBackend._generate_regions.cache_clear()
         # Each subnet's address iterator is cached for good, keeping every subnet (and its
         # backend) alive. Cleared, a live subnet starts a new iterator that skips the
         # addresses in use, so no address is handed out twice.
         from moto.ec2.models.subnets import Subnet
 
-        Subnet._base_avail_ip_iterator.cache_clear()  # type: ignore[attr-defined]
+        Subnet._base_avail_ip_iterator.cache_clear()
     release_tracked()
 
 
