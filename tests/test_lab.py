@@ -336,3 +336,24 @@ def test_closing_a_lab_releases_what_moto_held_for_it():
     lab.close()
     assert backends_of("210987654321") == []
     assert tracked_count() == 0
+
+
+def test_a_fresh_process_gets_the_same_ids_for_the_same_calls():
+    import subprocess
+    import sys
+
+    script = (
+        "from awscontainers import Lab\n"
+        "with Lab() as lab:\n"
+        "    print(lab.client('ec2').create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'])\n"
+        "with Lab() as lab:\n"
+        "    print(lab.client('ec2').create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'])\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]  # deterministic, as the notebooks need
+    assert len(set(runs[0])) == 2  # and the second lab's id is not the first's again

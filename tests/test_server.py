@@ -255,3 +255,10 @@ def json_url(room_file):
     import json
 
     return json.loads(room_file.read_text())["url"]
+
+
+def test_joining_costs_the_room_one_health_check_and_one_signed_call(room):
+    lab = Lab(join=room.join_code("henry"))
+    # Nothing that grows with the room: the health check is not counted, GetCallerIdentity is.
+    assert room.census()["learners"]["henry"]["calls"] == 1
+    assert lab.account_id == room.census()["learners"]["henry"]["account_id"]
