@@ -51,6 +51,7 @@ def _port(text: str) -> int:
 
 
 def _room_start(args: argparse.Namespace) -> int:
+    from .errors import LabError
     from .room import RoomKeys
     from .server import start_server
 
@@ -58,7 +59,14 @@ def _room_start(args: argparse.Namespace) -> int:
     keys = None
     if path.exists() and not args.new_key:
         # The same key again: join codes already handed out keep working after a restart.
-        keys = RoomKeys(_read_room(args)["room_key"])
+        try:
+            keys = RoomKeys(_read_room(args)["room_key"])
+        except LabError as exc:
+            raise LabError(
+                f"The room file {path} cannot be read, so the room's key is unknown.",
+                hint="fix or remove it, or start with new credentials for everyone: "
+                "awscontainers room start --new-key",
+            ) from exc
     keys = keys or RoomKeys.new()
     room = start_server(port=args.port, host=args.host, keys=keys)
     public = args.public_url or room.url

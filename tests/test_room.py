@@ -295,3 +295,51 @@ def test_join_codes_round_trip_and_hide_the_secret():
 def test_learner_names_are_checked(name):
     with pytest.raises(InvalidParameterError):
         KEYS.credential(name)
+
+
+header_values = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=120)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD"]),
+    path=st.text("/abcdefghijklmnopqrstuvwxyz-_.%?=&", max_size=40),
+    authorization=st.one_of(
+        st.none(),
+        header_values,
+        st.builds(
+            lambda key, sig: (
+                f"AWS4-HMAC-SHA256 Credential={key}/20260105/us-east-1/ecs/aws4_request, "
+                f"SignedHeaders=host;x-amz-date, Signature={sig}"
+            ),
+            st.text("abcdefghij.-_0123", max_size=30),
+            st.text("0123456789abcdef", min_size=64, max_size=64),
+        ),
+    ),
+    amz_date=st.one_of(st.none(), header_values),
+    length=st.one_of(st.none(), st.text("0123456789-x", max_size=12)),
+    body=st.binary(max_size=64),
+)
+def test_the_front_answers_any_request_without_raising(
+    method, path, authorization, amz_date, length, body
+):
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": "/" + path.split("?")[0],
+        "RAW_URI": "/" + path,
+        "wsgi.input": io.BytesIO(body),
+        "HTTP_HOST": HOST,
+    }
+    for key, value in (
+        ("HTTP_AUTHORIZATION", authorization),
+        ("HTTP_X_AMZ_DATE", amz_date),
+        ("CONTENT_LENGTH", length),
+    ):
+        if value is not None:
+            environ[key] = value
+    moto = FakeMoto()
+    status, _ = answer(RoomFront(KEYS, aws=moto), environ)
+    # Unsigned or badly signed: refused, and moto never saw it (the health check aside).
+    if environ["PATH_INFO"] != "/awscontainers/health":
+        assert status.split()[0] in {"400", "403", "404", "413"}
+        assert moto.accounts == []
