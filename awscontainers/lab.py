@@ -196,6 +196,11 @@ class Lab:
       account the credentials belong to. Everything created is tagged ``awscontainers:lab``
       and ``lab.teardown()`` deletes it.
 
+    moto's ids (instances, VPCs, subnets, ...) come from one generator per process, seeded
+    by the first lab (with its ``seed``): they never repeat within a process, and a fresh
+    process making the same calls gets the same ids. ``seed`` also seeds the lab's own ids
+    (tasks, attachments) and random placement.
+
     Under the facade, ``lab.account`` (:class:`~awscontainers.sim.account.Account`) holds
     the clock, ids, ARNs, the ledger, the network and roles, and ``lab.events`` (an
     :class:`~awscontainers.sim.events.EventBus`) tells subscribers what happened in the
