@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
 
-.PHONY: lab test lint unit notebooks lessons bench server diagrams app clean venv
+.PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app clean venv
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13)."; exit 1; fi
@@ -47,6 +47,15 @@ lessons: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# A room under load: LEARNERS learner processes at once (p50/p95 per call, errors, RSS).
+LEARNERS ?= 30
+bench-room: $(STAMP)
+	$(BIN)/python benchmarks/room_load.py $(LEARNERS)
+
+# Memory per Lab(): 50 lesson flows in one process.
+bench-memory: $(STAMP)
+	$(BIN)/python benchmarks/lab_memory.py 50
+
 # The committed SVGs are drawn with the pinned graphviz-pure, so they do not change with
 # whichever Graphviz a machine happens to have.
 diagrams: $(STAMP)
@@ -58,8 +67,10 @@ APP_PORT ?= 8866
 app: $(STAMP)
 	$(BIN)/voila notebooks/07-compare-and-choose.ipynb --no-browser --port=$(APP_PORT)
 
+# A workshop room on this machine's network (docs/workshop.md): `awscontainers room join
+# <name>` prints each learner's join code.
 server: $(STAMP)
-	$(BIN)/awscontainers server --port 5000
+	$(BIN)/awscontainers room start --host 0.0.0.0 --port 5000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -75,6 +75,16 @@ _INVALID = {
     "UnsupportedFeatureException",
 }
 
+# A room (or real AWS) refusing the caller's credential or signature: not a parameter to fix.
+_REFUSED = {
+    "InvalidClientTokenId": "unknown learner credential",
+    "UnrecognizedClientException": "unknown credential",
+    "SignatureDoesNotMatch": "signature does not match",
+    "IncompleteSignature": "the request's signature is incomplete",
+    "MissingAuthenticationToken": "the request is not signed",
+    "RequestExpired": "the request's signature has expired",
+}
+
 _HINTS = {
     NotFoundError: "check the name or ARN (list_* calls show what exists in this lab).",
     AlreadyExistsError: "pick another name, or use the one that exists.",
@@ -93,6 +103,14 @@ def translate(exc: BaseException, operation: str, *, endpoint: str | None = None
         message = err.get("Message") or str(exc)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         cls: type[LabError]
+        if code in _REFUSED:
+            return LabError(
+                f"{operation} was refused: {_REFUSED[code]} ({message})",
+                code=code,
+                hint="in a workshop room, open your lab with your own join code: "
+                "Lab(join='awsc1-...'), as the instructor gave it; on real AWS, check the "
+                "credentials of your profile.",
+            )
         if code.endswith(".NotFound") or code in _NOT_FOUND or code.endswith("NotFoundException"):
             cls = NotFoundError
         elif code in _EXISTS or code.endswith(".Duplicate"):
@@ -120,10 +138,17 @@ def translate(exc: BaseException, operation: str, *, endpoint: str | None = None
             f"for {operation}.",
         )
     if isinstance(exc, EndpointConnectionError):
+        where = endpoint or exc.kwargs.get("endpoint_url") or ""
+        if _is_aws(where):
+            return BackendError(
+                f"Cannot reach AWS at {where}.",
+                hint="check this machine's network connection (and proxy settings), then try "
+                "again; or use Lab() for an in-process account.",
+            )
         return BackendError(
-            f"Cannot reach the moto server at {endpoint or exc.kwargs.get('endpoint_url')}.",
-            hint="start one with `awscontainers server` (or awscontainers.server.start_server()) "
-            "and check the URL, or use Lab() for an in-process account.",
+            f"Cannot reach the workshop room at {where}.",
+            hint="check the URL in your join code and that the room is running (`awscontainers "
+            "room start`), or use Lab() for an in-process account.",
         )
     if isinstance(exc, NoCredentialsError):
         return LabError(
@@ -139,6 +164,13 @@ def translate(exc: BaseException, operation: str, *, endpoint: str | None = None
         hint="this is not your mistake; the call may not be supported by moto in this form. "
         "Check the parameters against the boto3 docs, or report it to the awscontainers project.",
     )
+
+
+def _is_aws(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 
 
 def call(client: Any, operation: str, /, **params: Any) -> dict:

@@ -1,27 +1,168 @@
-"""The ``awscontainers`` command: ``awscontainers server`` starts a shared moto server for a
-workshop room; ``awscontainers modes`` prints who runs what in each hosting mode."""
+"""The ``awscontainers`` command: ``awscontainers room ...`` runs a workshop room (start it,
+issue join codes, see and reset the room); ``awscontainers modes`` prints who runs what in each
+hosting mode; ``awscontainers compare`` compares a workload's cost."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import signal
+import socket
 import sys
+from pathlib import Path
+from typing import Any
+
+ROOM_FILE_ENV = "AWSCONTAINERS_ROOM_FILE"
 
 
-def _server(args: argparse.Namespace) -> int:
+def _room_file(args: argparse.Namespace) -> Path:
+    if args.room_file:
+        return Path(args.room_file)
+    if os.environ.get(ROOM_FILE_ENV):
+        return Path(os.environ[ROOM_FILE_ENV])
+    return Path.home() / ".awscontainers" / "room.json"
+
+
+def _read_room(args: argparse.Namespace) -> dict:
+    from .errors import LabError
+
+    path = _room_file(args)
+    try:
+        room = json.loads(path.read_text())
+        if not isinstance(room, dict) or not {"url", "public_url", "room_key"} <= set(room):
+            raise ValueError("missing fields")
+    except (OSError, ValueError) as exc:
+        raise LabError(
+            f"No room file at {path} ({exc}).",
+            hint="start the room first (`awscontainers room start`), or pass --room-file.",
+        ) from exc
+    return room
+
+
+def _port(text: str) -> int:
+    from .errors import LabError
+    from .server import check_port
+
+    try:
+        return check_port(int(text))
+    except (ValueError, LabError) as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1-65535)") from exc
+
+
+def _room_start(args: argparse.Namespace) -> int:
+    from .errors import LabError
+    from .room import RoomKeys
     from .server import start_server
 
-    server = start_server(port=args.port, host=args.host)
-    print(f"moto server running at {server.url} (Ctrl-C stops it)")
+    path = _room_file(args)
+    keys = None
+    if path.exists() and not args.new_key:
+        # The same key again: join codes already handed out keep working after a restart.
+        try:
+            keys = RoomKeys(_read_room(args)["room_key"])
+        except LabError as exc:
+            raise LabError(
+                f"The room file {path} cannot be read, so the room's key is unknown.",
+                hint="fix or remove it, or start with new credentials for everyone: "
+                "awscontainers room start --new-key",
+            ) from exc
+    keys = keys or RoomKeys.new()
+    room = start_server(port=args.port, host=args.host, keys=keys)
+    public = args.public_url or room.url
+    if args.host in ("0.0.0.0", "") and not args.public_url:
+        public = room.url.replace("127.0.0.1", socket.gethostname())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The room key opens every account in the room: only the instructor may read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"url": room.url, "public_url": public, "room_key": keys.room_key}, f)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     print(
-        "Learners connect with: "
-        f'Lab(endpoint_url="http://<this-host>:{args.port}", learner="<name>")'
+        f"Room running at {room.url} (learners reach it at {public}); Ctrl-C stops it.",
+        flush=True,
     )
+    print(f"Room file (keep it to yourself): {path}")
+    print("Join codes: awscontainers room join alice bob ...   The room: awscontainers room show")
     try:
-        server.process.wait()
+        room.process.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        room.stop()
+    return 0
+
+
+def _room_join(args: argparse.Namespace) -> int:
+    from .room import JoinCode, RoomKeys
+
+    room = _read_room(args)
+    keys = RoomKeys(room["room_key"])
+    url = args.url or room["public_url"]
+    for name in args.learners:
+        credential = keys.credential(name)
+        code = JoinCode(url, credential.access_key, credential.secret_key).encode()
+        print(f"{name}\t{code}")
+    return 0
+
+
+def _admin(args: argparse.Namespace) -> Any:
+    from .room import RoomKeys
+    from .server import RoomAdmin
+
+    room = _read_room(args)
+    return RoomAdmin(room["url"], RoomKeys(room["room_key"]).instructor_token())
+
+
+def _room_show(args: argparse.Namespace) -> int:
+    census = _admin(args).census()
+    if args.format == "json":
+        print(json.dumps(census, indent=2))
+        return 0
+    from .tables import Table
+
+    columns = (
+        "learner",
+        "account_id",
+        "calls",
+        "idle_seconds",
+        "ecs_clusters",
+        "container_instances",
+        "instances",
+        "eks_clusters",
+        "nodegroups",
+        "fargate_profiles",
+        "network_interfaces",
+        "hourly_usd",
+    )
+    rows = [{"learner": name, **row} for name, row in census["learners"].items()]
+    print(
+        str(Table([{c: r[c] for c in columns} for r in rows], title="The room"))
+        if rows
+        else "Nobody has joined yet."
+    )
+    print(
+        f"Everyone together: ${census['hourly_usd']:.4f} an hour on demand (EC2 instances "
+        "and EKS control planes; tasks and pods run on those)."
+    )
+    return 0
+
+
+def _room_reset(args: argparse.Namespace) -> int:
+    from .errors import InvalidParameterError
+
+    if bool(args.learner) == bool(args.all):
+        raise InvalidParameterError(
+            "Say whom to reset: one learner's name, or --all.",
+            hint="awscontainers room reset alice   |   awscontainers room reset --all",
+        )
+    done = _admin(args).reset(None if args.all else args.learner)
+    print(f"reset: {', '.join(done) if done else 'nobody (no learner has joined)'}")
+    print("Their labs must be opened again: Lab(join=...) in a new kernel.")
     return 0
 
 
@@ -47,7 +188,6 @@ def _diagrams(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    import json
 
     from .chooser import recommend
     from .costs import compare, load_prices
@@ -76,12 +216,47 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .errors import LabError
+
     parser = argparse.ArgumentParser(prog="awscontainers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    server = sub.add_parser("server", help="start a shared moto server for a workshop")
-    server.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to let other machines in")
-    server.add_argument("--port", type=int, default=5000)
-    server.set_defaults(func=_server)
+
+    def room_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--room-file",
+            default=None,
+            help=f"where the room's URL and key are kept (default ~/.awscontainers/room.json, "
+            f"or ${ROOM_FILE_ENV})",
+        )
+
+    def start_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to let other machines in")
+        p.add_argument("--port", type=_port, default=5000)
+        p.add_argument("--public-url", default=None, help="the URL learners reach the room at")
+        p.add_argument("--new-key", action="store_true", help="new credentials for everyone")
+        room_options(p)
+        p.set_defaults(func=_room_start)
+
+    room = sub.add_parser("room", help="run a workshop room (start, join, show, reset)")
+    room_sub = room.add_subparsers(dest="room_command", required=True)
+    start_options(room_sub.add_parser("start", help="start the room (Ctrl-C stops it)"))
+    join = room_sub.add_parser("join", help="print a join code for each learner named")
+    join.add_argument("learners", nargs="+", metavar="name")
+    join.add_argument("--url", default=None, help="the room's URL as learners reach it")
+    room_options(join)
+    join.set_defaults(func=_room_join)
+    show = room_sub.add_parser("show", help="who is in the room and what each has running")
+    show.add_argument("--format", choices=("table", "json"), default="table")
+    room_options(show)
+    show.set_defaults(func=_room_show)
+    reset = room_sub.add_parser("reset", help="empty one learner's account, or everyone's")
+    reset.add_argument("learner", nargs="?", default=None)
+    reset.add_argument("--all", action="store_true")
+    room_options(reset)
+    reset.set_defaults(func=_room_reset)
+    # The old name: `awscontainers server` starts a room too.
+    start_options(sub.add_parser("server", help="the same as `awscontainers room start`"))
+
     modes = sub.add_parser("modes", help="print who runs what in each hosting mode")
     modes.set_defaults(func=_modes)
     diagrams = sub.add_parser("diagrams", help="write the responsibility diagrams (.gv + .svg)")
@@ -102,7 +277,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     compare.set_defaults(func=_compare)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as Unix tools do.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
+        return 0
+    except LabError as err:
+        # The user's to fix: say what and how, without a traceback.
+        print(f"awscontainers {args.command}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

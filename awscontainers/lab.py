@@ -1,4 +1,4 @@
-"""The Lab: one AWS account to learn in, on moto (default), a moto server, or real AWS.
+"""The Lab: one AWS account to learn in, on moto (default), a workshop room, or real AWS.
 
 >>> from awscontainers import Lab
 >>> lab = Lab()                       # isolated, in-process, no credentials needed
@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
 import random
 import threading
@@ -22,7 +21,9 @@ from botocore.config import Config
 
 from ._aws import call
 from .errors import ConfirmationRequiredError, InvalidParameterError, LabError
+from .moto_state import forget_account
 from .network import Network
+from .room.keys import JoinCode, check_learner_name, learner_account_id
 from .sim.account import TAG_KEY, Account, Record
 from .sim.clock import EPOCH, Clock
 from .sim.events import (
@@ -54,8 +55,13 @@ _SERVICES = ("ec2", "ecs", "ecr", "eks", "iam", "autoscaling", "ssm", "sts")
 class _InProcessMoto:
     """One ``mock_aws`` for the whole process, shared by every in-process Lab.
 
-    Labs are kept apart by account id (moto reads the ``x-moto-account-id`` header), and an
-    account is wiped when its Lab opens so each Lab starts empty."""
+    Labs are kept apart by account id (moto reads the ``x-moto-account-id`` header). An
+    account's moto backends are dropped when its Lab closes (and before one opens), so each
+    Lab starts empty and a closed one leaves nothing behind.
+
+    moto's id generator is seeded once, by the first Lab in the process, and never again: ids
+    never repeat within a process, and a fresh process (a notebook's kernel) doing the same
+    calls gets the same ids."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -64,7 +70,8 @@ class _InProcessMoto:
 
     def acquire(self, account_id: str | None, seed: int) -> str:
         with self._lock:
-            if self._mock is None:
+            first = self._mock is None
+            if first:
                 from moto import mock_aws
                 from moto.moto_api import state_manager
 
@@ -87,24 +94,40 @@ class _InProcessMoto:
                     hint="close it first (lab.close()), or leave account_id out to get a free one.",
                 )
             self.accounts_in_use.add(account_id)
-            _reset_account(account_id)
-            from moto.moto_api._internal import mock_random
+            forget_account(account_id)
+            if first:
+                from moto.moto_api._internal import mock_random
 
-            mock_random.seed(seed)
+                mock_random.seed(seed)
             return account_id
 
     def release(self, account_id: str) -> None:
         with self._lock:
             self.accounts_in_use.discard(account_id)
-            _reset_account(account_id)
+            forget_account(account_id)
 
 
-def _reset_account(account_id: str) -> None:
-    from moto.core.base_backend import BackendDict
+def _check_profile_exists() -> None:
+    """moto itself makes default boto3 sessions while it answers (EKS checks role ARNs with
+    one), and those fail on an ``AWS_PROFILE`` naming a profile that does not exist: say so
+    before the lab opens, rather than in the middle of a lesson."""
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
 
-    for backend in list(BackendDict._instances):  # type: ignore[misc]
-        if account_id in backend:
-            backend[account_id].reset()
+    name = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    if not name:
+        return
+    try:
+        profiles = botocore.session.Session(profile=None).available_profiles
+    except BotoCoreError:
+        profiles = []
+    if name not in profiles:
+        raise LabError(
+            f"AWS_PROFILE names a profile that does not exist ({name!r}); the in-process "
+            "moto reads that variable and would fail part-way through a lesson.",
+            hint="unset it for this kernel (os.environ.pop('AWS_PROFILE')) or name an existing "
+            "profile. The in-process Lab uses no credentials either way.",
+        )
 
 
 _IN_PROCESS = _InProcessMoto()
@@ -115,29 +138,50 @@ def _remember_group(params: dict, context: dict, **_: Any) -> None:
         context["awscontainers_group"] = params["AutoScalingGroupName"]
 
 
-def _refuse_network(request: Any, **_: Any) -> None:
-    from moto.core.models import botocore_stubber
+class _NoNetwork:
+    """The HTTP session of an in-process lab's clients: moto's stub answers every request
+    before botocore would send it, and anything it did not answer is refused here, so no
+    request leaves the process whatever the environment says."""
 
-    from .errors import BackendError
+    def send(self, request: Any) -> Any:
+        from .errors import BackendError
 
-    if botocore_stubber.enabled:
-        return  # moto answers this request in-process
-    raise BackendError(
-        f"Refused to send {request.method} {request.url}: an in-process Lab never leaves "
-        "this process.",
-        hint="this is a bug in awscontainers (moto was not intercepting); please report it.",
+        raise BackendError(
+            f"Refused to send {request.method} {request.url}: an in-process Lab never leaves "
+            "this process.",
+            hint="this is a bug in awscontainers (moto did not answer the call); please report it.",
+        )
+
+    def close(self) -> None:
+        """Nothing to close: no connection was ever opened."""
+
+
+def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Session:
+    """A boto3 session that reads nothing from the environment or ~/.aws: no profile, no
+    configured endpoint URL, no FIPS or dual-stack host names, only these credentials."""
+    import botocore.session
+
+    # No environment variable names these three: AWS_PROFILE and the ~/.aws files are unread.
+    core = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
     )
-
-
-def learner_account_id(learner: str) -> str:
-    """A stable 12-digit account id for a learner's name, so a shared moto server keeps each
-    learner in an account of their own.
-
-    >>> learner_account_id("alice") == learner_account_id("alice")
-    True
-    """
-    digest = hashlib.sha256(learner.encode()).hexdigest()
-    return f"{int(digest, 16) % 10**11 + 2 * 10**11:012d}"
+    for name, value in (
+        ("ignore_configured_endpoint_urls", True),
+        ("use_fips_endpoint", False),
+        ("use_dualstack_endpoint", False),
+        ("region", region),
+    ):
+        core.set_config_variable(name, value)
+    return boto3.Session(
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name=region,
+        botocore_session=core,
+    )
 
 
 class Lab:
@@ -145,12 +189,17 @@ class Lab:
 
     - ``Lab()``: an isolated in-process moto account (us-east-1, account 123456789012).
       Nothing leaves the process; no credentials are read.
-    - ``Lab(endpoint_url="http://127.0.0.1:5000", learner="alice")``: a shared moto server;
-      each learner gets an account of their own.
+    - ``Lab(join="awsc1-...")``: a workshop room (``awscontainers room start``); the join
+      code the instructor gives each learner opens an account of their own there.
     - ``Lab(backend="aws", confirm="<your 12-digit account id>")``: a real account. Refused
       without ``confirm`` (or the ``AWSCONTAINERS_CONFIRM_ACCOUNT`` variable) matching the
       account the credentials belong to. Everything created is tagged ``awscontainers:lab``
       and ``lab.teardown()`` deletes it.
+
+    moto's ids (instances, VPCs, subnets, ...) come from one generator per process, seeded
+    by the first lab (with its ``seed``): they never repeat within a process, and a fresh
+    process making the same calls gets the same ids. ``seed`` also seeds the lab's own ids
+    (tasks, attachments) and random placement.
 
     Under the facade, ``lab.account`` (:class:`~awscontainers.sim.account.Account`) holds
     the clock, ids, ARNs, the ledger, the network and roles, and ``lab.events`` (an
@@ -162,6 +211,7 @@ class Lab:
         self,
         backend: str | None = None,
         *,
+        join: str | None = None,
         endpoint_url: str | None = None,
         region: str = DEFAULT_REGION,
         account_id: str | None = None,
@@ -171,24 +221,39 @@ class Lab:
         profile_name: str | None = None,
         name: str = "lab",
     ):
+        code = JoinCode.parse(join) if join is not None else None
+        if code is not None:
+            if endpoint_url and endpoint_url.rstrip("/") != code.url.rstrip("/"):
+                raise InvalidParameterError(
+                    f"endpoint_url {endpoint_url} is not the room in the join code ({code.url}).",
+                    hint="pass the join code alone: Lab(join='awsc1-...').",
+                )
+            endpoint_url = code.url
         if backend is None:
             backend = "server" if endpoint_url else "moto"
         if backend not in ("moto", "server", "aws"):
             raise InvalidParameterError(
                 f"Unknown backend {backend!r}.",
-                hint="use 'moto' (default, in-process), 'server' (with endpoint_url=...) or "
+                hint="use 'moto' (default, in-process), 'server' (with join=...) or "
                 "'aws' (a real account, with confirm=...).",
             )
         if backend == "server" and not endpoint_url:
             raise InvalidParameterError(
-                "The 'server' backend needs endpoint_url.",
-                hint="pass endpoint_url='http://127.0.0.1:5000' (start one with "
-                "`awscontainers server`).",
+                "The 'server' backend needs endpoint_url: a room's join code gives it, "
+                "Lab(join='<your join code>').",
+                hint="the instructor gives every learner a join code (`awscontainers room "
+                "join <name>`).",
             )
         if backend != "server" and endpoint_url:
             raise InvalidParameterError(
-                f"endpoint_url is only for the moto server backend, not {backend!r}.",
-                hint="drop endpoint_url, or use backend='server'.",
+                f"endpoint_url is only for the moto server backend (a workshop room), not "
+                f"{backend!r}.",
+                hint="drop endpoint_url, or join a room with Lab(join='<your join code>').",
+            )
+        if backend == "server" and account_id is not None:
+            raise InvalidParameterError(
+                "A room decides your account from your join code; account_id cannot choose one.",
+                hint="drop account_id: Lab(join='<your join code>').",
             )
         self.backend = backend
         self.region = region
@@ -200,32 +265,24 @@ class Lab:
         self._kube: dict[str, tuple[KubeClient, float]] = {}
         self._closed = False
         self.lab_id = f"{name}-{seed}"
+        self.learner: str | None = None
 
         if backend == "aws":
             self._session = self._confirmed_session(confirm, profile_name, region)
             self.account_id = self._session_account
             self._config = Config(retries={"max_attempts": 5, "mode": "standard"})
+        elif backend == "moto":
+            _check_profile_exists()
+            # moto must be active before the session exists: it hooks botocore's built-in
+            # handlers, which a session copies when it is created.
+            self.account_id = _IN_PROCESS.acquire(account_id, seed)
+            # Fixed fake credentials, and nothing read from the environment or ~/.aws.
+            self._session = _isolated_session(region, "testing", "testing")
+            self._config = Config(retries={"total_max_attempts": 1})
         else:
-            if backend == "moto":
-                # moto must be active before the session exists: it hooks botocore's
-                # built-in handlers, which a session copies when it is created.
-                self.account_id = _IN_PROCESS.acquire(account_id, seed)
-            # Fixed fake credentials: a simulated Lab never reads the user's real ones.
-            self._session = boto3.Session(
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-                aws_session_token="testing",
-                region_name=region,
-            )
-            if backend == "moto":
-                self._config = Config(retries={"total_max_attempts": 1})
-            else:
-                self.account_id = account_id or (
-                    learner_account_id(learner) if learner else DEFAULT_ACCOUNT_ID
-                )
-                # A moto server answers its own bugs with HTTP 500; boto3 would retry them.
-                self._config = Config(retries={"total_max_attempts": 1})
-                self._check_server()
+            # A room answers its moto's bugs with HTTP 500; boto3 would retry them.
+            self._config = Config(retries={"total_max_attempts": 1})
+            self.account_id = self._join_room(code, learner, region)
         self.account = Account(
             self.client,
             region=region,
@@ -258,14 +315,22 @@ class Lab:
                 hint="pass confirm='<your 12-digit account id>' (or set "
                 f"{CONFIRM_ENV}); or use Lab() to learn with no account at all.",
             )
-        if not (len(confirm) == 12 and confirm.isdigit()):
+        if not (isinstance(confirm, str) and len(confirm) == 12 and confirm.isdigit()):
             raise ConfirmationRequiredError(
                 f"confirm={confirm!r} is not a 12-digit AWS account id.",
                 hint="pass the id of the account you mean to use, as `aws sts "
                 "get-caller-identity` prints it.",
             )
-        session = boto3.Session(profile_name=profile, region_name=region)
-        identity = call(session.client("sts"), "get_caller_identity")
+        from botocore.exceptions import BotoCoreError
+
+        from ._aws import translate
+
+        try:
+            session = boto3.Session(profile_name=profile, region_name=region)
+            sts = session.client("sts")
+        except BotoCoreError as exc:  # a missing profile, a broken config file
+            raise translate(exc, "boto3.Session") from exc
+        identity = call(sts, "get_caller_identity")
         if identity["Account"] != confirm:
             raise ConfirmationRequiredError(
                 f"Your credentials belong to account {identity['Account']}, not {confirm}.",
@@ -274,33 +339,30 @@ class Lab:
         self._session_account = identity["Account"]
         return session
 
-    def _check_server(self) -> None:
-        import urllib.error
-        import urllib.request
+    def _join_room(self, code: JoinCode | None, learner: str | None, region: str) -> str:
+        """Check the room answers (its constant-time health check), then that it knows
+        this learner's credential; returns the learner's account id."""
+        from .server import room_health
 
-        from .server import post
-
-        url = self.endpoint_url or ""  # the server backend always has one
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=5).read(1)
-            # Deterministic ids, and moto's own ECS tasks kept RUNNING, as in-process.
-            post(url, f"/moto-api/seed?a={self.seed}")
-            post(
-                url,
-                "/moto-api/state-manager/set-transition",
-                {
-                    "model_name": "ecs::task",
-                    "transition": {"progression": "manual", "times": 10**9},
-                },
+        url = self.endpoint_url or ""  # a room backend always has one
+        room_health(url)
+        if code is None:
+            if learner is not None:
+                check_learner_name(learner)
+            raise LabError(
+                f"The room at {url} is secured: a learner name alone does not open an account "
+                "there.",
+                hint="ask the instructor for your join code and open Lab(join='awsc1-...').",
             )
-        except (urllib.error.URLError, OSError) as exc:
-            from .errors import BackendError
-
-            raise BackendError(
-                f"No moto server answers at {self.endpoint_url} ({exc}).",
-                hint="start one with `awscontainers server --port 5000` (or "
-                "awscontainers.server.start_server()), or use Lab() in-process.",
-            ) from exc
+        if learner is not None and learner != code.learner:
+            raise InvalidParameterError(
+                f"The join code is for learner {code.learner!r}, not {learner!r}.",
+                hint="pass the join code alone: Lab(join='awsc1-...').",
+            )
+        self.learner = code.learner
+        self._session = _isolated_session(region, code.access_key, code.secret_key)
+        sts = self._session.client("sts", endpoint_url=url, config=self._config)
+        return call(sts, "get_caller_identity")["Account"]
 
     @property
     def simulated(self) -> bool:
@@ -310,7 +372,7 @@ class Lab:
     def describe_backend(self) -> str:
         where = {
             "moto": "moto, in-process (nothing leaves this process)",
-            "server": f"moto server at {self.endpoint_url}",
+            "server": f"room at {self.endpoint_url} (learner {self.learner})",
             "aws": "REAL AWS",
         }[self.backend]
         return f"{where}, account {self.account_id}, {self.region}"
@@ -326,17 +388,19 @@ class Lab:
             if self.endpoint_url:
                 kwargs["endpoint_url"] = self.endpoint_url
             client = self._session.client(service, **kwargs)
+            # A closed lab's clients refuse too, even one a caller kept.
+            client.meta.events.register("before-call", self._refuse_if_closed)
             if self.backend != "aws":
-                account = self.account_id
-
-                def add_account_header(request: Any, **_: Any) -> None:
-                    request.headers["x-moto-account-id"] = account
-
-                client.meta.events.register("before-sign", add_account_header)
                 if self.backend == "moto":
-                    # If moto were ever not intercepting, refuse rather than let a request
-                    # leave the process.
-                    client.meta.events.register("before-send", _refuse_network)
+                    account = self.account_id
+
+                    def add_account_header(request: Any, **_: Any) -> None:
+                        request.headers["x-moto-account-id"] = account
+
+                    client.meta.events.register("before-sign", add_account_header)
+                    # botocore's own HTTP session is replaced by one that sends nothing.
+                    # (A room sets the account from the verified credential, not a header.)
+                    client._endpoint.http_session = _NoNetwork()
                 if service == "autoscaling":
                     # Auto Scaling launches and terminates instances inside moto; the
                     # kubelets on them boot when a group changes.
@@ -381,6 +445,7 @@ class Lab:
     @property
     def ecr(self) -> EcrClient:
         """boto3-shaped ECR client, plus ``push_image`` and lifecycle helpers."""
+        self._ensure_open()
         if "ecr" not in self._services:
             from .ecr import EcrClient
 
@@ -390,6 +455,7 @@ class Lab:
     @property
     def ecs(self) -> EcsClient:
         """boto3-shaped ECS client, plus ``launch_instances`` and ``container_instances``."""
+        self._ensure_open()
         if "ecs" not in self._services:
             from .ecs import EcsClient
 
@@ -399,6 +465,7 @@ class Lab:
     @property
     def eks(self) -> EksClient:
         """boto3-shaped EKS client, plus ``launch_self_managed_nodes`` and ``node_config``."""
+        self._ensure_open()
         if "eks" not in self._services:
             from .eks import EksClient
 
@@ -413,6 +480,7 @@ class Lab:
         due for renewal)."""
         from .kube import KubeClient
 
+        self._ensure_open()
         cached = self._kube.get(cluster)
         if cached is not None and (
             self.simulated or time.monotonic() - cached[1] < _KUBE_TOKEN_SECONDS
@@ -512,6 +580,7 @@ class Lab:
         Returns one line per deleted resource."""
         from .teardown import teardown
 
+        self._ensure_open()
         return teardown(self)
 
     def close(self) -> None:
@@ -525,7 +594,13 @@ class Lab:
 
     def _ensure_open(self) -> None:
         if self._closed:
-            raise LabError("This Lab is closed.", hint="create a new one: lab = Lab().")
+            raise LabError(
+                "This Lab is closed.",
+                hint="a closed lab acts on nothing any more; create a new one: lab = Lab().",
+            )
+
+    def _refuse_if_closed(self, **_: Any) -> None:
+        self._ensure_open()
 
     def __enter__(self) -> Lab:
         return self

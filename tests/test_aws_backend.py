@@ -29,9 +29,9 @@ def aws(monkeypatch):
     # Real accounts have AWS's managed policies (the lab's roles attach them); moto loads
     # them only when asked, when an account's backends start.
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    from awscontainers.lab import _reset_account
+    from awscontainers.moto_state import forget_account
 
-    _reset_account("123456789012")
+    forget_account("123456789012")
 
     def refuse(*args, **kwargs):
         raise AssertionError(f"network used: {args}")
@@ -40,7 +40,7 @@ def aws(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     yield
     monkeypatch.delenv("MOTO_IAM_LOAD_MANAGED_POLICIES")
-    _reset_account("123456789012")
+    forget_account("123456789012")
     holder.close()
 
 

@@ -91,7 +91,7 @@ def test_bad_backend_and_endpoint_combinations():
 
 
 def test_unreachable_server_says_how_to_start_one():
-    with pytest.raises(BackendError, match="awscontainers server"):
+    with pytest.raises(BackendError, match="awscontainers room start"):
         Lab(endpoint_url=f"http://127.0.0.1:{free_port()}")
 
 
@@ -185,3 +185,175 @@ def test_lab_works_again_after_teardown(lab, ec2_cluster):
     lab.ecs.create_cluster(clusterName="again")
     rows = lab.ecs.launch_instances("again", count=1)
     assert rows[0]["joined"] == "again"
+
+
+# --------------------------------------------------------------------------- issue 10
+
+
+def test_ids_never_repeat_across_labs():
+    # Three VPCs, a Lab() opened and closed between each: three ids, none replaced.
+    vpcs = []
+    for _ in range(3):
+        with Lab() as lab:
+            vpcs.append(lab.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"])
+    assert len(set(vpcs)) == 3
+    with Lab() as one, Lab() as two:
+        first = one.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        with Lab() as three:
+            three.client("ec2").describe_vpcs()
+        second = two.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        assert first != second
+        assert first in {v["VpcId"] for v in one.client("ec2").describe_vpcs()["Vpcs"]}
+
+
+def test_a_closed_lab_refuses_every_call_its_cached_clients_included():
+    lab1 = Lab()
+    ecs, raw = lab1.ecs, lab1.client("ecs")
+    lab1.ecs.create_cluster(clusterName="web")
+    lab1.close()
+    with Lab() as lab2:
+        lab2.ecs.create_cluster(clusterName="web")
+        for attempt in (
+            lab1.teardown,
+            lambda: ecs.list_clusters(),
+            lambda: ecs.delete_cluster(cluster="web"),
+            lambda: raw.delete_cluster(cluster="web"),
+            lambda: lab1.ecs,
+            lambda: lab1.eks,
+            lambda: lab1.ecr,
+            lambda: lab1.kube("demo"),
+        ):
+            with pytest.raises(LabError, match="closed"):
+                attempt()
+        assert len(lab2.ecs.list_clusters()["clusterArns"]) == 1
+        assert lab2.ecs.describe_clusters(clusters=["web"])["clusters"][0]["status"] == "ACTIVE"
+
+
+@pytest.fixture
+def hostile_environment(monkeypatch, tmp_path):
+    """Everything in the environment that could send a lab's calls elsewhere, and a guard
+    that fails the test if a socket is opened at all."""
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile elsewhere]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:9\n"
+        "[default]\nendpoint_url = http://127.0.0.1:9\n"
+    )
+    for key, value in {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ENDPOINT_URL_ECS": "http://127.0.0.1:9",
+        "AWS_PROFILE": "elsewhere",
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_USE_FIPS_ENDPOINT": "true",
+        "AWS_USE_DUALSTACK_ENDPOINT": "true",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "AKIAREALLOOKING",
+        "AWS_SECRET_ACCESS_KEY": "real-looking",
+    }.items():
+        monkeypatch.setenv(key, value)
+    opened = []
+
+    def refuse(*args, **kwargs):
+        opened.append(args)
+        raise AssertionError(f"a socket was opened: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return opened
+
+
+def test_the_in_process_lab_never_opens_a_socket(hostile_environment):
+    from awscontainers.manifests import sample_deployment
+
+    with Lab() as lab:
+        lab.ecs.create_cluster(clusterName="web")
+        lab.ecs.launch_instances("web", count=1)
+        lab.eks.create_cluster(name="demo")
+        lab.eks.create_nodegroup(
+            clusterName="demo",
+            nodegroupName="ng",
+            scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 1},
+        )
+        lab.kube("demo").apply(sample_deployment(1))
+        assert lab.client("sts").get_caller_identity()["Account"] == lab.account_id
+        assert all(
+            "amazonaws.com" in lab.client(s).meta.endpoint_url for s in ("ecs", "ec2", "eks")
+        )
+        lab.teardown()
+    assert hostile_environment == []
+
+
+def test_a_request_moto_does_not_answer_is_refused_not_sent(lab, no_network):
+    from botocore.awsrequest import AWSPreparedRequest
+
+    session = lab.client("ecs")._endpoint.http_session
+    request = AWSPreparedRequest("GET", "https://example.com/", {}, b"", True)
+    with pytest.raises(BackendError, match="never leaves"):
+        session.send(request)
+    assert no_network == []
+
+
+def test_a_missing_profile_is_named_before_the_lab_opens(monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile-here")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    with pytest.raises(LabError, match="no-such-profile-here"):
+        Lab()
+
+
+def test_real_aws_refuses_a_confirmation_of_the_wrong_type(no_network):
+    with pytest.raises(ConfirmationRequiredError, match="12-digit"):
+        Lab(backend="aws", confirm=123456789012)
+
+
+def test_unreachable_aws_is_not_called_a_moto_server():
+    from botocore.exceptions import EndpointConnectionError
+
+    from awscontainers._aws import translate
+
+    exc = EndpointConnectionError(endpoint_url="https://sts.amazonaws.com/")
+    err = translate(exc, "get_caller_identity", endpoint="https://sts.amazonaws.com")
+    assert "Cannot reach AWS" in str(err) and "moto" not in str(err).split("What to do")[0]
+
+
+def test_closing_a_lab_releases_what_moto_held_for_it():
+    import gc
+
+    from moto.ec2.models import EC2Backend
+
+    from awscontainers.moto_state import tracked_count
+
+    def backends_of(account):
+        gc.collect()
+        return [
+            o for o in gc.get_objects() if isinstance(o, EC2Backend) and o.account_id == account
+        ]
+
+    lab = Lab(account_id="210987654321")
+    lab.ecs.create_cluster(clusterName="web")
+    lab.ecs.launch_instances("web", count=1)
+    assert backends_of("210987654321") and tracked_count() > 0
+    lab.close()
+    assert backends_of("210987654321") == []
+    assert tracked_count() == 0
+
+
+def test_a_fresh_process_gets_the_same_ids_for_the_same_calls():
+    import subprocess
+    import sys
+
+    script = (
+        "from awscontainers import Lab\n"
+        "with Lab() as lab:\n"
+        "    print(lab.client('ec2').create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'])\n"
+        "with Lab() as lab:\n"
+        "    print(lab.client('ec2').create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'])\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]  # deterministic, as the notebooks need
+    assert len(set(runs[0])) == 2  # and the second lab's id is not the first's again

@@ -81,8 +81,15 @@ LAYERS: tuple[Layer, ...] = (
     ),
     Layer(
         "aws",
-        "calling boto3 (and a moto server) and turning its errors into the lab's own",
-        ("awscontainers._aws", "awscontainers.server"),
+        "calling boto3 and turning its errors into the lab's own; moto's state in this "
+        "process; the workshop room (moto behind a front that checks every signature)",
+        (
+            "awscontainers._aws",
+            "awscontainers.server",
+            "awscontainers.moto_state",
+            "awscontainers.room",
+            "awscontainers.room.*",
+        ),
     ),
     Layer(
         "cost",
@@ -257,7 +264,7 @@ def _short(module: str) -> str:
 def _label(layer: Layer, members: list[str]) -> str:
     rows = [members[i : i + MODULES_PER_ROW] for i in range(0, len(members), MODULES_PER_ROW)]
     cells = "".join(
-        "<TR><TD ALIGN=\"LEFT\">"
+        '<TR><TD ALIGN="LEFT">'
         + html.escape("  ".join(_short(m) for m in row), quote=False)
         + "</TD></TR>"
         for row in rows
@@ -267,7 +274,7 @@ def _label(layer: Layer, members: list[str]) -> str:
         f'<TR><TD ALIGN="LEFT"><B>{layer.name}</B></TD></TR>'
         f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{html.escape(layer.owns, quote=False)}'
         "</FONT></TD></TR>"
-        f'{cells}</TABLE>>'
+        f"{cells}</TABLE>>"
     )
 
 

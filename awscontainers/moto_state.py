@@ -1,0 +1,65 @@
+"""moto's state in this process: forgetting an account, and what moto keeps beside it.
+
+moto keeps one backend per service, account and region (``BackendDict``), and beside them a
+class-level list of every model object ever made (``instances_tracked``), kept only for its
+dashboard (``/moto-api/data.json``), an ``lru_cache`` of region lists keyed by each account's
+backends, and a cache of each subnet's address iterator. Resetting an account rebuilds its
+backends (thousands of AMIs and SSM parameters per region) and leaves the old ones held by
+those: about 12 MiB per ``Lab()``. Forgetting an account drops its backends, empties the
+tracked lists of the services a lab uses and clears those caches, so memory per lab is
+bounded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: moto services a lab calls (and whose dashboard lists are emptied when an account goes).
+LAB_SERVICES = ("ec2", "ecs", "ecr", "eks", "iam", "autoscaling", "ssm", "sts")
+
+
+def forget_account(account_id: str) -> None:
+    """Drop every moto backend of ``account_id``; it is made again, empty, on next use."""
+    from moto.core.base_backend import AccountSpecificBackend, BackendDict, backend_lock
+
+    with backend_lock:
+        for backends in list(BackendDict._instances):  # type: ignore[misc]
+            # dict's own membership test: BackendDict.__getitem__ would create the account.
+            if dict.__contains__(backends, account_id):
+                dict.__delitem__(backends, account_id)
+        # moto caches each account's region list in an lru_cache keyed by the account's
+        # backends object, which keeps the forgotten backends (and their AMIs) alive.
+        AccountSpecificBackend._generate_regions.cache_clear()
+        # Each subnet's address iterator is cached for good, keeping every subnet (and its
+        # backend) alive. Cleared, a live subnet starts a new iterator that skips the
+        # addresses in use, so no address is handed out twice.
+        from moto.ec2.models.subnets import Subnet
+
+        Subnet._base_avail_ip_iterator.cache_clear()
+    release_tracked()
+
+
+def release_tracked() -> None:
+    """Empty moto's dashboard lists of the lab's services (nothing else reads them)."""
+    from moto.core.model_instances import model_data
+
+    for service in LAB_SERVICES:
+        for model in model_data.get(service, {}).values():
+            model.instances_tracked = []  # type: ignore[attr-defined]
+
+
+def tracked_count() -> int:
+    """How many model objects moto keeps on its dashboard lists of the lab's services."""
+    from moto.core.model_instances import model_data
+
+    return sum(
+        len(getattr(model, "instances_tracked", []))
+        for service in LAB_SERVICES
+        for model in model_data.get(service, {}).values()
+    )
+
+
+def account_backends(backends: Any, account_id: str) -> list[Any]:
+    """The region backends one account has in a ``BackendDict`` (none made if absent)."""
+    account = dict.get(backends, account_id)
+    return list(dict.values(account)) if account is not None else []
