@@ -36,6 +36,7 @@ from .errors import (
     AlreadyExistsError,
     BackendError,
     InvalidParameterError,
+    LabError,
     NotFoundError,
 )
 from .images import DEFAULT_MESSAGE, build_sample_image, sha256_digest
@@ -118,12 +119,14 @@ def check_repository_name(name: Any) -> None:
     )
 
 
-class SecretToken(str):
+class SecretToken:
     """An ECR authorization token that prints as ``'QVdT…(hidden, 36 chars)'``.
 
     The token is base64 of ``AWS:<password>``: anyone holding it can push and pull your
-    images for 12 hours, so notebooks and logs must not show it. It is still a real ``str``
-    (boto3 code that decodes it keeps working); ``.reveal()`` returns the plain value.
+    images for 12 hours, so notebooks and logs must not show it. It is deliberately *not* a
+    ``str``: ``json.dumps``, slicing and string concatenation would copy the raw characters
+    out of a ``str``; here they get the masked text or a clear error. ``.reveal()`` returns
+    the plain value for code that needs it (comparing with ``==`` works without revealing).
     You rarely need it: ``docker login`` reads the password from the CLI, never from a
     notebook (see :meth:`EcrClient.docker_login_command`)::
 
@@ -136,10 +139,18 @@ class SecretToken(str):
     QVdT…(hidden, 16 chars)
     >>> t.reveal()
     'QVdTOnNlY3JldA=='
+    >>> import json
+    >>> "QVdTOnNlY3JldA==" in json.dumps({"token": t}, default=str)
+    False
     """
 
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = str(value)
+
     def _masked(self) -> str:
-        return f"{str.__str__(self)[:4]}…(hidden, {len(self)} chars)"
+        return f"{self._value[:4]}…(hidden, {len(self._value)} chars)"
 
     def __str__(self) -> str:
         return self._masked()
@@ -148,12 +159,28 @@ class SecretToken(str):
         return repr(self._masked())
 
     def __format__(self, spec: str) -> str:
-        # f-strings and str.format would otherwise show the raw characters.
         return format(self._masked(), spec)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SecretToken):
+            return self._value == other._value
+        return isinstance(other, str) and self._value == other
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __getitem__(self, _: object) -> str:
+        raise LabError(
+            "An ECR authorization token cannot be sliced: it would show the secret.",
+            hint="use token.reveal() if you really need the characters, and do not print them.",
+        )
 
     def reveal(self) -> str:
         """The real token, as a plain ``str``. Avoid printing it."""
-        return str.__str__(self)
+        return self._value
 
 
 @dataclass

@@ -78,7 +78,7 @@ modes.get("ecs-fargate")
 # | backend | how | what it needs |
 # |---|---|---|
 # | in-process moto (default) | `Lab()` | nothing: isolated, offline |
-# | shared moto server | `Lab(endpoint_url="http://host:5000", learner="you")` | someone runs `awscontainers server` |
+# | a workshop room | `Lab(join="awsc1-...")` | the instructor runs `awscontainers room start` and gives you a join code |
 # | real AWS | `Lab(backend="aws", confirm="<account id>")` | credentials, and money |
 
 # %%

@@ -559,8 +559,14 @@ def test_authorization_token_is_masked(lab, capsys):
     assert str(token) == f"{real[:4]}…(hidden, {len(real)} chars)"
     print(data, token)
     assert real not in capsys.readouterr().out
-    # Still the real value for code that uses it.
+    # Still the real value for code that compares it.
     assert token == real
+    # Nothing that copies a str's characters gets them: json, slicing, concatenation.
+    assert real not in json.dumps(data, default=str)
+    with pytest.raises(LabError, match="cannot be sliced"):
+        token[:]
+    with pytest.raises(TypeError):
+        "Basic " + token
     # Valid for 12 hours from now on the lab's clock.
     assert data["expiresAt"] - lab.now() > dt.timedelta(hours=11, minutes=59)
 
