@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._aws import call
 from .errors import LabError, NotFoundError
+from .sim.ec2 import delete_terminated_interfaces
 
 if TYPE_CHECKING:
     from .lab import Lab
@@ -90,6 +91,9 @@ def _security_group(lab: Lab, r: Record) -> None:
 
 
 def _subnet(lab: Lab, r: Record) -> None:
+    if lab.simulated:
+        # AWS deleted the interfaces of instances that terminated; moto kept them.
+        delete_terminated_interfaces(lab.client("ec2"), r.id)
     call(lab.client("ec2"), "delete_subnet", SubnetId=r.id)
 
 

@@ -357,3 +357,27 @@ def test_a_fresh_process_gets_the_same_ids_for_the_same_calls():
     ]
     assert runs[0] == runs[1]  # deterministic, as the notebooks need
     assert len(set(runs[0])) == 2  # and the second lab's id is not the first's again
+
+
+def test_teardown_leaves_no_interfaces_of_terminated_instances():
+    # AWS deletes a terminated instance's primary network interface (DeleteOnTermination is
+    # always true for it: EC2 user guide, "Network interfaces", "Delete on termination");
+    # moto keeps it in-use, which teardown must not leave behind.
+    from awscontainers import Lab
+
+    with Lab() as lab:
+        ec2 = lab.client("ec2")
+        lab.ecs.create_cluster(clusterName="web")
+        lab.ecs.launch_instances("web", count=2)
+        lab.eks.create_cluster(name="demo")
+        lab.eks.create_nodegroup(
+            clusterName="demo",
+            nodegroupName="ng",
+            scalingConfig={"minSize": 1, "desiredSize": 2, "maxSize": 3},
+        )
+        vpc = lab.network().vpc_id
+        lab.teardown()
+        left = ec2.describe_network_interfaces()["NetworkInterfaces"]
+        assert [e["NetworkInterfaceId"] for e in left] == []
+        assert vpc not in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+        assert lab.ledger == []

@@ -1,0 +1,43 @@
+"""What EC2 does that moto leaves undone.
+
+When an instance terminates, AWS deletes its primary network interface (its
+``DeleteOnTermination`` is always true) and any other attached with ``DeleteOnTermination``.
+moto keeps them, still ``in-use`` by an instance that no longer exists, so a subnet (and with
+it the lab's VPC) could not be deleted on AWS's terms, and teardown would leave them behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._aws import call
+
+__all__ = ["delete_terminated_interfaces"]
+
+
+def delete_terminated_interfaces(ec2: Any, subnet_id: str) -> list[str]:
+    """Delete the network interfaces in ``subnet_id`` still attached to terminated instances,
+    as AWS would have on termination. Returns their ids."""
+    interfaces = call(
+        ec2,
+        "describe_network_interfaces",
+        Filters=[{"Name": "subnet-id", "Values": [subnet_id]}],
+    )["NetworkInterfaces"]
+    attached = {
+        eni["NetworkInterfaceId"]: eni["Attachment"]["InstanceId"]
+        for eni in interfaces
+        if (eni.get("Attachment") or {}).get("InstanceId")
+    }
+    if not attached:
+        return []
+    states = {
+        inst["InstanceId"]: inst["State"]["Name"]
+        for reservation in call(
+            ec2, "describe_instances", InstanceIds=sorted(set(attached.values()))
+        )["Reservations"]
+        for inst in reservation["Instances"]
+    }
+    gone = [eni for eni, iid in sorted(attached.items()) if states.get(iid) == "terminated"]
+    for eni in gone:
+        call(ec2, "delete_network_interface", NetworkInterfaceId=eni)
+    return gone
