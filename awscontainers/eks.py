@@ -48,6 +48,11 @@ class EksClient(ServiceClient):
     :meth:`node_config`, :meth:`control_plane`, :meth:`kubelet_log`."""
 
     service_name = "eks"
+    filled_by_lab = {
+        "create_cluster": frozenset({"roleArn", "resourcesVpcConfig"}),
+        "create_nodegroup": frozenset({"nodeRole", "subnets"}),
+        "create_fargate_profile": frozenset({"podExecutionRoleArn"}),
+    }
 
     @property
     def _sim(self) -> EksSimulator | None:
