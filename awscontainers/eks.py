@@ -120,8 +120,7 @@ class EksClient(ServiceClient):
         rows = [
             {
                 "item": "Kubernetes version",
-                "value": f"{cluster['version']} ({support}"
-                + (f" until {ends})" if ends else ")"),
+                "value": f"{cluster['version']} ({support}" + (f" until {ends})" if ends else ")"),
             },
             {"item": "API server endpoint", "value": cluster["endpoint"]},
             {
@@ -535,7 +534,11 @@ SELF_MANAGED_MAX_NODES = 50
 
 
 def _check_node_count(count: Any, what: str) -> None:
-    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= SELF_MANAGED_MAX_NODES:
+    if (
+        isinstance(count, bool)
+        or not isinstance(count, int)
+        or not 0 <= count <= SELF_MANAGED_MAX_NODES
+    ):
         raise InvalidParameterError(
             f"{what} must be a whole number from 0 to {SELF_MANAGED_MAX_NODES}, not {count!r} "
             "(the lab's limit for a self-managed group).",

@@ -149,6 +149,8 @@ class KubeClient:
                     ).to_dict()
                 )
             return out
+        # All or nothing: every document is checked before the first is applied.
+        self._sim.kube.check(docs)
         applied: list[dict] = []
         for doc in docs:
             applied.extend(self._sim.kube.apply(doc))

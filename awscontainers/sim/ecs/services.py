@@ -114,8 +114,12 @@ class Services(Tasks):
         svc = self.service(name, ref)
         # Check everything before changing anything: a refused call leaves the service as it was.
         if desired is not None:
-            check_desired_count(desired, hint="pass desiredCount=0 to stop every task of the service.")
-        arn = self.task_definition(task_definition)["taskDefinitionArn"] if task_definition else None
+            check_desired_count(
+                desired, hint="pass desiredCount=0 to stop every task of the service."
+            )
+        arn = (
+            self.task_definition(task_definition)["taskDefinitionArn"] if task_definition else None
+        )
         if arn is not None:
             svc.task_definition = arn
         if desired is not None:
