@@ -102,7 +102,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     compare.set_defaults(func=_compare)
     args = parser.parse_args(argv)
-    return args.func(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a command; what the user can fix is printed with its next step, never a
+    traceback, and the exit code is 2 (as argparse uses for a bad command line)."""
+    from .errors import LabError
+
+    try:
+        return args.func(args)
+    except LabError as err:
+        print(f"awscontainers {args.command}: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"awscontainers {args.command}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
