@@ -171,8 +171,9 @@ class EcsClient(ServiceClient):
         if image_id is not None:
             call(ec2, "describe_images", ImageIds=[image_id])
         if subnet_ids:
-            check_type(subnet_ids[0], str, "subnet_ids[0]", "pass a list of subnet ids.")
-            call(ec2, "describe_subnets", SubnetIds=subnet_ids)
+            for subnet in subnet_ids:  # one per call, so the error names the missing one
+                check_type(subnet, str, "subnet_ids[...]", "pass a list of subnet ids.")
+                call(ec2, "describe_subnets", SubnetIds=[subnet])
         try:
             info = call(ec2, "describe_instance_types", InstanceTypes=[instance_type])
         except InvalidParameterError as exc:

@@ -45,6 +45,7 @@ MAX_SERVICES = 50
 MAX_TASKS = 100_000
 MAX_TASK_VCPU = 1024
 MAX_TASK_MEMORY_GB = 32_768
+MAX_TASK_GPUS = 64
 DEFAULT_HOURS_PER_MONTH = 730.0
 
 _WORKLOAD_KEYS = (
@@ -185,9 +186,10 @@ class Service:
                 "count is how many copies of the task run at once, e.g. count: 3",
             )
         gpus = data.get("gpus", 0)
-        if isinstance(gpus, bool) or not isinstance(gpus, int) or not 0 <= gpus <= 64:
+        if isinstance(gpus, bool) or not isinstance(gpus, int) or not 0 <= gpus <= MAX_TASK_GPUS:
             raise invalid_parameter(
-                f"{where} gpus must be a whole number from 0 to 64, not {_shown(gpus)}.",
+                f"{where} gpus must be a whole number, 0 or more (at most {MAX_TASK_GPUS}, the "
+                f"lab's limit), not {_shown(gpus)}.",
                 "gpus is how many whole GPUs each task needs (ECS and Kubernetes hand out "
                 "whole GPUs), e.g. gpus: 1",
             )

@@ -149,5 +149,5 @@ def parse_user_yaml(text: str, problem: Callable[[str], LabError]) -> Any:
     """
     try:
         return _load(text)
-    except yaml.YAMLError as err:
+    except (yaml.YAMLError, ValueError, RecursionError) as err:  # ValueError: a 5,000-digit int
         raise problem(str(err)) from err

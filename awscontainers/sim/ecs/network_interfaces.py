@@ -47,10 +47,11 @@ class NetworkInterfaces(EcsState):
                     code="InvalidParameterException",
                     hint=f"pass {key}=['...'] with ids from lab.network().",
                 )
-        if conf.get("subnets"):
-            call(self.ec2, "describe_subnets", SubnetIds=conf["subnets"])
-        if conf.get("securityGroups"):
-            call(self.ec2, "describe_security_groups", GroupIds=conf["securityGroups"])
+        # One id per call: asked for several, moto names the wrong one when one is missing.
+        for subnet in conf.get("subnets") or []:
+            call(self.ec2, "describe_subnets", SubnetIds=[subnet])
+        for group in conf.get("securityGroups") or []:
+            call(self.ec2, "describe_security_groups", GroupIds=[group])
 
     def _create_eni(self, network: dict, task_id: str) -> dict:
         subnets = network["subnets"]

@@ -350,7 +350,11 @@ class Cluster:
         if isinstance(manifest, str):
             try:
                 docs = [d for d in yaml.safe_load_all(manifest) if d is not None]
-            except yaml.YAMLError as exc:
+            except (
+                yaml.YAMLError,
+                ValueError,
+                RecursionError,
+            ) as exc:  # ValueError: a 5,000-digit int
                 raise invalid(f"The manifest is not valid YAML: {exc}") from exc
         elif isinstance(manifest, list):
             docs = list(manifest)
@@ -377,6 +381,11 @@ class Cluster:
         assert kind.check is not None
         try:
             return kind, dict(doc), kind.check(self, doc, where)
+        except InvalidParameterError as exc:
+            # A quantity the shared parser refuses is, from the API server, an Invalid object.
+            if exc.code is None:
+                exc.code = "Invalid"
+            raise
         except (
             AttributeError,
             TypeError,

@@ -56,7 +56,7 @@ def invalid(message: str, hint: str = MANIFEST_HINT) -> InvalidParameterError:
 
 #: The most pods one Deployment may ask for in the lab. Kubernetes sets no such cap (etcd and
 #: the cluster's nodes are the limits); the lab refuses more so a typo cannot hang a notebook.
-MAX_REPLICAS = 1000
+MAX_REPLICAS = 10_000
 
 
 def check_replicas_limit(replicas: int, what: str) -> None:
