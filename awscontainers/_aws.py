@@ -14,6 +14,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     ParamValidationError,
+    ProfileNotFound,
 )
 from botocore.validate import ParamValidator
 
@@ -133,6 +134,13 @@ def translate(exc: BaseException, operation: str, *, endpoint: str | None = None
             "No AWS credentials were found for the real-AWS backend.",
             hint="configure a profile (aws configure) and pass profile_name=..., or use Lab() "
             "which needs no account.",
+        )
+    if isinstance(exc, ProfileNotFound):
+        return LabError(
+            f"The AWS profile {exc.kwargs.get('profile')!r} is not in your AWS config.",
+            code="ProfileNotFound",
+            hint="check AWS_PROFILE and profile_name=... against `aws configure list-profiles`, "
+            "or unset AWS_PROFILE to use the default credentials.",
         )
     if isinstance(exc, BotoCoreError):
         return BackendError(f"{operation}: {exc}", hint="check the backend and try again.")
