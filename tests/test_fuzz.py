@@ -10,6 +10,7 @@ derandomized so a CI run is repeatable.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import string
 from typing import Any
@@ -186,7 +187,16 @@ HELPERS = {
     "launch_self_managed_nodes": (1, 3),
     "scale_self_managed_nodes": (2, 3),
     "node_config": (1, 1),
+    "container_instances": (0, 1),
+    "tasks_table": (0, 1),
+    "service_events": (2, 3),
+    "control_plane": (1, 1),
+    "group_instances": (2, 2),
+    "images_table": (1, 1),
+    "push_image": (1, 3),
 }
+ECS_HELPERS = {"launch_instances", "container_instances", "tasks_table", "service_events"}
+ECR_HELPERS = {"images_table", "push_image"}
 
 
 @settings(FUZZ, max_examples=30)
@@ -195,11 +205,31 @@ def test_lab_helpers_check_their_arguments(shared, data):
     helper = data.draw(st.sampled_from(sorted(HELPERS)))
     low, high = HELPERS[helper]
     args = data.draw(st.lists(garbage, min_size=low, max_size=high))
-    client = shared.ecs if helper == "launch_instances" else shared.eks
+    client = (
+        shared.ecs if helper in ECS_HELPERS else shared.ecr if helper in ECR_HELPERS else shared.eks
+    )
     before = snapshot(shared)
     result = only_lab_errors(getattr(client, helper), *args)
     if isinstance(result, LabError):
         assert snapshot(shared) == before, f"{helper}{tuple(args)!r} was refused but changed things"
+
+
+@settings(FUZZ, max_examples=20)
+@given(amounts=st.dictionaries(st.sampled_from(["seconds", "minutes", "hours"]), garbage))
+def test_clock_advance_raises_only_lab_errors(shared, amounts):
+    before = shared.now()
+    result = only_lab_errors(shared.advance, **amounts)
+    if isinstance(result, LabError):
+        assert shared.now() - before < _dt.timedelta(minutes=1)  # only now()'s own tick
+
+
+def test_a_missing_aws_profile_is_a_lab_error():
+    from botocore.exceptions import ProfileNotFound
+
+    from awscontainers._aws import translate
+
+    error = translate(ProfileNotFound(profile="nope"), "Session")
+    assert isinstance(error, LabError) and "'nope'" in str(error) and error.hint
 
 
 # -- the examples from issue 10, one by one ----------------------------------------------------
