@@ -257,7 +257,7 @@ def _short(module: str) -> str:
 def _label(layer: Layer, members: list[str]) -> str:
     rows = [members[i : i + MODULES_PER_ROW] for i in range(0, len(members), MODULES_PER_ROW)]
     cells = "".join(
-        '<TR><TD ALIGN="LEFT">'
+        "<TR><TD ALIGN=\"LEFT\">"
         + html.escape("  ".join(_short(m) for m in row), quote=False)
         + "</TD></TR>"
         for row in rows
@@ -267,7 +267,7 @@ def _label(layer: Layer, members: list[str]) -> str:
         f'<TR><TD ALIGN="LEFT"><B>{layer.name}</B></TD></TR>'
         f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{html.escape(layer.owns, quote=False)}'
         "</FONT></TD></TR>"
-        f"{cells}</TABLE>>"
+        f'{cells}</TABLE>>'
     )
 
 
