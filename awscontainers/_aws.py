@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import functools
+import inspect
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import (
@@ -12,7 +14,9 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     ParamValidationError,
+    ProfileNotFound,
 )
+from botocore.validate import ParamValidator
 
 from .errors import (
     AlreadyExistsError,
@@ -156,6 +160,13 @@ def translate(exc: BaseException, operation: str, *, endpoint: str | None = None
             hint="configure a profile (aws configure) and pass profile_name=..., or use Lab() "
             "which needs no account.",
         )
+    if isinstance(exc, ProfileNotFound):
+        return LabError(
+            f"The AWS profile {exc.kwargs.get('profile')!r} is not in your AWS config.",
+            code="ProfileNotFound",
+            hint="check AWS_PROFILE and profile_name=... against `aws configure list-profiles`, "
+            "or unset AWS_PROFILE to use the default credentials.",
+        )
     if isinstance(exc, BotoCoreError):
         return BackendError(f"{operation}: {exc}", hint="check the backend and try again.")
     # moto's own bugs surface as bare KeyError/TypeError/AttributeError/Exception.
@@ -181,11 +192,74 @@ def call(client: Any, operation: str, /, **params: Any) -> dict:
         raise translate(exc, operation, endpoint=client.meta.endpoint_url) from exc
 
 
+def validate_params(
+    client: Any, method: str, params: dict, filled: frozenset[str] = frozenset()
+) -> None:
+    """Check ``params`` for boto3's ``client.<method>`` against botocore's service model, as
+    boto3 does before it sends a request: unknown names, missing required ones, wrong types.
+
+    The lab's simulated methods answer without sending a request, so without this check
+    ``run_task(cuont=3)`` would quietly run one task; the refusal carries boto3's own report.
+    ``filled`` names the parameters the lab fills in or converts itself (an EKS cluster's
+    ``roleArn``, a lifecycle policy given as a dict): they may be missing, and the method
+    checks their values.
+    """
+    operation = client.meta.method_to_api_mapping.get(method)
+    if operation is None:
+        return
+    shape = client.meta.service_model.operation_model(operation).input_shape
+    checked = {k: v for k, v in params.items() if k not in filled}
+    report = ParamValidator().validate(checked, shape)
+    if not report.has_errors():
+        return
+    lines = [
+        line
+        for line in report.generate_report().splitlines()
+        if not any(line == f'Missing required parameter in input: "{name}"' for name in filled)
+    ]
+    if lines:
+        raise translate(ParamValidationError(report="\n".join(lines)), method)
+
+
+def _validated(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a client method named after a boto3 operation so its parameters are checked
+    first, before anything in the account changes."""
+
+    name = method.__name__
+
+    @functools.wraps(method)
+    def checked(self: ServiceClient, /, **params: Any) -> Any:
+        validate_params(self._raw, name, params, self.filled_by_lab.get(name, frozenset()))
+        return method(self, **params)
+
+    return checked
+
+
+def _takes_boto3_params(function: Any) -> bool:
+    if not inspect.isfunction(function) or function.__name__.startswith("_"):
+        return False
+    kinds = [p.kind for p in inspect.signature(function).parameters.values()]
+    return kinds == [inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.VAR_KEYWORD]
+
+
 class ServiceClient:
     """Base of ``lab.ecr``/``lab.ecs``/``lab.eks``: boto3's method names, parameters and
-    response shapes; methods not overridden go straight to boto3, with errors translated."""
+    response shapes; methods not overridden go straight to boto3, with errors translated.
+
+    Every method a subclass defines as ``name(self, **params)`` is checked against
+    botocore's model for the operation of that name before it runs (see
+    :func:`validate_params`), whichever backend answers it.
+    """
 
     service_name = ""
+    #: per method, the boto3 parameters the lab fills in or converts (see validate_params)
+    filled_by_lab: dict[str, frozenset[str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, attr in list(vars(cls).items()):
+            if _takes_boto3_params(attr):
+                setattr(cls, name, _validated(attr))
 
     def __init__(self, lab: Lab):
         self._lab = lab

@@ -216,8 +216,6 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .errors import LabError
-
     parser = argparse.ArgumentParser(prog="awscontainers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -277,6 +275,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     compare.set_defaults(func=_compare)
     args = parser.parse_args(argv)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a command; what the user can fix is printed with its next step, never a
+    traceback, and the exit code is 2 (as argparse uses for a bad command line)."""
+    from .errors import LabError
+
     try:
         return args.func(args)
     except BrokenPipeError:
@@ -285,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except LabError as err:
         # The user's to fix: say what and how, without a traceback.
+        print(f"awscontainers {args.command}: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
         print(f"awscontainers {args.command}: {err}", file=sys.stderr)
         return 2
 

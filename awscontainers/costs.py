@@ -1015,6 +1015,15 @@ class Comparison:
         return str(self.table())
 
 
+def _check_workload(workload: Any) -> None:
+    if not isinstance(workload, Workload):
+        raise invalid_parameter(
+            f"compare() takes a Workload, not {type(workload).__name__}.",
+            "read one first: Workload.from_file('examples/workload.yaml') (or from_dict / "
+            "from_text).",
+        )
+
+
 def compare(
     workload: Workload,
     prices: PriceTable | str | Path | None = None,
@@ -1028,6 +1037,7 @@ def compare(
     >>> [e.mode for e in compare(w)][:2]
     ['ecs-ec2', 'ecs-fargate']
     """
+    _check_workload(workload)
     table = _prices(prices)
     # Modes of the same packing flavour share one fleet: plan it once.
     plans: dict = {}

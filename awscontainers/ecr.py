@@ -233,6 +233,11 @@ class EcrClient(ServiceClient):
     :meth:`apply_lifecycle_policy`, :meth:`docker_login_command`."""
 
     service_name = "ecr"
+    filled_by_lab = {
+        "put_lifecycle_policy": frozenset({"lifecyclePolicyText"}),
+        # ECR's own naming rules are checked first, with ECR's message and a suggestion
+        "create_repository": frozenset({"repositoryName"}),
+    }
 
     def __init__(self, lab: Any):
         super().__init__(lab)

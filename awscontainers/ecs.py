@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
 from .arns import short_name
-from .errors import InvalidParameterError, NotFoundError
+from .errors import InvalidParameterError, NotFoundError, check_type
 from .fargate import check_task_definition, parse_cpu, parse_memory
 from .rules.capacity import ecs_facts
 from .sim.ecs import cluster_name, container_gpus
@@ -155,12 +155,25 @@ class EcsClient(ServiceClient):
         your own ``user_data``/``image_id`` to see what happens when they are wrong.
         Returns one row per instance, with the container instance it became (if it joined).
         """
-        if not isinstance(count, int) or not 1 <= count <= 50:
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50:
             raise InvalidParameterError(
                 f"count must be a whole number from 1 to 50, not {count!r}.",
                 hint="launch a few at a time; a lab seldom needs more than 10.",
             )
+        check_type(cluster, (str, type(None)), "cluster", "pass the cluster's name, or None.")
+        check_type(instance_type, str, "instance_type", "pass instance_type='t3.medium'.")
+        check_type(image_id, (str, type(None)), "image_id", "pass an AMI id, or leave it out.")
+        check_type(user_data, (str, type(None)), "user_data", "pass the user data as text.")
+        check_type(subnet_ids, (list, type(None)), "subnet_ids", "pass a list of subnet ids.")
         ec2 = self._lab.client("ec2")
+        # Check the learner's image and subnets exist before launching anything: EC2 refuses
+        # the whole call, so no instance of a half-done batch is left running.
+        if image_id is not None:
+            call(ec2, "describe_images", ImageIds=[image_id])
+        if subnet_ids:
+            for subnet in subnet_ids:  # one per call, so the error names the missing one
+                check_type(subnet, str, "subnet_ids[...]", "pass a list of subnet ids.")
+                call(ec2, "describe_subnets", SubnetIds=[subnet])
         try:
             info = call(ec2, "describe_instance_types", InstanceTypes=[instance_type])
         except InvalidParameterError as exc:

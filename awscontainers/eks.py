@@ -19,11 +19,11 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
-from .errors import AlreadyExistsError, InvalidParameterError, NotFoundError
+from .errors import AlreadyExistsError, InvalidParameterError, NotFoundError, check_type
 from .rules import eks_versions
 from .rules.capacity import eks_facts
 from .sim.account import TAG_KEY
-from .sim.eks import node_config_user_data
+from .sim.eks import TAINT_EFFECTS, node_config_user_data
 from .tables import Table
 
 if TYPE_CHECKING:
@@ -48,6 +48,11 @@ class EksClient(ServiceClient):
     :meth:`node_config`, :meth:`control_plane`, :meth:`kubelet_log`."""
 
     service_name = "eks"
+    filled_by_lab = {
+        "create_cluster": frozenset({"roleArn", "resourcesVpcConfig"}),
+        "create_nodegroup": frozenset({"nodeRole", "subnets"}),
+        "create_fargate_profile": frozenset({"podExecutionRoleArn"}),
+    }
 
     @property
     def _sim(self) -> EksSimulator | None:
@@ -115,8 +120,7 @@ class EksClient(ServiceClient):
         rows = [
             {
                 "item": "Kubernetes version",
-                "value": f"{cluster['version']} ({support}"
-                + (f" until {ends})" if ends else ")"),
+                "value": f"{cluster['version']} ({support}" + (f" until {ends})" if ends else ")"),
             },
             {"item": "API server endpoint", "value": cluster["endpoint"]},
             {
@@ -203,11 +207,11 @@ class EksClient(ServiceClient):
         The node role is NOT authorised for you: until you add an access entry of type
         ``EC2_LINUX`` (or an aws-auth ``mapRoles`` entry) the instances run and no node
         appears, as in AWS."""
-        if not isinstance(count, int) or not 0 <= count <= 50:
-            raise InvalidParameterError(
-                f"count must be a whole number from 0 to 50, not {count!r}.",
-                hint="a lab seldom needs more than 10 nodes.",
-            )
+        _check_node_count(count, "count")
+        check_type(cluster, str, "cluster", "pass the EKS cluster's name, cluster='demo'.")
+        check_type(instance_type, str, "instance_type", "pass instance_type='t3.medium'.")
+        check_type(name, (str, type(None)), "name", "pass name='my-nodes', or leave it out.")
+        check_type(user_data, (str, type(None)), "user_data", "pass the user data as text.")
         info = self._call("describe_cluster", name=cluster)["cluster"]
         self._check_instance_type(instance_type)
         group = name or f"{cluster}-self-managed"
@@ -263,6 +267,9 @@ class EksClient(ServiceClient):
         self, cluster: str, desired: int, name: str | None = None
     ) -> Table:
         """Scaling self-managed nodes is yours: set the Auto Scaling group's capacity."""
+        _check_node_count(desired, "desired")
+        check_type(cluster, str, "cluster", "pass the EKS cluster's name, cluster='demo'.")
+        check_type(name, (str, type(None)), "name", "pass the group's name, or leave it out.")
         group = name or f"{cluster}-self-managed"
         self._resize_group(group, (0, desired, max(desired, 1) * 2))
         return self.group_instances(cluster, group)
@@ -383,8 +390,15 @@ class EksClient(ServiceClient):
         _check_scaling(scaling)
         params["scalingConfig"] = scaling
         types = params.setdefault("instanceTypes", [DEFAULT_INSTANCE_TYPE])
+        if not types:
+            raise InvalidParameterError(
+                "instanceTypes must name at least one instance type.",
+                code="InvalidParameterException",
+                hint="pass instanceTypes=['t3.medium'], or leave it out for the default.",
+            )
         for t in types:
             self._check_instance_type(t)
+        _check_taints(params.get("taints"))
         params.setdefault("nodeRole", self._lab.role_arn("eks-node"))
         params.setdefault("subnets", self._lab.network().subnet_ids)
         params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
@@ -514,7 +528,51 @@ class EksClient(ServiceClient):
         return list(self._sim.kubelet_log) if self._sim else []
 
 
+#: The most instances one self-managed group may have in the lab (the lab's own limit: a
+#: simulated account has no EC2 quota to stop a runaway loop).
+SELF_MANAGED_MAX_NODES = 50
+
+
+def _check_node_count(count: Any, what: str) -> None:
+    if (
+        isinstance(count, bool)
+        or not isinstance(count, int)
+        or not 0 <= count <= SELF_MANAGED_MAX_NODES
+    ):
+        raise InvalidParameterError(
+            f"{what} must be a whole number from 0 to {SELF_MANAGED_MAX_NODES}, not {count!r} "
+            "(the lab's limit for a self-managed group).",
+            code="InvalidParameterException",
+            hint="a lab seldom needs more than 10 nodes.",
+        )
+
+
+def _check_taints(taints: Any) -> None:
+    """Refuse taints EKS refuses, in EKS's own validation wording, before anything is made."""
+    if taints is None:
+        return
+    for n, taint in enumerate(taints, start=1):
+        effect = taint.get("effect")
+        if effect not in TAINT_EFFECTS:
+            raise InvalidParameterError(
+                f"1 validation error detected: Value {effect!r} at 'taints.{n}.member.effect' "
+                "failed to satisfy constraint: Member must satisfy enum value set: "
+                f"[{', '.join(TAINT_EFFECTS)}]",
+                code="InvalidParameterException",
+                hint="use effect='NO_SCHEDULE', 'NO_EXECUTE' or 'PREFER_NO_SCHEDULE' (EKS's "
+                "names for Kubernetes' NoSchedule, NoExecute and PreferNoSchedule).",
+            )
+        if not taint.get("key"):
+            raise InvalidParameterError(
+                f"Taint {n} needs a key.",
+                code="InvalidParameterException",
+                hint="taints=[{'key': 'gpu', 'value': 'true', 'effect': 'NO_SCHEDULE'}]",
+            )
+
+
 def _check_scaling(scaling: dict) -> None:
+    if any(isinstance(scaling.get(k), bool) for k in ("minSize", "desiredSize", "maxSize")):
+        scaling = {}  # True is not a size: refused below like any other non-number
     try:
         low, want, high = (int(scaling[k]) for k in ("minSize", "desiredSize", "maxSize"))
     except (KeyError, TypeError, ValueError) as exc:
@@ -523,6 +581,14 @@ def _check_scaling(scaling: dict) -> None:
             code="InvalidParameterException",
             hint="scalingConfig={'minSize': 1, 'desiredSize': 2, 'maxSize': 3}",
         ) from exc
+    limit = eks_facts()["managed_nodegroup"]["max_nodes"]
+    if high > limit:
+        raise InvalidParameterError(
+            f"maxSize {high} is above the quota of {limit} nodes per managed node group.",
+            code="InvalidParameterException",
+            hint=f"keep maxSize at {limit} or below (EKS's default quota, the lab's limit), "
+            "or spread the nodes over several nodegroups.",
+        )
     if low < 0 or high < 1 or not low <= want <= high:
         raise InvalidParameterError(
             f"Invalid scalingConfig: minSize {low}, desiredSize {want}, maxSize {high}: need "

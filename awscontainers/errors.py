@@ -69,3 +69,28 @@ class BackendError(LabError):
 class UnsupportedError(LabError):
     """What was asked has no counterpart in this backend (for example the simulated
     scheduler's per-node verdicts, which real kube-scheduler keeps to itself)."""
+
+
+def check_type(value: object, expected: type | tuple[type, ...], what: str, hint: str) -> None:
+    """Refuse ``value`` unless it is an ``expected`` type, naming the argument, before a lab
+    helper changes anything (``True`` is not a count, though Python calls it an ``int``).
+
+    >>> check_type("web", str, "cluster", "pass cluster='web'.")
+    >>> try:
+    ...     check_type(5, str, "cluster", "pass cluster='web'.")
+    ... except InvalidParameterError as err:
+    ...     print(err.message)
+    cluster must be a str, not int (5).
+    """
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    if isinstance(value, bool) and bool not in kinds:
+        ok = False
+    else:
+        ok = isinstance(value, kinds)
+    if not ok:
+        names = " or ".join("None" if k is type(None) else k.__name__ for k in kinds)
+        raise InvalidParameterError(
+            f"{what} must be a {names}, not {type(value).__name__} ({str(value)[:40]}).",
+            code="InvalidParameterException",
+            hint=hint,
+        )

@@ -112,6 +112,21 @@ _VCPU_RE = re.compile(rf"^\s*{_NUMBER}\s*vcpus?\s*$", re.IGNORECASE)
 _MEMORY_RE = re.compile(rf"^\s*{_NUMBER}\s*(gib|gb|mib|mb)\s*$", re.IGNORECASE)
 
 
+#: Far above any size ECS offers (its largest task is 192 vCPU and 1,536 GiB), yet small enough
+#: that no later arithmetic overflows: a cpu or memory setting above it is refused outright.
+_LARGEST_SETTING = 10**9
+#: The longest quantity text the lab reads (the API server's own limit is a 64-bit number).
+_LONGEST_QUANTITY = 64
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, cut short so a 5,000-digit mistake does not fill the screen."""
+    if isinstance(value, int) and abs(value) > 10**40:
+        return f"a {value.bit_length()}-bit number"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
+
+
 def parse_cpu(value: int | str) -> int:
     """Read an ECS ``cpu`` value and return CPU units (1024 units = 1 vCPU).
 
@@ -134,9 +149,16 @@ def parse_cpu(value: int | str) -> int:
             units = Decimal(match[1])
         elif match := _VCPU_RE.match(value):
             units = Decimal(match[1]) * _UNITS_PER_VCPU
-    if units is None or units <= 0 or units != units.to_integral_value():
+    if (
+        units is None
+        or units <= 0
+        or units > _LARGEST_SETTING
+        or units != units.to_integral_value()
+    ):
         raise InvalidParameterError(
-            f"Invalid 'cpu' setting for task: {value!r}.", code="ClientException", hint=hint
+            f"Invalid 'cpu' setting for task: {_shown(value)}.",
+            code="ClientException",
+            hint=hint,
         )
     return int(units)
 
@@ -163,9 +185,11 @@ def parse_memory(value: int | str) -> int:
         elif match := _MEMORY_RE.match(value):
             scale = _MIB_PER_GIB if match[2].lower() in ("gb", "gib") else 1
             mib = Decimal(match[1]) * scale
-    if mib is None or mib <= 0 or mib != mib.to_integral_value():
+    if mib is None or mib <= 0 or mib > _LARGEST_SETTING or mib != mib.to_integral_value():
         raise InvalidParameterError(
-            f"Invalid 'memory' setting for task: {value!r}.", code="ClientException", hint=hint
+            f"Invalid 'memory' setting for task: {_shown(value)}.",
+            code="ClientException",
+            hint=hint,
         )
     return int(mib)
 
@@ -599,6 +623,11 @@ _MEMORY_SUFFIXES = {
 }
 
 
+#: Kubernetes holds a quantity in a signed 64-bit number (at most about 9.2 * 10**18): a
+#: number with more digits than that is refused, before any arithmetic on it.
+_QUANTITY_DIGITS = 18
+
+
 def _quantity(q: str | int | float, kind: str, hint: str) -> tuple[Decimal, str]:
     """Split a Kubernetes quantity into (number, suffix); exponents like 1e3 are applied."""
 
@@ -609,16 +638,25 @@ def _quantity(q: str | int | float, kind: str, hint: str) -> tuple[Decimal, str]
         raise bad()
     if not isinstance(q, str):
         number = Decimal(str(q))
-        if not number.is_finite() or number < 0:
+        if not number.is_finite() or number < 0 or number.adjusted() > _QUANTITY_DIGITS:
             raise bad()
         return number, ""
+    if len(q) > _LONGEST_QUANTITY:
+        raise InvalidParameterError(
+            f"Invalid {kind} quantity: {q[:30]!r}... is {len(q)} characters long.", hint=hint
+        )
     match = _QUANTITY_RE.match(q)
     if match is None:
         raise bad()
     number, suffix = Decimal(match[1]), match[2]
     # "1e3" is an exponent (1000); a lone "E" is the exa suffix, handled by the caller.
     if _EXPONENT_RE.match(suffix):
-        return number.scaleb(int(suffix[1:])), ""
+        exponent = int(suffix[1:])
+        if number and number.adjusted() + exponent > _QUANTITY_DIGITS:
+            raise bad()
+        return number.scaleb(max(exponent, -_QUANTITY_DIGITS)), ""
+    if number.adjusted() > _QUANTITY_DIGITS:
+        raise bad()
     return number, suffix
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .errors import InvalidParameterError, LabError, UnsupportedError
+from .errors import InvalidParameterError, LabError, UnsupportedError, check_type
 from .sim.kube import COMPUTE_TYPE_LABEL, Explanation
 from .tables import Table
 
@@ -75,7 +75,7 @@ def _manifests(manifest: dict | str) -> list[dict]:
         )
     try:
         docs = [d for d in yaml.safe_load_all(manifest) if d is not None]
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # ValueError: a 5,000-digit int
         raise InvalidParameterError(
             f"The manifest is not valid YAML: {exc}",
             hint="check the indentation; kubectl would refuse it too.",
@@ -87,6 +87,14 @@ def _manifests(manifest: dict | str) -> list[dict]:
                 hint="start the document with 'apiVersion: v1' and 'kind: Pod'.",
             )
     return docs
+
+
+def _check_names(**names: Any) -> None:
+    """Kinds, namespaces and names are text (a namespace or name may be None where the call
+    lists); anything else is refused before it reaches the API."""
+    for what, value in names.items():
+        allowed = str if what == "kind" else (str, type(None))
+        check_type(value, allowed, what, f"pass {what} as text, e.g. {what}='web'.")
 
 
 class KubeClient:
@@ -149,6 +157,8 @@ class KubeClient:
                     ).to_dict()
                 )
             return out
+        # All or nothing: every document is checked before the first is applied.
+        self._sim.kube.check(docs)
         applied: list[dict] = []
         for doc in docs:
             applied.extend(self._sim.kube.apply(doc))
@@ -157,12 +167,15 @@ class KubeClient:
     def get(self, kind: str, namespace: str | None = None, name: str | None = None) -> Any:
         """One object (with ``name``) or a Kubernetes list (``{"kind": "PodList",
         "items": [...]}``); ``namespace=None`` lists every namespace."""
+        _check_names(kind=kind, namespace=namespace, name=name)
         if self._sim is None:
             res = self._resource(kind)
             return res.get(name=name, namespace=namespace).to_dict()
         return self._sim.kube.get(kind, namespace=namespace, name=name)
 
     def delete(self, kind: str, name: str, namespace: str = "default") -> None:
+        """Delete one object (``kubectl delete <kind> <name>``)."""
+        _check_names(kind=kind, namespace=namespace, name=name)
         if self._sim is None:
             self._resource(kind).delete(name=name, namespace=namespace)
             return
@@ -170,6 +183,7 @@ class KubeClient:
 
     def scale(self, name: str, replicas: int, namespace: str = "default") -> dict:
         """Set a Deployment's replica count (``kubectl scale``)."""
+        _check_names(namespace=namespace, name=name)
         if self._sim is None:
             res = self._resource("Deployment", "apps/v1")
             body = {"spec": {"replicas": replicas}}

@@ -38,6 +38,14 @@ ARCHITECTURES: tuple[str, ...] = ("x86", "arm")
 NEEDS: tuple[str, ...] = ("kubernetes_api", "daemonsets", "stateful_ebs", "gpus", "privileged")
 # The longest month (31 days × 24 h): more hours than that cannot fit in a monthly bill.
 MAX_HOURS_PER_MONTH = 744
+#: The lab's limits on one workload, so a typo refuses at once instead of planning for
+#: minutes: services (planning grows with the square of their number), tasks over all
+#: services, and the size of one task (larger than any EC2 instance: 448 vCPU, 24 TiB).
+MAX_SERVICES = 50
+MAX_TASKS = 100_000
+MAX_TASK_VCPU = 1024
+MAX_TASK_MEMORY_GB = 32_768
+MAX_TASK_GPUS = 64
 DEFAULT_HOURS_PER_MONTH = 730.0
 
 _WORKLOAD_KEYS = (
@@ -77,16 +85,26 @@ def _kubernetes_version(value: Any) -> str:
     return text.strip()
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)`` cut short (a 5,000-digit number cannot even be printed in full)."""
+    if isinstance(value, int) and abs(value) > 10**40:
+        return f"a {value.bit_length()}-bit number"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
+
+
 def _number(value: Any, where: str, *, minimum: float, strict: bool, maximum: float) -> float:
     # bool is an int in Python, but "vcpu: true" is a mistake, not 1 vCPU.
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    # A huge whole number overflows a float: refuse it before asking math about it.
+    ok = ok and not (isinstance(value, int) and abs(value) > 10**18) and math.isfinite(value)
     if ok:
         ok = (value > minimum if strict else value >= minimum) and value <= maximum
     if not ok:
         low = f"more than {minimum:g}" if strict else f"at least {minimum:g}"
         high = "" if math.isinf(maximum) else f" and at most {maximum:g}"
         raise invalid_parameter(
-            f"{where} must be a number {low}{high}, not {value!r}.",
+            f"{where} must be a number {low}{high}, not {_shown(value)}.",
             f"Write a plain number, e.g. {_EXAMPLE}",
         )
     return float(value)
@@ -152,20 +170,26 @@ class Service:
                 "Name the service, e.g. name: web",
             )
         where = f"service {name!r}"
-        vcpu = _number(data["vcpu"], f"{where} vcpu", minimum=0, strict=True, maximum=math.inf)
+        vcpu = _number(data["vcpu"], f"{where} vcpu", minimum=0, strict=True, maximum=MAX_TASK_VCPU)
         memory = _number(
-            data["memory_gb"], f"{where} memory_gb", minimum=0, strict=True, maximum=math.inf
+            data["memory_gb"],
+            f"{where} memory_gb",
+            minimum=0,
+            strict=True,
+            maximum=MAX_TASK_MEMORY_GB,
         )
         count = data.get("count", 1)
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_TASKS:
             raise invalid_parameter(
-                f"{where} count must be a whole number, 0 or more, not {count!r}.",
+                f"{where} count must be a whole number from 0 to {MAX_TASKS:,} (the lab's "
+                f"limit), not {_shown(count)}.",
                 "count is how many copies of the task run at once, e.g. count: 3",
             )
         gpus = data.get("gpus", 0)
-        if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
+        if isinstance(gpus, bool) or not isinstance(gpus, int) or not 0 <= gpus <= MAX_TASK_GPUS:
             raise invalid_parameter(
-                f"{where} gpus must be a whole number, 0 or more, not {gpus!r}.",
+                f"{where} gpus must be a whole number, 0 or more (at most {MAX_TASK_GPUS}, the "
+                f"lab's limit), not {_shown(gpus)}.",
                 "gpus is how many whole GPUs each task needs (ECS and Kubernetes hand out "
                 "whole GPUs), e.g. gpus: 1",
             )
@@ -257,7 +281,20 @@ class Workload:
                 "The workload needs a non-empty 'services' list.",
                 f"For example: {_EXAMPLE}",
             )
+        if len(services_data) > MAX_SERVICES:
+            raise invalid_parameter(
+                f"The workload has {len(services_data)} services; the lab compares at most "
+                f"{MAX_SERVICES} (the lab's limit: planning time grows with their square).",
+                "Merge services of the same size into one with a larger count.",
+            )
         services = [Service.from_dict(s, f"services[{i}]") for i, s in enumerate(services_data)]
+        tasks = sum(s.count for s in services)
+        if tasks > MAX_TASKS:
+            raise invalid_parameter(
+                f"The workload runs {tasks:,} tasks in all; the lab plans at most "
+                f"{MAX_TASKS:,} (the lab's limit).",
+                "Compare a slice of the fleet: costs grow in proportion to the count.",
+            )
         names = [s.name for s in services]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

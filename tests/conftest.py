@@ -1,8 +1,15 @@
 import logging
+import os
 
 import pytest
+from hypothesis import settings
 
 from awscontainers import Lab
+
+# CI runs the property-based tests (tests/test_fuzz.py, ...) derandomized, so a run is
+# repeatable; locally each run tries new examples. .ci/run sets HYPOTHESIS_PROFILE=ci.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ passes in (a workload, a newer price table), with errors that say what to do.
 from __future__ import annotations
 
 import functools
+import stat
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from awscontainers.errors import LabError, NotFoundError
+from awscontainers.errors import InvalidParameterError, LabError, NotFoundError
 
 __all__ = ["load_packaged", "packaged_files", "parse_user_yaml", "read_user_file"]
 
@@ -83,6 +84,11 @@ def load_packaged(name: str) -> Any:
     return _load(resource.read_text(encoding="utf-8"))
 
 
+#: The largest file a person may pass in (a workload, a price table): far above any real one,
+#: so a wrong path to a big file refuses at once instead of parsing for minutes.
+MAX_USER_FILE_BYTES = 1_000_000
+
+
 def read_user_file(path: str | Path, what: str, hint: str) -> str:
     """The text of a file a person passed in; :class:`NotFoundError` names ``what`` when the
     file is not there.
@@ -93,11 +99,36 @@ def read_user_file(path: str | Path, what: str, hint: str) -> str:
     awscontainers.errors.NotFoundError: No workload file at /nonexistent.yaml.
       What to do: Check the path.
     """
+    if not isinstance(path, str | Path):
+        raise InvalidParameterError(
+            f"The {what}'s path must be text, not {type(path).__name__}.", hint=hint
+        )
     path = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError as err:
         raise NotFoundError(f"No {what} at {path}.", hint=hint) from err
+    except OSError as err:
+        raise InvalidParameterError(f"Cannot read the {what} at {path}: {err}.", hint=hint) from err
+    # Checked before opening: reading a directory fails, and a FIFO would wait forever.
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise InvalidParameterError(f"The {what} {path} is {kind}.", hint=hint)
+    if info.st_size > MAX_USER_FILE_BYTES:
+        raise InvalidParameterError(
+            f"The {what} {path} is {info.st_size:,} bytes; the lab reads files of up to "
+            f"{MAX_USER_FILE_BYTES:,} bytes (the lab's limit).",
+            hint=hint,
+        )
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InvalidParameterError(
+            f"The {what} {path} is not UTF-8 text (byte {err.start}: {err.reason}).",
+            hint="save it as UTF-8 (YAML and JSON files are UTF-8). " + hint,
+        ) from err
+    except OSError as err:
+        raise InvalidParameterError(f"Cannot read the {what} at {path}: {err}.", hint=hint) from err
 
 
 def parse_user_yaml(text: str, problem: Callable[[str], LabError]) -> Any:
@@ -118,5 +149,5 @@ def parse_user_yaml(text: str, problem: Callable[[str], LabError]) -> Any:
     """
     try:
         return _load(text)
-    except yaml.YAMLError as err:
+    except (yaml.YAMLError, ValueError, RecursionError) as err:  # ValueError: a 5,000-digit int
         raise problem(str(err)) from err

@@ -22,6 +22,7 @@ one call) and publishes ``time-advanced`` so controllers can do what their perio
 from __future__ import annotations
 
 import datetime as _dt
+import math
 
 from ..errors import InvalidParameterError, LabError
 from .events import TIME_ADVANCED, EventBus
@@ -30,6 +31,9 @@ from .events import TIME_ADVANCED, EventBus
 #: morning of the day the package's facts and prices were last checked, so what the lab says
 #: is supported (EKS versions, prices) is what AWS said that day.
 EPOCH = _dt.datetime(2026, 11, 30, 9, 0, 0, tzinfo=_dt.timezone.utc)
+#: The furthest the clock moves in one advance (the lab's limit): ten years, far beyond any
+#: lesson, and far from the end of Python's calendar.
+MAX_ADVANCE = _dt.timedelta(days=3653)
 
 
 class Clock:
@@ -67,7 +71,24 @@ class Clock:
                 "The real AWS clock cannot be moved on.",
                 hint="in real AWS, wait (time.sleep) for what you want to see happen.",
             )
+        for what, amount in (("seconds", seconds), ("minutes", minutes), ("hours", hours)):
+            if (
+                isinstance(amount, bool)
+                or not isinstance(amount, int | float)
+                or not math.isfinite(amount)
+                or abs(amount) > MAX_ADVANCE.total_seconds()
+            ):
+                raise InvalidParameterError(
+                    f"{what} must be a number, at most ten years' worth, not {str(amount)[:40]!r}.",
+                    hint="pass a duration such as advance(minutes=5) or advance(hours=24).",
+                )
         step = _dt.timedelta(seconds=seconds, minutes=minutes, hours=hours)
+        if step > MAX_ADVANCE:
+            raise InvalidParameterError(
+                f"The lab's clock moves on at most {MAX_ADVANCE.days} days at a time, not "
+                f"{step.days} days (the lab's limit).",
+                hint="advance in smaller steps; a year is advance(hours=24 * 365).",
+            )
         if step < _dt.timedelta():
             raise InvalidParameterError(
                 f"Time only moves forward, not by {step.total_seconds():g} seconds.",

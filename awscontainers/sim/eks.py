@@ -112,7 +112,7 @@ def parse_node_config(user_data: str | bytes | None) -> dict | None:
         body = part.split("\n\n", 1)[1] if part.lstrip().startswith("Content-Type") else part
         try:
             docs = [d for d in yaml.safe_load_all(body) if isinstance(d, dict)]
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, RecursionError):
             continue
         for doc in docs:
             if doc.get("kind") == facts["kind"] and doc.get("apiVersion") == facts["api_version"]:
@@ -361,7 +361,7 @@ class EksSimulator:
         text = (config_map.get("data") or {}).get("mapRoles") or "[]"
         try:
             roles = yaml.safe_load(text) or []
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError, RecursionError) as exc:  # ValueError: a 5,000-digit int
             raise InvalidParameterError(
                 f"aws-auth mapRoles is not valid YAML: {exc}.",
                 hint="mapRoles is a YAML list of {rolearn, username, groups} entries.",

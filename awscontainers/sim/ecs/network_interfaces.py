@@ -21,6 +21,7 @@ class NetworkInterfaces(EcsState):
                     hint="give at least one subnet, or leave networkConfiguration out and the "
                     "lab fills in its own.",
                 )
+            self._check_exist(conf)
         else:
             network = self.account.network()
             # Public subnets with a public IP so that, in a real account, tasks can pull
@@ -32,6 +33,25 @@ class NetworkInterfaces(EcsState):
             }
         conf.setdefault("securityGroups", [self.account.network().security_group_id])
         return conf
+
+    def _check_exist(self, conf: dict) -> None:
+        """Check the learner's subnets and security groups exist before any task or ENI is
+        made, so a bogus id refuses the whole call instead of failing half-way through."""
+        for key in ("subnets", "securityGroups"):
+            ids = conf.get(key)
+            if ids is None:
+                continue
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                raise InvalidParameterError(
+                    f"awsvpcConfiguration.{key} must be a list of ids.",
+                    code="InvalidParameterException",
+                    hint=f"pass {key}=['...'] with ids from lab.network().",
+                )
+        # One id per call: asked for several, moto names the wrong one when one is missing.
+        for subnet in conf.get("subnets") or []:
+            call(self.ec2, "describe_subnets", SubnetIds=[subnet])
+        for group in conf.get("securityGroups") or []:
+            call(self.ec2, "describe_security_groups", GroupIds=[group])
 
     def _create_eni(self, network: dict, task_id: str) -> dict:
         subnets = network["subnets"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...arns import short_name
+from ...errors import InvalidParameterError
 
 
 @dataclass
@@ -65,6 +66,12 @@ class SimService:
 
 def cluster_name(cluster: str | None) -> str:
     """``default`` when omitted, the name from an ARN, or the name itself."""
+    if cluster is not None and not isinstance(cluster, str):
+        raise InvalidParameterError(
+            f"cluster must be a cluster name or ARN, not {type(cluster).__name__}.",
+            code="InvalidParameterException",
+            hint="pass cluster='web' (or leave it out for the default cluster).",
+        )
     return short_name(cluster or "default")
 
 

@@ -8,10 +8,30 @@ from typing import Any
 
 from ...arns import short_name
 from ...errors import InvalidParameterError, NotFoundError
+from ...rules.capacity import ecs_facts
 from .. import placement
 from .capacity_providers import split_by_strategy
 from .records import SimService, task_counts
 from .tasks import Tasks
+
+
+def check_desired_count(desired: Any, *, hint: str) -> None:
+    """Refuse a service's ``desiredCount`` ECS would refuse: not a whole number, below 0, or
+    above ECS's quota of tasks per service (5,000), which the lab holds as a hard limit."""
+    limit = ecs_facts()["limits"]["service_max_desired_count"]
+    if isinstance(desired, bool) or not isinstance(desired, int) or desired < 0:
+        raise InvalidParameterError(
+            "desiredCount must be a whole number, 0 or more.",
+            code="InvalidParameterException",
+            hint=hint,
+        )
+    if desired > limit:
+        raise InvalidParameterError(
+            f"desiredCount {desired} is above the quota of {limit:,} tasks per service.",
+            code="InvalidParameterException",
+            hint=f"keep desiredCount at {limit:,} or below (ECS's default quota, the lab's "
+            "limit); split a bigger fleet over several services.",
+        )
 
 
 class Services(Tasks):
@@ -32,12 +52,7 @@ class Services(Tasks):
         task definition's ARN."""
         name = self.require_cluster(cluster)
         td = self.task_definition(task_definition)
-        if not isinstance(desired, int) or desired < 0:
-            raise InvalidParameterError(
-                "desiredCount must be a whole number, 0 or more.",
-                code="InvalidParameterException",
-                hint="pass desiredCount=2 for two tasks.",
-            )
+        check_desired_count(desired, hint="pass desiredCount=2 for two tasks.")
         strategy = placement_strategy or placement.SERVICE_DEFAULT_STRATEGY
         # Validate the placement inputs before anything is created.
         placement.validate_placement(strategy, placement_constraints or [])
@@ -97,15 +112,17 @@ class Services(Tasks):
         :meth:`reconcile`); returns the cluster's name."""
         name = self.require_cluster(cluster)
         svc = self.service(name, ref)
-        if task_definition is not None:
-            svc.task_definition = self.task_definition(task_definition)["taskDefinitionArn"]
+        # Check everything before changing anything: a refused call leaves the service as it was.
         if desired is not None:
-            if not isinstance(desired, int) or desired < 0:
-                raise InvalidParameterError(
-                    "desiredCount must be a whole number, 0 or more.",
-                    code="InvalidParameterException",
-                    hint="pass desiredCount=0 to stop every task of the service.",
-                )
+            check_desired_count(
+                desired, hint="pass desiredCount=0 to stop every task of the service."
+            )
+        arn = (
+            self.task_definition(task_definition)["taskDefinitionArn"] if task_definition else None
+        )
+        if arn is not None:
+            svc.task_definition = arn
+        if desired is not None:
             svc.desired = desired
         return name
 

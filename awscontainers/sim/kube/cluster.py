@@ -24,6 +24,7 @@ from .objects import (
     NodeInfo,
     PodInfo,
     PodShape,
+    check_replicas_limit,
     copy_object,
     invalid,
 )
@@ -335,8 +336,9 @@ class Cluster:
 
     # ------------------------------------------------------------------ manifests
 
-    def apply(self, manifest: dict | str) -> list[dict]:
-        """Create or update the objects in a manifest (a dict, or YAML with one or more docs).
+    def apply(self, manifest: dict | str | list[dict]) -> list[dict]:
+        """Create or update the objects in a manifest (a dict, a list of them, or YAML with one
+        or more docs).
 
         Every document is checked before any is applied, so a bad one changes nothing.
         Returns the applied objects as the API server would store them.
@@ -348,8 +350,14 @@ class Cluster:
         if isinstance(manifest, str):
             try:
                 docs = [d for d in yaml.safe_load_all(manifest) if d is not None]
-            except yaml.YAMLError as exc:
+            except (
+                yaml.YAMLError,
+                ValueError,
+                RecursionError,
+            ) as exc:  # ValueError: a 5,000-digit int
                 raise invalid(f"The manifest is not valid YAML: {exc}") from exc
+        elif isinstance(manifest, list):
+            docs = list(manifest)
         else:
             docs = [manifest]
         if not docs:
@@ -359,13 +367,41 @@ class Cluster:
         self.schedule()
         return [cast(dict, self.get(kind, ns, name)) for kind, ns, name in results]
 
+    def check(self, docs: list[Any]) -> None:
+        """Check every document as :meth:`apply` would, changing nothing: a client that
+        applies documents one by one checks them all first, so a bad one changes nothing."""
+        for i, doc in enumerate(docs):
+            self._check(doc, i)
+
     def _check(self, doc: Any, index: int) -> tuple[Kind, dict, Any]:
         where = f"document #{index + 1}"
         if not isinstance(doc, Mapping):
             raise invalid(f"{where} is a {type(doc).__name__}, not a Kubernetes object (a map).")
         kind = applicable_kind(doc, where)
         assert kind.check is not None
-        return kind, dict(doc), kind.check(self, doc, where)
+        try:
+            return kind, dict(doc), kind.check(self, doc, where)
+        except InvalidParameterError as exc:
+            # A quantity the shared parser refuses is, from the API server, an Invalid object.
+            if exc.code is None:
+                exc.code = "Invalid"
+            raise
+        except (
+            AttributeError,
+            TypeError,
+            KeyError,
+            IndexError,
+            ValueError,
+            ArithmeticError,
+        ) as exc:
+            # A field of the wrong type deep inside the object (a list where a map belongs, a
+            # number where text does): the API server refuses the object, it does not crash.
+            raise invalid(
+                f"{where} ({doc.get('kind')}): a field has the wrong type or shape "
+                f"({type(exc).__name__}: {str(exc)[:120]}).",
+                hint="compare the object with `kubectl explain <kind>.spec`: maps, lists and "
+                "text each where Kubernetes expects them.",
+            ) from exc
 
     def _apply_one(self, kind: Kind, doc: dict, prepared: Any) -> tuple[str, str | None, str]:
         ns = kind.namespace_of(self, doc) if kind.namespace_of is not None else None
@@ -403,6 +439,7 @@ class Cluster:
                 f"spec.replicas: Invalid value: {replicas!r}: must be greater than or equal to 0.",
                 hint="Pass a whole number such as 3 (0 stops every pod).",
             )
+        check_replicas_limit(replicas, f"Deployment {name!r}")
         obj = self._objects[key]
         if obj["spec"]["replicas"] != replicas:
             obj["spec"]["replicas"] = replicas

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .kinds import Kind, check_metadata, check_spec
-from .objects import ALPHABET, PodShape, copy_object, invalid
+from .objects import ALPHABET, PodShape, check_replicas_limit, copy_object, invalid
 from .plugins import node_admits
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ def check_workload(cluster: Cluster, doc: Mapping[str, Any], where: str) -> PodS
             "or equal to 0.",
             hint="Set spec.replicas to a whole number such as 3 (0 stops every pod).",
         )
+    if doc["kind"] == "Deployment":
+        check_replicas_limit(replicas, where)
     template = spec.get("template")
     if not isinstance(template, Mapping) or not isinstance(template.get("spec"), Mapping):
         raise invalid(
@@ -58,8 +60,23 @@ def check_workload(cluster: Cluster, doc: Mapping[str, Any], where: str) -> PodS
             hint="Put the pod inside spec.template: {metadata: {labels: {app: web}}, "
             "spec: {containers: [...]}}.",
         )
-    match = (spec.get("selector") or {}).get("matchLabels") or {}
+    selector = spec.get("selector") or {}
+    if not isinstance(selector, Mapping) or not isinstance(
+        selector.get("matchLabels") or {}, Mapping
+    ):
+        raise invalid(
+            f"{where}: spec.selector: Invalid value: {selector!r}: must be a label selector "
+            "(a map with matchLabels).",
+            hint="Write spec.selector: {matchLabels: {app: web}}, the same labels as the "
+            "template's.",
+        )
+    match = selector.get("matchLabels") or {}
     labels = (template.get("metadata") or {}).get("labels") or {}
+    if not isinstance(labels, Mapping):
+        raise invalid(
+            f"{where}: spec.template.metadata.labels: Invalid value: must be a map.",
+            hint="Write spec.template.metadata.labels: {app: web}.",
+        )
     if not match or any(labels.get(k) != v for k, v in match.items()):
         raise invalid(
             f"{where}: spec.selector: Invalid value: selector does not match template "

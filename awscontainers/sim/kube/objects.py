@@ -54,6 +54,21 @@ def invalid(message: str, hint: str = MANIFEST_HINT) -> InvalidParameterError:
     return InvalidParameterError(message, code="Invalid", hint=hint)
 
 
+#: The most pods one Deployment may ask for in the lab. Kubernetes sets no such cap (etcd and
+#: the cluster's nodes are the limits); the lab refuses more so a typo cannot hang a notebook.
+MAX_REPLICAS = 10_000
+
+
+def check_replicas_limit(replicas: int, what: str) -> None:
+    """Refuse a replica count above :data:`MAX_REPLICAS`, saying it is the lab's limit."""
+    if replicas > MAX_REPLICAS:
+        raise invalid(
+            f"{what}: spec.replicas: Invalid value: {replicas}: the lab runs at most "
+            f"{MAX_REPLICAS:,} pods per Deployment (the lab's limit, not Kubernetes').",
+            hint=f"ask for {MAX_REPLICAS:,} replicas or fewer; a lesson seldom needs more than 10.",
+        )
+
+
 def millicores(quantity: Any) -> int:
     """A Kubernetes CPU quantity in whole millicores.
 
@@ -72,6 +87,27 @@ def copy_object(value: Any) -> Any:
     if isinstance(value, list):
         return [copy_object(v) for v in value]
     return value
+
+
+def _resources(res: Any, where: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """A container's (requests, limits), refused as the API server would unless maps."""
+    if not isinstance(res, Mapping):
+        raise invalid(
+            f"{where}: resources: Invalid value: {type(res).__name__}: must be a map with "
+            "requests and limits.",
+            hint="resources: {requests: {cpu: 250m, memory: 256Mi}}",
+        )
+    parts = []
+    for field in ("requests", "limits"):
+        part = res.get(field) or {}
+        if not isinstance(part, Mapping):
+            raise invalid(
+                f"{where}: resources.{field}: Invalid value: {type(part).__name__}: must be a "
+                "map of resource name: quantity.",
+                hint=f"resources: {{{field}: {{cpu: 250m, memory: 256Mi}}}}",
+            )
+        parts.append(part)
+    return parts[0], parts[1]
 
 
 class PodShape:
@@ -94,7 +130,7 @@ class PodShape:
                 if not container.get("image"):
                     raise invalid(f"{where}: container '{container['name']}': image: Required.")
                 res = container.get("resources") or {}
-                requests, limits = res.get("requests") or {}, res.get("limits") or {}
+                requests, limits = _resources(res, f"{where}: container '{container['name']}'")
                 # A request defaults to the limit, as the API server does when defaulting.
                 cpu = millicores(requests.get("cpu", limits.get("cpu", 0)))
                 mem = parse_quantity_memory(requests.get("memory", limits.get("memory", 0)))
