@@ -266,7 +266,8 @@ def sync(cluster: Cluster, namespace: str, name: str, now: _dt.datetime) -> list
         return [_event(cluster, key, "Warning", "FailedGetResourceMetric",
                        "failed to get cpu utilization: did not receive metrics for targeted "
                        "pods (pods might be unready)")]
-    utilisation = 100.0 * sample.usage_millis / sample.request_millis
+    # Whole percent, as the HPA controller computes resource utilization.
+    utilisation = int(100 * sample.usage_millis / sample.request_millis)
     wanted = recommend(current=current, ready=sample.running, pending=sample.pending,
                        utilisation=utilisation, target=target)
     # Behaviour: stabilise (scale-down: the highest recommendation in the window), then
