@@ -296,7 +296,9 @@ class ServiceAutoScaling:
                 continue
             activity = self._evaluate(now, target, policy, svc.desired)
             if activity is not None:
-                self.ecs.update_service(target.cluster, target.service, desired=activity["to"])
+                # What UpdateService(desiredCount=...) records; the cluster and the service
+                # were checked just above, so no second look-up through ECS.
+                svc.desired = activity["to"]
                 self.ecs.reconcile(target.cluster)
                 started.append(activity)
         return started
