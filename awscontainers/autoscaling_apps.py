@@ -47,8 +47,11 @@ class ApplicationAutoScalingClient:
             max_capacity=params.get("MaxCapacity"),
         )
         target = sim.targets[params["ResourceId"]]
-        return {"ScalableTargetARN": self._lab.arn(
-            "application-autoscaling", f"scalable-target/{target.resource_id}")}
+        return {
+            "ScalableTargetARN": self._lab.arn(
+                "application-autoscaling", f"scalable-target/{target.resource_id}"
+            )
+        }
 
     def put_scaling_policy(self, **params: Any) -> dict:
         """A ``TargetTrackingScaling`` policy on a registered target."""
@@ -87,9 +90,11 @@ class ApplicationAutoScalingClient:
         if sim is None:
             return self._real("describe_scalable_targets", params)
         wanted = params.get("ResourceIds")
-        return {"ScalableTargets": [
-            t.describe() for rid, t in sim.targets.items() if not wanted or rid in wanted
-        ]}
+        return {
+            "ScalableTargets": [
+                t.describe() for rid, t in sim.targets.items() if not wanted or rid in wanted
+            ]
+        }
 
     def describe_scaling_policies(self, **params: Any) -> dict:
         """The policies (``ResourceId`` filters them)."""
@@ -97,9 +102,11 @@ class ApplicationAutoScalingClient:
         if sim is None:
             return self._real("describe_scaling_policies", params)
         rid = params.get("ResourceId")
-        return {"ScalingPolicies": [
-            p.describe() for (r, _), p in sim.policies.items() if rid in (None, r)
-        ]}
+        return {
+            "ScalingPolicies": [
+                p.describe() for (r, _), p in sim.policies.items() if rid in (None, r)
+            ]
+        }
 
     def describe_scaling_activities(self, **params: Any) -> dict:
         """What the policies did, newest first (``ResourceId`` filters them)."""

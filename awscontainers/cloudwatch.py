@@ -57,22 +57,30 @@ class CloudWatchClient:
         **rest: Any,
     ) -> dict:
         """Statistics of one metric over ``Period``-second buckets, as boto3 returns them."""
-        params = dict(Namespace=Namespace, MetricName=MetricName, StartTime=StartTime,
-                      EndTime=EndTime, Period=Period, Statistics=Statistics,
-                      Dimensions=Dimensions or [], **rest)
+        params = dict(
+            Namespace=Namespace,
+            MetricName=MetricName,
+            StartTime=StartTime,
+            EndTime=EndTime,
+            Period=Period,
+            Statistics=Statistics,
+            Dimensions=Dimensions or [],
+            **rest,
+        )
         day2 = self._lab.day2
         if day2 is None:
             return call(self._lab.client("cloudwatch"), "get_metric_statistics", **params)
         if rest:
             raise _error(
                 f"The simulation does not take {', '.join(sorted(rest))}.",
-                "pass Namespace, MetricName, Dimensions, StartTime, EndTime, Period, "
-                "Statistics.",
+                "pass Namespace, MetricName, Dimensions, StartTime, EndTime, Period, Statistics.",
             )
         dims: dict[str, str] = {}
         for d in Dimensions or []:
-            if not isinstance(d, dict) or not isinstance(d.get("Name"), str) or not isinstance(
-                d.get("Value"), str
+            if (
+                not isinstance(d, dict)
+                or not isinstance(d.get("Name"), str)
+                or not isinstance(d.get("Value"), str)
             ):
                 raise _error(
                     f"Each dimension must be {{'Name': str, 'Value': str}}, not {d!r}.",
@@ -83,8 +91,12 @@ class CloudWatchClient:
         if not isinstance(Statistics, list):
             raise _error("Statistics must be a list.", "pass Statistics=['Average'].")
         points = day2.metrics.statistics(
-            str(Namespace), str(MetricName), dims,
-            start=_time(StartTime, "StartTime"), end=_time(EndTime, "EndTime"),
-            period=Period, statistics=Statistics,
+            str(Namespace),
+            str(MetricName),
+            dims,
+            start=_time(StartTime, "StartTime"),
+            end=_time(EndTime, "EndTime"),
+            period=Period,
+            statistics=Statistics,
         )
         return {"Label": MetricName, "Datapoints": points}

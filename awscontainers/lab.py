@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from .ecs import EcsClient
     from .eks import EksClient
     from .kube import KubeClient
-    from .sim.ecs import EcsSimulator
     from .sim.day2 import Day2
+    from .sim.ecs import EcsSimulator
     from .sim.eks import EksSimulator
     from .tables import Table
 

@@ -22,26 +22,39 @@ POLICY = {
 def fargate_service(lab, desired=2, cpu="512"):
     lab.ecs.create_cluster(clusterName="fg")
     register_fargate(lab, cpu=cpu, memory="1024")
-    lab.ecs.create_service(cluster="fg", serviceName="web", taskDefinition="fg",
-                           desiredCount=desired, launchType="FARGATE")
+    lab.ecs.create_service(
+        cluster="fg",
+        serviceName="web",
+        taskDefinition="fg",
+        desiredCount=desired,
+        launchType="FARGATE",
+    )
 
 
 def autoscale(lab, cluster="fg", low=1, high=10, **config):
     aas = lab.application_autoscaling
     rid = f"service/{cluster}/web"
-    aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=rid,
-                                 ScalableDimension="ecs:service:DesiredCount",
-                                 MinCapacity=low, MaxCapacity=high)
+    aas.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=rid,
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=low,
+        MaxCapacity=high,
+    )
     return aas.put_scaling_policy(
-        PolicyName="cpu50", ServiceNamespace="ecs", ResourceId=rid,
-        ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
+        PolicyName="cpu50",
+        ServiceNamespace="ecs",
+        ResourceId=rid,
+        ScalableDimension="ecs:service:DesiredCount",
+        PolicyType="TargetTrackingScaling",
         TargetTrackingScalingPolicyConfiguration={**POLICY, **config},
     )
 
 
 def desired(lab, cluster="fg"):
     return lab.ecs.describe_services(cluster=cluster, services=["web"])["services"][0][
-        "desiredCount"]
+        "desiredCount"
+    ]
 
 
 def test_scale_out_waits_for_three_datapoints_then_follows_metric_over_target(lab):
@@ -53,8 +66,9 @@ def test_scale_out_waits_for_three_datapoints_then_follows_metric_over_target(la
     assert desired(lab) == 2  # two datapoints so far: AlarmHigh needs 3 of 3
     lab.run(until=dt.timedelta(seconds=60))
     assert desired(lab) == 3  # ceil(2 x 75 / 50)
-    activity = lab.application_autoscaling.describe_scaling_activities(
-        ServiceNamespace="ecs")["ScalingActivities"][0]
+    activity = lab.application_autoscaling.describe_scaling_activities(ServiceNamespace="ecs")[
+        "ScalingActivities"
+    ][0]
     assert activity["Description"] == "Setting desired count to 3."
     assert "AlarmHigh" in activity["Cause"]
     service = lab.ecs.describe_services(cluster="fg", services=["web"])["services"][0]
@@ -90,8 +104,7 @@ def test_on_ec2_new_tasks_still_need_room_and_the_service_event_says_so(lab):
     lab.ecs.create_cluster(clusterName="ec2")
     lab.ecs.launch_instances("ec2", count=1, instance_type="t3.medium")  # 2048 CPU units
     register(lab, "web", cpu=1024, memory=512)
-    lab.ecs.create_service(cluster="ec2", serviceName="web", taskDefinition="web",
-                           desiredCount=1)
+    lab.ecs.create_service(cluster="ec2", serviceName="web", taskDefinition="web", desiredCount=1)
     autoscale(lab, cluster="ec2")
     lab.day2.load_service("ec2", "web", load.constant(4))
     lab.run(until=dt.timedelta(minutes=10), step=dt.timedelta(minutes=1))
@@ -109,18 +122,30 @@ def test_cloudwatch_serves_the_service_cpu_per_minute(lab):
     start = lab.clock.peek()
     lab.run(until=dt.timedelta(minutes=10), step=dt.timedelta(minutes=1))
     points = lab.cloudwatch.get_metric_statistics(
-        Namespace="AWS/ECS", MetricName="CPUUtilization",
-        Dimensions=[{"Name": "ClusterName", "Value": "fg"},
-                    {"Name": "ServiceName", "Value": "web"}],
-        StartTime=start, EndTime=lab.clock.peek(), Period=60, Statistics=["Average"],
+        Namespace="AWS/ECS",
+        MetricName="CPUUtilization",
+        Dimensions=[
+            {"Name": "ClusterName", "Value": "fg"},
+            {"Name": "ServiceName", "Value": "web"},
+        ],
+        StartTime=start,
+        EndTime=lab.clock.peek(),
+        Period=60,
+        Statistics=["Average"],
     )["Datapoints"]
     assert len(points) == 10  # one a minute
     assert [p["Average"] for p in points] == [50.0] * 4 + [100.0] * 6
     assert {p["Unit"] for p in points} == {"Percent"}
     with pytest.raises(InvalidParameterError, match="dimension"):
         lab.cloudwatch.get_metric_statistics(
-            Namespace="AWS/ECS", MetricName="CPUUtilization", Dimensions=["fg"],
-            StartTime=start, EndTime=lab.clock.peek(), Period=60, Statistics=["Average"])
+            Namespace="AWS/ECS",
+            MetricName="CPUUtilization",
+            Dimensions=["fg"],
+            StartTime=start,
+            EndTime=lab.clock.peek(),
+            Period=60,
+            Statistics=["Average"],
+        )
 
 
 @pytest.mark.parametrize(
@@ -139,15 +164,24 @@ def test_cloudwatch_serves_the_service_cpu_per_minute(lab):
 )
 def test_application_auto_scaling_refuses_bad_calls(lab, target, config, match):
     fargate_service(lab)
-    params = {"ServiceNamespace": "ecs", "ResourceId": "service/fg/web",
-              "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 1,
-              "MaxCapacity": 4, **target}
+    params = {
+        "ServiceNamespace": "ecs",
+        "ResourceId": "service/fg/web",
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "MinCapacity": 1,
+        "MaxCapacity": 4,
+        **target,
+    }
     with pytest.raises(InvalidParameterError, match=match):
         lab.application_autoscaling.register_scalable_target(**params)
         lab.application_autoscaling.put_scaling_policy(
-            PolicyName="p", ServiceNamespace="ecs", ResourceId="service/fg/web",
-            ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
-            TargetTrackingScalingPolicyConfiguration={**POLICY, **(config or {})})
+            PolicyName="p",
+            ServiceNamespace="ecs",
+            ResourceId="service/fg/web",
+            ScalableDimension="ecs:service:DesiredCount",
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={**POLICY, **(config or {})},
+        )
 
 
 def test_describe_calls_show_targets_and_policies(lab):
@@ -159,8 +193,11 @@ def test_describe_calls_show_targets_and_policies(lab):
     policy = aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"][0]
     config = policy["TargetTrackingScalingPolicyConfiguration"]
     assert (config["ScaleOutCooldown"], config["ScaleInCooldown"]) == (300, 300)
-    aas.deregister_scalable_target(ServiceNamespace="ecs", ResourceId="service/fg/web",
-                                   ScalableDimension="ecs:service:DesiredCount")
+    aas.deregister_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId="service/fg/web",
+        ScalableDimension="ecs:service:DesiredCount",
+    )
     assert aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
 
 
@@ -169,22 +206,35 @@ def test_describe_calls_show_targets_and_policies(lab):
 
 def eks_with_hpa(lab, metrics_server=True):
     lab.eks.create_cluster(name="demo")
-    lab.eks.create_access_entry(clusterName="demo", principalArn=lab.role_arn("eks-node"),
-                                type="EC2_LINUX")
+    lab.eks.create_access_entry(
+        clusterName="demo", principalArn=lab.role_arn("eks-node"), type="EC2_LINUX"
+    )
     lab.eks.launch_self_managed_nodes("demo", count=3)
     k = lab.kube("demo")
     if metrics_server:
         k.install_metrics_server()
     k.apply(manifests.sample_deployment(replicas=2, cpu="250m"))
-    k.apply({
-        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": "web"},
-        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
-                                    "name": "web"},
-                 "minReplicas": 1, "maxReplicas": 12,
-                 "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
-                     "type": "Utilization", "averageUtilization": 50}}}]},
-    })
+    k.apply(
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web"},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                "minReplicas": 1,
+                "maxReplicas": 12,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 50},
+                        },
+                    }
+                ],
+            },
+        }
+    )
     return k
 
 
@@ -212,12 +262,22 @@ def test_the_timeline_rows_and_events_for_a_deployment(lab):
     rows = lab.run(until=dt.timedelta(minutes=2), step=dt.timedelta(seconds=30))
     assert [r["desired"] for r in rows] == [2, 6, 8, 8]
     assert rows[-1]["cpu_percent"] == 50.0
-    assert set(rows[0]) == {"time", "target", "load_vcpu", "desired", "running", "pending",
-                            "nodes", "cpu_percent"}
+    assert set(rows[0]) == {
+        "time",
+        "target",
+        "load_vcpu",
+        "desired",
+        "running",
+        "pending",
+        "nodes",
+        "cpu_percent",
+    }
     assert rows[0]["nodes"] == 3
     events = lab.timeline_events()
     assert [e["message"].split(";")[0] for e in events] == [
-        "SuccessfulRescale: New size: 6", "SuccessfulRescale: New size: 8"]
+        "SuccessfulRescale: New size: 6",
+        "SuccessfulRescale: New size: 8",
+    ]
 
 
 def test_run_refuses_bad_times_and_real_time_is_never_waited_on(lab):
@@ -240,8 +300,13 @@ def day_of(seed):
         autoscale(lab)
         lab.day2.load_service("fg", "web", load.daily(low=0.2, high=3, peak_hour=12))
         eks_with_hpa(lab)
-        lab.day2.load_deployment("demo", "web", load.points(
-            [(dt.timedelta(0), 0.2), (dt.timedelta(hours=1), 2.0), (dt.timedelta(hours=2), 0.1)]))
+        lab.day2.load_deployment(
+            "demo",
+            "web",
+            load.points(
+                [(dt.timedelta(0), 0.2), (dt.timedelta(hours=1), 2.0), (dt.timedelta(hours=2), 0.1)]
+            ),
+        )
         lab.run(until=dt.timedelta(hours=3), step=dt.timedelta(minutes=1))
         return str(lab.timeline()), str(lab.timeline_events())
 

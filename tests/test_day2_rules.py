@@ -72,8 +72,11 @@ def test_too_many_points_are_refused():
 
 
 anything = st.one_of(
-    st.none(), st.booleans(), st.text(max_size=3),
-    st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**9, 10**9),
+    st.none(),
+    st.booleans(),
+    st.text(max_size=3),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**9), 10**9),
 )
 
 
@@ -88,8 +91,9 @@ def test_a_constant_load_is_a_valid_number_or_refused(value):
 
 @given(
     st.lists(
-        st.tuples(st.integers(-10**6, 10**6), st.floats(0, load.MAX_LOAD_VCPU)),
-        min_size=1, max_size=30,
+        st.tuples(st.integers(-(10**6), 10**6), st.floats(0, load.MAX_LOAD_VCPU)),
+        min_size=1,
+        max_size=30,
     ),
     st.integers(-2 * 10**6, 2 * 10**6),
 )
@@ -120,23 +124,54 @@ def test_statistics_bucket_by_period_and_refuse_bad_periods():
     store = MetricStore()
     dims = {"ClusterName": "c", "ServiceName": "s"}
     for minute in range(6):
-        store.put("AWS/ECS", "CPUUtilization", dims, EPOCH + dt.timedelta(minutes=minute),
-                  10.0 * minute)
-    points = store.statistics("AWS/ECS", "CPUUtilization", dims, start=EPOCH,
-                              end=EPOCH + dt.timedelta(minutes=6), period=180,
-                              statistics=["Average", "SampleCount", "Maximum"])
+        store.put(
+            "AWS/ECS", "CPUUtilization", dims, EPOCH + dt.timedelta(minutes=minute), 10.0 * minute
+        )
+    points = store.statistics(
+        "AWS/ECS",
+        "CPUUtilization",
+        dims,
+        start=EPOCH,
+        end=EPOCH + dt.timedelta(minutes=6),
+        period=180,
+        statistics=["Average", "SampleCount", "Maximum"],
+    )
     assert [(p["Average"], p["SampleCount"], p["Maximum"]) for p in points] == [
-        (10.0, 3.0, 20.0), (40.0, 3.0, 50.0)
+        (10.0, 3.0, 20.0),
+        (40.0, 3.0, 50.0),
     ]
-    assert store.statistics("AWS/ECS", "CPUUtilization", {"ClusterName": "c"}, start=EPOCH,
-                            end=EPOCH + dt.timedelta(hours=1), period=60,
-                            statistics=["Average"]) == []
+    assert (
+        store.statistics(
+            "AWS/ECS",
+            "CPUUtilization",
+            {"ClusterName": "c"},
+            start=EPOCH,
+            end=EPOCH + dt.timedelta(hours=1),
+            period=60,
+            statistics=["Average"],
+        )
+        == []
+    )
     with pytest.raises(InvalidParameterError, match="multiple of 60"):
-        store.statistics("AWS/ECS", "CPUUtilization", dims, start=EPOCH,
-                         end=EPOCH + dt.timedelta(hours=1), period=30, statistics=["Average"])
+        store.statistics(
+            "AWS/ECS",
+            "CPUUtilization",
+            dims,
+            start=EPOCH,
+            end=EPOCH + dt.timedelta(hours=1),
+            period=30,
+            statistics=["Average"],
+        )
     with pytest.raises(InvalidParameterError, match="Statistics"):
-        store.statistics("AWS/ECS", "CPUUtilization", dims, start=EPOCH,
-                         end=EPOCH + dt.timedelta(hours=1), period=60, statistics=["Median"])
+        store.statistics(
+            "AWS/ECS",
+            "CPUUtilization",
+            dims,
+            start=EPOCH,
+            end=EPOCH + dt.timedelta(hours=1),
+            period=60,
+            statistics=["Median"],
+        )
 
 
 # -- target tracking's capacity -----------------------------------------------------------------
@@ -167,8 +202,15 @@ def hpa_manifest(name="web", *, low=1, high=10, target=50, kind="Deployment"):
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": name},
             "minReplicas": low,
             "maxReplicas": high,
-            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
-                "type": "Utilization", "averageUtilization": target}}}],
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": target},
+                    },
+                }
+            ],
         },
     }
 
@@ -260,11 +302,24 @@ def test_hpa_without_metrics_server_or_cpu_request_reports_failed_get_resource_m
 
 def test_hpa_never_scales_a_daemonset():
     c = cluster_with()
-    c.apply({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
-             "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": {
-                 "metadata": {"labels": {"app": "agent"}},
-                 "spec": {"containers": [{"name": "a", "image": "x", "resources": {
-                     "requests": {"cpu": "100m"}}}]}}}})
+    c.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {"name": "agent"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "agent"}},
+                "template": {
+                    "metadata": {"labels": {"app": "agent"}},
+                    "spec": {
+                        "containers": [
+                            {"name": "a", "image": "x", "resources": {"requests": {"cpu": "100m"}}}
+                        ]
+                    },
+                },
+            },
+        }
+    )
     c.apply(hpa_manifest("agent", kind="DaemonSet"))
     events = sync(c, EPOCH, name="agent")
     assert events[0]["reason"] == "FailedGetScale"
@@ -330,3 +385,17 @@ def test_controllers_are_registered_in_one_place_with_their_periods():
     with pytest.raises(InvalidParameterError, match="multiple of 15"):
         register_controller(Controller("odd", 10, lambda day2, when: None))
     assert math.gcd(*periods.values()) == 15
+
+
+def test_every_day2_fact_has_a_source_and_a_date():
+    from awscontainers.rules.data import load_packaged
+
+    facts = load_packaged("day2.yaml")
+    for section in (
+        "horizontal_pod_autoscaler",
+        "metrics_server",
+        "cloudwatch",
+        "service_auto_scaling",
+    ):
+        assert "https://" in facts[section]["source"], section
+        assert str(facts[section]["checked"]) == "2026-11-30", section

@@ -114,9 +114,7 @@ class MetricStore:
                 "Minimum": min(vs),
                 "Maximum": max(vs),
             }
-            point: dict[str, Any] = {
-                "Timestamp": start + _dt.timedelta(seconds=index * period)
-            }
+            point: dict[str, Any] = {"Timestamp": start + _dt.timedelta(seconds=index * period)}
             point.update({s: every[s] for s in wanted})
             point["Unit"] = unit
             points.append(point)

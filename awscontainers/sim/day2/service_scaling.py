@@ -180,11 +180,15 @@ class ServiceAutoScaling:
             )
         low = _whole(
             old.min_capacity if min_capacity is None and old else min_capacity,
-            "MinCapacity", 0, _MAX_CAPACITY,
+            "MinCapacity",
+            0,
+            _MAX_CAPACITY,
         )
         high = _whole(
             old.max_capacity if max_capacity is None and old else max_capacity,
-            "MaxCapacity", 0, _MAX_CAPACITY,
+            "MaxCapacity",
+            0,
+            _MAX_CAPACITY,
         )
         if high < low:
             raise _error(
@@ -322,9 +326,10 @@ class ServiceAutoScaling:
                 proposed_capacity(current=desired, metric=latest, target=policy.target_value),
                 target.max_capacity,
             )
-            cooling = policy.last_scale_out is not None and (
-                now - policy.last_scale_out
-            ).total_seconds() < policy.scale_out_cooldown
+            cooling = (
+                policy.last_scale_out is not None
+                and (now - policy.last_scale_out).total_seconds() < policy.scale_out_cooldown
+            )
             if wanted > desired and not cooling:
                 policy.last_scale_out = now
                 policy.last_scale_in = None  # a scale-out ends a scale-in cooldown
@@ -338,9 +343,10 @@ class ServiceAutoScaling:
             proposed_capacity(current=desired, metric=latest, target=policy.target_value),
             target.min_capacity,
         )
-        cooling = policy.last_scale_in is not None and (
-            now - policy.last_scale_in
-        ).total_seconds() < policy.scale_in_cooldown
+        cooling = (
+            policy.last_scale_in is not None
+            and (now - policy.last_scale_in).total_seconds() < policy.scale_in_cooldown
+        )
         if wanted < desired and not cooling:
             policy.last_scale_in = now
             return self._activity(now, target, wanted, desired, policy.alarms[1], policy)

@@ -129,9 +129,7 @@ class Day2:
         _check_curve(curve)
         svc = self.ecs.service(cluster, service)
         self._ecs_loads[(cluster, service)] = _EcsLoad(cluster, service, curve)
-        self._seen_service_events[(cluster, service)] = (
-            svc.events[0]["id"] if svc.events else None
-        )
+        self._seen_service_events[(cluster, service)] = svc.events[0]["id"] if svc.events else None
 
     def load_deployment(
         self, cluster: str, deployment: str, curve: LoadCurve, namespace: str = "default"
@@ -263,9 +261,9 @@ class Day2:
                     "desired": svc.desired,
                     "running": running,
                     "pending": pending,
-                    "nodes": "-" if fargate else sum(
-                        1 for i in self.ecs._instances.values() if i.cluster == load.cluster
-                    ),
+                    "nodes": "-"
+                    if fargate
+                    else sum(1 for i in self.ecs._instances.values() if i.cluster == load.cluster),
                     "cpu_percent": None if load.utilisation is None else round(load.utilisation, 1),
                 }
             )
@@ -302,8 +300,7 @@ class Day2:
                 break
             fresh.append(event)
         for event in reversed(fresh):
-            self.note(event["createdAt"], "ecs", f"{load.cluster}/{load.service}",
-                      event["message"])
+            self.note(event["createdAt"], "ecs", f"{load.cluster}/{load.service}", event["message"])
         if svc.events:
             self._seen_service_events[(load.cluster, load.service)] = svc.events[0]["id"]
 
@@ -339,8 +336,12 @@ def _horizontal_pod_autoscalers(day2: Day2, when: _dt.datetime) -> None:
             meta = obj["metadata"]
             for event in hpa.sync(kube, meta["namespace"], meta["name"], when):
                 if event.get("count", 1) == 1:  # a repeated warning is the same event
-                    day2.note(when, "kubernetes", f"{name}/{meta['namespace']}/{meta['name']}",
-                              f"{event['reason']}: {event['message']}")
+                    day2.note(
+                        when,
+                        "kubernetes",
+                        f"{name}/{meta['namespace']}/{meta['name']}",
+                        f"{event['reason']}: {event['message']}",
+                    )
 
 
 def _ecs_service_metrics(day2: Day2, when: _dt.datetime) -> None:
@@ -350,22 +351,31 @@ def _ecs_service_metrics(day2: Day2, when: _dt.datetime) -> None:
         except NotFoundError:
             continue
         value = utilisation(
-            load_vcpu=load.curve.at(when), running=running,
+            load_vcpu=load.curve.at(when),
+            running=running,
             cpu_request_vcpu=day2._task_vcpu(load),
         )
         load.utilisation = value
         if value is not None:
-            day2.metrics.put("AWS/ECS", "CPUUtilization",
-                             {"ClusterName": load.cluster, "ServiceName": load.service},
-                             when, value)
+            day2.metrics.put(
+                "AWS/ECS",
+                "CPUUtilization",
+                {"ClusterName": load.cluster, "ServiceName": load.service},
+                when,
+                value,
+            )
 
 
 def _application_auto_scaling(day2: Day2, when: _dt.datetime) -> None:
     if day2.service_scaling is None:
         return
     for activity in day2.service_scaling.evaluate(when):
-        day2.note(when, "application-autoscaling", activity["ResourceId"],
-                  f"{activity['Description']} {activity['Cause']}")
+        day2.note(
+            when,
+            "application-autoscaling",
+            activity["ResourceId"],
+            f"{activity['Description']} {activity['Cause']}",
+        )
 
 
 def _ecs_service_scheduler(day2: Day2, when: _dt.datetime) -> None:
@@ -383,12 +393,17 @@ def _ecs_service_scheduler(day2: Day2, when: _dt.datetime) -> None:
 # The one place controllers are registered, in the order they run at a tick.
 for _controller in (
     Controller("metrics-server", TICK_SECONDS, _metrics_server),
-    Controller("horizontal-pod-autoscaler",
-               int(hpa.RULES["sync_period_seconds"]), _horizontal_pod_autoscalers),
+    Controller(
+        "horizontal-pod-autoscaler",
+        int(hpa.RULES["sync_period_seconds"]),
+        _horizontal_pod_autoscalers,
+    ),
     Controller("ecs-service-metrics", _ECS_PERIOD, _ecs_service_metrics),
-    Controller("application-auto-scaling",
-               int(load_packaged("day2.yaml")["service_auto_scaling"]["evaluation_period_seconds"]),
-               _application_auto_scaling),
+    Controller(
+        "application-auto-scaling",
+        int(load_packaged("day2.yaml")["service_auto_scaling"]["evaluation_period_seconds"]),
+        _application_auto_scaling,
+    ),
     Controller("ecs-service-scheduler", TICK_SECONDS, _ecs_service_scheduler),
 ):
     register_controller(_controller)

@@ -69,7 +69,6 @@ from .controllers import DAEMONSET, DEPLOYMENT
 from .hpa import HPA
 from .kinds import KINDS, Kind, register_kind, resolve_kind, unregister_kind
 from .objects import COMPUTE_TYPE_LABEL, NO_NODES_MESSAGE, millicores
-from .podmetrics import PODMETRICS
 from .plugins import (
     DEFAULT_PROFILE,
     FILTERS,
@@ -80,6 +79,7 @@ from .plugins import (
     register_filter,
     register_score,
 )
+from .podmetrics import PODMETRICS
 from .scheduler import Explanation, NodeVerdicts, failure_message
 from .volumes import PERSISTENTVOLUME, PERSISTENTVOLUMECLAIM
 

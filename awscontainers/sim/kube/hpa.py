@@ -119,11 +119,10 @@ def _check(cluster: Cluster, doc: Mapping[str, Any], where: str) -> int:
         or resource.get("name") != "cpu"  # type: ignore[union-attr]
         or target.get("type") != "Utilization"
     ):
-        raise invalid(
-            f"{where}: the lab's HPA scales on Resource cpu Utilization only.", _HINT
-        )
-    return _whole(target.get("averageUtilization"), "metrics[0].resource.target."
-                  "averageUtilization", where, 1)
+        raise invalid(f"{where}: the lab's HPA scales on Resource cpu Utilization only.", _HINT)
+    return _whole(
+        target.get("averageUtilization"), "metrics[0].resource.target.averageUtilization", where, 1
+    )
 
 
 def _namespace_of(cluster: Cluster, doc: Mapping[str, Any]) -> str:
@@ -200,23 +199,24 @@ HPA = Kind(
 def _event(
     cluster: Cluster, key: tuple[str, str, str], type_: str, reason: str, message: str
 ) -> dict:
-    event = {
+    event: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {"name": f"{key[2]}.{cluster._tick():x}", "namespace": key[1]},
         "type": type_,
         "reason": reason,
         "message": message,
-        "involvedObject": {"kind": "HorizontalPodAutoscaler", "namespace": key[1],
-                           "name": key[2]},
+        "involvedObject": {"kind": "HorizontalPodAutoscaler", "namespace": key[1], "name": key[2]},
         "source": {"component": "horizontal-pod-autoscaler"},
     }
-    # The same warning every 15 s is one event whose count grows, as the API server does.
-    last = cluster._events[-1] if cluster._events else None
-    if last and last["involvedObject"] == event["involvedObject"] and (
-        last["reason"], last["message"]) == (reason, message):
-        last["count"] = last.get("count", 1) + 1
-        return last
+    # The same warning every 15 s is one event whose count grows, as the API server does
+    # (looking back over recent events: several HPAs write in turn).
+    for last in reversed(cluster._events[-50:]):
+        if last["involvedObject"] == event["involvedObject"]:
+            if (last["reason"], last["message"]) == (reason, message):
+                last["count"] = last.get("count", 1) + 1
+                return last
+            break
     event["count"] = 1
     cluster._events.append(event)
     return event
@@ -241,8 +241,15 @@ def sync(cluster: Cluster, namespace: str, name: str, now: _dt.datetime) -> list
             if kind != "Deployment"
             else f'deployments.apps "{target_name}" not found'
         )
-        return [_event(cluster, key, "Warning", "FailedGetScale",
-                       f"the HPA controller was unable to get the target's current scale: {reason}")]
+        return [
+            _event(
+                cluster,
+                key,
+                "Warning",
+                "FailedGetScale",
+                f"the HPA controller was unable to get the target's current scale: {reason}",
+            )
+        ]
     deployment = cluster._objects[target_key]
     current = deployment["spec"]["replicas"]
     obj["status"]["currentReplicas"] = current
@@ -253,23 +260,49 @@ def sync(cluster: Cluster, namespace: str, name: str, now: _dt.datetime) -> list
     if missing is not None:
         pods = sorted(k[1] for k in cluster._owned.get(target_key, {}))
         pod = pods[0] if pods else f"{target_name}-..."
-        return [_event(cluster, key, "Warning", "FailedGetResourceMetric",
-                       f"failed to get cpu utilization: missing request for cpu in container "
-                       f"{missing} of Pod {pod}")]
+        return [
+            _event(
+                cluster,
+                key,
+                "Warning",
+                "FailedGetResourceMetric",
+                f"failed to get cpu utilization: missing request for cpu in container "
+                f"{missing} of Pod {pod}",
+            )
+        ]
     sample = podmetrics.last_sample(cluster, namespace, target_name)
     if sample is None:
-        return [_event(cluster, key, "Warning", "FailedGetResourceMetric",
-                       "failed to get cpu utilization: unable to get metrics for resource cpu: "
-                       "unable to fetch metrics from resource metrics API: the server could "
-                       "not find the requested resource (get pods.metrics.k8s.io)")]
+        return [
+            _event(
+                cluster,
+                key,
+                "Warning",
+                "FailedGetResourceMetric",
+                "failed to get cpu utilization: unable to get metrics for resource cpu: "
+                "unable to fetch metrics from resource metrics API: the server could "
+                "not find the requested resource (get pods.metrics.k8s.io)",
+            )
+        ]
     if sample.running == 0:
-        return [_event(cluster, key, "Warning", "FailedGetResourceMetric",
-                       "failed to get cpu utilization: did not receive metrics for targeted "
-                       "pods (pods might be unready)")]
+        return [
+            _event(
+                cluster,
+                key,
+                "Warning",
+                "FailedGetResourceMetric",
+                "failed to get cpu utilization: did not receive metrics for targeted "
+                "pods (pods might be unready)",
+            )
+        ]
     # Whole percent, as the HPA controller computes resource utilization.
     utilisation = int(100 * sample.usage_millis / sample.request_millis)
-    wanted = recommend(current=current, ready=sample.running, pending=sample.pending,
-                       utilisation=utilisation, target=target)
+    wanted = recommend(
+        current=current,
+        ready=sample.running,
+        pending=sample.pending,
+        utilisation=utilisation,
+        target=target,
+    )
     # Behaviour: stabilise (scale-down: the highest recommendation in the window), then
     # limit the rate (scale-up: double or +4 per period), then min/max.
     state = _hpa_state(cluster, key)
@@ -278,8 +311,9 @@ def sync(cluster: Cluster, namespace: str, name: str, now: _dt.datetime) -> list
         (t, r) for t, r in state.recommendations if (now - t).total_seconds() < window
     ]
     state.recommendations.append((now, wanted))
-    stabilised = min(current, max(r for _, r in state.recommendations)) if wanted < current \
-        else wanted
+    stabilised = (
+        min(current, max(r for _, r in state.recommendations)) if wanted < current else wanted
+    )
     up_limit = max(
         math.ceil(current * (1 + float(RULES["scale_up_max_percent_per_period"]) / 100)),
         current + int(RULES["scale_up_max_pods_per_period"]),
@@ -311,5 +345,6 @@ def sync(cluster: Cluster, namespace: str, name: str, now: _dt.datetime) -> list
         why = f"cpu resource utilization (percentage of request) {side} target"
     cluster.scale(target_name, desired, namespace)
     obj["status"]["lastScaleTime"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return [_event(cluster, key, "Normal", "SuccessfulRescale",
-                   f"New size: {desired}; reason: {why}")]
+    return [
+        _event(cluster, key, "Normal", "SuccessfulRescale", f"New size: {desired}; reason: {why}")
+    ]

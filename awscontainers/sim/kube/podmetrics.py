@@ -134,8 +134,12 @@ def deployment_sample(
     state = _state(cluster)
     # Counting 1,000 pods every 15 s of a simulated day is most of a run's time: count
     # again only when something that moves the counts has moved.
-    marker = (len(cluster._owned.get(key, {})), len(cluster._pending), cluster._counter,
-              len(cluster._nodes))
+    marker = (
+        len(cluster._owned.get(key, {})),
+        len(cluster._pending),
+        cluster._counter,
+        len(cluster._nodes),
+    )
     cached = state.counts.get((namespace, name))
     if cached is not None and cached[0] == marker:
         running, pending = cached[1]
@@ -205,7 +209,9 @@ def _items(cluster: Cluster, namespace: str | None) -> list[dict]:
                 "containers": [
                     {
                         "name": str(c.get("name")),
-                        "usage": {"cpu": f"{round(usage / max(1, len(_containers(pod.obj['spec']))))}m"},
+                        "usage": {
+                            "cpu": f"{round(usage / max(1, len(_containers(pod.obj['spec']))))}m"
+                        },
                     }
                     for c in _containers(pod.obj["spec"])
                 ],
@@ -218,8 +224,9 @@ def _read(cluster: Cluster, namespace: str | None, name: str) -> dict:
     for row in _items(cluster, namespace or "default"):
         if row["metadata"]["name"] == name:
             return row
-    raise NotFoundError(f'podmetrics.metrics.k8s.io "{name}" not found',
-                        hint="list them with get('PodMetrics').")
+    raise NotFoundError(
+        f'podmetrics.metrics.k8s.io "{name}" not found', hint="list them with get('PodMetrics')."
+    )
 
 
 def _delete(cluster: Cluster, namespace: str, name: str) -> None:
