@@ -358,16 +358,15 @@ def test_hpa_keeps_replicas_within_bounds_and_still_within_tolerance(
     c = cluster_with(replicas=start, nodes=2)
     c.apply(hpa_manifest(low=low, high=high, target=target))
     podmetrics.set_load(c, "default", "web", load.constant(load_vcpu))
-    ratio = (load_vcpu * 1000 / start / 250 * 100) / target
+    # Whole percent of the request, as the HPA controller computes it.
+    ratio = int(load_vcpu * 1000 / start / 250 * 100) / target
     sync(c, EPOCH)
-    after = replicas(c)
-    if low <= start <= high:
-        assert low <= after <= high
     if abs(ratio - 1) <= hpa.TOLERANCE and low <= start <= high:
-        assert after == start
+        assert replicas(c) == start
+    assert low <= replicas(c) <= high
     for i in range(1, 4):
         sync(c, EPOCH + dt.timedelta(seconds=15 * i))
-        assert low <= replicas(c) <= high or replicas(c) == after == start
+        assert low <= replicas(c) <= high
 
 
 # -- the controller registry ---------------------------------------------------------------------
