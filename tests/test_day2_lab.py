@@ -315,3 +315,36 @@ def test_same_inputs_give_the_same_timeline():
     first, again = day_of(7), day_of(7)
     assert first == again
     assert "SuccessfulRescale" in first[1] and "Setting desired count" in first[1]
+
+
+def test_advance_alone_drives_the_hpa_and_pods_without_room_stay_pending(lab):
+    lab.eks.create_cluster(name="demo")
+    lab.eks.create_access_entry(
+        clusterName="demo", principalArn=lab.role_arn("eks-node"), type="EC2_LINUX"
+    )
+    lab.eks.launch_self_managed_nodes("demo", count=1)  # one t3.medium: room for a few pods
+    k = lab.kube("demo")
+    k.install_metrics_server()
+    k.apply(manifests.sample_deployment(replicas=1, cpu="500m"))
+    k.apply(
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web"},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                "maxReplicas": 10,
+            },  # no metrics: autoscaling/v2's default, 80 % CPU
+        }
+    )
+    assert k.get("hpa", "default", "web")["spec"]["metrics"][0]["resource"]["target"] == {
+        "type": "Utilization",
+        "averageUtilization": 80,
+    }
+    lab.day2.load_deployment("demo", "web", load.constant(4))
+    lab.advance(minutes=1)  # no run(): the controllers act all the same
+    assert k.get("Deployment", "default", "web")["spec"]["replicas"] == 10
+    rows = lab.run(until=dt.timedelta(seconds=15))
+    assert rows[-1]["pending"] > 0 and rows[-1]["running"] + rows[-1]["pending"] == 10
+    reasons = {e["message"].split(":")[0] for e in lab.timeline_events()}
+    assert "FailedScheduling" in reasons

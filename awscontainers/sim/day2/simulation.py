@@ -119,6 +119,7 @@ class Day2:
         self._kube_loads: dict[tuple[str, str, str], _KubeLoad] = {}
         self._timeline = _Timeline()
         self._seen_service_events: dict[tuple[str, str], str | None] = {}
+        self._seen_kube_events: dict[str, int] = {}
         account.events.subscribe(TIME_ADVANCED, self._on_time_advanced)
 
     # -- loads -----------------------------------------------------------------------------
@@ -140,6 +141,7 @@ class Day2:
         _check_curve(curve)
         kube = self.eks.cluster(cluster).kube
         podmetrics.set_load(kube, namespace, deployment, curve)
+        self._seen_kube_events.setdefault(cluster, len(kube._events))
         self._kube_loads[(cluster, namespace, deployment)] = _KubeLoad(
             cluster, namespace, deployment, curve
         )
@@ -273,6 +275,7 @@ class Day2:
                 kube = self.eks.cluster(cluster).kube
             except NotFoundError:
                 continue
+            self._collect_kube_events(cluster, kube, when)
             sample = podmetrics.deployment_sample(kube, ns, name, when)
             if sample is None:
                 continue
@@ -291,6 +294,28 @@ class Day2:
                     else None,
                 }
             )
+
+    def _collect_kube_events(self, cluster: str, kube: Any, when: _dt.datetime) -> None:
+        # The scheduler's warnings (FailedScheduling for pods the HPA added, ...); the HPA's
+        # own are noted when it writes them, with the tick's time. Kubernetes events here
+        # carry no time of their own: they get the step's.
+        events = kube._events
+        seen = self._seen_kube_events.get(cluster, 0)
+        for event in events[seen:]:
+            # Warnings only: a Scheduled event per pod would bury the rest on a busy day.
+            if (
+                event["source"]["component"] == "horizontal-pod-autoscaler"
+                or event.get("type") != "Warning"
+            ):
+                continue
+            obj = event["involvedObject"]
+            self.note(
+                when,
+                "kubernetes",
+                f"{cluster}/{obj['namespace']}/{obj['name']}",
+                f"{event['reason']}: {event['message']}",
+            )
+        self._seen_kube_events[cluster] = len(events)
 
     def _collect_service_events(self, load: _EcsLoad, svc: Any) -> None:
         seen = self._seen_service_events.get((load.cluster, load.service))
