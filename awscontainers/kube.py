@@ -220,6 +220,25 @@ class KubeClient:
             )
         return explain_table(self._sim.kube.explain(pod, namespace))
 
+    def install_metrics_server(self) -> list[dict]:
+        """Apply the Metrics Server (EKS does not install it): what ``top_pods`` and the
+        HorizontalPodAutoscaler read."""
+        from .manifests import metrics_server
+
+        return self.apply(metrics_server())
+
+    def top_pods(self, namespace: str | None = None) -> Table:
+        """``kubectl top pods``: each running pod's CPU use (needs the Metrics Server)."""
+        rows = [
+            {
+                "pod": m["metadata"]["name"],
+                "namespace": m["metadata"]["namespace"],
+                "cpu": ", ".join(c["usage"]["cpu"] for c in m["containers"]),
+            }
+            for m in self.get("PodMetrics", namespace=namespace)["items"]
+        ]
+        return Table(rows, title=f"Pod CPU in {self.cluster}")
+
     # -- tables for notebooks ----------------------------------------------------------------
     def nodes_table(self) -> Table:
         """Each node with its allocatable resources, what its pods request, and its pods."""

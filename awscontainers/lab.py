@@ -20,7 +20,7 @@ import boto3
 from botocore.config import Config
 
 from ._aws import call
-from .errors import ConfirmationRequiredError, InvalidParameterError, LabError
+from .errors import ConfirmationRequiredError, InvalidParameterError, LabError, UnsupportedError
 from .moto_state import forget_account
 from .network import Network
 from .room.keys import JoinCode, check_learner_name, learner_account_id
@@ -36,12 +36,16 @@ from .sim.events import (
 )
 
 if TYPE_CHECKING:
+    from .autoscaling_apps import ApplicationAutoScalingClient
+    from .cloudwatch import CloudWatchClient
     from .ecr import EcrClient
     from .ecs import EcsClient
     from .eks import EksClient
     from .kube import KubeClient
+    from .sim.day2 import Day2
     from .sim.ecs import EcsSimulator
     from .sim.eks import EksSimulator
+    from .tables import Table
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -304,6 +308,12 @@ class Lab:
 
             self.ecs_sim = EcsSimulator(self.account)
             self.eks_sim = EksSimulator(self.account)
+        # Day 2: loads, metrics and autoscalers, driven by the clock (the simulation only).
+        self.day2: Day2 | None = None
+        if backend != "aws":
+            from .sim.day2 import Day2
+
+            self.day2 = Day2(self.account, self.ecs_sim, self.eks_sim)
 
     # -- backends ---------------------------------------------------------------------------
     def _confirmed_session(self, confirm: str | None, profile: str | None, region: str) -> Any:
@@ -471,6 +481,45 @@ class Lab:
 
             self._services["eks"] = EksClient(self)
         return self._services["eks"]
+
+    @property
+    def cloudwatch(self) -> CloudWatchClient:
+        """boto3-shaped CloudWatch client: ``get_metric_statistics`` (day 2)."""
+        if "cloudwatch" not in self._services:
+            from .cloudwatch import CloudWatchClient
+
+            self._services["cloudwatch"] = CloudWatchClient(self)
+        return self._services["cloudwatch"]
+
+    @property
+    def application_autoscaling(self) -> ApplicationAutoScalingClient:
+        """boto3-shaped Application Auto Scaling client: ECS Service Auto Scaling (day 2)."""
+        if "application-autoscaling" not in self._services:
+            from .autoscaling_apps import ApplicationAutoScalingClient
+
+            self._services["application-autoscaling"] = ApplicationAutoScalingClient(self)
+        return self._services["application-autoscaling"]
+
+    def run(self, until: Any, step: _dt.timedelta = _dt.timedelta(seconds=15)) -> Table:
+        """Move simulated time on to ``until`` (a datetime, or a timedelta from now) in
+        ``step``s while the day-2 controllers act; returns the timeline rows it added."""
+        return self._day2().run(until, step)
+
+    def timeline(self) -> Table:
+        """Per-step rows for every loaded service and Deployment (see :meth:`run`)."""
+        return self._day2().timeline()
+
+    def timeline_events(self) -> Table:
+        """ECS service events, Kubernetes events and scaling activities, with their times."""
+        return self._day2().timeline_events()
+
+    def _day2(self) -> Day2:
+        if self.day2 is None:
+            raise UnsupportedError(
+                "Simulated time runs only in the simulation.",
+                hint="in real AWS, wait for the time to pass and read CloudWatch.",
+            )
+        return self.day2
 
     def kube(self, cluster: str) -> KubeClient:
         """A small Kubernetes API for EKS cluster ``cluster``: ``apply``, ``get``,

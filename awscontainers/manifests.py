@@ -107,3 +107,33 @@ def sample_gpu_pod(name: str = "train", *, gpus: int = 1, namespace: str = "defa
             ]
         },
     }
+
+
+def metrics_server() -> dict:
+    """The Metrics Server's Deployment in ``kube-system``, as its release manifest
+    (components.yaml) runs it: what ``kubectl top`` and the HorizontalPodAutoscaler read.
+    EKS does not install it; in the lab ``lab.kube(cluster).install_metrics_server()``
+    applies this."""
+    labels = {"k8s-app": "metrics-server"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "metrics-server", "namespace": "kube-system", "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "metrics-server",
+                            "image": "registry.k8s.io/metrics-server/metrics-server:v0.7.2",
+                            "args": ["--metric-resolution=15s"],
+                            "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}},
+                        }
+                    ]
+                },
+            },
+        },
+    }

@@ -277,6 +277,69 @@ def notebooks() -> None:
         )
 
 
+def day2_day() -> None:
+    """A simulated 24 h at 15 s steps: an ECS service of ~1,000 tasks under Service Auto
+    Scaling and a Deployment of ~1,000 pods under an HPA, both on a daily load."""
+    import datetime as dt
+
+    from awscontainers import Lab
+    from awscontainers.manifests import metrics_server, sample_deployment
+    from awscontainers.sim import load
+
+    lab = Lab()
+    t = time.perf_counter()
+    lab.ecs.create_cluster(clusterName="day")
+    for _ in range(8):
+        lab.ecs.launch_instances("day", count=10, instance_type="m5.xlarge")
+    lab.ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "web", "image": "x", "cpu": 256, "memory": 256}]
+    )
+    lab.ecs.create_service(cluster="day", serviceName="web", taskDefinition="web", desiredCount=1000)
+    rid = "service/day/web"
+    lab.application_autoscaling.register_scalable_target(
+        ServiceNamespace="ecs", ResourceId=rid, ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=500, MaxCapacity=1200,
+    )
+    lab.application_autoscaling.put_scaling_policy(
+        PolicyName="cpu50", ServiceNamespace="ecs", ResourceId=rid,
+        ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 50.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+        },
+    )
+    lab.day2.load_service("day", "web", load.daily(low=90, high=130, peak_hour=15))
+    lab.eks.create_cluster(name="day")
+    lab.eks.create_access_entry(
+        clusterName="day", principalArn=lab.role_arn("eks-node"), type="EC2_LINUX"
+    )
+    lab.eks.launch_self_managed_nodes("day", count=30, instance_type="m5.4xlarge")
+    k = lab.kube("day")
+    k.apply(metrics_server())
+    k.apply(sample_deployment(1000, cpu="250m", memory="256Mi"))
+    k.apply({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                 "minReplicas": 500, "maxReplicas": 1200,
+                 "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                     "type": "Utilization", "averageUtilization": 50}}}]},
+    })
+    lab.day2.load_deployment("day", "web", load.daily(low=90, high=130, peak_hour=15))
+    setup = time.perf_counter() - t
+    t = time.perf_counter()
+    rows = lab.run(until=dt.timedelta(hours=24), step=dt.timedelta(seconds=15))
+    took = time.perf_counter() - t
+    events = lab.timeline_events()
+    running = [r["running"] for r in rows]
+    print(
+        f"day 2: 24 h at 15 s steps ({len(rows)} timeline rows, {len(events)} events, "
+        f"{min(running)}..{max(running)} running) in {took:.2f} s after {setup:.1f} s setup "
+        "(target < 2 s)"
+    )
+    lab.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -289,6 +352,7 @@ def main() -> None:
     placement_pure()
     placement_lab()
     kube_scheduling()
+    day2_day()
     diagrams()
     planner_bench()
     widget_latency()

@@ -65,6 +65,8 @@ def test_every_kind_is_registered_once_with_its_spellings():
         "ConfigMap",
         "PersistentVolume",
         "PersistentVolumeClaim",
+        "HorizontalPodAutoscaler",
+        "PodMetrics",
     ]
     c = Cluster()
     for spelling, kind in [

@@ -96,7 +96,9 @@ def test_feasibility_is_one_function_reachable_from_both():
 
 
 def test_every_packaged_file_loads_once():
-    assert packaged_files() == ["ecs.yaml", "eks.yaml", "fargate.yaml", "modes.yaml", "prices.yaml"]
+    assert packaged_files() == [
+        "day2.yaml", "ecs.yaml", "eks.yaml", "fargate.yaml", "modes.yaml", "prices.yaml"
+    ]
     for name in packaged_files():
         assert isinstance(load_packaged(name), dict)
         assert load_packaged(name) is load_packaged(name)

@@ -70,6 +70,8 @@ LAYERS: tuple[Layer, ...] = (
             "awscontainers.kube",
             "awscontainers.teardown",
             "awscontainers.pricing",
+            "awscontainers.cloudwatch",
+            "awscontainers.autoscaling_apps",
             "awscontainers.draw.live",
         ),
     ),

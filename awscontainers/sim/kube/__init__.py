@@ -66,6 +66,7 @@ from awscontainers.rules.capacity import max_pods
 from .cluster import NAMESPACE, NODE, POD, Cluster, FargateMatcher
 from .configmaps import CONFIGMAP
 from .controllers import DAEMONSET, DEPLOYMENT
+from .hpa import HPA
 from .kinds import KINDS, Kind, register_kind, resolve_kind, unregister_kind
 from .objects import COMPUTE_TYPE_LABEL, NO_NODES_MESSAGE, millicores
 from .plugins import (
@@ -78,6 +79,7 @@ from .plugins import (
     register_filter,
     register_score,
 )
+from .podmetrics import PODMETRICS
 from .scheduler import Explanation, NodeVerdicts, failure_message
 from .volumes import PERSISTENTVOLUME, PERSISTENTVOLUMECLAIM
 
@@ -117,5 +119,7 @@ for _kind in (
     CONFIGMAP,
     PERSISTENTVOLUME,
     PERSISTENTVOLUMECLAIM,
+    HPA,
+    PODMETRICS,
 ):
     register_kind(_kind)
