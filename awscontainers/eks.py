@@ -19,7 +19,13 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
-from .errors import AlreadyExistsError, InvalidParameterError, NotFoundError, check_type
+from .errors import (
+    AlreadyExistsError,
+    InvalidParameterError,
+    NotFoundError,
+    UnsupportedError,
+    check_type,
+)
 from .rules import eks_versions
 from .rules.capacity import eks_facts
 from .sim.account import TAG_KEY
@@ -522,6 +528,35 @@ class EksClient(ServiceClient):
                 params.get("clusterName", ""), params.get("fargateProfileName", "")
             )
         return response
+
+    def allow_cluster_autoscaler(self, cluster: str, role: str | None = None) -> dict:
+        """The Cluster Autoscaler's AWS side: let it call Auto Scaling
+        (``autoscaling:SetDesiredCapacity``, ``TerminateInstanceInAutoScalingGroup`` and the
+        ``Describe*`` calls) as ``role`` (the node role unless you name an IRSA or Pod
+        Identity role). Returns the policy given; the lab records it for the simulated
+        Cluster Autoscaler rather than writing it to IAM."""
+        check_type(cluster, str, "cluster", "pass the EKS cluster's name, cluster='demo'.")
+        check_type(role, (str, type(None)), "role", "pass a role ARN, or leave it out.")
+        if not self._sim:
+            raise UnsupportedError(
+                "allow_cluster_autoscaler records the permission for the simulation only.",
+                hint="on AWS, attach the policy this returns in a Lab() to the role of the "
+                "cluster-autoscaler service account (IRSA or EKS Pod Identity).",
+            )
+        from .rules.data import load_packaged
+        from .sim.day2 import cluster_autoscaler
+
+        sim = self._sim.cluster(cluster)
+        role = role or self._lab.role_arn("eks-node")
+        cluster_autoscaler.permit(sim.kube, role)
+        actions = load_packaged("day2.yaml")["cluster_autoscaler"]["iam_actions"]
+        return {
+            "role": role,
+            "policy": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
+            },
+        }
 
     def kubelet_log(self) -> list[str]:
         """What the simulated nodeadm and kubelets did (joined, or why not)."""

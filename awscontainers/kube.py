@@ -227,6 +227,14 @@ class KubeClient:
 
         return self.apply(metrics_server())
 
+    def install_cluster_autoscaler(self) -> list[dict]:
+        """Apply the Cluster Autoscaler (its Kubernetes side; EKS does not install it). It
+        scales nothing until its AWS side is done too: ``lab.eks.allow_cluster_autoscaler``
+        and the discovery tags on self-managed groups."""
+        from .manifests import cluster_autoscaler
+
+        return self.apply(cluster_autoscaler(self.cluster))
+
     def top_pods(self, namespace: str | None = None) -> Table:
         """``kubectl top pods``: each running pod's CPU use (needs the Metrics Server)."""
         rows = [

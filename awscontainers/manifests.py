@@ -109,6 +109,44 @@ def sample_gpu_pod(name: str = "train", *, gpus: int = 1, namespace: str = "defa
     }
 
 
+def cluster_autoscaler(cluster: str) -> dict:
+    """The Cluster Autoscaler's Deployment in ``kube-system`` for EKS cluster ``cluster``,
+    finding its Auto Scaling groups by tag (its AWS example, cluster-autoscaler-autodiscover).
+    This is its Kubernetes side; the AWS side (IAM permissions, group tags) is yours too.
+    ``lab.kube(cluster).install_cluster_autoscaler()`` applies this."""
+    from .rules.data import load_packaged
+
+    labels = {"app": "cluster-autoscaler"}
+    image = load_packaged("day2.yaml")["cluster_autoscaler"]["image"]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "cluster-autoscaler", "namespace": "kube-system", "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "cluster-autoscaler",
+                            "image": image,
+                            "command": [
+                                "./cluster-autoscaler",
+                                "--cloud-provider=aws",
+                                "--node-group-auto-discovery=asg:tag="
+                                f"k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}",
+                            ],
+                            "resources": {"requests": {"cpu": "100m", "memory": "600Mi"}},
+                        }
+                    ]
+                },
+            },
+        },
+    }
+
+
 def metrics_server() -> dict:
     """The Metrics Server's Deployment in ``kube-system``, as its release manifest
     (components.yaml) runs it: what ``kubectl top`` and the HorizontalPodAutoscaler read.

@@ -380,6 +380,7 @@ def test_controllers_are_registered_in_one_place_with_their_periods():
         "ecs-service-metrics": 60,  # AWS/ECS metrics are per minute
         "application-auto-scaling": 60,
         "ecs-service-scheduler": 15,
+        "cluster-autoscaler": 15,  # --scan-interval 10s, on the lab's 15 s tick
     }
     with pytest.raises(InvalidParameterError, match="multiple of 15"):
         register_controller(Controller("odd", 10, lambda day2, when: None))

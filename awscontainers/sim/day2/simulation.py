@@ -20,6 +20,8 @@ ecs-service-metrics        60 s   each loaded ECS service publishes ``AWS/ECS``
                                   ``CPUUtilization`` to CloudWatch
 application-auto-scaling   60 s   target tracking policies evaluate their alarms
 ecs-service-scheduler      15 s   loaded services short of their desired count try again
+cluster-autoscaler         15 s   EKS node groups grow for unschedulable pods and shrink
+                                  under-used nodes (``cluster_autoscaler.py``)
 ========================== ====== ==========================================================
 
 A new controller is a function ``act(day2, when)`` registered with
@@ -41,6 +43,7 @@ from ..clock import EPOCH
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
 from ..load import LoadCurve, utilisation
+from . import cluster_autoscaler
 from .metrics import MetricStore
 from .service_scaling import ServiceAutoScaling
 
@@ -430,5 +433,10 @@ for _controller in (
         _application_auto_scaling,
     ),
     Controller("ecs-service-scheduler", TICK_SECONDS, _ecs_service_scheduler),
+    Controller(
+        "cluster-autoscaler",
+        int(cluster_autoscaler.RULES["scan_period_seconds"]),
+        cluster_autoscaler.scan,
+    ),
 ):
     register_controller(_controller)

@@ -1,0 +1,424 @@
+"""The Kubernetes Cluster Autoscaler on EKS with EC2 nodes, configured on both sides.
+
+It works only when both halves are there, as on AWS:
+
+- **Kubernetes side**: its Deployment ``kube-system/cluster-autoscaler`` has a running pod
+  (``manifests.cluster_autoscaler(cluster)``; ``lab.kube(c).install_cluster_autoscaler()``).
+- **AWS side**: it may call Auto Scaling (``autoscaling:SetDesiredCapacity``,
+  ``TerminateInstanceInAutoScalingGroup``, ``Describe*``), given to the node role or a pod
+  identity (``lab.eks.allow_cluster_autoscaler(c)`` records it), and it finds the groups it
+  may scale by their tags ``k8s.io/cluster-autoscaler/enabled`` and
+  ``k8s.io/cluster-autoscaler/<cluster>``: EKS puts them on a managed nodegroup's group; a
+  self-managed group needs them added (``create_or_update_tags``).
+
+Missing a side, nothing scales and the timeline says which side is missing (once, until it
+changes). Configured, at each scan it:
+
+- **scales up** a group whose node shape (its launch template's instance type) fits pods
+  that are Pending as unschedulable, by as many nodes as they need, within the group's max
+  size (groups tried by name: the lab's stand-in for CA's default ``random`` expander);
+- **scales down** one node at a time whose requested CPU and memory are both under 50 % of
+  allocatable for 10 minutes, no sooner than 10 minutes after a scale-up, within the group's
+  min size, when its pods fit on the other nodes and none of them blocks it (a pod with no
+  controller, or a kube-system pod that is not a DaemonSet's, as CA's defaults say). The
+  node's pods are evicted with it and their Deployments place them again.
+
+Figures: ``data/day2.yaml``, ``cluster_autoscaler``. New nodes join at once in the lab (no
+launch delay is modelled yet).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..._aws import call
+from ...errors import NotFoundError
+from ...rules.capacity import max_pods, node_allocatable
+from ...rules.data import load_packaged
+
+if TYPE_CHECKING:
+    from ..eks import EksSimulator, SimEksCluster
+    from ..kube import Cluster
+    from .simulation import Day2
+
+__all__ = [
+    "DEPLOYMENT",
+    "ENABLED_TAG",
+    "RULES",
+    "cluster_tag",
+    "installed",
+    "permit",
+    "permitted",
+    "scan",
+]
+
+RULES: dict[str, Any] = load_packaged("day2.yaml")["cluster_autoscaler"]
+#: Where its Deployment runs.
+DEPLOYMENT = ("kube-system", "cluster-autoscaler")
+ENABLED_TAG = "k8s.io/cluster-autoscaler/enabled"
+
+
+def cluster_tag(cluster: str) -> str:
+    """The tag naming the cluster a group belongs to, for auto-discovery."""
+    return f"k8s.io/cluster-autoscaler/{cluster}"
+
+
+@dataclass
+class _State:
+    permitted_by: str | None = None  # the role the learner gave the permission to
+    unneeded_since: dict[str, _dt.datetime] = field(default_factory=dict)  # node -> since
+    last_scale_up: _dt.datetime | None = None
+    last_note: str | None = None
+
+
+_STATE: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
+
+
+def _state(kube: Cluster) -> _State:
+    found = _STATE.get(kube)
+    if found is None:
+        found = _STATE[kube] = _State()
+    return found
+
+
+def permit(kube: Cluster, role: str) -> None:
+    """Record that the Cluster Autoscaler of this cluster may call Auto Scaling as ``role``
+    (the AWS side's IAM policy)."""
+    _state(kube).permitted_by = role
+
+
+def permitted(kube: Cluster) -> bool:
+    """Whether the AWS side's permission was given."""
+    return _state(kube).permitted_by is not None
+
+
+def installed(kube: Cluster) -> bool:
+    """Whether a Cluster Autoscaler pod runs in the cluster (the Kubernetes side)."""
+    key = ("Deployment", *DEPLOYMENT)
+    if key not in kube._objects:
+        return False
+    return any(kube._pods[k].node is not None for k in kube._owned.get(key, {}))
+
+
+# ------------------------------------------------------------------------------- the scan
+
+
+def scan(day2: Day2, when: _dt.datetime) -> None:
+    """One scan over every EKS cluster (the controller registered in ``simulation.py``)."""
+    eks = day2.eks
+    if eks is None:
+        return
+    for name, sim in list(eks._clusters.items()):
+        _scan_cluster(day2, eks, name, sim, when)
+
+
+def _note_once(day2: Day2, when: _dt.datetime, cluster: str, state: _State, message: str) -> None:
+    if state.last_note != message:
+        state.last_note = message
+        day2.note(when, "cluster-autoscaler", cluster, message)
+
+
+def _unschedulable(kube: Cluster) -> list[Any]:
+    out = []
+    for key in kube._pending:
+        pod = kube._pods.get(key)
+        if pod is None or pod.node is not None or pod.fargate is not None:
+            continue
+        conditions = pod.obj["status"].get("conditions") or []
+        if any(c.get("reason") == "Unschedulable" for c in conditions):
+            out.append(pod)
+    return out
+
+
+def _scan_cluster(
+    day2: Day2, eks: EksSimulator, name: str, sim: SimEksCluster, when: _dt.datetime
+) -> None:
+    kube = sim.kube
+    state = _state(kube)
+    has_ca = installed(kube)
+    if not has_ca and state.permitted_by is None:
+        return  # nothing configured on either side: no autoscaler, nothing to say
+    pending = _unschedulable(kube)
+    if not has_ca:
+        if pending:
+            _note_once(
+                day2,
+                when,
+                name,
+                state,
+                "cluster-autoscaler is not installed: the AWS side is ready but no "
+                "Cluster Autoscaler runs in kube-system, so Pending pods stay Pending; "
+                f"install it: lab.kube({name!r}).install_cluster_autoscaler().",
+            )
+        return
+    if state.permitted_by is None:
+        if pending:
+            _note_once(
+                day2,
+                when,
+                name,
+                state,
+                "cluster-autoscaler is not permitted to call autoscaling:SetDesiredCapacity "
+                "(AccessDenied): give its role the Auto Scaling permissions: "
+                f"lab.eks.allow_cluster_autoscaler({name!r}).",
+            )
+        return
+    groups = _groups(eks, name, sim)
+    if pending:
+        _scale_up(day2, eks, name, sim, state, groups, pending, when)
+    else:
+        _scale_down(day2, eks, name, sim, state, groups, when)
+
+
+@dataclass
+class _Group:
+    name: str
+    tagged: bool
+    instances: list[str]
+    min_size: int
+    max_size: int
+    shape: tuple[int, int, int]  # allocatable CPU millicores, memory bytes, pods of one node
+
+
+def _groups(eks: EksSimulator, cluster: str, sim: SimEksCluster) -> list[_Group]:
+    """The lab-made Auto Scaling groups whose nodes join this cluster, by name."""
+    mine = sorted(
+        g
+        for g, spec in eks._groups.items()
+        if any(t["Key"] == f"kubernetes.io/cluster/{cluster}" for t in spec["tags"])
+    )
+    if not mine:
+        return []
+    found = call(
+        eks.account.client("autoscaling"),
+        "describe_auto_scaling_groups",
+        AutoScalingGroupNames=mine,
+    )["AutoScalingGroups"]
+    managed = {ng["asg"]: ng["name"] for ng in sim.nodegroups.values()}
+    out = []
+    for group in sorted(found, key=lambda g: g["AutoScalingGroupName"]):
+        gname = group["AutoScalingGroupName"]
+        keys = {t["Key"] for t in group.get("Tags", [])}
+        low = int(group["MinSize"])
+        if gname in managed:
+            # EKS tags a managed nodegroup's group for auto-discovery itself, and its min
+            # size is the nodegroup's.
+            tagged = True
+            low = int(
+                call(
+                    eks.account.client("eks"),
+                    "describe_nodegroup",
+                    clusterName=cluster,
+                    nodegroupName=managed[gname],
+                )["nodegroup"]["scalingConfig"]["minSize"]
+            )
+        else:
+            tagged = {ENABLED_TAG, cluster_tag(cluster)} <= keys
+        out.append(
+            _Group(
+                gname,
+                tagged,
+                [i["InstanceId"] for i in group["Instances"]],
+                low,
+                int(group["MaxSize"]),
+                _shape(eks, eks._groups[gname]["instance_type"]),
+            )
+        )
+    return out
+
+
+def _shape(eks: EksSimulator, instance_type: str) -> tuple[int, int, int]:
+    itype = eks.instance_type(instance_type)
+    network = itype["NetworkInfo"]
+    pods = max_pods(network["MaximumNetworkInterfaces"], network["Ipv4AddressesPerInterface"])
+    cpu, mem = node_allocatable(
+        itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], pods
+    )
+    return cpu, mem, pods
+
+
+def _nodes_needed(shape: tuple[int, int, int], pods: list[Any]) -> tuple[int, list[Any]]:
+    """How many new nodes of ``shape`` the pods need (first fit), and the pods that fit
+    no such node at all."""
+    cpu, mem, count = shape
+    nodes: list[list[int]] = []
+    too_big = []
+    for pod in pods:
+        need_cpu, need_mem = pod.shape.cpu, pod.shape.mem
+        if need_cpu > cpu or need_mem > mem:
+            too_big.append(pod)
+            continue
+        for free in nodes:
+            if free[0] >= need_cpu and free[1] >= need_mem and free[2] >= 1:
+                free[0] -= need_cpu
+                free[1] -= need_mem
+                free[2] -= 1
+                break
+        else:
+            nodes.append([cpu - need_cpu, mem - need_mem, count - 1])
+    return len(nodes), too_big
+
+
+def _scale_up(
+    day2: Day2,
+    eks: EksSimulator,
+    cluster: str,
+    sim: SimEksCluster,
+    state: _State,
+    groups: list[_Group],
+    pending: list[Any],
+    when: _dt.datetime,
+) -> None:
+    tagged = [g for g in groups if g.tagged]
+    if not tagged:
+        untagged = ", ".join(g.name for g in groups) or "(none)"
+        _note_once(
+            day2,
+            when,
+            cluster,
+            state,
+            f"node group {untagged} is not tagged for cluster-autoscaler: it discovers "
+            f"groups by the tags {ENABLED_TAG} and {cluster_tag(cluster)}; add them with "
+            "lab.autoscaling.create_or_update_tags(...).",
+        )
+        return
+    for group in tagged:
+        needed, too_big = _nodes_needed(group.shape, pending)
+        if needed == 0:
+            continue
+        current = len(group.instances)
+        target = min(group.max_size, current + needed)
+        if target <= current:
+            continue
+        _set_size(eks, group.name, target)
+        state.last_scale_up = when
+        state.last_note = None
+        day2.note(
+            when,
+            "cluster-autoscaler",
+            cluster,
+            f"TriggeredScaleUp: pod triggered scale-up: [{{{group.name} {current}->{target} "
+            f"(max: {group.max_size})}}] for {len(pending) - len(too_big)} pending pod(s).",
+        )
+        return
+    _note_once(
+        day2,
+        when,
+        cluster,
+        state,
+        f"NotTriggerScaleUp: pod didn't trigger scale-up: {len(pending)} pending pod(s) fit "
+        "no node group below its max size (raise a group's max size, or add a group with "
+        "a larger instance type).",
+    )
+
+
+def _set_size(eks: EksSimulator, group: str, desired: int) -> None:
+    # The lab's groups launch their instances balanced across zones (EksSimulator.scale_group,
+    # through the Auto Scaling and EC2 APIs); the kubelets on them join as they do today.
+    eks.scale_group(group, desired)
+
+
+def _allocatable(node: Any) -> tuple[int, int]:
+    return (
+        round(1 / node.inv_cpu) if node.inv_cpu else 0,
+        round(1 / node.inv_mem) if node.inv_mem else 0,
+    )
+
+
+def _blocks(pod: Any) -> bool:
+    """A pod CA will not move: one without a controller, or a kube-system pod that is not a
+    DaemonSet's (``--skip-nodes-with-system-pods``, true by default)."""
+    if pod.owner is None:
+        return True
+    return pod.key[0] == "kube-system" and pod.owner[0] != "DaemonSet"
+
+
+def _scale_down(
+    day2: Day2,
+    eks: EksSimulator,
+    cluster: str,
+    sim: SimEksCluster,
+    state: _State,
+    groups: list[_Group],
+    when: _dt.datetime,
+) -> None:
+    kube = sim.kube
+    threshold = float(RULES["scale_down_utilization_threshold"])
+    unneeded_time = float(RULES["scale_down_unneeded_time_seconds"])
+    delay_after_add = float(RULES["scale_down_delay_after_add_seconds"])
+    by_instance = {g_iid: g for g in groups if g.tagged for g_iid in g.instances}
+    node_instance = {node: iid for iid, node in sim.nodes.items() if iid in by_instance}
+    seen = set()
+    for name in sorted(node_instance):
+        node = kube._nodes.get(name)
+        if node is None:
+            continue
+        cpu, mem = _allocatable(node)
+        used_cpu = (cpu - node.cpu_free) / cpu if cpu else 1.0
+        used_mem = (mem - node.mem_free) / mem if mem else 1.0
+        if max(used_cpu, used_mem) < threshold:
+            seen.add(name)
+            state.unneeded_since.setdefault(name, when)
+    for name in list(state.unneeded_since):
+        if name not in seen:
+            del state.unneeded_since[name]
+    if state.last_scale_up is not None and (
+        (when - state.last_scale_up).total_seconds() < delay_after_add
+    ):
+        return
+    for name in sorted(state.unneeded_since, key=lambda n: (state.unneeded_since[n], n)):
+        if (when - state.unneeded_since[name]).total_seconds() < unneeded_time:
+            continue
+        iid = node_instance[name]
+        group = by_instance[iid]
+        if len(group.instances) <= group.min_size:
+            continue
+        node = kube._nodes[name]
+        movable = [kube._pods[k] for k in node.pods]
+        if any(_blocks(p) for p in movable):
+            continue
+        to_move = [p for p in movable if p.owner and p.owner[0] != "DaemonSet"]
+        if not _fit_elsewhere(kube, name, to_move):
+            continue
+        autoscaling = eks.account.client("autoscaling")
+        call(
+            autoscaling,
+            "terminate_instance_in_auto_scaling_group",
+            InstanceId=iid,
+            ShouldDecrementDesiredCapacity=True,
+        )
+        try:
+            call(eks.account.client("ec2"), "terminate_instances", InstanceIds=[iid])
+        except NotFoundError:
+            pass
+        state.unneeded_since.pop(name, None)
+        day2.note(
+            when,
+            "cluster-autoscaler",
+            cluster,
+            f"ScaleDown: node {name} removed ({group.name} {len(group.instances)}->"
+            f"{len(group.instances) - 1}): under {threshold:.0%} requested for "
+            f"{unneeded_time / 60:.0f} min; {len(to_move)} pod(s) evicted to other nodes.",
+        )
+        return  # one node per scan
+
+
+def _fit_elsewhere(kube: Cluster, leaving: str, pods: list[Any]) -> bool:
+    free = [
+        [n.cpu_free, n.mem_free, n.pods_free]
+        for n in kube._ec2_nodes
+        if n.name != leaving and not n.obj["spec"].get("unschedulable")
+    ]
+    for pod in sorted(pods, key=lambda p: (-p.shape.cpu, -p.shape.mem)):
+        for slot in free:
+            if slot[0] >= pod.shape.cpu and slot[1] >= pod.shape.mem and slot[2] >= 1:
+                slot[0] -= pod.shape.cpu
+                slot[1] -= pod.shape.mem
+                slot[2] -= 1
+                break
+        else:
+            return False
+    return True
