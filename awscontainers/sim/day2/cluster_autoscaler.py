@@ -72,6 +72,9 @@ class _State:
     unneeded_since: dict[str, _dt.datetime] = field(default_factory=dict)  # node -> since
     last_scale_up: _dt.datetime | None = None
     last_note: str | None = None
+    # node -> what the cluster looked like when it could not go: not tried again (nor the
+    # Auto Scaling API called) until that changes
+    kept: dict[str, tuple] = field(default_factory=dict)
 
 
 _STATE: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -166,11 +169,10 @@ def _scan_cluster(
                 f"lab.eks.allow_cluster_autoscaler({name!r}).",
             )
         return
-    groups = _groups(eks, name, sim)
     if pending:
-        _scale_up(day2, eks, name, sim, state, groups, pending, when)
+        _scale_up(day2, eks, name, sim, state, _groups(eks, name, sim), pending, when)
     else:
-        _scale_down(day2, eks, name, sim, state, groups, when)
+        _scale_down(day2, eks, name, sim, state, when)
 
 
 @dataclass
@@ -342,15 +344,15 @@ def _scale_down(
     cluster: str,
     sim: SimEksCluster,
     state: _State,
-    groups: list[_Group],
     when: _dt.datetime,
 ) -> None:
     kube = sim.kube
     threshold = float(RULES["scale_down_utilization_threshold"])
     unneeded_time = float(RULES["scale_down_unneeded_time_seconds"])
     delay_after_add = float(RULES["scale_down_delay_after_add_seconds"])
-    by_instance = {g_iid: g for g in groups if g.tagged for g_iid in g.instances}
-    node_instance = {node: iid for iid, node in sim.nodes.items() if iid in by_instance}
+    # Utilisation is read from the cluster at every scan; the groups (Auto Scaling calls)
+    # only when a node has been unneeded long enough, so a quiet day costs no API calls.
+    node_instance = {node: iid for iid, node in sim.nodes.items()}
     seen = set()
     for name in sorted(node_instance):
         node = kube._nodes.get(name)
@@ -369,11 +371,26 @@ def _scale_down(
         (when - state.last_scale_up).total_seconds() < delay_after_add
     ):
         return
-    for name in sorted(state.unneeded_since, key=lambda n: (state.unneeded_since[n], n)):
-        if (when - state.unneeded_since[name]).total_seconds() < unneeded_time:
-            continue
+    due = [
+        n
+        for n in sorted(state.unneeded_since, key=lambda n: (state.unneeded_since[n], n))
+        if (when - state.unneeded_since[n]).total_seconds() >= unneeded_time
+    ]
+    looks = (
+        len(kube._pods),
+        tuple((n.name, n.cpu_free, n.mem_free) for n in kube._ec2_nodes),
+    )
+    due = [n for n in due if state.kept.get(n) != looks]
+    if not due:
+        return
+    groups = _groups(eks, cluster, sim)
+    by_instance = {g_iid: g for g in groups if g.tagged for g_iid in g.instances}
+    for name in due:
+        state.kept[name] = looks  # cleared below if it goes
         iid = node_instance[name]
-        group = by_instance[iid]
+        group = by_instance.get(iid)
+        if group is None:
+            continue
         if len(group.instances) <= group.min_size:
             continue
         node = kube._nodes[name]
@@ -395,6 +412,7 @@ def _scale_down(
         except NotFoundError:
             pass
         state.unneeded_since.pop(name, None)
+        state.kept.pop(name, None)
         day2.note(
             when,
             "cluster-autoscaler",
