@@ -247,6 +247,8 @@ class EksClient(ServiceClient):
 
     def group_instances(self, cluster: str, group: str) -> Table:
         """The instances of an Auto Scaling group and whether each became a node."""
+        check_type(cluster, str, "cluster", "pass the EKS cluster's name, cluster='demo'.")
+        check_type(group, str, "group", "pass the Auto Scaling group's name.")
         found = call(
             self._lab.client("autoscaling"),
             "describe_auto_scaling_groups",
