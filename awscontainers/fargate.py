@@ -316,15 +316,22 @@ def validate_task_size(cpu: int | str, memory: int | str) -> tuple[int, int]:
             code="ClientException",
             hint=_size_hint(cpu_units, memory_mib),
         )
+    _check_memory(sizes, cpu_units, memory_mib, ecs_says, _size_hint(cpu_units, memory_mib))
+    return cpu_units, memory_mib
+
+
+def _check_memory(
+    sizes: Mapping[int, Any], cpu_units: int, memory_mib: int, ecs_says: str, more: str = ""
+) -> None:
+    """ECS's refusal of a memory value the CPU value does not offer (Linux or Windows)."""
     if memory_mib not in sizes[cpu_units]:
         allowed = ", ".join(_gb_text(mib) for mib in sizes[cpu_units])
         raise FargateSizeError(
             f"{ecs_says} With {cpu_units} CPU ({_vcpu_text(cpu_units)}) the valid memory "
             f"values are {allowed}.",
             code="ClientException",
-            hint="Pick one of those memory values. " + _size_hint(cpu_units, memory_mib),
+            hint=("Pick one of those memory values. " + more).strip(),
         )
-    return cpu_units, memory_mib
 
 
 # --------------------------------------------------------------------------- task definitions
@@ -510,14 +517,7 @@ def _check_windows(taskdef: Mapping[str, Any], family: str) -> None:
             code="ClientException",
             hint=nearest,
         )
-    if memory_mib not in sizes[cpu_units]:
-        allowed = ", ".join(_gb_text(mib) for mib in sizes[cpu_units])
-        raise FargateSizeError(
-            f"{ecs_says} With {cpu_units} CPU ({_vcpu_text(cpu_units)}) the valid memory "
-            f"values are {allowed}.",
-            code="ClientException",
-            hint="Pick one of those memory values.",
-        )
+    _check_memory(sizes, cpu_units, memory_mib, ecs_says)
 
 
 def _check_pid_mode(pid_mode: Any, windows: str | None) -> None:

@@ -16,6 +16,31 @@ AGENT_IMAGE = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
 GPU_IMAGE = "nvidia/cuda:12.4.1-base-ubuntu22.04"
 
 
+def _workload(
+    kind: str,
+    name: str,
+    namespace: str,
+    container: dict,
+    *,
+    selector: dict[str, str],
+    labels: dict[str, str] | None = None,
+    pod_labels: dict[str, str] | None = None,
+    replicas: int | None = None,
+) -> dict:
+    """An apps/v1 Deployment or DaemonSet of one container: the shape every manifest here
+    shares (``labels`` on the object, ``pod_labels`` on its pods, the selector by default)."""
+    metadata: dict = {"name": name, "namespace": namespace}
+    if labels is not None:
+        metadata["labels"] = labels
+    spec: dict = {} if replicas is None else {"replicas": replicas}
+    spec["selector"] = {"matchLabels": selector}
+    spec["template"] = {
+        "metadata": {"labels": pod_labels or selector},
+        "spec": {"containers": [container]},
+    }
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": metadata, "spec": spec}
+
+
 def sample_deployment(
     replicas: int = 4,
     *,
@@ -31,53 +56,32 @@ def sample_deployment(
             f"replicas must be a whole number, 0 or more, not {replicas!r}.",
             hint="sample_deployment(replicas=4)",
         )
-    pod_labels = {"app": name, **(labels or {})}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": pod_labels},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": name,
-                            "image": SAMPLE_IMAGE,
-                            "ports": [{"containerPort": 80}],
-                            "resources": {"requests": {"cpu": cpu, "memory": memory}},
-                        }
-                    ]
-                },
-            },
-        },
+    container = {
+        "name": name,
+        "image": SAMPLE_IMAGE,
+        "ports": [{"containerPort": 80}],
+        "resources": {"requests": {"cpu": cpu, "memory": memory}},
     }
+    return _workload(
+        "Deployment",
+        name,
+        namespace,
+        container,
+        selector={"app": name},
+        labels={"app": name},
+        pod_labels={"app": name, **(labels or {})},
+        replicas=replicas,
+    )
 
 
 def sample_daemonset(*, name: str = "log-agent", namespace: str = "kube-system") -> dict:
     """A DaemonSet (one log agent per node), the kind of workload Fargate cannot run."""
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": name,
-                            "image": AGENT_IMAGE,
-                            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
-                        }
-                    ]
-                },
-            },
-        },
+    container = {
+        "name": name,
+        "image": AGENT_IMAGE,
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
     }
+    return _workload("DaemonSet", name, namespace, container, selector={"app": name})
 
 
 def sample_gpu_pod(name: str = "train", *, gpus: int = 1, namespace: str = "default") -> dict:
@@ -118,33 +122,26 @@ def cluster_autoscaler(cluster: str) -> dict:
 
     labels = {"app": "cluster-autoscaler"}
     image = load_packaged("day2.yaml")["cluster_autoscaler"]["image"]
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "cluster-autoscaler", "namespace": "kube-system", "labels": labels},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "cluster-autoscaler",
-                            "image": image,
-                            "command": [
-                                "./cluster-autoscaler",
-                                "--cloud-provider=aws",
-                                "--node-group-auto-discovery=asg:tag="
-                                f"k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}",
-                            ],
-                            "resources": {"requests": {"cpu": "100m", "memory": "600Mi"}},
-                        }
-                    ]
-                },
-            },
-        },
+    container = {
+        "name": "cluster-autoscaler",
+        "image": image,
+        "command": [
+            "./cluster-autoscaler",
+            "--cloud-provider=aws",
+            "--node-group-auto-discovery=asg:tag="
+            f"k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/{cluster}",
+        ],
+        "resources": {"requests": {"cpu": "100m", "memory": "600Mi"}},
     }
+    return _workload(
+        "Deployment",
+        "cluster-autoscaler",
+        "kube-system",
+        container,
+        selector=labels,
+        labels=labels,
+        replicas=1,
+    )
 
 
 def metrics_server() -> dict:
@@ -153,25 +150,18 @@ def metrics_server() -> dict:
     EKS does not install it; in the lab ``lab.kube(cluster).install_metrics_server()``
     applies this."""
     labels = {"k8s-app": "metrics-server"}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "metrics-server", "namespace": "kube-system", "labels": labels},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "metrics-server",
-                            "image": "registry.k8s.io/metrics-server/metrics-server:v0.7.2",
-                            "args": ["--metric-resolution=15s"],
-                            "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}},
-                        }
-                    ]
-                },
-            },
-        },
+    container = {
+        "name": "metrics-server",
+        "image": "registry.k8s.io/metrics-server/metrics-server:v0.7.2",
+        "args": ["--metric-resolution=15s"],
+        "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}},
     }
+    return _workload(
+        "Deployment",
+        "metrics-server",
+        "kube-system",
+        container,
+        selector=labels,
+        labels=labels,
+        replicas=1,
+    )

@@ -37,6 +37,16 @@ def container_gpus(container: dict) -> int:
     return total
 
 
+
+def _require_launch_type(td: dict, launch_type: str, hint: str) -> None:
+    """ECS's refusal of a launch type the task definition was not registered for."""
+    if launch_type not in (td.get("requiresCompatibilities") or ["EC2"]):
+        raise InvalidParameterError(
+            f"Task definition does not support launch_type {launch_type}.",
+            code="InvalidParameterException",
+            hint=hint,
+        )
+
 class Tasks(NetworkInterfaces):
     """Where tasks run and what they hold; tasks are kept in boto3's shape."""
 
@@ -99,14 +109,12 @@ class Tasks(NetworkInterfaces):
         tags: list[dict] | None = None,
     ) -> tuple[list[dict], list[dict]]:
         """Place ``count`` tasks with ECS's rules; returns (tasks, failures)."""
-        compat = td.get("requiresCompatibilities") or ["EC2"]
-        if "EC2" not in compat:
-            raise InvalidParameterError(
-                "Task definition does not support launch_type EC2.",
-                code="InvalidParameterException",
-                hint="run it with launchType='FARGATE', or register it with "
-                "requiresCompatibilities=['EC2'].",
-            )
+        _require_launch_type(
+            td,
+            "EC2",
+            "run it with launchType='FARGATE', or register it with "
+            "requiresCompatibilities=['EC2'].",
+        )
         constraints = list(td.get("placementConstraints") or []) + list(constraints or [])
         candidates = self.candidates(cluster)
         if not any(c.status == "ACTIVE" for c in candidates):
@@ -136,14 +144,12 @@ class Tasks(NetworkInterfaces):
         started_by: str | None = None,
         tags: list[dict] | None = None,
     ) -> list[dict]:
-        compat = td.get("requiresCompatibilities") or ["EC2"]
-        if "FARGATE" not in compat:
-            raise InvalidParameterError(
-                "Task definition does not support launch_type FARGATE.",
-                code="InvalidParameterException",
-                hint="register it with requiresCompatibilities=['FARGATE'], networkMode="
-                "'awsvpc' and task-level cpu and memory.",
-            )
+        _require_launch_type(
+            td,
+            "FARGATE",
+            "register it with requiresCompatibilities=['FARGATE'], networkMode='awsvpc' and "
+            "task-level cpu and memory.",
+        )
         net = self._awsvpc(network_configuration)
         tasks = []
         for provider in providers[:count]:
