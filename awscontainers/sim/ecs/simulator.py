@@ -85,3 +85,12 @@ class EcsSimulator(Agent):
                 1 for s in self._services.values() if s.cluster == name and s.status == "ACTIVE"
             ),
         }
+
+    def summary(self) -> dict[str, int]:
+        """What the ECS data plane runs, in counts (the room's census shows them)."""
+        live = [t for t in self._tasks.values() if t["lastStatus"] != "STOPPED"]
+        return {
+            "container_instances": len(self._instances),
+            "tasks": len(live),
+            "services": sum(1 for s in self._services.values() if s.status == "ACTIVE"),
+        }
