@@ -690,9 +690,8 @@ class Lab:
 
         An in-process lab has nothing to save to: its moto account lives in this process."""
         import hashlib
-        import json
 
-        from .room.saved import save_state
+        from .room.saved import save_state, snapshot_bytes
 
         self._ensure_open()
         if self.backend != "server":
@@ -702,15 +701,15 @@ class Lab:
                 hint="in-process labs start again with the kernel; a room "
                 "(Lab(join='awsc1-...')) keeps both its records and the simulator's state.",
             )
-        snapshot = self.snapshot()
-        digest = hashlib.blake2b(json.dumps(snapshot, sort_keys=True).encode()).digest()
+        text = snapshot_bytes(self.snapshot())
+        digest = hashlib.blake2b(text).digest()
         if digest == self._saved_digest:
             return False
         save_state(
             self.endpoint_url or "",
             self._session.get_credentials(),
             self.region,
-            snapshot,
+            text,
             self.running_summary(),
         )
         self._saved_digest = digest

@@ -58,11 +58,22 @@ def _send(
         ) from exc
 
 
+def snapshot_bytes(snapshot: dict) -> bytes:
+    """A snapshot as the JSON the room keeps (the same state gives the same bytes)."""
+    return json.dumps(snapshot, separators=(",", ":")).encode()
+
+
 def save_state(
-    url: str, credentials: Credentials, region: str, snapshot: dict, summary: dict[str, int]
+    url: str,
+    credentials: Credentials,
+    region: str,
+    snapshot: dict | bytes,
+    summary: dict[str, int],
 ) -> int:
-    """Keep ``snapshot`` in the room for this learner; returns the bytes sent."""
-    body = zlib.compress(json.dumps(snapshot, separators=(",", ":")).encode(), 6)
+    """Keep ``snapshot`` (or its :func:`snapshot_bytes`) in the room for this learner;
+    returns the bytes sent."""
+    text = snapshot if isinstance(snapshot, bytes) else snapshot_bytes(snapshot)
+    body = zlib.compress(text, 6)
     if len(body) > MAX_STATE:
         raise BackendError(
             f"The lab's state is too large to keep in the room ({len(body) // 2**20} MiB).",

@@ -62,6 +62,20 @@ def _ours(module: str | None) -> bool:
     return bool(module) and (module == _PACKAGE or str(module).startswith(_PACKAGE + "."))
 
 
+#: Where a value sits, spelled out only when an error names it: (parent, how, key) links,
+#: ``how`` being "[" (an item), "." (an attribute) or "{" (a member of a set).
+_Path = tuple[Any, str, Any] | str
+_PLAIN = (str, bool, type(None), int)
+
+
+def _where(path: _Path) -> str:
+    steps: list[str] = []
+    while isinstance(path, tuple):
+        path, how, key = path
+        steps.append(f"[{key!r}]" if how == "[" else f".{key}" if how == "." else "{}")
+    return str(path) + "".join(reversed(steps))
+
+
 class _Encoder:
     def __init__(self, wires: dict[str, Any]) -> None:
         self.wires = {id(obj): name for name, obj in wires.items()}
@@ -69,112 +83,123 @@ class _Encoder:
         self.table: list[Any] = []
         self.keep: list[Any] = []  # keeps encoded objects alive, so ids stay unique
 
-    def ref(self, obj: Any, build: Any) -> dict:
+    def _slot(self, obj: Any) -> tuple[int, bool]:
+        """The table index for a mutable value, and whether it is new."""
         key = id(obj)
-        if key in self.memo:
-            return {"$r": self.memo[key]}
-        index = len(self.table)
-        self.memo[key] = index
+        index = self.memo.get(key)
+        if index is not None:
+            return index, False
+        index = self.memo[key] = len(self.table)
         self.keep.append(obj)
         self.table.append(None)
-        self.table[index] = build()
-        return {"$r": index}
+        return index, True
 
-    def value(self, obj: Any, path: str) -> Any:
-        if obj is None or isinstance(obj, bool | str):
+    def value(self, obj: Any, path: _Path) -> Any:
+        kind = type(obj)
+        if kind in _PLAIN:
             return obj
-        if isinstance(obj, int) and not isinstance(obj, enum.Enum):
-            return obj
-        if isinstance(obj, float):
+        if kind is float:
             return obj if math.isfinite(obj) else {"$f": repr(obj)}
+        if kind is dict:
+            index, new = self._slot(obj)
+            if new:
+                self.table[index] = self._dict(obj, path)
+            return {"$r": index}
+        if kind is list:
+            index, new = self._slot(obj)
+            if new:
+                self.table[index] = {"L": self._items(obj, path)}
+            return {"$r": index}
+        if kind is tuple:
+            return {"$t": self._items(obj, path)}
+        if kind is _dt.datetime:
+            return {"$dt": obj.isoformat()}
+        return self._other(obj, path)
+
+    def _items(self, items: Any, path: _Path) -> list:
+        value = self.value
+        return [value(v, (path, "[", i)) for i, v in enumerate(items)]
+
+    def _other(self, obj: Any, path: _Path) -> Any:
         wire = self.wires.get(id(obj))
         if wire is not None:
             return {"$w": wire}
+        if isinstance(obj, enum.Enum):
+            return {"$e": _qualified(type(obj)), "v": obj.name}
+        if isinstance(obj, bool | int | str) or obj is None:
+            return obj
         if isinstance(obj, _dt.datetime):
             return {"$dt": obj.isoformat()}
         if isinstance(obj, _dt.date):
             return {"$date": obj.isoformat()}
         if isinstance(obj, _dt.timedelta):
             return {"$td": [obj.days, obj.seconds, obj.microseconds]}
-        if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
-            return {"$t": [self.value(v, f"{path}[{i}]") for i, v in enumerate(obj)]}
         if isinstance(obj, frozenset):
-            return {"$fs": [self.value(v, f"{path}{{}}") for v in obj]}
-        if isinstance(obj, enum.Enum):
-            return {"$e": _qualified(type(obj)), "v": obj.name}
-        if type(obj) is dict:
-            return self.ref(obj, lambda: self._dict(obj, path))
-        if type(obj) is list:
-            return self.ref(
-                obj, lambda: {"L": [self.value(v, f"{path}[{i}]") for i, v in enumerate(obj)]}
-            )
-        if type(obj) is deque:
-            return self.ref(
-                obj,
-                lambda: {
-                    "Q": [self.value(v, f"{path}[{i}]") for i, v in enumerate(obj)],
-                    "n": obj.maxlen,
-                },
-            )
-        if type(obj) is set:
-            return self.ref(obj, lambda: {"S": [self.value(v, f"{path}{{}}") for v in obj]})
-        if type(obj) is random.Random:
-            return self.ref(obj, lambda: {"R": _random_state(obj)})
-        if type(obj) is functools.partial:
+            return {"$fs": [self.value(v, (path, "{", None)) for v in obj]}
+        kind = type(obj)
+        if kind in (set, deque, random.Random):
+            index, new = self._slot(obj)
+            if new:
+                if kind is set:
+                    self.table[index] = {"S": [self.value(v, (path, "{", None)) for v in obj]}
+                elif kind is deque:
+                    self.table[index] = {"Q": self._items(obj, path), "n": obj.maxlen}
+                else:
+                    self.table[index] = {"R": _random_state(obj)}
+            return {"$r": index}
+        if kind is functools.partial:
             return {
                 "$p": [
-                    self.value(obj.func, f"{path}.func"),
-                    [self.value(a, f"{path}.args") for a in obj.args],
-                    self._dict(obj.keywords, f"{path}.keywords"),
+                    self.value(obj.func, (path, ".", "func")),
+                    self._items(obj.args, (path, ".", "args")),
+                    self._dict(obj.keywords, (path, ".", "keywords")),
                 ]
             }
         if isinstance(obj, types.MethodType):
-            return {"$m": [self.value(obj.__self__, f"{path}.__self__"), obj.__func__.__name__]}
+            return {
+                "$m": [self.value(obj.__self__, (path, ".", "__self__")), obj.__func__.__name__]
+            }
         if isinstance(obj, types.FunctionType | types.BuiltinFunctionType | type):
             return {"$fn": self._function(obj, path)}
-        if _ours(type(obj).__module__):
-            return self.ref(obj, lambda: self._object(obj, path))
+        if _ours(kind.__module__) and not isinstance(obj, dict | list | set | tuple):
+            index, new = self._slot(obj)
+            if new:
+                self.table[index] = self._object(obj, path)
+            return {"$r": index}
         raise SnapshotError(
-            f"The simulator holds a {type(obj).__module__}.{type(obj).__qualname__} at "
-            f"{path}, which a snapshot cannot write.",
+            f"The simulator holds a {kind.__module__}.{kind.__qualname__} at "
+            f"{_where(path)}, which a snapshot cannot write.",
             hint="this is a bug in awscontainers; the lab works on, but cannot be saved.",
         )
 
-    def _dict(self, obj: dict, path: str) -> dict:
-        if all(isinstance(k, str) for k in obj):
-            return {"D": {k: self.value(v, f"{path}[{k!r}]") for k, v in obj.items()}}
+    def _dict(self, obj: dict, path: _Path) -> dict:
+        value = self.value
+        if all(type(k) is str for k in obj):
+            return {"D": {k: value(v, (path, "[", k)) for k, v in obj.items()}}
         return {
             "P": [
-                [self.value(k, f"{path}<key>"), self.value(v, f"{path}[{k!r}]")]
-                for k, v in obj.items()
+                [value(k, (path, "[", "<key>")), value(v, (path, "[", k))] for k, v in obj.items()
             ]
         }
 
-    def _object(self, obj: Any, path: str) -> dict:
+    def _object(self, obj: Any, path: _Path) -> dict:
         cls = type(obj)
-        if isinstance(obj, dict | list | set):
-            raise SnapshotError(
-                f"{cls.__qualname__} at {path} is a container subclass, which a snapshot "
-                "cannot write.",
-                hint="this is a bug in awscontainers; the lab works on, but cannot be saved.",
-            )
         exclude = set(getattr(cls, "_snapshot_exclude", ()))
-        attrs = _attributes(obj)
         return {
             "O": _qualified(cls),
             "a": {
-                name: self.value(value, f"{path}.{name}")
-                for name, value in attrs.items()
+                name: self.value(value, (path, ".", name))
+                for name, value in _attributes(obj).items()
                 if name not in exclude
             },
         }
 
-    def _function(self, fn: Any, path: str) -> str:
+    def _function(self, fn: Any, path: _Path) -> str:
         name = _qualified(fn)
         if not _ours(fn.__module__) or "<" in fn.__qualname__:
             raise SnapshotError(
-                f"The simulator holds the function {name} at {path}: only module-level "
-                "functions of awscontainers can be written.",
+                f"The simulator holds the function {name} at {_where(path)}: only "
+                "module-level functions of awscontainers can be written.",
                 hint="this is a bug in awscontainers; the lab works on, but cannot be saved.",
             )
         return name
