@@ -374,6 +374,11 @@ class EcsClient(ServiceClient):
         name, definition = self._sim.check_service(
             params.get("cluster"), task_definition=params.get("taskDefinition", ""), **spec
         )
+        if "networkConfiguration" in params:
+            # No security group named: ECS uses the VPC's default one.
+            params["networkConfiguration"] = self._sim.with_default_security_group(
+                params["networkConfiguration"]
+            )
         params["tags"] = [*params.get("tags", []), *self._lab.tags("key")]
         response = self._call("create_service", **params)
         self._lab.record("ecs-service", response["service"]["serviceArn"], cluster=name)
