@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import modes
 from .costs import load_prices
 from .errors import InvalidParameterError, check_type
 from .lab import Lab
@@ -144,7 +145,7 @@ class DayRun:
         hot = [r["cpu_percent"] for r in rows if r["cpu_percent"] is not None]
         nodes = [r["nodes"] for r in rows if isinstance(r["nodes"], int)]
         return {
-            "mode": self.mode,
+            "mode": modes.get(self.mode).name,
             "steps taken": f"{len(self.steps)} of {len(STEPS[self.mode])}",
             "tasks/pods": f"{min(r['running'] for r in rows)}..{self.peak('running')}",
             "most pending": self.peak("pending"),

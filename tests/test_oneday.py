@@ -88,7 +88,7 @@ def test_the_same_day_twice_is_the_same_day():
     assert [list(d.timeline) for d in one] == [list(d.timeline) for d in two]
     assert [list(d.events) for d in one] == [list(d.events) for d in two]
     table = side_by_side(one)
-    assert [r["mode"] for r in table] == ["ecs-fargate", "eks-fargate"]
+    assert [r["mode"] for r in table] == ["ECS on Fargate", "EKS on Fargate"]
 
 
 @settings(max_examples=40, deadline=None)
