@@ -115,12 +115,13 @@ class EcsClient(ServiceClient):
         instance_type: str = DEFAULT_INSTANCE_TYPE,
         min_size: int = 0,
         max_size: int = 4,
-        desired: int = 0,
+        desired: int | None = None,
         protect_from_scale_in: bool = False,
     ) -> dict:
         """An Auto Scaling group whose instances join ``cluster``: a launch template with
         the ECS-optimized AMI, the lab's instance role and user data ``ECS_CLUSTER=<cluster>``,
-        over the lab's subnets; empty by default, as ECS recommends for a capacity provider.
+        over the lab's subnets; ``desired`` defaults to ``min_size`` (empty by default, as
+        ECS recommends for a capacity provider).
         ``protect_from_scale_in`` sets ``NewInstancesProtectedFromScaleIn`` (managed
         termination protection needs it). Returns the group's name and ARN.
 
@@ -130,6 +131,8 @@ class EcsClient(ServiceClient):
         check_type(name, (str, type(None)), "name", "pass the group's name, or leave it out.")
         check_type(instance_type, str, "instance_type", "pass instance_type='t3.medium'.")
         check_type(protect_from_scale_in, bool, "protect_from_scale_in", "pass True or False.")
+        check_type(min_size, int, "min_size", "pass min_size as a whole number.")
+        desired = min_size if desired is None else desired
         for what, value in (("min_size", min_size), ("max_size", max_size), ("desired", desired)):
             check_type(value, int, what, f"pass {what} as a whole number.")
         if not 0 <= min_size <= desired <= max_size <= INSTANCE_GROUP_MAX:
