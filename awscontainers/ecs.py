@@ -223,6 +223,20 @@ class EcsClient(ServiceClient):
         self._sim.capacity_provider_created(record["name"], record["capacityProviderArn"], settings)
         return response
 
+    def update_capacity_provider(self, **params: Any) -> dict:
+        """boto3 ``update_capacity_provider``: change managed scaling (turn it on or off,
+        ``targetCapacity``, step sizes, warm-up) or managed termination protection, checked
+        as a new provider is."""
+        if not self._sim:
+            return self._call("update_capacity_provider", **params)
+        name = str(params.get("name"))
+        settings = self._sim.check_capacity_provider_update(
+            name, params.get("autoScalingGroupProvider")
+        )
+        response = self._call("update_capacity_provider", **params)
+        self._sim.capacity_provider_updated(name, settings)
+        return response
+
     def describe_capacity_providers(self, **params: Any) -> dict:
         """boto3 ``describe_capacity_providers``; without names, the lab's capacity
         providers."""

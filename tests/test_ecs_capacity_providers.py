@@ -268,6 +268,19 @@ def test_without_managed_scaling_nothing_grows_and_the_timeline_says_whose_job_i
     assert "set_desired_capacity" in said[0]
     assert reservations(lab) == []  # ECS publishes the metric only with managed scaling
 
+    # The learner turns managed scaling on (a bad target first: refused, nothing changes).
+    with pytest.raises(InvalidParameterError, match="targetCapacity"):
+        lab.ecs.update_capacity_provider(
+            name="web-cp", autoScalingGroupProvider={"managedScaling": {"targetCapacity": 0}}
+        )
+    lab.ecs.update_capacity_provider(
+        name="web-cp", autoScalingGroupProvider={"managedScaling": {"status": "ENABLED"}}
+    )
+    lab.run(until=5 * MINUTE, step=MINUTE)
+    assert group_of(lab)["DesiredCapacity"] == 1
+    svc = lab.ecs.describe_services(cluster="web", services=["api"])["services"][0]
+    assert (svc["runningCount"], svc["pendingCount"]) == (2, 0)
+
 
 def test_the_same_inputs_give_the_same_timeline():
     def day() -> list:

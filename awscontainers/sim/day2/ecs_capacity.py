@@ -111,7 +111,8 @@ def _provider(
             f"managed scaling is DISABLED: ECS does not scale Auto Scaling group {cp.group} "
             f"({len(group['Instances'])} instance(s), max {group['MaxSize']}). Scaling the "
             "group is yours: set its desired capacity (autoscaling set_desired_capacity), or "
-            "create the capacity provider with managedScaling status ENABLED."
+            "turn managed scaling on (lab.ecs.update_capacity_provider(name=..., "
+            "autoScalingGroupProvider={'managedScaling': {'status': 'ENABLED'}}))."
             if waiting
             else None
         )

@@ -68,19 +68,44 @@ class Provisioning(Tasks):
                     code="ClientException",
                     hint="one group backs one capacity provider: make another group.",
                 )
-        if settings["managedTerminationProtection"] == "ENABLED" and not group.get(
-            "NewInstancesProtectedFromScaleIn"
-        ):
+        _check_protected(settings, group)
+        return settings
+
+    def check_capacity_provider_update(self, name: str, changes: Any) -> dict:
+        """Check an UpdateCapacityProvider: the provider's settings with ``changes``
+        (``managedScaling`` fields, ``managedTerminationProtection``) must pass the same
+        checks as a new one; returns them."""
+        cp = self.capacity_provider(name)
+        if not isinstance(changes, dict):
             raise InvalidParameterError(
-                "The managed termination protection setting for the capacity provider is "
-                "invalid. To enable managed termination protection for a capacity provider, "
-                "the Auto Scaling group must have instance protection from scale in enabled.",
-                code="ClientException",
-                hint="create the group with NewInstancesProtectedFromScaleIn=True "
-                "(create_instance_group(..., protect_from_scale_in=True)), or pass "
-                "managedTerminationProtection='DISABLED'.",
+                "autoScalingGroupProvider must be a dict of the settings to change.",
+                code="InvalidParameterException",
+                hint="pass autoScalingGroupProvider={'managedScaling': {'status': 'ENABLED'}}.",
+            )
+        scaling = changes.get("managedScaling") or {}
+        merged = {
+            "autoScalingGroupArn": cp.settings["autoScalingGroupArn"],
+            "managedScaling": {**cp.scaling, **(scaling if isinstance(scaling, dict) else {})},
+            "managedTerminationProtection": changes.get(
+                "managedTerminationProtection", cp.settings["managedTerminationProtection"]
+            ),
+        }
+        settings = check_capacity_provider(name, merged)
+        group = self.group_record(cp.group)
+        if group is not None:
+            _check_protected(settings, group)
+        clusters = [c for c, (ps, _) in self._cluster_providers.items() if name in ps]
+        if settings["managedScaling"]["status"] == "ENABLED" and len(clusters) > 1:
+            raise ResourceInUseError(
+                f"The capacity provider {name!r} serves clusters {', '.join(clusters)}: with "
+                "managed scaling on it may serve one.",
+                code="ResourceInUseException",
+                hint="remove it from all clusters but one first.",
             )
         return settings
+
+    def capacity_provider_updated(self, name: str, settings: dict) -> None:
+        self._capacity_providers[name].settings = settings
 
     def capacity_provider_created(self, name: str, arn: str, settings: dict) -> None:
         """ECS recorded the capacity provider: watch its group's instances."""
@@ -417,3 +442,20 @@ class Provisioning(Tasks):
             )["LaunchConfigurations"]
             return found[0].get("InstanceType") if found else None
         return None
+
+
+def _check_protected(settings: dict, group: dict) -> None:
+    """Managed termination protection needs a group whose new instances are protected from
+    scale in."""
+    if settings["managedTerminationProtection"] == "ENABLED" and not group.get(
+        "NewInstancesProtectedFromScaleIn"
+    ):
+        raise InvalidParameterError(
+            "The managed termination protection setting for the capacity provider is "
+            "invalid. To enable managed termination protection for a capacity provider, "
+            "the Auto Scaling group must have instance protection from scale in enabled.",
+            code="ClientException",
+            hint="create the group with NewInstancesProtectedFromScaleIn=True "
+            "(create_instance_group(..., protect_from_scale_in=True)), or pass "
+            "managedTerminationProtection='DISABLED'.",
+        )
