@@ -17,11 +17,12 @@ backends, tasks, services and container-instance resources come from the simulat
 from __future__ import annotations
 
 import base64
+import re
 from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
 from .arns import short_name
-from .errors import InvalidParameterError, NotFoundError, check_type
+from .errors import InvalidParameterError, LabError, NotFoundError, check_type
 from .fargate import check_task_definition, parse_cpu, parse_memory
 from .rules.capacity import ecs_facts
 from .sim.ecs import cluster_name, container_gpus
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from .sim.ecs import EcsSimulator
 
 DEFAULT_INSTANCE_TYPE = "t3.medium"
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,200}")
 #: The lab's limit on an instance group's max_size (as for launch_instances' count).
 INSTANCE_GROUP_MAX = 50
 
@@ -143,6 +145,11 @@ class EcsClient(ServiceClient):
                 f"{INSTANCE_GROUP_MAX} instances a group).",
             )
         group = name or f"{cluster_name(cluster)}-asg"
+        if not _NAME.fullmatch(cluster) or not _NAME.fullmatch(group):
+            raise InvalidParameterError(
+                f"Invalid cluster or group name ({cluster[:40]!r}, {group[:40]!r}).",
+                hint="use up to 200 letters, digits, hyphens and underscores, e.g. 'web'.",
+            )
         if any(r.id == group for r in self._lab.created("ecs-instance-group")):
             raise InvalidParameterError(
                 f"The Auto Scaling group {group!r} already exists.",
@@ -175,23 +182,28 @@ class EcsClient(ServiceClient):
             },
             TagSpecifications=self._lab.ec2_tag_spec("launch-template"),
         )
-        self._lab.record("ecs-instance-group", group, template=template)
         autoscaling = self._lab.client("autoscaling")
-        call(
-            autoscaling,
-            "create_auto_scaling_group",
-            AutoScalingGroupName=group,
-            LaunchTemplate={"LaunchTemplateName": template, "Version": "$Latest"},
-            MinSize=min_size,
-            MaxSize=max_size,
-            DesiredCapacity=desired,
-            VPCZoneIdentifier=",".join(network.subnet_ids),
-            NewInstancesProtectedFromScaleIn=protect_from_scale_in,
-            Tags=[
-                {"Key": t["Key"], "Value": t["Value"], "PropagateAtLaunch": True}
-                for t in self._lab.tags("Key")
-            ],
-        )
+        try:
+            call(
+                autoscaling,
+                "create_auto_scaling_group",
+                AutoScalingGroupName=group,
+                LaunchTemplate={"LaunchTemplateName": template, "Version": "$Latest"},
+                MinSize=min_size,
+                MaxSize=max_size,
+                DesiredCapacity=desired,
+                VPCZoneIdentifier=",".join(network.subnet_ids),
+                NewInstancesProtectedFromScaleIn=protect_from_scale_in,
+                Tags=[
+                    {"Key": t["Key"], "Value": t["Value"], "PropagateAtLaunch": True}
+                    for t in self._lab.tags("Key")
+                ],
+            )
+        except LabError:
+            # Nothing half-made: the launch template goes with the refused group.
+            call(ec2, "delete_launch_template", LaunchTemplateName=template)
+            raise
+        self._lab.record("ecs-instance-group", group, template=template)
         found = call(autoscaling, "describe_auto_scaling_groups", AutoScalingGroupNames=[group])
         if self._sim:
             self._sim.watch_group(group)

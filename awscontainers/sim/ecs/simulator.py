@@ -88,11 +88,13 @@ class EcsSimulator(Agent):
         booting, their agent registering ``launch_to_registration_seconds`` later
         (``data/day2.yaml``). Returns the group as Auto Scaling describes it."""
         record = self.group_record(group)
-        current = {
+        # In launch order (not by id), so a run repeats whatever ids moto made up.
+        launched = [
             i["InstanceId"]
             for i in (record or {}).get("Instances", [])
             if not str(i.get("LifecycleState", "InService")).startswith(("Terminat", "Detach"))
-        }
+        ]
+        current = set(launched)
         known = self._group_members.get(group, set())
         gone = sorted(known - current)
         for iid in gone:
@@ -101,7 +103,9 @@ class EcsSimulator(Agent):
             self.instances_terminated(gone)
         start = self._acting_at or self.account.clock.peek()
         delay = _dt.timedelta(seconds=_FACTS["launch_to_registration_seconds"])
-        for iid in sorted(current - known):
+        for iid in launched:
+            if iid in known:
+                continue
             if self.container_instance_of(iid) is None and iid not in self._booting:
                 self._booting[iid] = start + delay
         self._group_members[group] = current
@@ -110,7 +114,7 @@ class EcsSimulator(Agent):
     def boot_due(self, when: _dt.datetime) -> list[SimInstance]:
         """The instances whose boot is over by ``when`` start their agent; returns the
         container instances that registered."""
-        due = sorted(iid for iid, at in self._booting.items() if at <= when)
+        due = [iid for iid, at in self._booting.items() if at <= when]  # in launch order
         if not due:
             return []
         for iid in due:
