@@ -153,6 +153,7 @@ class EcsSimulator(Agent):
     def cluster_deleted(self, name: str, arn: str) -> None:
         """ECS deleted the cluster: it is INACTIVE and no longer listed."""
         self._deleted_clusters.add(arn)
+        self._cluster_providers.pop(name, None)  # a deleted cluster uses no capacity provider
         self.account.events.publish(CLUSTER_DELETED, service="ecs", name=name)
 
     def listed_clusters(self, arns: list[str]) -> list[str]:
