@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from awscontainers import Lab
 from awscontainers.errors import InvalidParameterError, LabError, ResourceInUseError
 from awscontainers.rules.data import load_packaged
+from awscontainers.sim import load
 from awscontainers.sim.ecs.capacity_providers import (
     capacity_provider_reservation,
     check_capacity_provider,
@@ -496,3 +497,39 @@ def test_a_refused_create_capacity_provider_makes_nothing(shared, target, step_m
         (made,) = lab.ecs.describe_capacity_providers()["capacityProviders"]
         assert made["autoScalingGroupProvider"]["managedScaling"]["targetCapacity"] == target
         lab.ecs.delete_capacity_provider(capacityProvider="web-cp")
+
+
+def test_service_auto_scaling_and_cluster_auto_scaling_work_together(lab):
+    """Application Auto Scaling raises the desired count; the new tasks wait in PROVISIONING
+    until managed scaling has added instances, never "unable to place"."""
+    provider(lab, protect=True, max_size=10)
+    lab.ecs.create_service(cluster="web", serviceName="api", taskDefinition="app", desiredCount=2)
+    aas = lab.application_autoscaling
+    aas.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId="service/web/api",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=10,
+    )
+    aas.put_scaling_policy(
+        PolicyName="cpu50",
+        ServiceNamespace="ecs",
+        ResourceId="service/web/api",
+        ScalableDimension="ecs:service:DesiredCount",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 50.0,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "ECSServiceAverageCPUUtilization"
+            },
+        },
+    )
+    # 3 vCPU of work on 1-vCPU tasks at a 50 % target: six tasks, three t3.medium.
+    lab.day2.load_service("web", "api", load.constant(3))
+    rows = lab.run(until=30 * MINUTE, step=MINUTE)
+    assert max(r["pending"] for r in rows) > 0
+    last = rows[-1]
+    assert (last["desired"], last["running"], last["pending"], last["nodes"]) == (6, 6, 0, 3)
+    assert group_of(lab)["DesiredCapacity"] == 3
+    assert not any("unable to place" in m for m in lab.ecs.service_events("web", "api", 50))
