@@ -72,6 +72,14 @@ _SERVICE_SCALING = Step(
     "lab.application_autoscaling.register_scalable_target(...); put_scaling_policy(...)",
     "nobody changes the service's desired count: the tasks run hot at the peak",
 )
+_CLUSTER_SCALING = Step(
+    "cluster-auto-scaling",
+    "AWS",
+    "cluster auto scaling: the Auto Scaling group's capacity provider with managed scaling "
+    "(targetCapacity 100 %)",
+    "lab.ecs.create_capacity_provider(..., managedScaling={'status': 'ENABLED', ...})",
+    "nobody adds instances: tasks that do not fit wait in PROVISIONING",
+)
 _METRICS = Step(
     "metrics-server",
     "Kubernetes",
@@ -111,7 +119,7 @@ _CA_TAGS = Step(
 
 #: Per mode, the steps that make it scale with the load, in the order you would take them.
 STEPS: dict[str, tuple[Step, ...]] = {
-    "ecs-ec2": (_SERVICE_SCALING,),
+    "ecs-ec2": (_SERVICE_SCALING, _CLUSTER_SCALING),
     "ecs-fargate": (_SERVICE_SCALING,),
     "eks-ec2": (_METRICS, _HPA, _CA_KUBE, _CA_AWS, _CA_TAGS),
     "eks-nodegroup": (_METRICS, _HPA, _CA_KUBE, _CA_AWS),
@@ -290,7 +298,32 @@ def _ecs_service(lab: Lab, fargate: bool, taken: set[str]) -> str:
             },
         )
     else:
-        lab.ecs.launch_instances("day", count=START_INSTANCES, instance_type=INSTANCE_TYPE)
+        # An Auto Scaling group behind a capacity provider, the cluster's default: tasks that
+        # do not fit wait in PROVISIONING; managed scaling (a step) grows the group for them.
+        managed = "cluster-auto-scaling" in taken
+        group = lab.ecs.create_instance_group(
+            "day",
+            instance_type=INSTANCE_TYPE,
+            min_size=START_INSTANCES,
+            max_size=MAX_INSTANCES,
+            protect_from_scale_in=managed,
+        )
+        lab.ecs.create_capacity_provider(
+            name="day-cp",
+            autoScalingGroupProvider={
+                "autoScalingGroupArn": group["AutoScalingGroupARN"],
+                "managedScaling": {
+                    "status": "ENABLED" if managed else "DISABLED",
+                    "targetCapacity": 100,
+                },
+                "managedTerminationProtection": "ENABLED" if managed else "DISABLED",
+            },
+        )
+        lab.ecs.put_cluster_capacity_providers(
+            cluster="day",
+            capacityProviders=["day-cp"],
+            defaultCapacityProviderStrategy=[{"capacityProvider": "day-cp", "weight": 1}],
+        )
         lab.ecs.register_task_definition(family="web", containerDefinitions=[container])
         lab.ecs.create_service(
             cluster="day", serviceName="web", taskDefinition="web", desiredCount=START_TASKS

@@ -113,3 +113,16 @@ def test_bad_arguments_are_refused_before_a_lab_opens(mode, hours, steps, every)
 def test_a_load_that_is_not_a_curve_is_refused():
     with pytest.raises(InvalidParameterError, match="load curve"):
         run_day("ecs-fargate", 3)
+
+
+def test_ecs_on_ec2_tasks_wait_in_provisioning_until_cluster_auto_scaling_adds_instances():
+    service_only = run_day("ecs-ec2", SPIKE, hours=1.5, steps=["service-auto-scaling"])
+    assert service_only.timeline[-1]["pending"] > 0
+    assert max(r["nodes"] for r in service_only.timeline) == START_INSTANCES
+    assert any(
+        "managed scaling is DISABLED" in m
+        for m in messages(service_only, "ecs-cluster-auto-scaling")
+    ) or any("DISABLED" in e["message"] for e in service_only.events)
+    both = run_day("ecs-ec2", SPIKE, hours=1.5)
+    assert both.timeline[-1]["pending"] == 0
+    assert both.peak("nodes") > START_INSTANCES
