@@ -29,6 +29,7 @@ from . import fargate, modes, planner
 from .errors import FargateSizeError, InvalidParameterError, invalid_parameter
 from .rules import eks_versions
 from .rules.capacity import eks_facts
+from .rules.curves import DAY_SECONDS, SAMPLE_SECONDS
 from .rules.data import load_packaged, parse_user_yaml, read_user_file
 from .tables import Table
 from .workload import ARCHITECTURES, NEEDS, Service, Workload
@@ -517,7 +518,14 @@ def _fargate_market(
 _SPOT_ARCHITECTURES: tuple[str, ...] = ("x86",)
 
 
-def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> tuple[list, list]:
+def _fargate_lines(
+    workload: Workload,
+    mode: modes.Mode,
+    prices: PriceTable,
+    task_hours: dict[str, float] | None = None,
+) -> tuple[list, list]:
+    """Fargate's lines: each service's ``count`` for the month's hours, or, given
+    ``task_hours`` (service name -> task-hours a month), those hours."""
     lines: list[Line] = []
     notes: list[str] = []
     eks = mode.orchestrator == "EKS"
@@ -551,20 +559,26 @@ def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> 
                     f"{s.name}: {s.vcpu:g} vCPU / {s.memory_gb:g} GB is not a Fargate size; "
                     f"Fargate bills the smallest size holding it, {vcpu:g} vCPU / {gb:g} GB."
                 )
-        what = f"{s.name}, {s.count} × {vcpu:g} vCPU × {hours:g} h"
+        if task_hours is None:
+            used = s.count * hours
+            what_cpu = f"{s.name}, {s.count} × {vcpu:g} vCPU × {hours:g} h"
+            what_gb = f"{s.name}, {s.count} × {gb:g} GB × {hours:g} h"
+        else:
+            used = task_hours[s.name]
+            what_cpu = f"{s.name}, {used:,.6g} task-hours following its load × {vcpu:g} vCPU"
+            what_gb = f"{s.name}, {used:,.6g} task-hours following its load × {gb:g} GB"
         lines.append(
             _line(
-                f"{label}{arch} vCPU-hours ({what})",
-                s.count * vcpu * hours,
+                f"{label}{arch} vCPU-hours ({what_cpu})",
+                used * vcpu,
                 "vCPU-hour",
                 rates["vcpu_hour"] * factor,
             )
         )
-        what = f"{s.name}, {s.count} × {gb:g} GB × {hours:g} h"
         lines.append(
             _line(
-                f"{label}{arch} GB-hours ({what})",
-                s.count * gb * hours,
+                f"{label}{arch} GB-hours ({what_gb})",
+                used * gb,
                 "GB-hour",
                 rates["gb_hour"] * factor,
             )
@@ -656,6 +670,36 @@ def _fleet(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} × {t}" for t, n in sorted(counts.items()))
 
 
+def _planned(
+    workload: Workload,
+    groups: list[planner.TaskGroup],
+    flavour: str,
+    prices: PriceTable,
+    plans: dict | None,
+    *,
+    quick: bool = False,
+) -> tuple[Any, Any]:
+    """The best fleet for ``groups`` (and the naive one, unless quick), kept in ``plans``
+    (shared by the modes of one flavour)."""
+    quick = quick or bool(plans is not None and plans.get("quick"))
+    key = (
+        flavour,
+        workload.architecture,
+        workload.needs["gpus"],
+        tuple((g.name, g.cpu, g.memory, g.count, g.gpus) for g in groups),
+        quick,
+    )
+    if plans is not None and key in plans:
+        return plans[key]
+    specs = _ec2_specs(workload, prices, flavour)
+    best = planner.plan(groups, specs, quick=quick)
+    # Curves need totals only: they skip the naive plan shown for contrast.
+    naive = None if quick else _naive(groups, specs)
+    if plans is not None:
+        plans[key] = (best, naive)
+    return best, naive
+
+
 def _ec2_lines(
     workload: Workload, mode: modes.Mode, prices: PriceTable, plans: dict | None
 ) -> tuple[list[Line], list[str], Any]:
@@ -663,21 +707,7 @@ def _ec2_lines(
     groups = task_groups(workload)
     if not groups:
         return [], ["No tasks to run: no instances are needed."], None
-    key = (
-        flavour,
-        workload.architecture,
-        workload.needs["gpus"],
-        tuple((g.name, g.cpu, g.memory, g.count, g.gpus) for g in groups),
-    )
-    if plans is not None and key in plans:
-        best, naive = plans[key]
-    else:
-        specs = _ec2_specs(workload, prices, flavour)
-        best = planner.plan(groups, specs, quick=bool(plans is not None and plans.get("quick")))
-        # Curves need totals only: they skip the naive plan shown for contrast.
-        naive = None if plans is not None and plans.get("quick") else _naive(groups, specs)
-        if plans is not None:
-            plans[key] = (best, naive)
+    best, naive = _planned(workload, groups, flavour, prices, plans)
     hours = workload.hours_per_month
     factor = 1 - prices.ec2_spot_discount if workload.spot else 1.0
     market = "Spot" if workload.spot else "On-Demand"
@@ -1069,3 +1099,311 @@ def cost_curve(
             e = estimate(scaled, mode_id, table, _plans=plans)
             values.append(e.monthly if e.monthly is not None else math.nan)
     return curve
+
+
+# --------------------------------------------------------------------------- a day of load
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """How an EC2-backed mode's instances follow the load (``data/day2.yaml``,
+    ``cost_over_time.ec2``): the share of instance capacity tasks may fill (headroom), how
+    long before the need instances are launched, and how long after it they are kept.
+
+    >>> s = scaling("eks-nodegroup")
+    >>> s.target_utilisation, s.launch_ahead_seconds, s.keep_after_seconds
+    (1.0, 0, 600)
+    """
+
+    mode: str
+    scaler: str
+    target_utilisation: float
+    launch_ahead_seconds: int
+    keep_after_seconds: int
+    source: str
+
+
+def _day2_figure(value: Any, where: str) -> float:
+    """A figure written as a number, or as the dotted path of another figure in day2.yaml."""
+    if isinstance(value, str):
+        node: Any = load_packaged("day2.yaml")
+        for part in value.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"data/day2.yaml {where}: no figure at {value!r}")
+            node = node[part]
+        value = node
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"data/day2.yaml {where}: {value!r} is not a number")
+    return float(value)
+
+
+@lru_cache(maxsize=None)
+def scaling(mode_id: str) -> Scaling:
+    """The scaling figures of an EC2-backed mode (Fargate modes have none: no instances).
+
+    >>> scaling("ecs-ec2").scaler
+    'ECS cluster auto scaling (Auto Scaling group capacity provider, managed scaling)'
+    """
+    mode = modes.get(mode_id)
+    entries = load_packaged("day2.yaml")["cost_over_time"]["ec2"]
+    if mode.id not in entries:
+        raise invalid_parameter(
+            f"{mode.name} runs on Fargate: it has no instances to scale.",
+            "ask for the scaling of an EC2-backed mode (" + ", ".join(entries) + ").",
+        )
+    e = entries[mode.id]
+    where = f"cost_over_time.ec2.{mode.id}"
+    return Scaling(
+        mode.id,
+        str(e["scaler"]),
+        _day2_figure(e["target_utilisation_percent"], where) / 100,
+        int(_day2_figure(e["launch_ahead_seconds"], where)),
+        int(_day2_figure(e["keep_after_seconds"], where)),
+        " ".join(str(e["source"]).split()),
+    )
+
+
+def tasks_over_day(workload: Workload, step_seconds: int = SAMPLE_SECONDS) -> list[tuple[int, ...]]:
+    """The tasks each service needs at each sample of the day, in service order (a service
+    without a load needs its ``count`` all day).
+
+    >>> w = Workload.from_text("services: [{name: a, vcpu: 1, memory_gb: 2, count: 2}, "
+    ...     "{name: b, vcpu: 1, memory_gb: 2, load: {step: {before: 1, after: 3, at: '12:00'}}}]")
+    >>> needs = tasks_over_day(w, 6 * 3600)
+    >>> needs
+    [(2, 1), (2, 1), (2, 3), (2, 3)]
+    """
+    samples = DAY_SECONDS // step_seconds
+    columns = [
+        s.load.needed(step_seconds) if s.load is not None else [s.count] * samples
+        for s in workload.services
+    ]
+    return list(zip(*columns, strict=True))
+
+
+def held(series: list[int], *, ahead: int, after: int) -> list[int]:
+    """What is paid for at each sample when capacity is bought ``ahead`` samples before it is
+    needed and kept ``after`` samples after: the most needed in that window. The day
+    repeats, so the window wraps around midnight.
+
+    >>> held([0, 0, 3, 0, 0, 0], ahead=0, after=2)
+    [0, 0, 3, 3, 3, 0]
+    >>> held([0, 0, 3, 0, 0, 0], ahead=1, after=0)
+    [0, 3, 3, 0, 0, 0]
+    """
+    n = len(series)
+    if ahead == 0 and after == 0:
+        return list(series)
+    if ahead + after + 1 >= n:
+        return [max(series)] * n
+    return [max(series[(i + k) % n] for k in range(-after, ahead + 1)) for i in range(n)]
+
+
+def _fleets_over_day(
+    workload: Workload,
+    needs: list[tuple[int, ...]],
+    flavour: str,
+    prices: PriceTable,
+    plans: dict | None,
+) -> tuple[dict[tuple[int, ...], dict[str, int]], Any]:
+    """The fleet each distinct need of the day takes, and the peak's plan. The peak (the
+    steady-state workload) is planned fully, as :func:`estimate` does; the other needs with
+    the quick planner (a day can hold hundreds of distinct needs)."""
+    peak = tuple(s.count for s in workload.services)
+    plans = {} if plans is None else plans
+    fleets: dict[tuple[int, ...], dict[str, int]] = {}
+    peak_plan = None
+    for need in sorted(set(needs)):
+        groups = [
+            planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, n, s.gpus)
+            for s, n in zip(workload.services, need, strict=True)
+            if n > 0
+        ]
+        if not groups:
+            fleets[need] = {}
+            continue
+        best, _ = _planned(workload, groups, flavour, prices, plans, quick=need != peak)
+        fleets[need] = dict(best.instances)
+        if need == peak:
+            peak_plan = best
+    return fleets, peak_plan
+
+
+def _ec2_day_lines(
+    workload: Workload, mode: modes.Mode, prices: PriceTable, plans: dict | None
+) -> tuple[list[Line], list[str], Any]:
+    needs = tasks_over_day(workload)
+    step = SAMPLE_SECONDS
+    fleets, peak_plan = _fleets_over_day(workload, needs, FLAVOURS[mode.id], prices, plans)
+    rule = scaling(mode.id)
+    types = sorted({t for fleet in fleets.values() for t in fleet})
+    days = workload.hours_per_month / 24
+    factor = 1 - prices.ec2_spot_discount if workload.spot else 1.0
+    market = "Spot" if workload.spot else "On-Demand"
+    lines: list[Line] = []
+    for itype in types:
+        counts = [fleets[need].get(itype, 0) for need in needs]
+        # Headroom: the tasks may fill only target_utilisation of the instances.
+        counts = [math.ceil(round(c / rule.target_utilisation, 6)) for c in counts]
+        counts = held(
+            counts,
+            ahead=math.ceil(rule.launch_ahead_seconds / step),
+            after=math.ceil(rule.keep_after_seconds / step),
+        )
+        per_day = sum(counts) * step / 3600
+        if not per_day:
+            continue
+        lines.append(
+            _line(
+                f"{itype} instances (following the load: {per_day:,.6g} instance-hours a day "
+                f"× {days:.6g} days, {market})",
+                per_day * days,
+                "instance-hour",
+                prices.instances[itype]["hourly"] * factor,
+            )
+        )
+        fee = prices.management_fee_for(mode.id, itype)
+        if fee is not None:
+            lines.append(
+                _line(
+                    f"{mode.name} management fee ({itype}, {per_day:,.6g} instance-hours a day "
+                    f"× {days:.6g} days)",
+                    per_day * days,
+                    "instance-hour",
+                    fee,
+                )
+            )
+    notes = [
+        f"Instances follow the load as {rule.scaler} moves them: tasks fill at most "
+        f"{rule.target_utilisation:.0%} of the instances, which are launched "
+        f"{rule.launch_ahead_seconds} s before they are needed and kept "
+        f"{rule.keep_after_seconds} s after the need falls (data/day2.yaml, "
+        f"cost_over_time; source: {rule.source})."
+    ]
+    if peak_plan is not None:
+        notes.append(
+            f"At the day's peak the fleet is {_fleet(peak_plan.instances)}; at other times "
+            "the quick planner sizes it."
+        )
+    if workload.spot:
+        notes.append(
+            f"EC2 Spot: the table's {prices.ec2_spot_discount:.0%} discount off On-Demand."
+        )
+    return lines, notes, peak_plan
+
+
+def estimate_over_day(
+    workload: Workload,
+    mode_id: str,
+    prices: PriceTable | str | Path | None = None,
+    *,
+    on: _dt.date | None = None,
+    _plans: dict | None = None,
+) -> Estimate:
+    """The monthly cost of ``workload`` in one mode when each service follows its ``load``
+    over the day and the mode scales with it; the day repeats for ``hours_per_month / 24``
+    days. A service without a load needs its count all day, so a workload without loads
+    costs what :func:`estimate` says.
+
+    Fargate pays per task-second for the tasks the load needs at each minute
+    (``data/day2.yaml``, ``cost_over_time.fargate``). EC2-backed modes pay for the instances
+    the planner sizes for each minute's tasks, with the headroom and the lag of the mode's
+    scaler (:func:`scaling`). EKS modes add the control plane, always on.
+
+    >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, "
+    ...                        "load: {daily: {low: 1, high: 4}}}]")
+    >>> estimate(w, "ecs-fargate").monthly  # sized for the peak, 4 tasks all month
+    144.16
+    >>> estimate_over_day(w, "ecs-fargate").monthly  # 1 to 4 tasks as the day goes
+    108.09
+    """
+    table = _prices(prices)
+    steady = estimate(workload, mode_id, table, on=on, _plans=_plans)
+    if not steady.feasible:
+        return steady
+    mode = modes.get(mode_id)
+    lines = [steady.lines[0]]  # the control plane, billed every hour whatever the load
+    if mode.compute == "Fargate":
+        days = workload.hours_per_month / 24
+        needs = tasks_over_day(workload)
+        task_hours = {
+            s.name: sum(n[i] for n in needs) * SAMPLE_SECONDS / 3600 * days
+            for i, s in enumerate(workload.services)
+        }
+        more, notes = _fargate_lines(workload, mode, table, task_hours)
+        facts = load_packaged("day2.yaml")["cost_over_time"]["fargate"]
+        notes.append(
+            "Fargate bills each task or pod per second (at least "
+            f"{facts['minimum_seconds']} s) for the tasks the load needs at each minute "
+            f"(source: {' '.join(str(facts['source']).split())})."
+        )
+        plan = None
+    else:
+        more, notes, plan = _ec2_day_lines(workload, mode, table, _plans)
+    lines += more
+    notes.append(
+        f"The day repeats for {workload.hours_per_month / 24:.6g} days "
+        f"({workload.hours_per_month:g} h a month); prices: {steady.prices}."
+    )
+    total = round(sum(line.monthly for line in lines), 2)
+    return Estimate(
+        mode.id, mode.name, True, total, lines, [], notes, plan, steady.prices, table.currency
+    )
+
+
+def compare_over_day(
+    workload: Workload,
+    prices: PriceTable | str | Path | None = None,
+    *,
+    on: _dt.date | None = None,
+) -> Comparison:
+    """:func:`estimate_over_day` in every mode, in ``modes.MODES`` order.
+
+    >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, "
+    ...                        "load: {daily: {low: 1, high: 4}}}]")
+    >>> compare_over_day(w).get("ecs-fargate").monthly
+    108.09
+    """
+    _check_workload(workload)
+    table = _prices(prices)
+    plans: dict = {}
+    estimates = [estimate_over_day(workload, m, table, on=on, _plans=plans) for m in modes.MODES]
+    return Comparison(workload, estimates, table.describe())
+
+
+def steady_and_over_day(steady: Comparison, over_day: Comparison) -> Table:
+    """One row per mode: the steady-state monthly figure (the peak's tasks all month) and
+    the one that follows the load, side by side.
+
+    >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, "
+    ...                        "load: {daily: {low: 1, high: 4}}}]")
+    >>> print(steady_and_over_day(compare(w), compare_over_day(w))[1])
+    {'mode': 'ECS on Fargate', 'steady state (USD/month)': '144.16', 'following the load (USD/month)': '108.09', 'saved': '25.0%'}
+    """
+    rows = []
+    for a, b in zip(steady.estimates, over_day.estimates, strict=True):
+        cur = a.currency
+        if a.monthly is None or b.monthly is None:
+            rows.append(
+                {
+                    "mode": a.name,
+                    f"steady state ({cur}/month)": "not possible",
+                    f"following the load ({cur}/month)": "not possible",
+                    "saved": None,
+                }
+            )
+            continue
+        saved = 1 - b.monthly / a.monthly if a.monthly else 0.0
+        rows.append(
+            {
+                "mode": a.name,
+                f"steady state ({cur}/month)": f"{a.monthly:.2f}",
+                f"following the load ({cur}/month)": f"{b.monthly:.2f}",
+                "saved": f"{saved:.1%}",
+            }
+        )
+    return Table(
+        rows,
+        title=f"Monthly cost: sized for the peak all month, or following the load "
+        f"({steady.prices})",
+    )
