@@ -43,7 +43,9 @@ __all__ = [
     "MAX_TASKS",
     "SAMPLE_SECONDS",
     "SHAPES",
-    "DayCurve", "day_curve"]
+    "DayCurve",
+    "day_curve",
+]
 
 DAY_SECONDS = 86_400
 #: The shapes a workload's ``load`` may take (the simulator's, by the same names).
@@ -55,7 +57,7 @@ MAX_TASKS = 100_000
 #: How often the day is read when costing it (``data/day2.yaml``, ``cost_over_time``).
 SAMPLE_SECONDS: int = int(load_packaged("day2.yaml")["cost_over_time"]["sample_seconds"])
 
-_EXAMPLE = 'load: {daily: {low: 2, high: 12, peak_hour: 14}}   # tasks needed, peak at 14:00 UTC'
+_EXAMPLE = "load: {daily: {low: 2, high: 12, peak_hour: 14}}   # tasks needed, peak at 14:00 UTC"
 
 
 def _error(message: str) -> InvalidParameterError:
@@ -149,7 +151,9 @@ class DayCurve:
         if self.kind == "points":
             return day_curve({"points": [[t, v * factor] for t, v in spec]})
         keys = ("low", "high") if self.kind == "daily" else ("before", "after")
-        return day_curve({self.kind: {k: (v * factor if k in keys else v) for k, v in spec.items()}})
+        return day_curve(
+            {self.kind: {k: (v * factor if k in keys else v) for k, v in spec.items()}}
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The curve as written in a workload file."""
@@ -199,9 +203,7 @@ def day_curve(data: Any, where: str = "load") -> DayCurve:
             # The simulator's daily shape: the high at the peak, the low twelve hours away.
             return lo + (hi - lo) * (1 + math.cos(2 * math.pi * (s - peak) / DAY_SECONDS)) / 2
 
-        return DayCurve(
-            kind, dict(p), f"{lo:g} to {hi:g} tasks, peak at {_clock(peak)} UTC", daily
-        )
+        return DayCurve(kind, dict(p), f"{lo:g} to {hi:g} tasks, peak at {_clock(peak)} UTC", daily)
     return _points(params, where)
 
 
