@@ -1137,7 +1137,7 @@ def _day2_figure(value: Any, where: str) -> float:
     return float(value)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=16)
 def scaling(mode_id: str) -> Scaling:
     """The scaling figures of an EC2-backed mode (Fargate modes have none: no instances).
 
@@ -1377,8 +1377,9 @@ def steady_and_over_day(steady: Comparison, over_day: Comparison) -> Table:
 
     >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, "
     ...                        "load: {daily: {low: 1, high: 4}}}]")
-    >>> print(steady_and_over_day(compare(w), compare_over_day(w))[1])
-    {'mode': 'ECS on Fargate', 'steady state (USD/month)': '144.16', 'following the load (USD/month)': '108.09', 'saved': '25.0%'}
+    >>> row = steady_and_over_day(compare(w), compare_over_day(w))[1]
+    >>> list(row.values())
+    ['ECS on Fargate', '144.16', '108.09', '25.0%']
     """
     rows = []
     for a, b in zip(steady.estimates, over_day.estimates, strict=True):
@@ -1407,3 +1408,151 @@ def steady_and_over_day(steady: Comparison, over_day: Comparison) -> Table:
         title=f"Monthly cost: sized for the peak all month, or following the load "
         f"({steady.prices})",
     )
+
+
+# --------------------------------------------------------------------------- a timeline, priced
+
+
+@dataclass(frozen=True)
+class HourlyRate:
+    """What one mode costs an hour for one service: ``fixed`` (the control plane) plus
+    ``per_task`` for each running task or pod (Fargate) plus ``per_node`` for each node or
+    instance (EC2). ``describe`` says where the figures came from.
+
+    >>> r = hourly_rate("ecs-fargate", vcpu=1, memory_gb=2)
+    >>> r.fixed, r.per_task, r.per_node
+    (0.0, 0.04937, 0.0)
+    """
+
+    mode: str
+    fixed: float
+    per_task: float
+    per_node: float
+    describe: str
+
+    def at(self, running: int, nodes: int | None) -> float:
+        """USD (or the table's currency) an hour with ``running`` tasks and ``nodes``."""
+        return self.fixed + self.per_task * running + self.per_node * (nodes or 0)
+
+
+def hourly_rate(
+    mode_id: str,
+    *,
+    vcpu: float,
+    memory_gb: float,
+    instance_type: str | None = None,
+    architecture: str = "x86",
+    prices: PriceTable | str | Path | None = None,
+) -> HourlyRate:
+    """The hourly rate of a service of ``vcpu`` / ``memory_gb`` tasks in one mode, On-Demand:
+    Fargate modes bill each task at the Fargate size that holds it (EKS adds 256 MB per pod
+    first); EC2 modes bill each ``instance_type`` instance (and the mode's management fee);
+    EKS modes add the control plane.
+
+    >>> hourly_rate("eks-nodegroup", vcpu=1, memory_gb=2, instance_type="m5.large").per_node
+    0.096
+    """
+    table = _prices(prices)
+    mode = modes.get(mode_id)
+    service = Service.from_dict({"name": "rate", "vcpu": vcpu, "memory_gb": memory_gb})
+    if architecture not in ARCHITECTURES:
+        raise invalid_parameter(
+            f"architecture must be one of {', '.join(ARCHITECTURES)}, not {architecture!r}.",
+            "use x86 or arm.",
+        )
+    fixed = (
+        table.control_plane["eks_per_cluster_hour_standard"]
+        if mode.orchestrator == "EKS"
+        else table.control_plane["ecs_per_cluster_hour"]
+    )
+    if mode.compute == "Fargate":
+        if mode.orchestrator == "EKS":
+            v, gb = fargate.provisioned_capacity(eks_pod(service))
+        else:
+            fit = fargate.smallest_size(service.cpu_units, service.memory_mib)
+            if fit is None:
+                raise FargateSizeError(
+                    f"A {vcpu:g} vCPU / {memory_gb:g} GB task is larger than any Fargate size.",
+                    code="InvalidParameterException",
+                    hint="use at most 16 vCPU and 120 GB.",
+                )
+            v, gb = fit[0] / 1024, fit[1] / 1024
+        rates = table.fargate[architecture]
+        per_task = round(v * rates["vcpu_hour"] + gb * rates["gb_hour"], 8)
+        what = f"Fargate {v:g} vCPU / {gb:g} GB per task"
+        return HourlyRate(
+            mode.id, fixed, per_task, 0.0, f"{mode.name}: {what} ({table.describe()})"
+        )
+    if instance_type not in table.instances:
+        raise invalid_parameter(
+            f"{mode.name} bills instances: instance_type must be one in the price table, "
+            f"not {instance_type!r}.",
+            "pass instance_type= one of " + ", ".join(table.instances_for(architecture)) + ".",
+        )
+    fee = table.management_fee_for(mode.id, instance_type) or 0.0
+    per_node = round(table.instances[instance_type]["hourly"] + fee, 8)
+    return HourlyRate(
+        mode.id,
+        fixed,
+        0.0,
+        per_node,
+        f"{mode.name}: {instance_type} per node{' with its management fee' if fee else ''} "
+        f"({table.describe()})",
+    )
+
+
+def priced_timeline(rows: Any, rates: HourlyRate | dict[str, HourlyRate]) -> Table:
+    """A timeline (``lab.timeline()``) with what each row costs: ``usd_per_hour`` at that
+    step and ``usd_total``, accumulated since the target's first row. ``rates`` is one
+    :class:`HourlyRate` for every target, or one per target name. Pure: it reads the rows.
+
+    >>> import datetime as dt
+    >>> t0 = dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
+    >>> rows = [{"time": t0 + dt.timedelta(hours=h), "target": "ecs:a/b", "running": 2,
+    ...          "nodes": "-"} for h in range(3)]
+    >>> [r["usd_total"] for r in priced_timeline(rows, hourly_rate("ecs-fargate", vcpu=1,
+    ...                                                              memory_gb=2))]
+    [0.0, 0.09874, 0.19748]
+    """
+    if isinstance(rows, str | bytes | dict) or not isinstance(rows, list):
+        raise invalid_parameter(
+            f"priced_timeline takes the rows of lab.timeline(), not {type(rows).__name__}.",
+            "pass lab.timeline().",
+        )
+    targets = list(dict.fromkeys(str(r.get("target")) for r in rows if isinstance(r, dict)))
+    if isinstance(rates, dict):
+        missing = [t for t in targets if t not in rates]
+        if missing or not all(isinstance(r, HourlyRate) for r in rates.values()):
+            raise invalid_parameter(
+                f"No hourly rate for {', '.join(missing) or 'some targets'}.",
+                "give rates={target: hourly_rate(mode, ...)} for every target: "
+                + ", ".join(targets),
+            )
+    elif not isinstance(rates, HourlyRate):
+        raise invalid_parameter(
+            f"rates must be an HourlyRate or a dict of them, not {type(rates).__name__}.",
+            "build one with hourly_rate('ecs-fargate', vcpu=1, memory_gb=2).",
+        )
+    out: list[dict[str, Any]] = []
+    last: dict[str, tuple[_dt.datetime, float, float]] = {}
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("time"), _dt.datetime):
+            raise invalid_parameter(
+                f"Timeline row {i} is not a row with a time.", "pass lab.timeline()."
+            )
+        target = str(row.get("target"))
+        rate = rates[target] if isinstance(rates, dict) else rates
+        running = row.get("running")
+        nodes = row.get("nodes")
+        per_hour = rate.at(
+            running if isinstance(running, int) and not isinstance(running, bool) else 0,
+            nodes if isinstance(nodes, int) and not isinstance(nodes, bool) else None,
+        )
+        total = 0.0
+        if target in last:
+            when, before, so_far = last[target]
+            # What was paid since the last row, at the rate in force then.
+            total = so_far + before * (row["time"] - when).total_seconds() / 3600
+        last[target] = (row["time"], per_hour, total)
+        out.append({**row, "usd_per_hour": round(per_hour, 6), "usd_total": round(total, 6)})
+    return Table(out, title="Timeline, priced")

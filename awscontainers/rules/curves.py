@@ -88,9 +88,13 @@ def _seconds_of_day(value: Any, what: str) -> float:
             h, m, s = int(match[1]), int(match[2]), int(match[3] or 0)
             if m < 60 and s < 60 and (h, m, s) <= (24, 0, 0):
                 return float(h * 3600 + m * 60 + s)
-    elif not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value):
-        if 0 <= value <= 24:
-            return float(value) * 3600
+    elif (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and math.isfinite(value)
+        and 0 <= value <= 24
+    ):
+        return float(value) * 3600
     raise invalid_parameter(
         f'{what} must be a time of day, "HH:MM" from "00:00" to "24:00" or hours from 0 to '
         f"24, not {value!r}.",
@@ -165,11 +169,10 @@ def day_curve(data: Any, where: str = "load") -> DayCurve:
 
     >>> day_curve({"constant": 3}).describe
     '3 tasks all day'
-    >>> day_curve({"hourly": 3})
+    >>> day_curve({"hourly": 3})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    awscontainers.errors.InvalidParameterError: load has no shape 'hourly'; the shapes are constant, step, daily, points.
-      What to do: Write the load as one shape, e.g. load: {daily: {low: 2, high: 12, peak_hour: 14}}   # tasks needed, peak at 14:00 UTC
+    awscontainers.errors.InvalidParameterError: load has no shape 'hourly'; the shapes are ...
     """
     if not isinstance(data, dict) or len(data) != 1:
         raise _error(f"{where} must be a mapping with one shape ({', '.join(SHAPES)}), not "
