@@ -42,7 +42,8 @@ MAX_COLUMNS = 8
 #: Okabe-Ito, as in :mod:`awscontainers.draw.chart`: told apart with the common colour-vision
 #: deficiencies; each series also has its own line style.
 _STYLE = {
-    "desired": {"color": "#000000", "linestyle": "--", "label": "desired"},
+    # Desired is drawn last and on top, dashed, so it shows where running equals it.
+    "desired": {"color": "#000000", "linestyle": "--", "label": "desired", "zorder": 3},
     "running": {"color": "#0072B2", "linestyle": "-", "label": "running"},
     "pending": {"color": "#D55E00", "linestyle": ":", "label": "pending"},
     "nodes": {"color": "#009E73", "linestyle": "-", "label": "nodes / instances"},
@@ -172,13 +173,21 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
             figsize=(COLUMN_WIDTH * columns, PANEL_HEIGHT * panels + 0.6), layout="constrained"
         )
         grid = figure.subplots(panels, columns, squeeze=False, sharex="col", sharey="row")
-        hours = mdates.DateFormatter("%H:%M", tz=_dt.timezone.utc)
+        utc = _dt.timezone.utc
+        hours = mdates.DateFormatter("%H:%M", tz=utc)
+        has_nodes = any(
+            _number(r.get("nodes")) is not None for rows in targets.values() for r in rows
+        )
+        most = max(
+            (_number(r.get("usd_total")) or 0.0 for rows in targets.values() for r in rows),
+            default=0.0,
+        )
         legend: dict[str, Any] = {}  # one entry per series, in the order first drawn
         for col, (target, rows) in enumerate(targets.items()):
             times = [r["time"] for r in rows]
             tasks, nodes = grid[0][col], grid[1][col]
             tasks.set_title(target)
-            for key in ("desired", "running", "pending"):
+            for key in ("running", "pending", "desired"):
                 values = [_number(r.get(key)) for r in rows]
                 if all(v is None for v in values):
                     continue
@@ -213,7 +222,8 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
                 (line,) = total_axis.plot(times, total, **_STYLE["usd_total"])
                 line.set_gid(f"{target} usd_total")
                 legend.setdefault("usd_total", line)
-                total_axis.set_ylim(bottom=0)
+                # One scale for every column, so the modes' totals compare at a glance.
+                total_axis.set_ylim(0, most * 1.05 or 1.0)
                 if col == 0:
                     cost.set_ylabel("USD per hour")
                 if col == columns - 1:
@@ -221,12 +231,15 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
             for axis in (row[col] for row in grid):
                 axis.set_ylim(bottom=0)
                 axis.grid(True, color="#dddddd", linewidth=0.6)
+                axis.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=5, tz=utc))
                 axis.xaxis.set_major_formatter(hours)
+            if not has_nodes:
+                nodes.tick_params(left=False, labelleft=False)
             grid[-1][col].set_xlabel("time (UTC)")
         figure.legend(
             handles=list(legend.values()),
             loc="outside lower center",
-            ncols=len(legend),
+            ncols=min(len(legend), 3 * columns),
             frameon=False,
         )
     return TimelinePlot(figure, name)
