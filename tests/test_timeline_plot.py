@@ -1,0 +1,159 @@
+"""Timeline plots (awscontainers/draw/timeline.py): deterministic SVG a notebook stores and
+nbval compares, the series a learner reads, and clear refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from awscontainers.costs import hourly_rate, priced_timeline
+from awscontainers.draw import TimelinePlot, timeline_comparison, timeline_plot
+from awscontainers.errors import InvalidParameterError
+from awscontainers.sim import load
+
+from .test_day2_lab import autoscale, fargate_service
+
+T0 = dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rows(target="ecs:web/api", nodes=2, n=12):
+    out = []
+    for i in range(n):
+        desired = 2 + i // 3
+        running = min(desired, 2 + i // 4)
+        out.append(
+            {
+                "time": T0 + dt.timedelta(minutes=5 * i),
+                "target": target,
+                "load_vcpu": 0.5 * desired,
+                "desired": desired,
+                "running": running,
+                "pending": desired - running,
+                "nodes": nodes if nodes == "-" else nodes + i // 6,
+                "cpu_percent": 60.0,
+            }
+        )
+    return out
+
+
+def ids(svg: str) -> set[str]:
+    return set(re.findall(r'id="([^"]+)"', svg))
+
+
+_SCRIPT = """
+import datetime as dt, hashlib, sys
+sys.path.insert(0, {root!r})
+from tests.test_timeline_plot import rows
+from awscontainers.draw import timeline_plot
+print(hashlib.sha256(timeline_plot(rows()).svg().encode()).hexdigest())
+"""
+
+
+def test_the_svg_is_byte_identical_across_runs_and_processes():
+    first = timeline_plot(rows()).svg()
+    assert timeline_plot(rows()).svg() == first
+    # Another interpreter (other hash seeds, a fresh matplotlib): the same bytes.
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT.format(root=str(ROOT))],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345", "PATH": "", "MPLBACKEND": "agg"},
+    )
+    assert done.stdout.strip() == hashlib.sha256(first.encode()).hexdigest()
+
+
+def test_the_svg_carries_no_date_or_version():
+    svg = timeline_plot(rows()).svg()
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+    assert "awscontainers" in svg  # the fixed creator
+
+
+def test_each_series_is_drawn_and_named():
+    svg = timeline_plot(rows()).svg()
+    for series in ("desired", "running", "pending", "nodes"):
+        assert f"ecs:web/api {series}" in ids(svg)
+    for text in ("ecs:web/api", "tasks / pods", "nodes / instances", "desired", "pending"):
+        assert text in svg  # svg.fonttype none keeps text as text
+    assert "usd_per_hour" not in svg  # unpriced rows: no cost panel
+
+
+def test_a_priced_timeline_adds_cost_per_hour_and_its_total():
+    priced = priced_timeline(rows(nodes="-"), hourly_rate("ecs-fargate", vcpu=0.5, memory_gb=1))
+    svg = timeline_plot(priced).svg()
+    assert {"ecs:web/api usd_per_hour", "ecs:web/api usd_total"} <= ids(svg)
+    assert "USD so far" in svg
+    assert "no instances: Fargate" in svg  # nodes "-" is a Fargate service
+
+
+def test_several_targets_are_drawn_side_by_side():
+    both = rows() + rows(target="eks:demo/default/web", nodes=3)
+    plot = timeline_plot(both)
+    assert {"ecs:web/api running", "eks:demo/default/web running"} <= ids(plot.svg())
+    assert repr(plot) == "<TimelinePlot ecs:web/api, eks:demo/default/web>"
+
+
+def test_timeline_comparison_titles_each_lab_by_its_mode():
+    plot = timeline_comparison({"ECS on EC2": rows(), "ECS on Fargate": rows(nodes="-")})
+    svg = plot.svg()
+    assert {"ECS on EC2 running", "ECS on Fargate running"} <= ids(svg)
+    with pytest.raises(InvalidParameterError, match="holds 2 targets"):
+        timeline_comparison({"mixed": rows() + rows(target="other")})
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ([], "The timeline is empty"),
+        ("rows", "list of rows"),
+        ([{"time": T0, "target": "a"}], "has no desired, running"),
+        ([{"time": "09:00", "target": "a", "desired": 1, "running": 1}], "aware datetime"),
+    ],
+)
+def test_what_cannot_be_drawn_is_refused_with_what_to_do(given, words):
+    with pytest.raises(InvalidParameterError) as err:
+        timeline_plot(given)
+    assert words in str(err.value)
+    assert "lab.run" in err.value.hint
+
+
+def test_it_shows_itself_in_a_notebook_and_saves(tmp_path):
+    plot = timeline_plot(rows())
+    assert isinstance(plot, TimelinePlot)
+    assert plot._repr_svg_().lstrip().startswith("<?xml")
+    assert plot.save(tmp_path / "t.svg").read_text() == plot.svg()
+    assert plot.save(tmp_path / "t.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(InvalidParameterError, match=".svg or .png"):
+        plot.save(tmp_path / "t.pdf")
+
+
+def test_a_lab_run_is_drawn_from_its_timeline(lab):
+    fargate_service(lab)
+    autoscale(lab)
+    lab.day2.load_service("fg", "web", load.step(0.4, 2.0, at=dt.timedelta(minutes=5)))
+    lab.run(until=dt.timedelta(minutes=20), step=dt.timedelta(minutes=1))
+    timeline = lab.timeline()
+    priced = priced_timeline(list(timeline), hourly_rate("ecs-fargate", vcpu=0.5, memory_gb=1))
+    assert priced[-1]["usd_total"] > 0
+    svg = timeline_plot(priced).svg()
+    assert "ecs:fg/web running" in ids(svg)
+    # The same run again in a new lab: the same picture.
+    from awscontainers import Lab
+
+    again = Lab()
+    try:
+        fargate_service(again)
+        autoscale(again)
+        again.day2.load_service("fg", "web", load.step(0.4, 2.0, at=dt.timedelta(minutes=5)))
+        again.run(until=dt.timedelta(minutes=20), step=dt.timedelta(minutes=1))
+        rate = hourly_rate("ecs-fargate", vcpu=0.5, memory_gb=1)
+        assert timeline_plot(priced_timeline(list(again.timeline()), rate)).svg() == svg
+    finally:
+        again.close()
