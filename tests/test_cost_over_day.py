@@ -335,3 +335,10 @@ def test_chooser_panel_prices_a_daily_load_beside_the_steady_state():
     panel.night.value = 100  # the night as busy as the peak: the same as steady state
     assert panel.over_day.get("ecs-fargate").monthly == panel.comparison.get("ecs-fargate").monthly
     assert not math.isnan(panel.last_update_ms)
+
+
+def test_the_example_day_workload_runs_through_compare(capsys):
+    w = Workload.from_file("examples/workload-day.yaml")
+    assert w.has_load and [s.count for s in w.services] == [12, 3, 4]
+    assert main(["compare", "examples/workload-day.yaml"]) == 0
+    assert "following the load" in capsys.readouterr().out
