@@ -342,3 +342,52 @@ def test_the_example_day_workload_runs_through_compare(capsys):
     assert w.has_load and [s.count for s in w.services] == [12, 3, 4]
     assert main(["compare", "examples/workload-day.yaml"]) == 0
     assert "following the load" in capsys.readouterr().out
+
+
+def test_every_cost_over_time_figure_has_a_source_and_a_date():
+    section = DAY2["cost_over_time"]
+    entries = [section["fargate"], *section["ec2"].values()]
+    for entry in entries:
+        assert "https://" in entry["source"]
+        assert str(entry["checked"]) == "2026-11-30"
+    assert set(section["ec2"]) == set(costs.FLAVOURS)  # every EC2-backed mode has figures
+
+
+loads = st.one_of(
+    st.builds(lambda n: {"constant": n}, st.floats(0, 30)),
+    st.builds(
+        lambda a, b, h: {"step": {"before": a, "after": b, "at": h}},
+        st.integers(0, 30),
+        st.integers(0, 30),
+        st.integers(0, 24),
+    ),
+    st.builds(
+        lambda lo, extra, h: {"daily": {"low": lo, "high": lo + extra, "peak_hour": h}},
+        st.integers(0, 20),
+        st.integers(0, 20),
+        st.floats(0, 23.9),
+    ),
+    st.none() | st.text(max_size=3) | st.integers(-5, 5),  # garbage
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    load=loads,
+    vcpu=st.sampled_from([0.25, 1, 4]),
+    arch=st.sampled_from(["x86", "arm"]),
+    spot=st.booleans(),
+)
+def test_any_load_is_priced_in_every_mode_or_refused_with_a_lab_error(load, vcpu, arch, spot):
+    try:
+        w = workload(
+            {"name": "s", "vcpu": vcpu, "memory_gb": 2 * vcpu, "load": load},
+            architecture=arch,
+            spot=spot,
+        )
+    except LabError:
+        return
+    for steady, day in zip(costs.compare(w), costs.compare_over_day(w), strict=True):
+        assert steady.feasible == day.feasible
+        if day.feasible:
+            assert math.isfinite(day.monthly) and day.monthly >= 0

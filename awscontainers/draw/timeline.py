@@ -41,7 +41,7 @@ PANEL_HEIGHT = 2.2
 MAX_COLUMNS = 8
 #: Okabe-Ito, as in :mod:`awscontainers.draw.chart`: told apart with the common colour-vision
 #: deficiencies; each series also has its own line style.
-_STYLE = {
+_STYLE: dict[str, dict[str, Any]] = {
     # Desired is drawn last and on top, dashed, so it shows where running equals it.
     "desired": {"color": "#000000", "linestyle": "--", "label": "desired", "zorder": 3},
     "running": {"color": "#0072B2", "linestyle": "-", "label": "running"},

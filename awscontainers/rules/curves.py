@@ -126,6 +126,10 @@ class DayCurve:
     describe: str
     _value: Callable[[float], float] = field(compare=False, repr=False)
 
+    def __hash__(self) -> int:
+        # ``spec`` may hold lists (points); the description tells curves apart well enough.
+        return hash((self.kind, self.describe))
+
     def at(self, seconds: float) -> float:
         """Tasks needed at ``seconds`` into the day (UTC), before rounding up."""
         return self._value(seconds % DAY_SECONDS)
