@@ -1206,26 +1206,51 @@ def _fleets_over_day(
     prices: PriceTable,
     plans: dict | None,
 ) -> tuple[dict[tuple[int, ...], dict[str, int]], Any]:
-    """The fleet each distinct need of the day takes, and the peak's plan. The peak (the
-    steady-state workload) is planned fully, as :func:`estimate` does; the other needs with
-    the quick planner (a day can hold hundreds of distinct needs)."""
+    """The fleet each distinct need of the day takes, and the peak's plan.
+
+    The peak (the steady-state workload) is planned in full, as :func:`estimate` does. A
+    group scales one instance type, so a smaller need takes the peak fleet's main type, each
+    service's tasks on instances of their own (``planner.per_instance``), unless the peak
+    fleet itself costs less (it holds any smaller need); where the main type cannot hold a
+    task (GPUs), the quick planner sizes it."""
     peak = tuple(s.count for s in workload.services)
     plans = {} if plans is None else plans
-    fleets: dict[tuple[int, ...], dict[str, int]] = {}
-    peak_plan = None
-    for need in sorted(set(needs)):
-        groups = [
+
+    def groups_for(need: tuple[int, ...]) -> list[planner.TaskGroup]:
+        return [
             planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, n, s.gpus)
             for s, n in zip(workload.services, need, strict=True)
             if n > 0
         ]
+
+    fleets: dict[tuple[int, ...], dict[str, int]] = {}
+    peak_plan = None
+    main = None
+    if any(peak):
+        peak_plan, _ = _planned(workload, groups_for(peak), flavour, prices, plans)
+        fleets[peak] = dict(peak_plan.instances)
+        by_name = {x.name: x for x in _ec2_specs(workload, prices, flavour)}
+        # The type with the most instances (the cheaper on a tie): the group's type.
+        name = min(peak_plan.instances, key=lambda t: (-peak_plan.instances[t], by_name[t].hourly))
+        main = by_name[name]
+    for need in sorted(set(needs)):
+        if need in fleets:
+            continue
+        groups = groups_for(need)
         if not groups:
             fleets[need] = {}
             continue
-        best, _ = _planned(workload, groups, flavour, prices, plans, quick=need != peak)
-        fleets[need] = dict(best.instances)
-        if need == peak:
-            peak_plan = best
+        assert peak_plan is not None and main is not None  # a need is at most the peak
+        holds = [planner.per_instance(g, main) for g in groups]
+        if all(holds):
+            count = sum(-(-g.count // k) for g, k in zip(groups, holds, strict=True))
+            if count * main.hourly < peak_plan.hourly:
+                fleets[need] = {main.name: count}
+            else:
+                fleets[need] = dict(peak_plan.instances)
+        else:
+            best, _ = _planned(workload, groups, flavour, prices, plans, quick=True)
+            fleets[need] = dict(best.instances)
     return fleets, peak_plan
 
 
@@ -1283,7 +1308,7 @@ def _ec2_day_lines(
     if peak_plan is not None:
         notes.append(
             f"At the day's peak the fleet is {_fleet(peak_plan.instances)}; at other times "
-            "the quick planner sizes it."
+            f"its main type holds what the load needs, each service on instances of its own."
         )
     if workload.spot:
         notes.append(
