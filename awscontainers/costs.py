@@ -1366,6 +1366,16 @@ def estimate_over_day(
     else:
         more, notes, plan = _ec2_day_lines(workload, mode, table, _plans)
     lines += more
+    # What the steady estimate says about the mode itself still holds over the day: the
+    # control plane, the Kubernetes version, a management fee missing from the table (the
+    # chooser never picks such a mode on cost), GPUs without a count.
+    kept = (
+        "The EKS control plane is billed",
+        "Kubernetes ",
+        "needs GPUs without a count",
+        "management fee is not in the price table",
+    )
+    notes = [n for n in steady.notes if any(n.startswith(k) or k in n for k in kept)] + notes
     notes.append(
         f"The day repeats for {workload.hours_per_month / 24:.6g} days "
         f"({workload.hours_per_month:g} h a month); prices: {steady.prices}."

@@ -391,3 +391,18 @@ def test_any_load_is_priced_in_every_mode_or_refused_with_a_lab_error(load, vcpu
         assert steady.feasible == day.feasible
         if day.feasible:
             assert math.isfinite(day.monthly) and day.monthly >= 0
+
+
+def test_a_missing_management_fee_is_said_over_the_day_too_so_it_is_never_chosen():
+    import copy
+
+    data = copy.deepcopy(load_packaged("prices.yaml"))
+    data["management_fee"]["ecs-managed-instances"] = None
+    table = costs.parse_prices(data)
+    w = workload(web(load={"daily": {"low": 1, "high": 6}}))
+    e = costs.estimate_over_day(w, "ecs-managed-instances", table)
+    assert any("management fee is not in the price table" in n for n in e.notes)
+    from awscontainers.chooser import recommend
+
+    choice = recommend(w, table, comparison=costs.compare_over_day(w, table)).choice
+    assert choice != "ecs-managed-instances"
