@@ -1375,7 +1375,7 @@ def estimate_over_day(
         "needs GPUs without a count",
         "management fee is not in the price table",
     )
-    notes = [n for n in steady.notes if any(n.startswith(k) or k in n for k in kept)] + notes
+    notes = [n for n in steady.notes if any(k in n for k in kept)] + notes
     notes.append(
         f"The day repeats for {workload.hours_per_month / 24:.6g} days "
         f"({workload.hours_per_month:g} h a month); prices: {steady.prices}."
