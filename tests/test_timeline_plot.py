@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from awscontainers.costs import hourly_rate, priced_timeline
 from awscontainers.draw import TimelinePlot, timeline_comparison, timeline_plot
@@ -157,3 +159,33 @@ def test_a_lab_run_is_drawn_from_its_timeline(lab):
         assert timeline_plot(priced_timeline(list(again.timeline()), rate)).svg() == svg
     finally:
         again.close()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 1.0, 2.0, None]), min_size=1, max_size=60))
+def test_the_corners_kept_redraw_the_same_steps(values):
+    from awscontainers.draw.timeline import _kept
+
+    keep = _kept(values)
+    assert keep[0] == 0 and keep[-1] == len(values) - 1
+    # A step line through the kept rows holds each row's value until the next kept row.
+    for i, value in enumerate(values):
+        corner = max(k for k in keep if k <= i)
+        assert values[corner] == value
+
+
+def test_a_day_at_fifteen_second_steps_draws_a_small_svg():
+    day = [
+        {
+            "time": T0 + dt.timedelta(seconds=15 * i),
+            "target": "eks:day/default/web",
+            "desired": 100 + (i // 720) * 10,
+            "running": 100 + (i // 720) * 10,
+            "pending": 0,
+            "nodes": 5 + i // 1440,
+        }
+        for i in range(5760)
+    ]
+    rate = hourly_rate("eks-nodegroup", vcpu=0.25, memory_gb=0.5, instance_type="m5.large")
+    svg = timeline_plot(priced_timeline(day, rate)).svg()
+    assert len(svg) < 150_000  # the corners, not 5,760 points per series
