@@ -189,3 +189,13 @@ def test_a_day_at_fifteen_second_steps_draws_a_small_svg():
     rate = hourly_rate("eks-nodegroup", vcpu=0.25, memory_gb=0.5, instance_type="m5.large")
     svg = timeline_plot(priced_timeline(day, rate)).svg()
     assert len(svg) < 150_000  # the corners, not 5,760 points per series
+
+
+def test_titles_name_the_columns_by_mode():
+    both = rows() + rows(target="eks:demo/default/web", nodes=3)
+    plot = timeline_plot(both, titles={"ecs:web/api": "ECS on EC2"})
+    assert {"ECS on EC2 running", "eks:demo/default/web running"} <= ids(plot.svg())
+    with pytest.raises(InvalidParameterError, match="targets are ecs:web/api"):
+        timeline_plot(both, titles={"ecs:nope": "x"})
+    with pytest.raises(InvalidParameterError, match="two targets alike"):
+        timeline_plot(both, titles={"ecs:web/api": "eks:demo/default/web"})

@@ -263,9 +263,12 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
     return TimelinePlot(figure, name)
 
 
-def timeline_plot(rows: Sequence[Mapping[str, Any]]) -> TimelinePlot:
+def timeline_plot(
+    rows: Sequence[Mapping[str, Any]], titles: Mapping[str, str] | None = None
+) -> TimelinePlot:
     """Draw a timeline (``lab.timeline()``, or rows priced by
-    :func:`awscontainers.costs.priced_timeline`): one column per target, side by side.
+    :func:`awscontainers.costs.priced_timeline`): one column per target, side by side,
+    titled by the target or by ``titles[target]`` (a mode's name, say).
 
     >>> timeline_plot([])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -274,6 +277,20 @@ def timeline_plot(rows: Sequence[Mapping[str, Any]]) -> TimelinePlot:
     """
     checked = _check_rows(rows)
     targets = _by_target(checked)
+    if titles is not None:
+        if not isinstance(titles, Mapping):
+            raise _error(f"titles must map targets to titles, not {type(titles).__name__}.")
+        unknown = [t for t in titles if t not in targets]
+        named = [str(titles.get(t, t)) for t in targets]
+        if unknown or len(set(named)) < len(named):
+            raise InvalidParameterError(
+                f"titles name {', '.join(map(str, unknown)) or 'two targets alike'}; the "
+                f"timeline's targets are {', '.join(targets)}.",
+                code="InvalidParameterException",
+                hint="give each target of the timeline its own title, e.g. "
+                "titles={'ecs:web/api': 'ECS on Fargate'}.",
+            )
+        targets = {name: targets[t] for name, t in zip(named, targets, strict=True)}
     return _draw(targets, ", ".join(targets))
 
 
