@@ -1331,9 +1331,10 @@ def estimate_over_day(
     costs what :func:`estimate` says.
 
     Fargate pays per task-second for the tasks the load needs at each minute
-    (``data/day2.yaml``, ``cost_over_time.fargate``). EC2-backed modes pay for the instances
-    the planner sizes for each minute's tasks, with the headroom and the lag of the mode's
-    scaler (:func:`scaling`). EKS modes add the control plane, always on.
+    (``data/day2.yaml``, ``cost_over_time.fargate``). EC2-backed modes pay for the peak's
+    planned fleet, its main type grown and shrunk to each minute's tasks (an Auto Scaling
+    group scales one type), with the headroom and the lag of the mode's scaler
+    (:func:`scaling`). EKS modes add the control plane, always on.
 
     >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, "
     ...                        "load: {daily: {low: 1, high: 4}}}]")
