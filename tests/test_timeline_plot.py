@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -67,7 +68,7 @@ def test_the_svg_is_byte_identical_across_runs_and_processes():
         capture_output=True,
         text=True,
         check=True,
-        env={"PYTHONHASHSEED": "12345", "PATH": "", "MPLBACKEND": "agg"},
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
     )
     assert done.stdout.strip() == hashlib.sha256(first.encode()).hexdigest()
 
