@@ -326,7 +326,9 @@ def test_chooser_panel_prices_a_daily_load_beside_the_steady_state():
 
     panel = ChooserPanel()
     assert panel.over_day is None and panel.over_day_table.value == ""
+    assert panel.night.disabled
     panel.load_shape.value = "daily"
+    assert not panel.night.disabled
     assert panel.workload.has_load
     assert "following the load" in panel.over_day_table.value
     fargate = panel.over_day.get("ecs-fargate").monthly

@@ -180,6 +180,7 @@ class ChooserPanel:
     def update(self) -> None:
         """Recompute costs, the curve and the recommendation; time it."""
         started = time.perf_counter()
+        self.night.disabled = self.load_shape.value != "daily"  # a night only in a day's curve
         try:
             workload = self.workload
             if workload.task_count == 0:
