@@ -959,11 +959,26 @@ def estimate(
 
 @dataclass
 class Comparison:
-    """One estimate per mode, in ``modes.MODES`` order."""
+    """One estimate per mode, in ``modes.MODES`` order. ``over_day`` says the estimates
+    follow each service's load over the day (:func:`compare_over_day`)."""
 
     workload: Workload
     estimates: list[Estimate]
     prices: str
+    over_day: bool = False
+
+    @property
+    def basis(self) -> str:
+        """What the monthly figures assume, in words.
+
+        >>> from awscontainers.workload import Workload
+        >>> w = Workload.from_dict({"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]})
+        >>> compare(w).basis
+        'the same tasks all month'
+        """
+        if self.over_day:
+            return "each service following its load over the day, each mode scaling with it"
+        return "the same tasks all month"
 
     def __iter__(self):
         return iter(self.estimates)
@@ -1404,7 +1419,7 @@ def compare_over_day(
     table = _prices(prices)
     plans: dict = {}
     estimates = [estimate_over_day(workload, m, table, on=on, _plans=plans) for m in modes.MODES]
-    return Comparison(workload, estimates, table.describe())
+    return Comparison(workload, estimates, table.describe(), over_day=True)
 
 
 def steady_and_over_day(steady: Comparison, over_day: Comparison) -> Table:

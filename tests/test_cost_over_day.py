@@ -408,3 +408,14 @@ def test_a_missing_management_fee_is_said_over_the_day_too_so_it_is_never_chosen
 
     choice = recommend(w, table, comparison=costs.compare_over_day(w, table)).choice
     assert choice != "ecs-managed-instances"
+
+
+def test_a_recommendation_on_the_day_says_what_its_figures_assume():
+    from awscontainers.chooser import recommend
+
+    w = workload(web(load={"daily": {"low": 1, "high": 6}}))
+    day = costs.compare_over_day(w)
+    assert day.over_day and not costs.compare(w).over_day
+    reasons = recommend(w, comparison=day).reasons
+    assert any(r.startswith("Monthly figures: each service following its load") for r in reasons)
+    assert not any("Monthly figures" in r for r in recommend(w).reasons)
