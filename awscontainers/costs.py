@@ -1553,15 +1553,15 @@ def hourly_rate(
 
 
 def priced_timeline(rows: Any, rates: HourlyRate | dict[str, HourlyRate]) -> Table:
-    """A timeline (``lab.timeline()``) with what each row costs: ``usd_per_hour`` at that
-    step and ``usd_total``, accumulated since the target's first row. ``rates`` is one
+    """A timeline (``lab.timeline()``) with what each row costs: ``cost_per_hour`` at that
+    step and ``cost_usd``, accumulated since the target's first row. ``rates`` is one
     :class:`HourlyRate` for every target, or one per target name. Pure: it reads the rows.
 
     >>> import datetime as dt
     >>> t0 = dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
     >>> rows = [{"time": t0 + dt.timedelta(hours=h), "target": "ecs:a/b", "running": 2,
     ...          "nodes": "-"} for h in range(3)]
-    >>> [r["usd_total"] for r in priced_timeline(rows, hourly_rate("ecs-fargate", vcpu=1,
+    >>> [r["cost_usd"] for r in priced_timeline(rows, hourly_rate("ecs-fargate", vcpu=1,
     ...                                                              memory_gb=2))]
     [0.0, 0.09874, 0.19748]
     """
@@ -1605,5 +1605,5 @@ def priced_timeline(rows: Any, rates: HourlyRate | dict[str, HourlyRate]) -> Tab
             # What was paid since the last row, at the rate in force then.
             total = so_far + before * (row["time"] - when).total_seconds() / 3600
         last[target] = (row["time"], per_hour, total)
-        out.append({**row, "usd_per_hour": round(per_hour, 6), "usd_total": round(total, 6)})
+        out.append({**row, "cost_per_hour": round(per_hour, 6), "cost_usd": round(total, 6)})
     return Table(out, title="Timeline, priced")

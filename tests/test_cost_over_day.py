@@ -264,18 +264,18 @@ def test_a_fargate_timeline_pays_per_running_task_an_hour():
     table = costs.load_prices().fargate["x86"]
     assert rate.per_task == pytest.approx(0.5 * table["vcpu_hour"] + table["gb_hour"])
     priced = costs.priced_timeline(rows([2, 4, 4]), rate)
-    assert [r["usd_per_hour"] for r in priced] == pytest.approx(
+    assert [r["cost_per_hour"] for r in priced] == pytest.approx(
         [2 * rate.per_task, 4 * rate.per_task, 4 * rate.per_task]
     )
     # The first hour at 2 tasks, the second at 4: the rate in force during each hour.
-    assert priced[-1]["usd_total"] == pytest.approx(6 * rate.per_task)
+    assert priced[-1]["cost_usd"] == pytest.approx(6 * rate.per_task)
 
 
 def test_an_eks_ec2_timeline_pays_per_node_and_the_control_plane():
     rate = costs.hourly_rate("eks-nodegroup", vcpu=0.5, memory_gb=1, instance_type="m5.large")
     assert rate.fixed == 0.1 and rate.per_task == 0
     priced = costs.priced_timeline(rows([10, 10], nodes=3, target="eks:c/default/web"), rate)
-    assert priced[0]["usd_per_hour"] == pytest.approx(0.1 + 3 * 0.096)
+    assert priced[0]["cost_per_hour"] == pytest.approx(0.1 + 3 * 0.096)
 
 
 def test_pricing_a_timeline_refuses_what_it_cannot_price():

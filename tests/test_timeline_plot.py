@@ -85,13 +85,13 @@ def test_each_series_is_drawn_and_named():
         assert f"ecs:web/api {series}" in ids(svg)
     for text in ("ecs:web/api", "tasks / pods", "nodes / instances", "desired", "pending"):
         assert text in svg  # svg.fonttype none keeps text as text
-    assert "usd_per_hour" not in svg  # unpriced rows: no cost panel
+    assert "cost_per_hour" not in svg  # unpriced rows: no cost panel
 
 
 def test_a_priced_timeline_adds_cost_per_hour_and_its_total():
     priced = priced_timeline(rows(nodes="-"), hourly_rate("ecs-fargate", vcpu=0.5, memory_gb=1))
     svg = timeline_plot(priced).svg()
-    assert {"ecs:web/api usd_per_hour", "ecs:web/api usd_total"} <= ids(svg)
+    assert {"ecs:web/api cost_per_hour", "ecs:web/api cost_usd"} <= ids(svg)
     assert "USD so far" in svg
     assert "no instances: Fargate" in svg  # nodes "-" is a Fargate service
 
@@ -144,7 +144,7 @@ def test_a_lab_run_is_drawn_from_its_timeline(lab):
     lab.run(until=dt.timedelta(minutes=20), step=dt.timedelta(minutes=1))
     timeline = lab.timeline()
     priced = priced_timeline(list(timeline), hourly_rate("ecs-fargate", vcpu=0.5, memory_gb=1))
-    assert priced[-1]["usd_total"] > 0
+    assert priced[-1]["cost_usd"] > 0
     svg = timeline_plot(priced).svg()
     assert "ecs:fg/web running" in ids(svg)
     # The same run again in a new lab: the same picture.

@@ -4,7 +4,7 @@
 shape: ``time``, ``target``, ``desired``, ``running``, ``pending``, ``nodes``) and draws one
 column per target, side by side, with three panels each: desired against running tasks or
 pods with the pending ones, the nodes or instances, and the cost per hour with the cost
-accumulated so far (when the rows carry ``usd_per_hour``, as
+accumulated so far (when the rows carry ``cost_per_hour``, as
 :func:`awscontainers.costs.priced_timeline` adds). :func:`timeline_comparison` puts the
 timelines of several labs (five modes through one day, say) side by side.
 
@@ -47,8 +47,8 @@ _STYLE: dict[str, dict[str, Any]] = {
     "running": {"color": "#0072B2", "linestyle": "-", "label": "running"},
     "pending": {"color": "#D55E00", "linestyle": ":", "label": "pending"},
     "nodes": {"color": "#009E73", "linestyle": "-", "label": "nodes / instances"},
-    "usd_per_hour": {"color": "#CC79A7", "linestyle": "-", "label": "USD per hour"},
-    "usd_total": {"color": "#E69F00", "linestyle": "--", "label": "USD so far"},
+    "cost_per_hour": {"color": "#CC79A7", "linestyle": "-", "label": "USD per hour"},
+    "cost_usd": {"color": "#E69F00", "linestyle": "--", "label": "USD so far"},
 }
 _RC: Any = {  # matplotlib types rc keys as literals; these are checked by matplotlib
     "svg.hashsalt": "awscontainers",
@@ -177,7 +177,7 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
-    priced = any("usd_per_hour" in r for rows in targets.values() for r in rows)
+    priced = any("cost_per_hour" in r for rows in targets.values() for r in rows)
     panels = 3 if priced else 2
     columns = len(targets)
     with matplotlib.rc_context(_RC):
@@ -191,7 +191,7 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
             _number(r.get("nodes")) is not None for rows in targets.values() for r in rows
         )
         most = max(
-            (_number(r.get("usd_total")) or 0.0 for rows in targets.values() for r in rows),
+            (_number(r.get("cost_usd")) or 0.0 for rows in targets.values() for r in rows),
             default=0.0,
         )
         legend: dict[str, Any] = {}  # one entry per series, in the order first drawn
@@ -225,21 +225,21 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
                 nodes.set_ylabel("nodes / instances")
             if priced:
                 cost = grid[2][col]
-                per_hour = [_number(r.get("usd_per_hour")) for r in rows]
+                per_hour = [_number(r.get("cost_per_hour")) for r in rows]
                 (line,) = cost.step(
-                    *_corners(times, per_hour), where="post", **_STYLE["usd_per_hour"]
+                    *_corners(times, per_hour), where="post", **_STYLE["cost_per_hour"]
                 )
-                line.set_gid(f"{target} usd_per_hour")
-                legend.setdefault("usd_per_hour", line)
+                line.set_gid(f"{target} cost_per_hour")
+                legend.setdefault("cost_per_hour", line)
                 total_axis = cost.twinx()
-                total = [_number(r.get("usd_total")) for r in rows]
+                total = [_number(r.get("cost_usd")) for r in rows]
                 # The total grows in straight lines between changes of the rate.
                 keep = _kept(per_hour)
                 (line,) = total_axis.plot(
-                    [times[i] for i in keep], [total[i] for i in keep], **_STYLE["usd_total"]
+                    [times[i] for i in keep], [total[i] for i in keep], **_STYLE["cost_usd"]
                 )
-                line.set_gid(f"{target} usd_total")
-                legend.setdefault("usd_total", line)
+                line.set_gid(f"{target} cost_usd")
+                legend.setdefault("cost_usd", line)
                 # One scale for every column, so the modes' totals compare at a glance.
                 total_axis.set_ylim(0, most * 1.05 or 1.0)
                 if col == 0:

@@ -116,23 +116,62 @@ def _mapping(value: Any, keys: tuple[str, ...], required: tuple[str, ...], shape
     return value
 
 
+def _constant_at(params: tuple, s: float) -> float:
+    return params[0]
+
+
+def _step_at(params: tuple, s: float) -> float:
+    low, high, edge = params
+    return high if s >= edge else low
+
+
+def _daily_at(params: tuple, s: float) -> float:
+    # The simulator's daily shape: the high at the peak, the low twelve hours away.
+    lo, hi, peak = params
+    return lo + (hi - lo) * (1 + math.cos(2 * math.pi * (s - peak) / DAY_SECONDS)) / 2
+
+
+def _points_at(params: tuple, s: float) -> float:
+    # Straight lines between points, flat before the first and after the last.
+    times, values = params
+    if s <= times[0]:
+        return values[0]
+    if s >= times[-1]:
+        return values[-1]
+    lo, hi = 0, len(times) - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if times[mid] <= s:
+            lo = mid
+        else:
+            hi = mid
+    share = (s - times[lo]) / (times[hi] - times[lo])
+    return values[lo] + (values[hi] - values[lo]) * share
+
+
+_AT: dict[str, Callable[[tuple, float], float]] = {
+    "constant": _constant_at,
+    "step": _step_at,
+    "daily": _daily_at,
+    "points": _points_at,
+}
+
+
 @dataclass(frozen=True)
 class DayCurve:
-    """Tasks needed over one day: ``at(seconds into the day)``; ``spec`` is the shape as
-    written (so two curves written alike are equal, and a workload writes it back)."""
+    """Tasks needed over one day: ``at(seconds into the day)``. Plain data, as the
+    simulator's load curves are: ``spec`` is the shape as written (a workload writes it
+    back), ``params`` its checked numbers (seconds into the day, tasks), which equality
+    and hashing compare."""
 
     kind: str
-    spec: Any
-    describe: str
-    _value: Callable[[float], float] = field(compare=False, repr=False)
-
-    def __hash__(self) -> int:
-        # ``spec`` may hold lists (points); the description tells curves apart well enough.
-        return hash((self.kind, self.describe))
+    spec: Any = field(compare=False)
+    describe: str = field(compare=False)
+    params: tuple = ()
 
     def at(self, seconds: float) -> float:
         """Tasks needed at ``seconds`` into the day (UTC), before rounding up."""
-        return self._value(seconds % DAY_SECONDS)
+        return _AT[self.kind](self.params, seconds % DAY_SECONDS)
 
     def needed(self, step_seconds: int = SAMPLE_SECONDS) -> list[int]:
         """Whole tasks needed at the start of each ``step_seconds`` of the day (rounded up:
@@ -186,7 +225,7 @@ def day_curve(data: Any, where: str = "load") -> DayCurve:
         raise _error(f"{where} has no shape {kind!r}; the shapes are {', '.join(SHAPES)}.")
     if kind == "constant":
         value = _tasks(params, f"{where}'s constant")
-        return DayCurve(kind, params, f"{value:g} tasks all day", lambda _s: value)
+        return DayCurve(kind, params, f"{value:g} tasks all day", (value,))
     if kind == "step":
         p = _mapping(params, ("before", "after", "at"), ("before", "after", "at"), kind)
         low = _tasks(p["before"], f"{where}'s count before the step")
@@ -196,7 +235,7 @@ def day_curve(data: Any, where: str = "load") -> DayCurve:
             kind,
             dict(p),
             f"{low:g} tasks, then {high:g} from {_clock(edge)} UTC",
-            lambda s: high if s >= edge else low,
+            (low, high, edge),
         )
     if kind == "daily":
         p = _mapping(params, ("low", "high", "peak_hour"), ("low", "high"), kind)
@@ -205,12 +244,8 @@ def day_curve(data: Any, where: str = "load") -> DayCurve:
         if hi < lo:
             raise _error(f"{where}'s daily high ({hi:g}) is below its low ({lo:g}).")
         peak = _seconds_of_day(p.get("peak_hour", 14), f"{where}'s peak_hour") % DAY_SECONDS
-
-        def daily(s: float) -> float:
-            # The simulator's daily shape: the high at the peak, the low twelve hours away.
-            return lo + (hi - lo) * (1 + math.cos(2 * math.pi * (s - peak) / DAY_SECONDS)) / 2
-
-        return DayCurve(kind, dict(p), f"{lo:g} to {hi:g} tasks, peak at {_clock(peak)} UTC", daily)
+        describe = f"{lo:g} to {hi:g} tasks, peak at {_clock(peak)} UTC"
+        return DayCurve(kind, dict(p), describe, (lo, hi, peak))
     return _points(params, where)
 
 
@@ -230,24 +265,9 @@ def _points(params: Any, where: str) -> DayCurve:
         times.append(t)
         values.append(_tasks(pair[1], f"{where}'s point {i} count"))
 
-    def value(s: float) -> float:
-        # Straight lines between points, flat before the first and after the last.
-        if s <= times[0]:
-            return values[0]
-        if s >= times[-1]:
-            return values[-1]
-        lo, hi = 0, len(times) - 1
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if times[mid] <= s:
-                lo = mid
-            else:
-                hi = mid
-        share = (s - times[lo]) / (times[hi] - times[lo])
-        return values[lo] + (values[hi] - values[lo]) * share
-
     spec = [[t, v] for t, v in params]
-    return DayCurve("points", spec, f"{len(times)} points over the day", value)
+    describe = f"{len(times)} points over the day"
+    return DayCurve("points", spec, describe, (tuple(times), tuple(values)))
 
 
 def _clock(seconds: float) -> str:
