@@ -200,3 +200,11 @@ def test_titles_name_the_columns_by_mode():
         timeline_plot(both, titles={"ecs:nope": "x"})
     with pytest.raises(InvalidParameterError, match="two targets alike"):
         timeline_plot(both, titles={"ecs:web/api": "eks:demo/default/web"})
+
+
+def test_each_row_scales_to_every_columns_data():
+    # Column 0 has 2 nodes, column 1 grows to 12: the shared nodes row must show both.
+    plot = timeline_plot(rows(nodes=2) + rows(target="eks:big/default/web", nodes=10))
+    tasks, _, nodes, _ = plot._figure.axes[:4]
+    assert nodes.get_ylim()[0] == 0 and nodes.get_ylim()[1] >= 11
+    assert tasks.get_ylim()[1] >= max(r["desired"] for r in rows())

@@ -247,13 +247,18 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
                 if col == columns - 1:
                     total_axis.set_ylabel("USD so far")
             for axis in (row[col] for row in grid):
-                axis.set_ylim(bottom=0)
                 axis.grid(True, color="#dddddd", linewidth=0.6)
                 axis.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=5, tz=utc))
                 axis.xaxis.set_major_formatter(hours)
             if not has_nodes:
                 nodes.tick_params(left=False, labelleft=False)
             grid[-1][col].set_xlabel("time (UTC)")
+        # Each row shares one scale across the columns; fix its floor at 0 only now that
+        # every column's data is in (fixing it earlier would freeze the top at column 0's).
+        for axis in grid[:, 0]:
+            axis.relim()
+            axis.autoscale_view()
+            axis.set_ylim(bottom=0)
         figure.legend(
             handles=list(legend.values()),
             loc="outside lower center",
