@@ -208,3 +208,13 @@ def test_each_row_scales_to_every_columns_data():
     tasks, _, nodes, _ = plot._figure.axes[:4]
     assert nodes.get_ylim()[0] == 0 and nodes.get_ylim()[1] >= 11
     assert tasks.get_ylim()[1] >= max(r["desired"] for r in rows())
+
+
+def test_a_oneday_run_is_drawn_with_its_costs():
+    from awscontainers.oneday import run_day
+
+    curve = load.step(0.5, 2, at=dt.timedelta(minutes=10))
+    day = run_day("ecs-fargate", curve, hours=0.5, step=dt.timedelta(minutes=5))
+    svg = timeline_comparison({"ECS on Fargate": day.timeline}).svg()
+    assert {"ECS on Fargate running", "ECS on Fargate cost_per_hour"} <= ids(svg)
+    assert "ECS on Fargate cost_usd" in ids(svg)
