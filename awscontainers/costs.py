@@ -1223,49 +1223,38 @@ def _fleets_over_day(
 ) -> tuple[dict[tuple[int, ...], dict[str, int]], Any]:
     """The fleet each distinct need of the day takes, and the peak's plan.
 
-    The peak (the steady-state workload) is planned in full, as :func:`estimate` does. A
-    group scales one instance type, so a smaller need takes the peak fleet's main type, each
-    service's tasks on instances of their own (``planner.per_instance``), unless the peak
-    fleet itself costs less (it holds any smaller need); where the main type cannot hold a
-    task (GPUs), the quick planner sizes it."""
+    The peak (the steady-state workload) is planned in full, as :func:`estimate` does. An
+    Auto Scaling group grows and shrinks one instance type, so at other times each service
+    runs on its home type, the peak fleet's most used type that holds its tasks, on instances
+    of its own (``planner.per_instance``); the peak fleet instead when that costs less (it
+    holds any smaller need)."""
     peak = tuple(s.count for s in workload.services)
-    plans = {} if plans is None else plans
-
-    def groups_for(need: tuple[int, ...]) -> list[planner.TaskGroup]:
-        return [
-            planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, n, s.gpus)
-            for s, n in zip(workload.services, need, strict=True)
-            if n > 0
-        ]
-
     fleets: dict[tuple[int, ...], dict[str, int]] = {}
-    peak_plan = None
-    main = None
-    if any(peak):
-        peak_plan, _ = _planned(workload, groups_for(peak), flavour, prices, plans)
-        fleets[peak] = dict(peak_plan.instances)
-        by_name = {x.name: x for x in _ec2_specs(workload, prices, flavour)}
-        # The type with the most instances (the cheaper on a tie): the group's type.
-        name = min(peak_plan.instances, key=lambda t: (-peak_plan.instances[t], by_name[t].hourly))
-        main = by_name[name]
-    for need in sorted(set(needs)):
-        if need in fleets:
-            continue
-        groups = groups_for(need)
-        if not groups:
-            fleets[need] = {}
-            continue
-        assert peak_plan is not None and main is not None  # a need is at most the peak
-        holds = [planner.per_instance(g, main) for g in groups]
-        if all(holds):
-            count = sum(-(-g.count // k) for g, k in zip(groups, holds, strict=True))
-            if count * main.hourly < peak_plan.hourly:
-                fleets[need] = {main.name: count}
-            else:
-                fleets[need] = dict(peak_plan.instances)
-        else:
-            best, _ = _planned(workload, groups, flavour, prices, plans, quick=True)
-            fleets[need] = dict(best.instances)
+    if not any(peak):
+        return {need: {} for need in set(needs)}, None
+    groups = [
+        planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, n, s.gpus)
+        for s, n in zip(workload.services, peak, strict=True)
+        if n > 0
+    ]
+    peak_plan, _ = _planned(workload, groups, flavour, prices, plans)
+    by_name = {x.name: x for x in _ec2_specs(workload, prices, flavour)}
+    order = sorted(peak_plan.instances, key=lambda t: (-peak_plan.instances[t], by_name[t].hourly))
+    # Each service's home type and how many of its tasks one instance of it holds.
+    homes: list[tuple[str, int] | None] = []
+    for s in workload.services:
+        one = planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, 1, s.gpus)
+        fits = [(t, planner.per_instance(one, by_name[t])) for t in order]
+        homes.append(next(((t, k) for t, k in fits if k > 0), None))
+    for need in set(needs):
+        fleet: dict[str, int] = {}
+        for n, home in zip(need, homes, strict=True):
+            if n:
+                assert home is not None  # the peak fleet holds every service that runs
+                fleet[home[0]] = fleet.get(home[0], 0) + -(-n // home[1])
+        hourly = sum(by_name[t].hourly * c for t, c in fleet.items())
+        fleets[need] = fleet if hourly < peak_plan.hourly else dict(peak_plan.instances)
+    fleets[peak] = dict(peak_plan.instances)
     return fleets, peak_plan
 
 
@@ -1323,7 +1312,8 @@ def _ec2_day_lines(
     if peak_plan is not None:
         notes.append(
             f"At the day's peak the fleet is {_fleet(peak_plan.instances)}; at other times "
-            f"its main type holds what the load needs, each service on instances of its own."
+            "each service runs on its home type in it, on instances of its own, as many as "
+            "the load needs."
         )
     if workload.spot:
         notes.append(
@@ -1347,8 +1337,8 @@ def estimate_over_day(
 
     Fargate pays per task-second for the tasks the load needs at each minute
     (``data/day2.yaml``, ``cost_over_time.fargate``). EC2-backed modes pay for the peak's
-    planned fleet, its main type grown and shrunk to each minute's tasks (an Auto Scaling
-    group scales one type), with the headroom and the lag of the mode's scaler
+    planned fleet, each service's type in it grown and shrunk to each minute's tasks (an
+    Auto Scaling group scales one type), with the headroom and the lag of the mode's scaler
     (:func:`scaling`). EKS modes add the control plane, always on.
 
     >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, "

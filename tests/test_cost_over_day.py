@@ -419,3 +419,14 @@ def test_a_recommendation_on_the_day_says_what_its_figures_assume():
     reasons = recommend(w, comparison=day).reasons
     assert any(r.startswith("Monthly figures: each service following its load") for r in reasons)
     assert not any("Monthly figures" in r for r in recommend(w).reasons)
+
+
+def test_ec2_over_the_day_uses_only_the_peak_fleets_types():
+    # The worker needs 4 GB, more than the web tasks' usual type holds: each service keeps
+    # to a type of the peak's fleet that holds it.
+    w = Workload.from_file("examples/workload-day.yaml")
+    for mode_id in ("ecs-ec2", "eks-nodegroup"):
+        e = costs.estimate_over_day(w, mode_id)
+        types = {line.item.split(" ")[0] for line in e.lines if line.unit == "instance-hour"}
+        assert types <= set(e.plan.instances)
+        assert e.monthly <= costs.estimate(w, mode_id).monthly
