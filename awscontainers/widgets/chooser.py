@@ -24,6 +24,7 @@ from ..costs import compare, compare_over_day, estimate, load_prices, steady_and
 from ..draw.chart import line_chart
 from ..errors import LabError
 from ..workload import Workload
+from .panel import Panel
 
 VCPU_CHOICES = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
 NEEDS = {
@@ -45,7 +46,7 @@ LOAD_SHAPES = [("the same count all day", "steady"), ("a daily curve (peak 14:00
 PEAK_HOUR = 14
 
 
-class ChooserPanel:
+class ChooserPanel(Panel):
     """Widgets for a workload and the live comparison of every hosting mode."""
 
     def __init__(self, prices: Any = None, services: list[dict] | None = None):
@@ -249,13 +250,11 @@ class ChooserPanel:
         )
 
     # -- display ------------------------------------------------------------------------------
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    title = "The hosting-mode chooser"
 
-        display(self.widget)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def snapshot_parts(self) -> list[widgets.HTML]:
+        """The cost table, the chart and the recommendation (not the timing line)."""
+        return [self.table, self.chart, self.advice]
 
 
 def _rescaled(workload: Workload, tasks: int) -> Workload:
