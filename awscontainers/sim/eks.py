@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import copy
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -148,6 +150,8 @@ class EksSimulator:
         self._roles_by_profile: dict[str, str] = {}
         self._groups: dict[str, dict] = {}  # Auto Scaling group -> how its instances launch
         self._group_of: dict[str, str] = {}  # instance id -> its Auto Scaling group
+        self._holding: list[list[str]] = []  # held_boot blocks, innermost last
+        self._node_extras: dict[str, tuple[dict, list]] = {}  # instance id -> labels, taints
         # nodeadm and the kubelet boot on every instance launched in the account; Auto
         # Scaling changes (from any client) add and remove nodes.
         account.events.subscribe(INSTANCES_LAUNCHED, self._on_instances_launched)
@@ -572,38 +576,18 @@ class EksSimulator:
 
     def _register(self, cluster: SimEksCluster, inst: dict) -> None:
         iid = inst["InstanceId"]
-        itype = self.instance_type(inst["InstanceType"])
-        network = itype["NetworkInfo"]
-        pods = kube.max_pods(
-            network["MaximumNetworkInterfaces"], network["Ipv4AddressesPerInterface"]
-        )
-        cpu, memory = node_allocatable(
-            itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], pods
-        )
+        cpu, memory, pods, gpus = self.node_shape(inst["InstanceType"])
         name = inst.get("PrivateDnsName") or f"ip-{iid}.ec2.internal"
         tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
-        labels = {
-            "kubernetes.io/hostname": name,
-            "kubernetes.io/os": "linux",
-            "kubernetes.io/arch": "arm64"
-            if "arm" in itype.get("ProcessorInfo", {}).get("SupportedArchitectures", ["x86_64"])[0]
-            else "amd64",
-            "node.kubernetes.io/instance-type": inst["InstanceType"],
-            "topology.kubernetes.io/zone": inst["Placement"]["AvailabilityZone"],
-            "topology.kubernetes.io/region": self.account.region,
-        }
-        taints: list[dict] = []
-        group = cluster.nodegroups.get(tags.get("eks:nodegroup-name", ""))
-        if group:
-            labels["eks.amazonaws.com/nodegroup"] = group["name"]
-            labels["eks.amazonaws.com/capacityType"] = group["capacity_type"]
-            labels.update(group["labels"])
-            taints = list(group["taints"])
-        gpus = sum(
-            g.get("Count", 0)
-            for g in (itype.get("GpuInfo") or {}).get("Gpus", [])
-            if g.get("Manufacturer") == "NVIDIA"
+        labels, taints = self.node_labels(
+            cluster, inst["InstanceType"], tags.get("eks:nodegroup-name", "")
         )
+        labels["kubernetes.io/hostname"] = name
+        labels["topology.kubernetes.io/zone"] = inst["Placement"]["AvailabilityZone"]
+        given = self._node_extras.pop(iid, None)
+        if given is not None:  # what the launcher (Karpenter) told the kubelet to register
+            labels.update(given[0])
+            taints = taints + list(given[1])
         cluster.kube.add_node(
             name,
             cpu_millis=cpu,
@@ -621,6 +605,68 @@ class EksSimulator:
             f"({cpu}m CPU, {memory // 2**20} MiB, {pods} pods{extra} allocatable)."
         )
 
+    def node_labels(
+        self, cluster: SimEksCluster, instance_type: str, nodegroup: str = ""
+    ) -> tuple[dict[str, str], list[dict]]:
+        """The labels (but the host name and zone) and taints a node of ``instance_type``
+        registers with, in ``nodegroup`` if it is a managed nodegroup's: what a node
+        template (an autoscaler's "would a new node take this pod?") is made of."""
+        itype = self.instance_type(instance_type)
+        arch = itype.get("ProcessorInfo", {}).get("SupportedArchitectures", ["x86_64"])[0]
+        labels = {
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "arm64" if "arm" in arch else "amd64",
+            "node.kubernetes.io/instance-type": instance_type,
+            "topology.kubernetes.io/region": self.account.region,
+        }
+        taints: list[dict] = []
+        group = cluster.nodegroups.get(nodegroup)
+        if group:
+            labels["eks.amazonaws.com/nodegroup"] = group["name"]
+            labels["eks.amazonaws.com/capacityType"] = group["capacity_type"]
+            labels.update(group["labels"])
+            taints = list(group["taints"])
+        return labels, taints
+
+    def node_shape(self, instance_type: str) -> tuple[int, int, int, int]:
+        """Allocatable CPU millicores, memory bytes, pod slots and NVIDIA GPUs of a node of
+        ``instance_type`` (what its kubelet registers)."""
+        itype = self.instance_type(instance_type)
+        network = itype["NetworkInfo"]
+        pods = kube.max_pods(
+            network["MaximumNetworkInterfaces"], network["Ipv4AddressesPerInterface"]
+        )
+        cpu, memory = node_allocatable(
+            itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], pods
+        )
+        gpus = sum(
+            g.get("Count", 0)
+            for g in (itype.get("GpuInfo") or {}).get("Gpus", [])
+            if g.get("Manufacturer") == "NVIDIA"
+        )
+        return cpu, memory, pods, gpus
+
+    # -- launches whose kubelet joins later ----------------------------------------------
+    @contextlib.contextmanager
+    def held_boot(self) -> Iterator[list[str]]:
+        """Instances launched inside this block do not boot yet: their ids are collected in
+        the list it yields, and each joins when :meth:`boot` is called for it (Karpenter's
+        nodes join after a launch delay, on the day-2 clock)."""
+        held: list[str] = []
+        self._holding.append(held)
+        try:
+            yield held
+        finally:
+            self._holding.remove(held)
+
+    def boot(
+        self, instance_id: str, labels: dict[str, str] | None = None, taints: list | None = None
+    ) -> None:
+        """Boot a held instance now; its node registers with these extra labels and taints
+        (the kubelet flags a launcher such as Karpenter writes into the user data)."""
+        self._node_extras[instance_id] = (dict(labels or {}), list(taints or []))
+        self.instances_launched([instance_id])
+
     def retry_pending(self, cluster: SimEksCluster) -> None:
         """Kubelets keep retrying; after an authorisation change they may now get in."""
         if not cluster.pending:
@@ -635,6 +681,9 @@ class EksSimulator:
                     self._kubelet_start(inst)
 
     def instances_launched(self, instance_ids: list[str]) -> None:
+        if self._holding:
+            self._holding[-1].extend(instance_ids)
+            return
         if not instance_ids or not self._clusters:
             return
         reservations = call(
@@ -645,6 +694,7 @@ class EksSimulator:
     def instances_terminated(self, instance_ids: list[str]) -> None:
         for cluster in self._clusters.values():
             for iid in instance_ids:
+                self._node_extras.pop(iid, None)
                 cluster.pending.pop(iid, None)
                 name = cluster.nodes.pop(iid, None)
                 if name:
