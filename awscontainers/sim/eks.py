@@ -31,9 +31,9 @@ import contextlib
 import copy
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -49,6 +49,7 @@ from .events import (
     INSTANCES_LAUNCHED,
     INSTANCES_TERMINATED,
 )
+from .kube.karpenter import AUTO_MODE, built_in_node_pools
 
 if TYPE_CHECKING:
     from .account import Account
@@ -122,6 +123,50 @@ def parse_node_config(user_data: str | bytes | None) -> dict | None:
     return None
 
 
+def check_compute_config(params: Mapping[str, Any]) -> None:
+    """Refuse a ``create_cluster`` whose EKS Auto Mode settings EKS refuses, before anything
+    is made: compute, block storage and load balancing are enabled together; the built-in
+    NodePools are ``general-purpose`` and ``system``; naming any needs a node role."""
+    compute = params.get("computeConfig")
+    if compute is None:
+        return
+    if not isinstance(compute, Mapping):
+        raise InvalidParameterError(
+            "computeConfig must be a map.",
+            code="InvalidParameterException",
+            hint="computeConfig={'enabled': True, 'nodePools': ['general-purpose', 'system'], "
+            "'nodeRoleArn': lab.role_arn('eks-node')}",
+        )
+    enabled = bool(compute.get("enabled"))
+    storage = bool(((params.get("storageConfig") or {}).get("blockStorage") or {}).get("enabled"))
+    network = params.get("kubernetesNetworkConfig") or {}
+    balancing = bool((network.get("elasticLoadBalancing") or {}).get("enabled"))
+    if not enabled == storage == balancing:
+        raise InvalidParameterError(
+            "For EKS Auto Mode, computeConfig.enabled, storageConfig.blockStorage.enabled and "
+            "kubernetesNetworkConfig.elasticLoadBalancing.enabled must all be true, or all "
+            "false.",
+            code="InvalidParameterException",
+            hint="pass storageConfig={'blockStorage': {'enabled': True}} and "
+            "kubernetesNetworkConfig={'elasticLoadBalancing': {'enabled': True}} too.",
+        )
+    pools = compute.get("nodePools") or []
+    unknown = [p for p in pools if p not in AUTO_MODE["built_in_node_pools"]]
+    if unknown:
+        raise InvalidParameterError(
+            f"Unknown built-in node pool(s): {', '.join(map(str, unknown))}.",
+            code="InvalidParameterException",
+            hint="nodePools may hold 'general-purpose' and 'system'; create your own "
+            "NodePool in the cluster for anything else.",
+        )
+    if pools and not compute.get("nodeRoleArn"):
+        raise InvalidParameterError(
+            "computeConfig.nodeRoleArn is required when nodePools are given.",
+            code="InvalidParameterException",
+            hint="computeConfig={..., 'nodeRoleArn': lab.role_arn('eks-node')}",
+        )
+
+
 @dataclass
 class SimEksCluster:
     name: str
@@ -137,6 +182,7 @@ class SimEksCluster:
     nodes: dict[str, str] = field(default_factory=dict)  # instance id -> node name
     pending: dict[str, str] = field(default_factory=dict)  # instance id -> why not joined
     nodegroups: dict[str, dict] = field(default_factory=dict)
+    compute_config: dict | None = None  # EKS Auto Mode's computeConfig, when given
 
 
 class EksSimulator:
@@ -194,6 +240,9 @@ class EksSimulator:
                 ],
             ),
         )
+        compute = record.get("computeConfig")
+        if isinstance(compute, dict) and compute.get("enabled"):
+            self._auto_mode(sim, compute)
         # The aws-auth ConfigMap is an ordinary object of the cluster; EKS follows it.
         sim.kube.on_change(
             "ConfigMap", "kube-system", "aws-auth", functools.partial(self._aws_auth_changed, sim)
@@ -201,6 +250,23 @@ class EksSimulator:
         self._clusters[name] = sim
         self.account.events.publish(CLUSTER_CREATED, service="eks", name=name)
         return sim
+
+    def _auto_mode(self, sim: SimEksCluster, compute: dict) -> None:
+        """EKS Auto Mode: AWS runs Karpenter for the cluster (:mod:`.day2.karpenter`), with
+        its built-in NodePools in the cluster and its node role allowed to join."""
+        sim.compute_config = copy.deepcopy(compute)
+        pools = list(compute.get("nodePools") or [])
+        if pools:
+            sim.kube.apply(built_in_node_pools(pools))
+        role = compute.get("nodeRoleArn")
+        if role:
+            sim.access_entries[role] = {
+                "clusterName": sim.name,
+                "principalArn": role,
+                "kubernetesGroups": [],
+                "type": "EC2_LINUX",  # EKS makes an access entry of type EC2 for Auto Mode
+                "username": "system:node:{{EC2PrivateDNSName}}",
+            }
 
     def cluster(self, name: str) -> SimEksCluster:
         if name not in self._clusters:

@@ -22,6 +22,8 @@ application-auto-scaling   60 s   target tracking policies evaluate their alarms
 ecs-service-scheduler      15 s   loaded services short of their desired count try again
 cluster-autoscaler         15 s   EKS node groups grow for unschedulable pods and shrink
                                   under-used nodes (``cluster_autoscaler.py``)
+karpenter                  15 s   Karpenter and EKS Auto Mode launch, join, expire and
+                                  consolidate nodes (``karpenter.py``)
 ========================== ====== ==========================================================
 
 A new controller is a function ``act(day2, when)`` registered with
@@ -43,7 +45,7 @@ from ..clock import EPOCH
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
 from ..load import LoadCurve, utilisation
-from . import cluster_autoscaler
+from . import cluster_autoscaler, karpenter
 from .metrics import MetricStore
 from .service_scaling import ServiceAutoScaling
 
@@ -438,5 +440,6 @@ for _controller in (
         int(cluster_autoscaler.RULES["scan_period_seconds"]),
         cluster_autoscaler.scan,
     ),
+    Controller("karpenter", int(karpenter.RULES["scan_period_seconds"]), karpenter.scan),
 ):
     register_controller(_controller)
