@@ -124,6 +124,7 @@ class _State:
     claims: dict[str, NodeClaim] = field(default_factory=dict)  # instance id -> claim
     last_note: str | None = None
     pod_notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    kept: dict[str, tuple] = field(default_factory=dict)  # pool -> cluster when none could go
 
 
 _STATE: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -503,12 +504,18 @@ def _within_limits(pool: dict, state: _State, offer: _Offering) -> bool:
     )
 
 
+def _kind_of(pod: Any) -> tuple:
+    """What the filters read of a pod on an empty template node: pods alike are judged alike."""
+    shape = pod.shape
+    return (shape.cpu, shape.mem, shape.gpu, shape.sig)
+
+
 def _pack(offer: _Offering, pods: list[Any], admitted: dict) -> list[Any]:
     """The pods (in order, first fit) one new node of ``offer`` takes."""
     free = _empty(offer.template)
     packed = []
     for pod in pods:
-        key = (id(pod.shape), offer.instance_type, offer.capacity_type)
+        key = (_kind_of(pod), offer.instance_type, offer.capacity_type)
         if key not in admitted:
             admitted[key] = not judge(pod, offer.template)
         if admitted[key] and _fits(pod.shape, free):
@@ -566,7 +573,7 @@ def _launch_batch(
         if best is None:
             return
         _, offer, packed = best
-        uniform = len({(p.shape.cpu, p.shape.mem, p.shape.gpu, id(p.shape)) for p in remaining})
+        uniform = len({_kind_of(p) for p in remaining})
         nodes = (
             len(remaining) // len(packed) if uniform == 1 and len(packed) < len(remaining) else 1
         )
@@ -841,11 +848,15 @@ def _expire(
     auto: bool,
     when: _dt.datetime,
 ) -> None:
-    by_name = {p["metadata"]["name"]: p for p in pools}
+    lifetimes: dict[str, tuple[float | None, str]] = {}
+    for pool in pools:
+        lifetimes[pool["metadata"]["name"]] = _lifetime(pool, auto)
     for claim in list(state.claims.values()):
         if not claim.booted:
             continue
-        lifetime, why = _lifetime(by_name.get(claim.nodepool), auto)
+        if claim.nodepool not in lifetimes:  # its NodePool was deleted: the default applies
+            lifetimes[claim.nodepool] = _lifetime(None, auto)
+        lifetime, why = lifetimes[claim.nodepool]
         if lifetime is None or (when - claim.launched).total_seconds() < lifetime:
             continue
         _terminate(eks, state, claim)
@@ -881,6 +892,9 @@ def _consolidate(
     when: _dt.datetime,
 ) -> None:
     kube = sim.kube
+    # What the cluster looks like: a pool whose candidates could not go is not judged again
+    # (nor its pods fitted onto every node) until this or its candidates change.
+    looks = tuple((n.name, n.cpu_free, n.mem_free, n.pods_free) for n in kube._ec2_nodes)
     for pool in pools:
         pname = pool["metadata"]["name"]
         disruption = pool["spec"].get("disruption") or {}
@@ -888,15 +902,20 @@ def _consolidate(
             disruption.get("consolidateAfter", RULES["default_consolidate_after"])
         )
         mine = [c for c in state.claims.values() if c.nodepool == pname and c.node in kube._nodes]
-        candidates = []
+        eligible = []
         for claim in mine:
             node = kube._nodes[claim.node]  # type: ignore[index]
             seen = tuple(node.pods)
             if seen != claim.pods_seen or claim.stable_since is None:
                 claim.pods_seen, claim.stable_since = seen, when
-            if after is None or (when - claim.stable_since).total_seconds() < after:
-                continue
-            pods = [kube._pods[k] for k in node.pods]
+            if after is not None and (when - claim.stable_since).total_seconds() >= after:
+                eligible.append(claim)
+        key = (tuple(c.name for c in eligible), looks, repr(disruption))
+        if not eligible or state.kept.get(pname) == key:
+            continue
+        candidates = []
+        for claim in eligible:
+            pods = [kube._pods[k] for k in kube._nodes[claim.node].pods]  # type: ignore[index]
             if any(
                 (p.obj["metadata"].get("annotations") or {}).get(DO_NOT_DISRUPT) == "true"
                 for p in pods
@@ -926,6 +945,8 @@ def _consolidate(
                 + (f"; its {len(movable)} pod(s) fit on the other nodes." if busy else ".")
                 + f" Saves {claim.hourly:.4f} USD/h.",
             )
+        if not removed:
+            state.kept[pname] = key
 
 
 def _fit_elsewhere(kube: Cluster, leaving: str | None, pods: list[Any]) -> bool:
