@@ -57,7 +57,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..._aws import call
-from ...costs import load_prices
 from ...errors import InvalidParameterError, NotFoundError
 from ...fargate import parse_quantity_memory
 from ...rules.data import load_packaged
@@ -337,6 +336,8 @@ def _satisfies(labels: Mapping[str, str], req: Mapping[str, Any]) -> bool:
 def _offerings(eks: EksSimulator, sim: SimEksCluster, pool: dict, auto: bool) -> list[_Offering]:
     """Every (instance type, capacity type) the NodePool's requirements allow, priced, with
     the template node it would register as; cheapest first."""
+    from ...costs import load_prices  # here: the cost model loads only once Karpenter works
+
     prices = load_prices()
     tspec = pool["spec"]["template"]["spec"]
     reqs = [r for r in tspec.get("requirements") or [] if r["key"] != _ZONE]
