@@ -6,7 +6,7 @@ joining after a launch delay, consolidation and expiry. Figures: data/day2.yaml 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from awscontainers import manifests
@@ -384,3 +384,64 @@ def test_the_default_expiry_is_720_hours(lab):
     assert not any("(Expired)" in m for m in notes(lab))
     lab.advance(minutes=2)
     assert any("(Expired)" in m and "expireAfter 720h" in m for m in notes(lab))
+
+
+# ------------------------------------------------------------------ properties
+
+LABEL_VALUES = st.sampled_from(["1", "5", "7", "c", "m", "amd64"])
+
+
+@given(st.one_of(st.none(), LABEL_VALUES), st.lists(LABEL_VALUES, min_size=1, max_size=3))
+def test_in_and_not_in_are_complements(value, values):
+    from awscontainers.sim.day2.karpenter import _satisfies
+
+    labels = {} if value is None else {"k": value}
+    yes = _satisfies(labels, {"key": "k", "operator": "In", "values": values})
+    no = _satisfies(labels, {"key": "k", "operator": "NotIn", "values": values})
+    assert yes != no
+    exists = _satisfies(labels, {"key": "k", "operator": "Exists"})
+    assert exists != _satisfies(labels, {"key": "k", "operator": "DoesNotExist"})
+    assert exists == (value is not None)
+
+
+@given(st.integers(-5, 20), st.integers(-5, 20))
+def test_gt_and_lt_compare_as_integers(value, bound):
+    from awscontainers.sim.day2.karpenter import _satisfies
+
+    labels = {"k": str(value)}
+    assert _satisfies(labels, {"key": "k", "operator": "Gt", "values": [str(bound)]}) == (
+        value > bound
+    )
+    assert _satisfies(labels, {"key": "k", "operator": "Lt", "values": [str(bound)]}) == (
+        value < bound
+    )
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    replicas=st.integers(1, 24),
+    cpu=st.sampled_from(["250m", "500m", "1", "1500m"]),
+    limit=st.integers(2, 16),
+)
+def test_every_pod_runs_or_waits_on_the_limit_and_the_limit_holds(replicas, cpu, limit):
+    from awscontainers import Lab
+
+    lab = Lab()
+    try:
+        k = cluster(lab, pool=sample_node_pool(requirements=AMD64, cpu_limit=limit))
+        k.apply(manifests.sample_deployment(replicas=replicas, cpu=cpu))
+        lab.advance(seconds=15 + karpenter.RULES["node_launch_seconds"])
+        claims = karpenter.nodeclaims(lab.eks_sim.cluster("demo").kube)
+        assert sum(c.vcpu for c in claims) <= limit
+        for node in karpenter_nodes(k):
+            labels = node["metadata"]["labels"]
+            assert labels["kubernetes.io/arch"] == "amd64"
+            assert labels["karpenter.k8s.aws/instance-category"] in ("c", "m", "r")
+            assert labels["karpenter.sh/capacity-type"] == "on-demand"
+        waiting = {p["metadata"]["name"] for p in pending(k)}
+        limited = {
+            e["involvedObject"]["name"] for e in k.events() if "exceed limits" in e["message"]
+        }
+        assert waiting <= limited
+    finally:
+        lab.close()
