@@ -110,6 +110,20 @@ class EksClient(ServiceClient):
             self._raw.get_waiter("cluster_active").wait(name=cluster["name"])
         return response
 
+    def describe_cluster(self, **params: Any) -> dict:
+        """boto3 ``describe_cluster``; in the simulation it also shows the EKS Auto Mode
+        ``computeConfig`` the cluster was created with (moto keeps none)."""
+        response = self._call("describe_cluster", **params)
+        if self._sim:
+            found = self._sim._clusters.get(response["cluster"]["name"])
+            if (
+                found is not None
+                and found.compute_config
+                and "computeConfig" not in response["cluster"]
+            ):
+                response["cluster"]["computeConfig"] = copy.deepcopy(found.compute_config)
+        return response
+
     def delete_cluster(self, **params: Any) -> dict:
         response = self._call("delete_cluster", **params)
         self._lab.forget("eks-cluster", params.get("name", ""))

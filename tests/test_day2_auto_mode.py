@@ -32,6 +32,8 @@ def notes(lab):
 def test_the_built_in_node_pools_are_there(lab):
     response, k = auto_cluster(lab)
     assert response["cluster"]["computeConfig"]["nodePools"] == ["general-purpose", "system"]
+    described = lab.eks.describe_cluster(name="auto")["cluster"]
+    assert described["computeConfig"]["enabled"] is True
     pools = {p["metadata"]["name"]: p for p in k.get("NodePool")["items"]}
     assert sorted(pools) == ["general-purpose", "system"]
     system = pools["system"]["spec"]["template"]["spec"]
