@@ -445,3 +445,58 @@ def test_every_pod_runs_or_waits_on_the_limit_and_the_limit_holds(replicas, cpu,
         assert waiting <= limited
     finally:
         lab.close()
+
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**6), st.text(max_size=10),
+    st.sampled_from(["In", "Gt", "720h", "Never", "10%", "karpenter.k8s.aws", "EC2NodeClass"]),
+)  # fmt: skip
+_GARBAGE = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_POOL_PATHS = [
+    ("template", "spec", "nodeClassRef"),
+    ("template", "spec", "requirements"),
+    ("template", "spec", "taints"),
+    ("template", "spec", "expireAfter"),
+    ("template", "metadata"),
+    ("template",),
+    ("disruption",),
+    ("limits",),
+    ("weight",),
+]
+_CLASS_PATHS = ["role", "instanceProfile", "subnetSelectorTerms", "amiSelectorTerms", "tags"]
+
+
+def _set(doc: dict, path: tuple, value) -> None:
+    for key in path[:-1]:
+        doc = doc.setdefault(key, {}) if isinstance(doc.get(key, {}), dict) else {}
+    doc[path[-1]] = value
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_POOL_PATHS), _GARBAGE), min_size=1, max_size=3))
+def test_any_node_pool_is_stored_or_refused_as_invalid(changes):
+    doc = sample_node_pool()
+    for path, value in changes:
+        _set(doc["spec"], path, value)
+    try:
+        Cluster().apply(doc)
+    except InvalidParameterError as exc:
+        assert exc.code == "Invalid"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_CLASS_PATHS), _GARBAGE), min_size=1, max_size=3))
+def test_any_ec2_node_class_is_stored_or_refused_as_invalid(changes):
+    doc = sample_node_class("role")
+    for key, value in changes:
+        doc["spec"][key] = value
+    try:
+        Cluster().apply(doc)
+    except InvalidParameterError as exc:
+        assert exc.code == "Invalid"

@@ -341,7 +341,8 @@ def _offerings(eks: EksSimulator, sim: SimEksCluster, pool: dict, auto: bool) ->
     prices = load_prices()
     tspec = pool["spec"]["template"]["spec"]
     reqs = [r for r in tspec.get("requirements") or [] if r["key"] != _ZONE]
-    pool_labels = dict(((pool["spec"]["template"].get("metadata") or {}).get("labels")) or {})
+    given = (pool["spec"]["template"].get("metadata") or {}).get("labels") or {}
+    pool_labels = {str(k): str(v) for k, v in given.items()}
     # A requirement on a label no instance has (team: a) becomes a label of the node.
     for req in reqs:
         if req["operator"] == "In" and req["key"] not in _WELL_KNOWN:

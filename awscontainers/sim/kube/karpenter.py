@@ -51,6 +51,7 @@ POLICIES = ("WhenEmpty", "WhenEmptyOrUnderutilized")
 #: The node classes a NodePool may name: Karpenter's, and EKS Auto Mode's own.
 NODE_CLASS_REFS = {("karpenter.k8s.aws", "EC2NodeClass"), ("eks.amazonaws.com", "NodeClass")}
 _EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+_BUDGET = re.compile(r"^(\d+|\d{1,3}%)$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 #: Labels Karpenter sets itself: a NodePool may not ask for them in its template's labels.
 _RESTRICTED = ("karpenter.sh/nodepool", "kubernetes.io/hostname")
@@ -124,7 +125,9 @@ def _check_node_pool(cluster: Cluster, doc: Mapping[str, Any], where: str) -> No
     if not isinstance(tspec, Mapping):
         raise invalid(f"{where}: spec.template.spec: Required value.", hint=_POOL_HINT)
     ref = tspec.get("nodeClassRef")
-    if not isinstance(ref, Mapping) or not ref.get("name"):
+    if not isinstance(ref, Mapping) or not all(
+        isinstance(ref.get(k), str) for k in ("group", "kind", "name")
+    ):
         raise invalid(f"{where}: spec.template.spec.nodeClassRef: Required value.", hint=_POOL_HINT)
     if (ref.get("group"), ref.get("kind")) not in NODE_CLASS_REFS:
         raise invalid(
@@ -134,7 +137,8 @@ def _check_node_pool(cluster: Cluster, doc: Mapping[str, Any], where: str) -> No
         )
     _check_requirements(tspec.get("requirements") or [], where)
     _check_taints(tspec.get("taints") or [], where)
-    labels = ((template or {}).get("metadata") or {}).get("labels") or {}
+    meta = template.get("metadata") or {}  # type: ignore[union-attr]
+    labels = (meta.get("labels") or {}) if isinstance(meta, Mapping) else None
     if not isinstance(labels, Mapping):
         raise invalid(f"{where}: spec.template.metadata.labels must be a map.")
     for key in labels:
@@ -153,6 +157,14 @@ def _check_node_pool(cluster: Cluster, doc: Mapping[str, Any], where: str) -> No
         )
     if "consolidateAfter" in disruption:
         parse_duration(disruption["consolidateAfter"])
+    budgets = disruption.get("budgets", [])
+    if not isinstance(budgets, list) or not all(
+        isinstance(b, Mapping) and _BUDGET.match(str(b.get("nodes", ""))) for b in budgets
+    ):
+        raise invalid(
+            f"{where}: spec.disruption.budgets: each needs nodes as a count or a percentage.",
+            hint='budgets: [{nodes: "10%"}]',
+        )
     limits = spec.get("limits") or {}
     if not isinstance(limits, Mapping):
         raise invalid(f"{where}: spec.limits must be a map of resource: quantity.")
@@ -183,8 +195,8 @@ def _apply_node_pool(cluster: Cluster, doc: dict, ns: str | None, prepared: Any)
     tspec = stored["spec"]["template"]["spec"]
     # The CRD's defaults, as the API server fills them in.
     tspec.setdefault("expireAfter", RULES["default_expire_after"])
-    tspec.setdefault("requirements", [])
-    disruption = stored["spec"].setdefault("disruption", {})
+    tspec["requirements"] = tspec.get("requirements") or []
+    disruption = stored["spec"]["disruption"] = stored["spec"].get("disruption") or {}
     disruption.setdefault("consolidationPolicy", RULES["default_consolidation_policy"])
     disruption.setdefault("consolidateAfter", RULES["default_consolidate_after"])
     disruption.setdefault("budgets", [{"nodes": f"{RULES['default_budget_nodes_percent']}%"}])
@@ -203,6 +215,9 @@ def _check_terms(spec: Mapping[str, Any], field: str, keys: tuple[str, ...], whe
             )
         if "tags" in term and not isinstance(term["tags"], Mapping):
             raise invalid(f"{where}: spec.{field}[].tags must be a map.", hint=_CLASS_HINT)
+        for key in ("id", "name", "alias"):
+            if key in term and not isinstance(term[key], str):
+                raise invalid(f"{where}: spec.{field}[].{key} must be a string.", hint=_CLASS_HINT)
 
 
 _CLASS_HINT = (
@@ -216,6 +231,9 @@ _CLASS_HINT = (
 def _check_node_class(cluster: Cluster, doc: Mapping[str, Any], where: str) -> None:
     where = check_metadata(doc, where)
     spec = check_spec(doc, where)
+    for field in ("role", "instanceProfile"):
+        if field in spec and not isinstance(spec[field], str):
+            raise invalid(f"{where}: spec.{field} must be a string.", hint=_CLASS_HINT)
     if bool(spec.get("role")) == bool(spec.get("instanceProfile")):
         raise invalid(
             f"{where}: must specify exactly one of spec.role and spec.instanceProfile.",
