@@ -500,3 +500,25 @@ def test_any_ec2_node_class_is_stored_or_refused_as_invalid(changes):
         Cluster().apply(doc)
     except InvalidParameterError as exc:
         assert exc.code == "Invalid"
+
+
+def test_deleting_a_node_pool_removes_its_nodes(lab):
+    k = cluster(lab)
+    k.apply(manifests.sample_deployment(replicas=4, cpu="500m"))
+    lab.advance(seconds=75)
+    assert len(karpenter_nodes(k)) == 1
+    k.delete("NodePool", "default")
+    lab.advance(seconds=15)
+    assert karpenter_nodes(k) == []
+    assert any("NodePool default was deleted" in m for m in notes(lab))
+    assert karpenter.nodeclaims(lab.eks_sim.cluster("demo").kube) == []
+
+
+def test_teardown_terminates_what_karpenter_launched(lab):
+    k = cluster(lab)
+    k.apply(manifests.sample_deployment(replicas=4, cpu="500m"))
+    lab.advance(seconds=75)
+    (claim,) = karpenter.nodeclaims(lab.eks_sim.cluster("demo").kube)
+    lab.teardown()
+    found = lab.client("ec2").describe_instances(InstanceIds=[claim.instance_id])
+    assert found["Reservations"][0]["Instances"][0]["State"]["Name"] == "terminated"

@@ -19,9 +19,10 @@ At each scan (15 s, the lab's tick) the controller, for each cluster:
 
 1. **joins** the nodes whose launch delay has passed (``node_launch_seconds``): their
    kubelets register with the NodePool's labels and taints;
-2. **expires** nodes older than their NodePool's ``expireAfter`` (720 h by default; at most
-   21 days in Auto Mode): the instance is terminated and its pods are placed again (the
-   forceful way Karpenter v1 expires nodes);
+2. **removes** the nodes of a deleted NodePool, and **expires** nodes older than their
+   NodePool's ``expireAfter`` (720 h by default; at most 21 days in Auto Mode): the
+   instance is terminated and its pods are placed again (the forceful way Karpenter v1
+   expires nodes);
 3. **provisions** for pods Pending as unschedulable: pods that will fit a node still
    launching wait for it; the others go to the first NodePool (highest ``weight``, then by
    name) with an instance type whose *template node* the scheduler's own filters admit them
@@ -222,6 +223,7 @@ def _scan_cluster(
             return
     _join_ready(day2, eks, name, sim, state, when)
     pools = _node_pools(kube)
+    _orphans(day2, eks, name, state, pools, when)
     _expire(day2, eks, name, sim, state, pools, auto, when)
     pending = _unschedulable(kube)
     if pending:
@@ -856,9 +858,7 @@ def _expire(
     for claim in list(state.claims.values()):
         if not claim.booted:
             continue
-        if claim.nodepool not in lifetimes:  # its NodePool was deleted: the default applies
-            lifetimes[claim.nodepool] = _lifetime(None, auto)
-        lifetime, why = lifetimes[claim.nodepool]
+        lifetime, why = lifetimes.get(claim.nodepool) or _lifetime(None, auto)
         if lifetime is None or (when - claim.launched).total_seconds() < lifetime:
             continue
         _terminate(eks, state, claim)
@@ -870,6 +870,24 @@ def _expire(
             f"{lifetime / 3600:.0f} h ({why}); its pods are placed again and new nodes "
             "launched for those that do not fit.",
         )
+
+
+def _orphans(
+    day2: Day2, eks: EksSimulator, cluster: str, state: _State, pools: list[dict],
+    when: _dt.datetime,
+) -> None:  # fmt: skip
+    """A deleted NodePool takes its nodes with it (Karpenter's finalizer)."""
+    names = {p["metadata"]["name"] for p in pools}
+    for claim in list(state.claims.values()):
+        if claim.nodepool not in names:
+            _terminate(eks, state, claim)
+            day2.note(
+                when,
+                "karpenter",
+                cluster,
+                f"NodePool {claim.nodepool} was deleted: NodeClaim {claim.name} and its node "
+                f"{claim.node or '(not joined)'} go with it.",
+            )
 
 
 def _budget(pool: dict, nodes: int) -> int:
