@@ -307,6 +307,15 @@ def test_a_node_role_without_access_entry_launches_but_never_joins(lab):
     lab.advance(seconds=75)
     assert karpenter_nodes(k) == []
     assert any("did not register: Unauthorized" in m for m in notes(lab))
+    lab.advance(minutes=5)  # no more instances for the same pods
+    assert len(karpenter.nodeclaims(lab.eks_sim.cluster("demo").kube)) == 1
+    # Once the role may join, the kubelet (still retrying) registers, labelled by its pool.
+    lab.eks.create_access_entry(
+        clusterName="demo", principalArn=lab.role_arn("ecs-instance"), type="EC2_LINUX"
+    )
+    (node,) = karpenter_nodes(k)
+    assert node["metadata"]["labels"]["karpenter.sh/nodepool"] == "default"
+    assert pending(k) == []
 
 
 # ------------------------------------------------------------------ disruption

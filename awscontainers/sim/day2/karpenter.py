@@ -239,7 +239,7 @@ def _scan_cluster(
             )
             return
         _provision(day2, eks, name, sim, state, pools, pending, auto, when)
-    elif not any(not c.booted for c in state.claims.values()):
+    elif all(c.node is not None for c in state.claims.values()):
         _consolidate(day2, eks, name, sim, state, pools, when)
 
 
@@ -452,7 +452,9 @@ def _provision(
     kube = sim.kube
     # Pods that fit a node still launching wait for it (Karpenter counts in-flight capacity).
     waiting = []
-    in_flight = [(c, _empty(c.template)) for c in state.claims.values() if not c.booted]
+    # A node that booted but could not register (its role has no access entry) counts as
+    # launching too: Karpenter does not launch more for the same pods.
+    in_flight = [(c, _empty(c.template)) for c in state.claims.values() if c.node is None]
     for pod in pending:
         for claim, free in in_flight:
             if _fits(pod.shape, free) and not judge(pod, claim.template):
