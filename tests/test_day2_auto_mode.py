@@ -57,6 +57,7 @@ def test_pods_get_nodes_with_nothing_installed(lab):
     lab.advance(seconds=15)
     assert notes(lab)[-1].startswith("Launched NodeClaim general-purpose-")
     assert "c5.xlarge on-demand" in notes(lab)[-1]  # the cheapest C/M/R gen >= 5 for all four
+    assert "(0.1904 USD/h)" in notes(lab)[-1]  # 0.17 EC2 + 0.0204 Auto Mode fee (prices.yaml)
     assert all(not p["spec"].get("nodeName") for p in k.get("Pod")["items"])
     lab.advance(seconds=karpenter.RULES["node_launch_seconds"])
     (node,) = k.get("Node")["items"]

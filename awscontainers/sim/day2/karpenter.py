@@ -30,10 +30,10 @@ At each scan (15 s, the lab's tick) the controller, for each cluster:
    each NodePool's batch it launches, with EC2 ``RunInstances`` directly (no Auto Scaling
    group), the cheapest instance type and capacity type its requirements allow (prices
    from ``data/prices.yaml`` through :func:`awscontainers.costs.load_prices`; Spot at the
-   table's discount) that takes the whole batch, or else the one cheapest per pod it
-   packs, and again for the rest, within the NodePool's ``limits``. The pods get
-   Karpenter's ``Nominated`` event; a pod no NodePool takes gets its ``FailedScheduling``
-   ("incompatible with nodepool ...");
+   table's discount; Auto Mode adds its management fee) that takes the whole batch, or
+   else the one cheapest per pod it packs, and again for the rest, within the NodePool's
+   ``limits``. The pods get Karpenter's ``Nominated`` event; a pod no NodePool takes gets
+   its ``FailedScheduling`` ("incompatible with nodepool ...");
 4. **consolidates** (only when nothing is pending or launching): a node of a NodePool whose
    pods did not change for ``consolidateAfter`` goes when it is empty, or, with
    ``WhenEmptyOrUnderutilized``, when its pods fit on the other nodes (judged by the same
@@ -383,6 +383,8 @@ def _offerings(eks: EksSimulator, sim: SimEksCluster, pool: dict, auto: bool) ->
             hourly = float(entry["hourly"])
             if capacity == "spot":
                 hourly *= 1 - prices.ec2_spot_discount
+            if auto:  # EKS Auto Mode's management fee per instance-hour, whatever the option
+                hourly += prices.management_fee_for("eks-auto-mode", itype) or 0.0
             template = template_node(
                 f"nodeclaim-template-{itype}",
                 labels=labels,
