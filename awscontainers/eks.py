@@ -115,13 +115,9 @@ class EksClient(ServiceClient):
         ``computeConfig`` the cluster was created with (moto keeps none)."""
         response = self._call("describe_cluster", **params)
         if self._sim:
-            found = self._sim._clusters.get(response["cluster"]["name"])
-            if (
-                found is not None
-                and found.compute_config
-                and "computeConfig" not in response["cluster"]
-            ):
-                response["cluster"]["computeConfig"] = copy.deepcopy(found.compute_config)
+            compute = self._sim.compute_config(response["cluster"]["name"])
+            if compute and "computeConfig" not in response["cluster"]:
+                response["cluster"]["computeConfig"] = compute
         return response
 
     def delete_cluster(self, **params: Any) -> dict:

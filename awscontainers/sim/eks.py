@@ -268,6 +268,12 @@ class EksSimulator:
                 "username": "system:node:{{EC2PrivateDNSName}}",
             }
 
+    def compute_config(self, name: str) -> dict | None:
+        """The EKS Auto Mode ``computeConfig`` cluster ``name`` was created with (a copy),
+        or None."""
+        found = self._clusters.get(name)
+        return copy.deepcopy(found.compute_config) if found and found.compute_config else None
+
     def cluster(self, name: str) -> SimEksCluster:
         if name not in self._clusters:
             raise NotFoundError(
