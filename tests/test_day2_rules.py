@@ -381,6 +381,7 @@ def test_controllers_are_registered_in_one_place_with_their_periods():
         "application-auto-scaling": 60,
         "ecs-service-scheduler": 15,
         "cluster-autoscaler": 15,  # --scan-interval 10s, on the lab's 15 s tick
+        "karpenter": 15,  # batches of 1-10 s, on the lab's 15 s tick
     }
     with pytest.raises(InvalidParameterError, match="multiple of 15"):
         register_controller(Controller("odd", 10, lambda day2, when: None))
@@ -396,6 +397,8 @@ def test_every_day2_fact_has_a_source_and_a_date():
         "metrics_server",
         "cloudwatch",
         "service_auto_scaling",
+        "karpenter",
+        "auto_mode",
     ):
         assert "https://" in facts[section]["source"], section
         assert str(facts[section]["checked"]) == "2026-11-30", section

@@ -26,6 +26,8 @@ ecs-cluster-auto-scaling   60 s   each capacity provider's ``CapacityProviderRes
                                   and managed scaling of its group (``ecs_capacity.py``)
 cluster-autoscaler         15 s   EKS node groups grow for unschedulable pods and shrink
                                   under-used nodes (``cluster_autoscaler.py``)
+karpenter                  15 s   Karpenter and EKS Auto Mode launch, join, expire and
+                                  consolidate nodes (``karpenter.py``)
 ========================== ====== ==========================================================
 
 A new controller is a function ``act(day2, when)`` registered with
@@ -47,7 +49,7 @@ from ..clock import EPOCH
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
 from ..load import LoadCurve, utilisation
-from . import cluster_autoscaler, ecs_capacity
+from . import cluster_autoscaler, ecs_capacity, karpenter
 from .metrics import MetricStore
 from .service_scaling import ServiceAutoScaling
 
@@ -450,5 +452,6 @@ for _controller in (
         int(cluster_autoscaler.RULES["scan_period_seconds"]),
         cluster_autoscaler.scan,
     ),
+    Controller("karpenter", int(karpenter.RULES["scan_period_seconds"]), karpenter.scan),
 ):
     register_controller(_controller)

@@ -67,6 +67,7 @@ from .cluster import NAMESPACE, NODE, POD, Cluster, FargateMatcher
 from .configmaps import CONFIGMAP
 from .controllers import DAEMONSET, DEPLOYMENT
 from .hpa import HPA
+from .karpenter import EC2NODECLASS, NODEPOOL
 from .kinds import KINDS, Kind, register_kind, resolve_kind, unregister_kind
 from .objects import COMPUTE_TYPE_LABEL, NO_NODES_MESSAGE, millicores
 from .plugins import (
@@ -121,5 +122,7 @@ for _kind in (
     PERSISTENTVOLUMECLAIM,
     HPA,
     PODMETRICS,
+    NODEPOOL,
+    EC2NODECLASS,
 ):
     register_kind(_kind)
