@@ -380,6 +380,8 @@ def test_controllers_are_registered_in_one_place_with_their_periods():
         "ecs-service-metrics": 60,  # AWS/ECS metrics are per minute
         "application-auto-scaling": 60,
         "ecs-service-scheduler": 15,
+        "ecs-instance-join": 15,
+        "ecs-cluster-auto-scaling": 60,  # CapacityProviderReservation every minute
         "cluster-autoscaler": 15,  # --scan-interval 10s, on the lab's 15 s tick
         "karpenter": 15,  # batches of 1-10 s, on the lab's 15 s tick
     }
