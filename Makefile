@@ -62,10 +62,12 @@ diagrams: $(STAMP)
 	AWSCONTAINERS_DOT=$(CURDIR)/$(BIN)/graphviz-pure $(BIN)/awscontainers diagrams --out diagrams
 	AWSCONTAINERS_DOT=$(CURDIR)/$(BIN)/graphviz-pure $(BIN)/python -m awscontainers.draw.codemap docs
 
-# The chooser (notebook 07) as a standalone web app, without the code.
+# The chooser as a standalone web app: app/chooser.ipynb (the panel and what it means, no
+# code, no stored outputs) served by Voila with app/share's template (nothing from a CDN).
 APP_PORT ?= 8866
 app: $(STAMP)
-	$(BIN)/voila notebooks/07-compare-and-choose.ipynb --no-browser --port=$(APP_PORT)
+	JUPYTER_PATH=$(CURDIR)/app/share $(BIN)/voila app/chooser.ipynb --template=awscontainers \
+		--no-browser --port=$(APP_PORT)
 
 # A workshop room on this machine's network (docs/workshop.md): `awscontainers room join
 # <name>` prints each learner's join code.
