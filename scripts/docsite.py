@@ -10,6 +10,8 @@ The site is built from what the repository already holds, nothing is copied into
   lessons point at the lessons' pages;
 - diagrams/*.svg are served as diagrams/*, and the page modes.md shows them mode by mode, with
   each mode's summary from the modes data;
+- the page comparison.md is the cost comparison of examples/workload.yaml, worked out at build
+  time from the packaged price table;
 - the API reference pages are written from the ``api_reference`` list in mkdocs.yml;
 - the navigation is laid out here, so a new guide or lesson shows up without editing it.
 
@@ -35,6 +37,7 @@ from mkdocs.structure.files import File, Files
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DIAGRAMS = ROOT / "diagrams"
+EXAMPLE = ROOT / "examples" / "workload.yaml"
 # Where each repository folder outside docs/ lives on the site.
 ON_SITE = {"notebooks": "lessons", "diagrams": "diagrams"}
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -105,6 +108,7 @@ def on_config(config: Any) -> Any:
     config["nav"] = [
         {"Home": "index.md"},
         {"Hosting modes": "modes.md"},
+        {"Cost comparison": "comparison.md"},
         {"Lessons": [{title: path} for path, title in _lessons()]},
         {"Guides": guides},
         {"API reference": [{name: f"reference/{_slug(name)}.md"} for name in reference]},
@@ -131,6 +135,7 @@ def on_files(files: Files, config: Any) -> Files:
     for path in sorted(DIAGRAMS.glob("*.svg")):
         files.append(File(f"diagrams/{path.name}", str(ROOT), config["site_dir"], urls))
     files.append(File.generated(config, "modes.md", content=_modes_page()))
+    files.append(File.generated(config, "comparison.md", content=_comparison_page()))
     for name, objects in config["extra"].get("api_reference", {}).items():
         text = f"# {name}\n\n" + "\n\n".join(f"::: {o}" for o in objects) + "\n"
         files.append(File.generated(config, f"reference/{_slug(name)}.md", content=text))
@@ -154,6 +159,38 @@ def _modes_page() -> str:
             f"![How the parts fit: {mode.name}](diagrams/{mode.id}-architecture.svg)\n",
         ]
     return "\n".join(out)
+
+
+def _comparison_page() -> str:
+    """What ``awscontainers compare examples/workload.yaml`` says, as tables."""
+    from awscontainers.chooser import recommend
+    from awscontainers.costs import compare, load_prices
+    from awscontainers.workload import Workload
+
+    workload = Workload.from_file(EXAMPLE)
+    prices = load_prices()
+    comparison = compare(workload, prices)
+    recommendation = recommend(workload, prices, comparison=comparison)
+    services = ", ".join(
+        f"{s.name} ({s.count} × {s.vcpu:g} vCPU, {s.memory_gb:g} GB)" for s in workload.services
+    )
+    return "\n".join(
+        [
+            "# Cost comparison\n",
+            f"Every hosting mode's monthly cost for the example workload "
+            f"(`{EXAMPLE.relative_to(ROOT)}`: {services}; {workload.hours_per_month:g} hours a "
+            f"month, {workload.architecture}), line by line, then the recommendation with its "
+            "reasons. It is what `awscontainers compare` prints for that file, worked out when "
+            "this site was built. For your own workload, see [the chooser](chooser.md).\n",
+            '<div class="awscontainers-comparison">',
+            comparison._repr_html_(),
+            "</div>\n",
+            "## The recommendation\n",
+            '<div class="awscontainers-recommendation">',
+            recommendation._repr_html_(),
+            "</div>\n",
+        ]
+    )
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:

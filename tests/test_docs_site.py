@@ -135,6 +135,8 @@ def test_every_page_is_there(site):
     for guide in (ROOT / "docs").glob("*.md"):
         assert (site / guide.with_suffix(".html").name).is_file(), guide.name
     assert (site / "modes.html").is_file() and (site / "diagrams" / "comparison.svg").is_file()
+    comparison = (site / "comparison.html").read_text(encoding="utf-8")
+    assert "awscontainers-costs" in comparison and "Recommended:" in comparison
     lab = (site / "reference" / "lab.html").read_text(encoding="utf-8")
     assert "teardown" in lab and "Lab" in lab
     for page in ("clients", "load-curves", "one-day-in-each-mode", "errors"):
