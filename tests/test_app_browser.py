@@ -39,7 +39,7 @@ FLAGS = [
 ]
 # What must never reach a learner: a Python repr of a tuple or a list, a widget's or a
 # diagram's repr, a traceback.
-RAW_PYTHON = re.compile(r"\('[\w-]+', \[|\bVBox\(|<Diagram |Traceback \(most recent")
+RAW_PYTHON = re.compile(r"""\(['"]|\bVBox\(|<Diagram |Traceback \(most recent""")
 RECOMMENDED = "Recommended:"
 
 needs_chromium = pytest.mark.skipif(
