@@ -233,7 +233,12 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     return NOTEBOOK_HREF.sub(relink, html)
 
 
+def on_build_error(error: Exception) -> None:
+    on_post_build({})
+
+
 def on_post_build(config: Any) -> None:
+    """Remove the lessons' copies."""
     global _scratch
     if _scratch is not None:
         shutil.rmtree(_scratch, ignore_errors=True)
