@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
 
-.PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app clean venv
+.PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app docs clean venv
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13)."; exit 1; fi
@@ -62,10 +62,19 @@ diagrams: $(STAMP)
 	AWSCONTAINERS_DOT=$(CURDIR)/$(BIN)/graphviz-pure $(BIN)/awscontainers diagrams --out diagrams
 	AWSCONTAINERS_DOT=$(CURDIR)/$(BIN)/graphviz-pure $(BIN)/python -m awscontainers.draw.codemap docs
 
-# The chooser (notebook 07) as a standalone web app, without the code.
+# The chooser as a standalone web app: app/chooser.ipynb (the panel and what it means, no
+# code, no stored outputs) served by Voila with app/share's template (nothing from a CDN).
 APP_PORT ?= 8866
 app: $(STAMP)
-	$(BIN)/voila notebooks/07-compare-and-choose.ipynb --no-browser --port=$(APP_PORT)
+	JUPYTER_PATH=$(CURDIR)/app/share $(BIN)/voila app/chooser.ipynb --template=awscontainers \
+		--no-browser --port=$(APP_PORT)
+
+# The docs site in build/site (not committed; open build/site/index.html, no server needed):
+# the lessons from their stored outputs (not re-run), the diagrams, docs/*.md and the API
+# reference (mkdocs.yml, scripts/docsite.py). Nothing in it is loaded from the internet.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "The docs site is in build/site: open build/site/index.html"
 
 # A workshop room on this machine's network (docs/workshop.md): `awscontainers room join
 # <name>` prints each learner's join code.

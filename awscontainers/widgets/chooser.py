@@ -80,7 +80,13 @@ class ChooserPanel(Panel):
                 ),
             }
             self.rows.append(row)
-        self.hours = widgets.IntSlider(value=730, min=1, max=744, description="hours/month")
+        self.hours = widgets.IntSlider(
+            value=730,
+            min=1,
+            max=744,
+            description="hours/month",
+            style={"description_width": "initial"},
+        )
         self.architecture = widgets.ToggleButtons(
             options=["x86", "arm"], value="x86", description="CPU"
         )
