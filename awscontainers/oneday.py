@@ -30,7 +30,7 @@ from .costs import hourly_rate, priced_timeline
 from .errors import InvalidParameterError, check_type
 from .lab import Lab
 from .manifests import metrics_server, sample_deployment
-from .sim.load import LoadCurve
+from .sim.load import LoadCurve, points
 from .tables import Table
 
 #: The five hosting modes of the user's notes, in the order the lessons teach them.
@@ -47,6 +47,23 @@ MIN_TASKS = 2
 MAX_TASKS = 40
 START_TASKS = 2
 TARGET_CPU = 50.0
+_H = _dt.timedelta(hours=1)
+#: The lesson's day, from 09:00 UTC (the lab's start): a morning ramp, a spike at 14:00 (a
+#: campaign), an evening tail, a night low, back to the morning's level; in vCPU of work.
+WORKING_DAY = points(
+    [
+        (0 * _H, 0.5),
+        (3 * _H, 2.5),
+        (5 * _H, 2.5),
+        (5.25 * _H, 5.0),
+        (5.75 * _H, 5.0),
+        (6 * _H, 2.5),
+        (9 * _H, 2.0),
+        (14 * _H, 0.3),
+        (22 * _H, 0.3),
+        (24 * _H, 0.5),
+    ]
+)
 #: The longest day the lab runs in one go, and the finest and coarsest rows it records.
 MAX_HOURS = 72
 MIN_STEP = _dt.timedelta(seconds=15)
@@ -228,7 +245,7 @@ def run_day(
         rows = [dict(r) for r in lab.timeline() if r["target"] == target]
         events = Table(
             [
-                {**e, "who": _who(e["source"])}
+                {**e, "who": _who(e)}
                 for e in lab.timeline_events()
                 if e["source"] != "kubernetes" or "web" in e["target"]
             ],
@@ -240,15 +257,28 @@ def run_day(
     return DayRun(mode, load, taken, Table(list(priced), title=f"Timeline: {mode}"), events, undone)
 
 
-def _who(source: str) -> str:
-    """Who did the work an event reports: AWS, a controller you installed, or Kubernetes."""
-    return {
-        "ecs": "ECS (AWS)",
-        "application-auto-scaling": "Application Auto Scaling (AWS, configured by you)",
-        "horizontal-pod-autoscaler": "HPA (Kubernetes, configured by you)",
-        "cluster-autoscaler": "Cluster Autoscaler (installed by you)",
-        "kubernetes": "Kubernetes scheduler",
-    }.get(source, source)
+#: Who acts, by the source of an event (and, for Kubernetes events, their reason).
+_ACTORS = {
+    "ecs": "ECS (AWS)",
+    "application-autoscaling": "Service Auto Scaling (AWS, configured by you)",
+    "cluster-autoscaler": "Cluster Autoscaler (installed by you)",
+    "karpenter": "Karpenter (installed by you)",
+    "SuccessfulRescale": "HPA (Kubernetes, configured by you)",
+    "FailedGetResourceMetric": "HPA (Kubernetes, configured by you)",
+    "FailedScheduling": "Kubernetes scheduler",
+}
+
+
+def _who(event: dict) -> str:
+    """Who did the work an event reports: AWS, a controller you installed or configured,
+    or Kubernetes itself."""
+    source = event["source"]
+    if source == "ecs" and "managed scaling" in event["message"]:
+        return "ECS cluster auto scaling (AWS, configured by you)"
+    if source == "kubernetes":
+        reason = event["message"].split(":", 1)[0]
+        return _ACTORS.get(reason, f"Kubernetes ({reason})")
+    return _ACTORS.get(source, source)
 
 
 # -- the five setups ---------------------------------------------------------------------------
@@ -452,6 +482,19 @@ def plot_days(days: Sequence[DayRun]) -> Any:
     from .draw.timeline import timeline_comparison
 
     return timeline_comparison({modes.get(d.mode).name: list(d.timeline) for d in days})
+
+
+def who_did_what(days: Sequence[DayRun]) -> Table:
+    """Per mode, how many events each actor caused over the day (AWS, a controller you
+    installed or configured, the Kubernetes scheduler): who did the day's work."""
+    rows = []
+    for day in days:
+        counts: dict[str, int] = {}
+        for event in day.events:
+            counts[event["who"]] = counts.get(event["who"], 0) + 1
+        for who, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            rows.append({"mode": modes.get(day.mode).name, "who": who, "events": n})
+    return Table(rows, title="Who did the work")
 
 
 def side_by_side(days: Sequence[DayRun]) -> Table:

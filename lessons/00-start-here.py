@@ -107,8 +107,5 @@ except ConfirmationRequiredError as error:
 # NBVAL_SKIP
 # real = Lab(backend="aws", confirm="111122223333", profile_name="sandbox")
 
-# %%
-lab.close()
-
 # %% [markdown]
 # [Contents](00-start-here.ipynb) | [ECR: a registry for your images >](01-ecr.ipynb)

@@ -112,11 +112,17 @@ lab.ecr.images_table("shop/web")
 token = lab.ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
 print(token)
 
-# %%
-lab.teardown()
+# %% [markdown]
+# ## Clean up
+#
+# Cleaning up is your choice: the panels above keep working until you click. The button deletes
+# everything this lab made, in dependency order (`lab.teardown()` does the same from code). In
+# the simulation that empties the account; against real AWS it stops what costs money.
 
 # %%
-lab.close()
+from awscontainers.widgets import CleanupPanel
+
+CleanupPanel(lab)
 
 # %% [markdown]
 # [< Start here](00-start-here.ipynb) | [Contents](00-start-here.ipynb) | [ECS on EC2: servers you run >](02-ecs-on-ec2.ipynb)

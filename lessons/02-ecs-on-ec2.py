@@ -34,7 +34,7 @@ lab.network()
 
 # %%
 view = ClusterView(lab, "web")
-view
+HTML(view.html())
 
 # %% [markdown]
 # ## Launch instances that join
@@ -157,15 +157,15 @@ lab.ecs.service_events("web", "shop")[:3]
 
 # %% [markdown]
 # ## Clean up
+#
+# Cleaning up is your choice: the panels above keep working until you click. The button deletes
+# everything this lab made, in dependency order (`lab.teardown()` does the same from code). In
+# the simulation that empties the account; against real AWS it stops what costs money.
 
 # %%
-lab.teardown()[:5]
+from awscontainers.widgets import CleanupPanel
 
-# %%
-lab.diagram()
-
-# %%
-lab.close()
+CleanupPanel(lab)
 
 # %% [markdown]
 # [< ECR: a registry for your images](01-ecr.ipynb) | [Contents](00-start-here.ipynb) | [ECS on Fargate: no servers to run >](03-ecs-on-fargate.ipynb)

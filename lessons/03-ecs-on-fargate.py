@@ -120,11 +120,17 @@ svc = lab.ecs.create_service(
 )["service"]
 svc["runningCount"]
 
-# %%
-lab.teardown()[:5]
+# %% [markdown]
+# ## Clean up
+#
+# Cleaning up is your choice: the panels above keep working until you click. The button deletes
+# everything this lab made, in dependency order (`lab.teardown()` does the same from code). In
+# the simulation that empties the account; against real AWS it stops what costs money.
 
 # %%
-lab.close()
+from awscontainers.widgets import CleanupPanel
+
+CleanupPanel(lab)
 
 # %% [markdown]
 # [< ECS on EC2: servers you run](02-ecs-on-ec2.ipynb) | [Contents](00-start-here.ipynb) | [EKS with self-managed nodes >](04-eks-self-managed.ipynb)

@@ -123,11 +123,17 @@ lab.kube("demo").pods_table("kube-system")
 # the kubelet and containerd versions (kept in step with the control plane), the Auto Scaling
 # group and its scaling, and the node role's permissions.
 
-# %%
-lab.teardown()[:4]
+# %% [markdown]
+# ## Clean up
+#
+# Cleaning up is your choice: the panels above keep working until you click. The button deletes
+# everything this lab made, in dependency order (`lab.teardown()` does the same from code). In
+# the simulation that empties the account; against real AWS it stops what costs money.
 
 # %%
-lab.close()
+from awscontainers.widgets import CleanupPanel
+
+CleanupPanel(lab)
 
 # %% [markdown]
 # [< ECS on Fargate: no servers to run](03-ecs-on-fargate.ipynb) | [Contents](00-start-here.ipynb) | [EKS with a managed nodegroup >](05-eks-managed-nodegroup.ipynb)

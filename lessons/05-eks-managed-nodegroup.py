@@ -104,11 +104,17 @@ k.apply(sample_gpu_pod("train-1", gpus=1))
 k.apply(sample_gpu_pod("train-2", gpus=1))
 k.explain("train-2")
 
-# %%
-lab.teardown()[:4]
+# %% [markdown]
+# ## Clean up
+#
+# Cleaning up is your choice: the panels above keep working until you click. The button deletes
+# everything this lab made, in dependency order (`lab.teardown()` does the same from code). In
+# the simulation that empties the account; against real AWS it stops what costs money.
 
 # %%
-lab.close()
+from awscontainers.widgets import CleanupPanel
+
+CleanupPanel(lab)
 
 # %% [markdown]
 # [< EKS with self-managed nodes](04-eks-self-managed.ipynb) | [Contents](00-start-here.ipynb) | [EKS on Fargate >](06-eks-fargate.ipynb)

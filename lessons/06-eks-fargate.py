@@ -122,11 +122,17 @@ work.replicas.value = 5
 work.button.click()
 k.pods_table("serverless")
 
-# %%
-lab.teardown()[:4]
+# %% [markdown]
+# ## Clean up
+#
+# Cleaning up is your choice: the panels above keep working until you click. The button deletes
+# everything this lab made, in dependency order (`lab.teardown()` does the same from code). In
+# the simulation that empties the account; against real AWS it stops what costs money.
 
 # %%
-lab.close()
+from awscontainers.widgets import CleanupPanel
+
+CleanupPanel(lab)
 
 # %% [markdown]
 # [< EKS with a managed nodegroup](05-eks-managed-nodegroup.ipynb) | [Contents](00-start-here.ipynb) | [Compare and choose >](07-compare-and-choose.ipynb)

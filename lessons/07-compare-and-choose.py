@@ -51,12 +51,15 @@ HTML(chooser.advice.value)
 what_if = ChooserPanel()
 what_if.needs["kubernetes_api"].value = True
 what_if.rows[0]["count"].value = 40
-what_if.recommendation.choice, [r["mode"] for r in what_if.recommendation.ranking]
+print("Recommended:", what_if.recommendation.choice)
+print("Ranking:", ", ".join(r["mode"] for r in what_if.recommendation.ranking))
 
 # %% [markdown]
 # The same comparison from a terminal, for scripts: `awscontainers compare
-# examples/workload.yaml` (add `--format json`). As a standalone app for a team:
-# `make app` serves this notebook with Voila.
+# examples/workload.yaml` (add `--format json`; `examples/workload-day.yaml` gives a daily load
+# curve instead of fixed counts, priced as each mode scales through the day). As a
+# standalone app for a team: `make app` serves the chooser alone with Voila
+# (`app/chooser.ipynb`).
 
 # %% [markdown]
 # [< EKS on Fargate](06-eks-fargate.ipynb) | [Contents](00-start-here.ipynb)

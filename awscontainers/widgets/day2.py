@@ -20,13 +20,14 @@ import ipywidgets as widgets
 
 from .. import modes
 from ..errors import LabError
-from ..oneday import SEED_MODES, STEPS, DayRun, compare_day, plot_days, side_by_side
+from ..oneday import SEED_MODES, STEPS, WORKING_DAY, DayRun, compare_day, plot_days, side_by_side
 from ..sim.load import LoadCurve, constant, daily, points
 from .panel import Panel
 
 #: The loads a learner picks from: name -> curve (vCPU over the lab's day, from 09:00 UTC).
 LOADS: dict[str, LoadCurve] = {
-    "a working day (night low, afternoon peak)": daily(low=0.5, high=4, peak_hour=15),
+    "a working day (morning ramp, a spike at 14:00, night low)": WORKING_DAY,
+    "a smooth day (night low, afternoon peak)": daily(low=0.5, high=4, peak_hour=15),
     "a spike at 09:30 that fades by 11:00": points(
         [
             (_dt.timedelta(0), 0.5),
