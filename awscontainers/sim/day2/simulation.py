@@ -22,6 +22,9 @@ application-auto-scaling   60 s   target tracking policies evaluate their alarms
 ecs-service-scheduler      15 s   loaded services short of their desired count try again
 cluster-autoscaler         15 s   EKS node groups grow for unschedulable pods and shrink
                                   under-used nodes (``cluster_autoscaler.py``)
+patch-rollouts             15 s   nodegroup updates, instance refreshes, Fargate retirements
+                                  (``patching.py``)
+interruptions              15 s   Spot and Fargate Spot notices fall due (``interruptions.py``)
 ========================== ====== ==========================================================
 
 A new controller is a function ``act(day2, when)`` registered with
@@ -43,7 +46,7 @@ from ..clock import EPOCH
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
 from ..load import LoadCurve, utilisation
-from . import cluster_autoscaler
+from . import cluster_autoscaler, interruptions, patching
 from .metrics import MetricStore
 from .service_scaling import ServiceAutoScaling
 
@@ -52,10 +55,19 @@ if TYPE_CHECKING:
     from ..ecs import EcsSimulator
     from ..eks import EksSimulator
 
-__all__ = ["CONTROLLERS", "TICK_SECONDS", "Controller", "Day2", "register_controller"]
+__all__ = ["CONTROLLERS", "TICK_SECONDS", "WHO", "Controller", "Day2", "register_controller"]
 
 TICK_SECONDS = int(load_packaged("day2.yaml")["tick_seconds"])
 _ECS_PERIOD = int(load_packaged("day2.yaml")["cloudwatch"]["ecs_metric_period_seconds"])
+#: Who does the work behind an event, by its source (a note may say otherwise).
+WHO = {
+    "ecs": "AWS (ECS)",
+    "kubernetes": "Kubernetes (in your cluster)",
+    "application-autoscaling": "AWS (the policy you configured)",
+    "cluster-autoscaler": "Cluster Autoscaler (you installed it)",
+    "eks": "AWS (EKS)",
+    "autoscaling": "AWS (Auto Scaling)",
+}
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,8 @@ class Day2:
         self._timeline = _Timeline()
         self._seen_service_events: dict[tuple[str, str], str | None] = {}
         self._seen_kube_events: dict[str, int] = {}
+        self.patching = patching.Patching(self)
+        self.interruptions = interruptions.Interruptions(self)
         account.events.subscribe(TIME_ADVANCED, self._on_time_advanced)
 
     # -- loads -----------------------------------------------------------------------------
@@ -241,10 +255,19 @@ class Day2:
         return units / 1024
 
     # -- the timeline --------------------------------------------------------------------------
-    def note(self, when: _dt.datetime, source: str, target: str, message: str) -> None:
-        """Add an event to the timeline's events list."""
+    def note(
+        self, when: _dt.datetime, source: str, target: str, message: str, who: str | None = None
+    ) -> None:
+        """Add an event to the timeline's events list; ``who`` did the work ("you", "AWS",
+        ...), by default the one :data:`WHO` gives for the source."""
         self._timeline.events.append(
-            {"time": when, "source": source, "target": target, "message": message}
+            {
+                "time": when,
+                "source": source,
+                "target": target,
+                "message": message,
+                "who": who or WHO.get(source, "AWS"),
+            }
         )
 
     def _record(self, when: _dt.datetime) -> None:
@@ -438,5 +461,7 @@ for _controller in (
         int(cluster_autoscaler.RULES["scan_period_seconds"]),
         cluster_autoscaler.scan,
     ),
+    Controller("patch-rollouts", int(patching.RULES["rollout_period_seconds"]), patching.act),
+    Controller("interruptions", TICK_SECONDS, interruptions.act),
 ):
     register_controller(_controller)

@@ -28,6 +28,8 @@ class EcsState:
         self._taskdefs: dict[str, dict] = {}
         self._types: dict[str, dict] = {}
         self._amis: dict[str, dict] = {}
+        # Subnets of a lost Availability Zone: Fargate places no task there (sim/day2).
+        self.unavailable_subnets: set[str] = set()
 
     # -- moto access -------------------------------------------------------------------------------
     @property

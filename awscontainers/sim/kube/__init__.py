@@ -66,6 +66,7 @@ from awscontainers.rules.capacity import max_pods
 from .cluster import NAMESPACE, NODE, POD, Cluster, FargateMatcher
 from .configmaps import CONFIGMAP
 from .controllers import DAEMONSET, DEPLOYMENT
+from .disruption import PDB
 from .hpa import HPA
 from .kinds import KINDS, Kind, register_kind, resolve_kind, unregister_kind
 from .objects import COMPUTE_TYPE_LABEL, NO_NODES_MESSAGE, millicores
@@ -121,5 +122,6 @@ for _kind in (
     PERSISTENTVOLUMECLAIM,
     HPA,
     PODMETRICS,
+    PDB,
 ):
     register_kind(_kind)
