@@ -415,6 +415,11 @@ class EksClient(ServiceClient):
         params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
         if self._sim:
             self._sim.cluster(cluster)
+        if self._sim and self._lab.day2 is not None and params.get("updateConfig"):
+            # Checked before anything is made; moto keeps no updateConfig, the lab does.
+            self._lab.day2.patching.set_update_config(
+                cluster, params.get("nodegroupName", ""), params["updateConfig"]
+            )
         response = self._call("create_nodegroup", **params)
         group = response["nodegroup"]
         self._lab.record("eks-nodegroup", group["nodegroupName"], cluster=cluster)
@@ -488,6 +493,7 @@ class EksClient(ServiceClient):
             self._call("describe_nodegroup", clusterName=cluster, nodegroupName=name)[
                 "nodegroup"
             ].get("updateConfig")
+            or self._lab.day2.patching.update_configs.get((cluster, name))
             or {}
         )
         update = self._lab.day2.patching.update_nodegroup(

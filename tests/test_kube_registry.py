@@ -67,6 +67,7 @@ def test_every_kind_is_registered_once_with_its_spellings():
         "PersistentVolumeClaim",
         "HorizontalPodAutoscaler",
         "PodMetrics",
+        "PodDisruptionBudget",
     ]
     c = Cluster()
     for spelling, kind in [

@@ -170,6 +170,8 @@ class Patching:
         self._retire_tasks: list[tuple[_dt.datetime, str, str]] = []  # (when, cluster, arn)
         self._evict_pods: list[tuple[_dt.datetime, str, str, str]] = []  # (when, c, ns, pod)
         self._failed_evictions: set[tuple[str, str, str]] = set()
+        #: (cluster, nodegroup) -> its updateConfig (moto keeps none)
+        self.update_configs: dict[tuple[str, str], dict] = {}
 
     # -- AMI releases ------------------------------------------------------------------------
     def recommended(self, family: str) -> str | None:
@@ -511,6 +513,26 @@ class Patching:
         if not update.old:
             self._finish_update(update, when)
         return update.describe()
+
+    def set_update_config(self, cluster: str, nodegroup: str, config: dict) -> None:
+        """Remember a nodegroup's ``updateConfig`` (checked: one of ``maxUnavailable`` 1 to
+        100 or ``maxUnavailablePercentage`` 1 to 100)."""
+        quota = int(RULES["managed_nodegroup"]["max_unavailable_quota"])
+        given = [k for k in ("maxUnavailable", "maxUnavailablePercentage") if k in config]
+        if len(given) != 1:
+            raise InvalidParameterError(
+                "updateConfig takes exactly one of maxUnavailable and maxUnavailablePercentage.",
+                code="InvalidParameterException",
+                hint="pass updateConfig={'maxUnavailable': 1} (the default).",
+            )
+        value = config[given[0]]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= quota:
+            raise InvalidParameterError(
+                f"updateConfig.{given[0]} must be a whole number from 1 to {quota}, not {value!r}.",
+                code="InvalidParameterException",
+                hint="pass updateConfig={'maxUnavailable': 1} (the default).",
+            )
+        self.update_configs[(cluster, nodegroup)] = {given[0]: value}
 
     def describe_update(self, update_id: str) -> dict:
         if update_id not in self.updates:
