@@ -37,6 +37,7 @@ def container_gpus(container: dict) -> int:
     return total
 
 
+
 def _require_launch_type(td: dict, launch_type: str, hint: str) -> None:
     """ECS's refusal of a launch type the task definition was not registered for."""
     if launch_type not in (td.get("requiresCompatibilities") or ["EC2"]):
@@ -45,7 +46,6 @@ def _require_launch_type(td: dict, launch_type: str, hint: str) -> None:
             code="InvalidParameterException",
             hint=hint,
         )
-
 
 class Tasks(NetworkInterfaces):
     """Where tasks run and what they hold; tasks are kept in boto3's shape."""
