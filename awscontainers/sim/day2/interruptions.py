@@ -226,19 +226,27 @@ class Interruptions:
                      {"Name": "instance-state-name", "Values": ["running"]}],
         )["Reservations"]  # fmt: skip
         instances = sorted(i["InstanceId"] for r in found for i in r["Instances"])
+        # Counted before the instances go (their tasks stop with them).
+        tasks = (
+            sum(
+                1
+                for t in ecs._tasks.values()
+                if t["lastStatus"] != "STOPPED" and t.get("availabilityZone") == zone
+            )
+            if ecs is not None
+            else 0
+        )
         for iid in instances:
             if eks is not None:
                 replace_in_group(eks, iid)
             else:
                 call(self.account.client("ec2"), "terminate_instances", InstanceIds=[iid])
-        tasks = 0
         if ecs is not None:
             clusters = set()
             for arn, task in list(ecs._tasks.items()):
                 if task["lastStatus"] != "STOPPED" and task.get("availabilityZone") == zone:
                     ecs._stop(arn, f"Availability Zone {zone} is unavailable.", "TerminationNotice")
                     clusters.add(task["clusterArn"].rsplit("/", 1)[-1])
-                    tasks += 1
             for cluster in sorted(clusters):
                 ecs.reconcile(cluster)
         pods = 0
