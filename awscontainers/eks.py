@@ -508,9 +508,13 @@ class EksClient(ServiceClient):
 
     def describe_update(self, **params: Any) -> dict:
         """boto3 ``describe_update``: a nodegroup version update's status and errors."""
-        if self._sim and self._lab.day2 is not None and params.get("nodegroupName"):
-            return {"update": self._lab.day2.patching.describe_update(params["updateId"])}
-        return self._call("describe_update", **params)
+        if not self._sim or self._lab.day2 is None:
+            return self._call("describe_update", **params)
+        # moto has no updates: the lab answers for the nodegroup updates it runs.
+        update = self._lab.day2.patching.describe_update(
+            params["updateId"], params["name"], params.get("nodegroupName")
+        )
+        return {"update": update}
 
     def delete_nodegroup(self, **params: Any) -> dict:
         cluster, name = params.get("clusterName", ""), params.get("nodegroupName", "")

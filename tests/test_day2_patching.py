@@ -426,3 +426,27 @@ def test_patch_entry_points_refuse_bad_input_with_lab_errors(lab, value):
             assert exc.hint
         else:
             assert value in ("ecs", "eks", 0, 7, 14)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dictionaries(
+        st.sampled_from(["clusterName", "nodegroupName", "force", "updateId", "name", "cuont"]),
+        st.one_of(st.sampled_from(["demo", "ng", "nope"]), st.integers(), st.none(), st.booleans()),
+        max_size=4,
+    )
+)
+def test_nodegroup_update_calls_raise_only_lab_errors_and_refusals_change_nothing(lab, params):
+    if lab.day2.eks is None or "demo" not in lab.eks_sim._clusters:
+        managed(lab)
+    before = (len(lab.day2.patching.updates), sorted(lab.eks_sim.joined("demo")))
+    for call in (lab.eks.update_nodegroup_version, lab.eks.describe_update):
+        try:
+            call(**params)
+        except LabError as exc:
+            assert exc.hint
+            assert (len(lab.day2.patching.updates), sorted(lab.eks_sim.joined("demo"))) == before
+        else:
+            before = (len(lab.day2.patching.updates), sorted(lab.eks_sim.joined("demo")))

@@ -534,8 +534,16 @@ class Patching:
             )
         self.update_configs[(cluster, nodegroup)] = {given[0]: value}
 
-    def describe_update(self, update_id: str) -> dict:
-        if update_id not in self.updates:
+    def describe_update(
+        self, update_id: str, cluster: str | None = None, nodegroup: str | None = None
+    ) -> dict:
+        """A nodegroup update as ``describe_update`` shows it (of that cluster and nodegroup
+        when they are given)."""
+        found = self.updates.get(update_id)
+        if found is None or (cluster, nodegroup) not in (
+            (None, None),
+            (found.cluster, found.nodegroup),
+        ):
             raise NotFoundError(
                 f"No update found for ID: {update_id}.",
                 code="ResourceNotFoundException",
