@@ -200,6 +200,16 @@ def test_cordon_and_drain_respect_budgets_and_daemonsets(lab):
     first = sorted(n["metadata"]["name"] for n in k.get("Node")["items"])[0]
     node = k.cordon(first)
     assert node["spec"]["unschedulable"] is True
+    k.apply({**sample_deployment(1, name="late", cpu="100m", memory="64Mi")})
+    late = [p for p in k.get("Pod")["items"] if p["metadata"]["name"].startswith("late-")]
+    assert late[0]["spec"]["nodeName"] != first
+    assert k.explain(late[0]["metadata"]["name"]).explanation.nodes  # both nodes judged
+    verdicts = {
+        row.node: row.verdicts["TaintToleration"]
+        for row in k.explain(late[0]["metadata"]["name"]).explanation.nodes
+    }
+    assert verdicts[first] == ("node(s) were unschedulable",)
+    k.delete("Deployment", "late")
     k.scale("web", 4)
     on_first = [p for p in running(k) if p["spec"]["nodeName"] == first]
     k.apply(pdb(minAvailable=4))
