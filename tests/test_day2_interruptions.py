@@ -173,6 +173,10 @@ def test_fargate_spot_tasks_stop_two_minutes_after_sigterm_and_the_service_repla
     table = lab.ecs.tasks_table("fg")
     assert sum(t["runs on"] == "FARGATE_SPOT" for t in table) == 3
     assert sum(t["runs on"] == "FARGATE" for t in table) == 1  # on-demand is never reclaimed
+    # The service was never loaded, yet its events show: the interruption watches it.
+    started = [e for e in lab.timeline_events() if e["target"] == "fg/web"]
+    assert any("has started 2 tasks" in e["message"] for e in started)
+    assert {e["who"] for e in started} == {"AWS (ECS)"}
 
 
 def test_fargate_spot_refuses_tasks_that_are_not_spot(lab):

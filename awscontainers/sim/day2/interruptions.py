@@ -87,6 +87,7 @@ class Interruptions:
             )
         notice = int(RULES["spot_notice_seconds"])
         at = when + _dt.timedelta(seconds=notice)
+        self.day2.watch_all()
         self._due.append(_Due(at, "spot", instance_id))
         self.day2.note(
             when, "ec2", instance_id,
@@ -178,6 +179,7 @@ class Interruptions:
             )
         notice = int(RULES["fargate_spot_notice_seconds"])
         at = when + _dt.timedelta(seconds=notice)
+        self.day2.watch_ecs_cluster(name)
         for arn in chosen:
             self._due.append(_Due(at, "fargate-spot", arn, name))
         self.day2.note(
@@ -203,6 +205,7 @@ class Interruptions:
                 f"Availability Zone {zone} is already lost.", hint="lose another zone."
             )
         self.lost_zones.append(zone)
+        self.day2.watch_all()
         network = self.account.network()
         lost_subnets = {
             s["SubnetId"]

@@ -201,6 +201,7 @@ class Patching:
             Name=name,
             Description=f"{old.get('Description', '')} (released {when:%Y-%m-%d %H:%M} UTC)",
         )["ImageId"]
+        self.day2.watch_all()
         release = Release(family, new, name, when)
         self.releases.append(release)
         duty = (
@@ -366,6 +367,7 @@ class Patching:
                 code="InstanceRefreshInProgress",
                 hint="wait for it (lab.run(...)) and check describe_instance_refreshes.",
             )
+        self.day2.watch_all()
         image = self.recommended("eks") or eks._groups[group]["image"]
         self._set_group_image(group, image)
         members = _members(self.account, group)
@@ -465,6 +467,7 @@ class Patching:
                     code="ResourceInUseException",
                     hint="wait for it: lab.run(...), then lab.eks.describe_update(...).",
                 )
+        self.day2.watch_all()
         asg = sim.nodegroups[nodegroup]["asg"]
         members = _members(self.account, asg)
         if max_unavailable is None:
@@ -646,6 +649,7 @@ class Patching:
                 hint="pass wait_days=0 (retire at once), 7 (the default) or 14.",
             )
         due = when + _dt.timedelta(days=wait_days)
+        self.day2.watch_all()
         tasks = pods = 0
         ecs, eks = self.day2.ecs, self.day2.eks
         if ecs is not None:
