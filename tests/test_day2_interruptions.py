@@ -138,6 +138,43 @@ def test_a_spot_kubernetes_node_is_not_drained_its_pods_go_at_termination(lab):
     assert any("not drained" in e["message"] for e in lab.timeline_events())
 
 
+def test_a_managed_spot_nodegroup_is_drained_by_eks_at_the_notice(lab):
+    lab.eks.create_cluster(name="demo")
+    for name, capacity in (("spot", "SPOT"), ("od", "ON_DEMAND")):
+        lab.eks.create_nodegroup(
+            clusterName="demo",
+            nodegroupName=name,
+            capacityType=capacity,
+            scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2},
+        )
+    k = lab.kube("demo")
+    k.apply(sample_deployment(6, cpu="100m", memory="64Mi"))
+    labels = {
+        n["metadata"]["name"]: n["metadata"]["labels"]["eks.amazonaws.com/nodegroup"]
+        for n in k.get("Node")["items"]
+    }
+    joined = lab.eks_sim.joined("demo")
+    spot = next(i for i, n in sorted(joined.items()) if labels[n] == "spot")
+    on_demand = next(i for i, n in sorted(joined.items()) if labels[n] == "od")
+    with pytest.raises(InvalidParameterError, match="On-Demand"):
+        lab.interrupt_spot(on_demand)
+    node = joined[spot]
+    lab.interrupt_spot(spot)
+    # At the notice: a replacement joined, the Spot node is cordoned and empty.
+    assert len(lab.eks_sim.joined("demo")) == 5
+    assert k.get("Node", name=node)["spec"]["unschedulable"] is True
+    assert not [p for p in k.get("Pod")["items"] if p["spec"]["nodeName"] == node]
+    assert len(running_pods(k)) == 6
+    lab.run(NOTICE + dt.timedelta(seconds=15))
+    assert spot not in lab.eks_sim.joined("demo") and len(lab.eks_sim.joined("demo")) == 4
+    assert len(running_pods(k)) == 6
+    assert "AWS (EKS managed nodegroup)" in {e["who"] for e in lab.timeline_events()}
+
+
+def running_pods(k):
+    return [p for p in k.get("Pod")["items"] if p["status"]["phase"] == "Running"]
+
+
 # -- Fargate Spot ---------------------------------------------------------------------------------
 
 

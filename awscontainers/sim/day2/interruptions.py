@@ -3,9 +3,11 @@
 - **EC2 Spot** (:meth:`Interruptions.interrupt_spot`): the two-minute interruption notice,
   then the instance terminates. An ECS container instance whose user data sets
   ``ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`` is set DRAINING at the notice, so its service
-  tasks move in time; without it the tasks die with the instance. A Kubernetes node is not
-  told (no Node Termination Handler in the lab): its pods are deleted at termination and
-  their Deployments place them again. An instance of an Auto Scaling group is replaced.
+  tasks move in time; without it the tasks die with the instance. A node of an EKS managed
+  nodegroup of capacity type SPOT is handled by EKS (Capacity Rebalancing): a replacement
+  node is launched and the Spot node cordoned and drained at the notice. A self-managed node
+  is not told (no Node Termination Handler in the lab): its pods are deleted at termination
+  and their Deployments place them again. An instance of an Auto Scaling group is replaced.
 - **Fargate Spot** (:meth:`Interruptions.stop_fargate_spot_tasks`): SIGTERM at the notice,
   the task stops two minutes later (stop code ``SpotInterruption``), and its service starts
   a replacement.
@@ -26,6 +28,7 @@ from ..._aws import call
 from ...errors import InvalidParameterError, NotFoundError, ResourceInUseError
 from ...rules.capacity import parse_ecs_config
 from ...rules.data import load_packaged
+from ..kube import disruption
 from .patching import AWS, replace_in_group
 
 if TYPE_CHECKING:
@@ -52,6 +55,7 @@ class Interruptions:
         self.account = day2.account
         self._due: list[_Due] = []
         self.lost_zones: list[str] = []
+        self._replaced_early: set[str] = set()  # managed Spot nodes replaced at the notice
 
     # -- EC2 Spot --------------------------------------------------------------------------------
     def interrupt_spot(self, instance_id: str, when: _dt.datetime) -> dict:
@@ -74,7 +78,8 @@ class Interruptions:
                 f"Instance {instance_id} is {inst['State']['Name']}, not running.",
                 hint="only a running Spot Instance can be interrupted.",
             )
-        if inst.get("InstanceLifecycle") != "spot":
+        managed = self._managed_spot_group(instance_id)
+        if inst.get("InstanceLifecycle") != "spot" and managed is None:
             raise InvalidParameterError(
                 f"Instance {instance_id} is an On-Demand instance: EC2 never reclaims it.",
                 hint="launch a Spot Instance (run_instances with InstanceMarketOptions="
@@ -96,7 +101,10 @@ class Interruptions:
             who=AWS,
         )  # fmt: skip
         drained = self._ecs_notice(instance_id, when)
-        self._eks_notice(instance_id, when)
+        if managed is not None:
+            self._managed_spot_notice(instance_id, managed, when)
+        else:
+            self._eks_notice(instance_id, when)
         return {"InstanceId": instance_id, "terminates_at": at, "ecs_draining": drained}
 
     def _ecs_notice(self, iid: str, when: _dt.datetime) -> bool:
@@ -126,6 +134,54 @@ class Interruptions:
             who="nobody (you did not configure draining)",
         )  # fmt: skip
         return False
+
+    def _managed_spot_group(self, iid: str) -> tuple[str, str, str] | None:
+        """(cluster, nodegroup, Auto Scaling group) when ``iid`` is a node of a managed
+        nodegroup of capacity type SPOT (the lab launches its instances On-Demand in moto,
+        so the nodegroup is what says Spot)."""
+        eks = self.day2.eks
+        group = eks._group_of.get(iid) if eks is not None else None
+        if eks is None or group is None:
+            return None
+        for cname, sim in sorted(eks._clusters.items()):
+            for name, ng in sorted(sim.nodegroups.items()):
+                if ng["asg"] == group and ng["capacity_type"] == "SPOT" and iid in sim.nodes:
+                    return cname, name, group
+        return None
+
+    def _managed_spot_notice(
+        self, iid: str, managed: tuple[str, str, str], when: _dt.datetime
+    ) -> None:
+        """EKS (Capacity Rebalancing) launches a replacement node, then cordons and drains
+        the Spot node, respecting PodDisruptionBudgets."""
+        eks = self.day2.eks
+        assert eks is not None and RULES["eks_managed_spot_drains"]
+        cname, ng, group = managed
+        sim = eks.cluster(cname)
+        node = sim.nodes[iid]
+        found = call(
+            self.account.client("autoscaling"), "describe_auto_scaling_groups",
+            AutoScalingGroupNames=[group],
+        )["AutoScalingGroups"][0]  # fmt: skip
+        size = len(found["Instances"])
+        replaced = size + 1 <= int(found["MaxSize"])
+        if replaced:
+            eks.scale_group(group, size + 1)
+            self._replaced_early.add(iid)
+        result = disruption.drain(sim.kube, node)
+        blocked = (
+            f"; {len(result.blocked)} pod(s) kept by a PodDisruptionBudget"
+            if result.blocked
+            else ""
+        )
+        self.day2.note(
+            when, "eks", f"{cname}/{ng}",
+            ("Replacement node launched; " if replaced else "No room above maxSize for a "
+             "replacement yet; ")
+            + f"Spot node {node} cordoned and drained ({len(result.evicted)} pod(s) evicted"
+            + f"{blocked}) before the interruption.",
+            who="AWS (EKS managed nodegroup)",
+        )  # fmt: skip
 
     def _eks_notice(self, iid: str, when: _dt.datetime) -> None:
         eks = self.day2.eks
@@ -310,13 +366,25 @@ class Interruptions:
         inst = state["Reservations"][0]["Instances"][0]
         if inst["State"]["Name"] != "running":
             return
-        group = replace_in_group(self.day2.eks, iid) if self.day2.eks is not None else None
-        if group is None and self.day2.eks is None:
+        eks = self.day2.eks
+        if iid in self._replaced_early and eks is not None:
+            # Its replacement is already running: the group shrinks back as it goes.
+            self._replaced_early.discard(iid)
+            group = eks._group_of.get(iid)
+            call(
+                self.account.client("autoscaling"), "terminate_instance_in_auto_scaling_group",
+                InstanceId=iid, ShouldDecrementDesiredCapacity=True,
+            )  # fmt: skip
+            call(self.account.client("ec2"), "terminate_instances", InstanceIds=[iid])
+        elif eks is not None:
+            group = replace_in_group(eks, iid)
+        else:
+            group = None
             call(self.account.client("ec2"), "terminate_instances", InstanceIds=[iid])
         self.day2.note(
             when, "ec2", iid,
             f"Spot Instance {iid} terminated"
-            + (f"; Auto Scaling group {group} launches a replacement." if group else "."),
+            + (f" (Auto Scaling group {group} keeps its capacity)." if group else "."),
             who=AWS,
         )  # fmt: skip
 
