@@ -251,6 +251,30 @@ def test_drain_refuses_a_pod_without_a_controller_unless_forced():
         disruption.cordon(c, "nope")
 
 
+def test_self_managed_nodes_rolled_by_hand_new_group_then_cordon_drain_delete(lab):
+    lab.eks.create_cluster(name="demo")
+    lab.eks.create_access_entry(
+        clusterName="demo", principalArn=lab.role_arn("eks-node"), type="EC2_LINUX"
+    )
+    lab.eks.launch_self_managed_nodes("demo", count=2)
+    k = lab.kube("demo")
+    k.apply(sample_deployment(4, cpu="100m", memory="64Mi"))
+    k.apply(pdb(minAvailable=3))
+    old = dict(lab.eks_sim.joined("demo"))
+    lab.release_ami("eks")
+    lab.eks.launch_self_managed_nodes("demo", count=2, name="nodes-v2")  # the new AMI
+    for node in sorted(old.values()):
+        k.cordon(node)
+    for node in sorted(old.values()):
+        assert k.drain(node).title.endswith("done")
+        assert len(running(k)) >= 3
+    lab.eks.delete_self_managed_nodes("demo")
+    assert not set(old) & set(lab.eks_sim.joined("demo"))
+    assert len(running(k)) == 4
+    rows = [r for r in lab.patch_status() if r["mode"] == "eks-ec2"]
+    assert len(rows) == 2 and not any(r["outdated"] for r in rows)
+
+
 # -- managed nodegroup version updates -----------------------------------------------------------
 
 
@@ -460,3 +484,40 @@ def test_nodegroup_update_calls_raise_only_lab_errors_and_refusals_change_nothin
             assert (len(lab.day2.patching.updates), sorted(lab.eks_sim.joined("demo"))) == before
         else:
             before = (len(lab.day2.patching.updates), sorted(lab.eks_sim.joined("demo")))
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    nodes=st.integers(1, 4),
+    max_unavailable=st.integers(1, 3),
+    replicas=st.integers(1, 6),
+    keep=st.integers(0, 6),
+)
+def test_a_nodegroup_update_never_goes_below_the_budget_and_ends(
+    nodes, max_unavailable, replicas, keep
+):
+    from awscontainers import Lab
+
+    keep = min(keep, replicas - 1)  # a budget that lets at least one pod go
+    with Lab() as lab:
+        lab.eks.create_cluster(name="demo")
+        lab.eks.create_nodegroup(
+            clusterName="demo",
+            nodegroupName="ng",
+            scalingConfig={"minSize": 1, "maxSize": nodes, "desiredSize": nodes},
+            updateConfig={"maxUnavailable": max_unavailable},
+        )
+        k = lab.kube("demo")
+        k.apply(sample_deployment(replicas, cpu="100m", memory="64Mi"))
+        k.apply(pdb(minAvailable=keep))
+        lab.release_ami("eks")
+        update = lab.eks.update_nodegroup_version(clusterName="demo", nodegroupName="ng")
+        ticks = 0
+        while status_of(lab, update["update"]["id"])["status"] == "InProgress":
+            lab.run(dt.timedelta(seconds=15))
+            ticks += 1
+            assert len(running(k)) >= keep
+            assert ticks <= nodes  # at least one old node goes per tick
+        assert status_of(lab, update["update"]["id"])["status"] == "Successful"
+        assert len(lab.eks_sim.joined("demo")) == nodes and len(running(k)) == replicas
+        assert all(not r["outdated"] for r in lab.patch_status())
