@@ -640,15 +640,23 @@ class Patching:
         scheduled for retirement and every EKS Fargate pod for eviction, ``wait_days``
         after the notice (the account's ``fargateTaskRetirementWaitPeriod``, 7 by default)."""
         rules = RULES["fargate_task_retirement"]
-        if wait_days is None:
-            wait_days = int(rules["default_wait_days"])
-        if isinstance(wait_days, bool) or wait_days not in rules["allowed_wait_days"]:
+        if wait_days is not None and (
+            isinstance(wait_days, bool) or wait_days not in rules["allowed_wait_days"]
+        ):
             raise InvalidParameterError(
                 f"wait_days must be one of {rules['allowed_wait_days']} (the values of the "
                 f"fargateTaskRetirementWaitPeriod account setting), not {wait_days!r}.",
                 hint="pass wait_days=0 (retire at once), 7 (the default) or 14.",
             )
-        due = when + _dt.timedelta(days=wait_days)
+        # Without wait_days each side uses its own default; with it, both use it.
+        due = when + _dt.timedelta(
+            days=int(rules["default_wait_days"]) if wait_days is None else wait_days
+        )
+        pod_due = when + _dt.timedelta(
+            days=int(RULES["eks_fargate_patching"]["default_wait_days"])
+            if wait_days is None
+            else wait_days
+        )
         self.day2.watch_all()
         tasks = pods = 0
         ecs, eks = self.day2.ecs, self.day2.eks
@@ -679,11 +687,6 @@ class Patching:
                 ]
                 if not found:
                     continue
-                pod_due = when + _dt.timedelta(
-                    days=int(RULES["eks_fargate_patching"]["default_wait_days"])
-                    if wait_days == int(rules["default_wait_days"])
-                    else wait_days
-                )
                 for c, ns, name in sorted(found):
                     self._evict_pods.append((pod_due, c, ns, name))
                 pods += len(found)
