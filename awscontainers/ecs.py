@@ -16,20 +16,26 @@ backends, tasks, services and container-instance resources come from the simulat
 
 from __future__ import annotations
 
+import base64
+import re
 from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
 from .arns import short_name
-from .errors import InvalidParameterError, NotFoundError, check_type
+from .errors import InvalidParameterError, LabError, NotFoundError, check_type
 from .fargate import check_task_definition, parse_cpu, parse_memory
 from .rules.capacity import ecs_facts
 from .sim.ecs import cluster_name, container_gpus
+from .sim.ecs.capacity_providers import check_capacity_provider
 from .tables import Table
 
 if TYPE_CHECKING:
     from .sim.ecs import EcsSimulator
 
 DEFAULT_INSTANCE_TYPE = "t3.medium"
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,200}")
+#: The lab's limit on an instance group's max_size (as for launch_instances' count).
+INSTANCE_GROUP_MAX = 50
 
 
 def ecs_user_data(cluster: str) -> str:
@@ -57,11 +63,20 @@ class EcsClient(ServiceClient):
         """boto3 ``create_cluster``; the lab's tag is added, and the lab's VPC (two AZs) is
         created if it does not exist yet, ready for instances and Fargate tasks."""
         params["tags"] = [*params.get("tags", []), *self._lab.tags("key")]
+        given = "capacityProviders" in params or "defaultCapacityProviderStrategy" in params
+        if self._sim and given:
+            providers, strategy = self._sim.check_cluster_providers(
+                cluster_name(params.get("clusterName")),
+                params.get("capacityProviders") or [],
+                params.get("defaultCapacityProviderStrategy") or [],
+            )
         response = self._call("create_cluster", **params)
         name = response["cluster"]["clusterName"]
         self._lab.record("ecs-cluster", name)
         self._lab.network()
         if self._sim:
+            if given:
+                self._sim.cluster_providers_set(name, providers, strategy)
             self._sim.cluster_created(name, response["cluster"]["clusterArn"])
         return response
 
@@ -91,6 +106,185 @@ class EcsClient(ServiceClient):
         if self._sim:
             for c in response.get("clusters", []):
                 c.update(self._sim.cluster_counts(c["clusterName"]))
+        return response
+
+    # -- capacity providers (Auto Scaling groups) --------------------------------------------
+    def create_instance_group(
+        self,
+        cluster: str,
+        *,
+        name: str | None = None,
+        instance_type: str = DEFAULT_INSTANCE_TYPE,
+        min_size: int = 0,
+        max_size: int = 4,
+        desired: int | None = None,
+        protect_from_scale_in: bool = False,
+    ) -> dict:
+        """An Auto Scaling group whose instances join ``cluster``: a launch template with
+        the ECS-optimized AMI, the lab's instance role and user data ``ECS_CLUSTER=<cluster>``,
+        over the lab's subnets; ``desired`` defaults to ``min_size`` (empty by default, as
+        ECS recommends for a capacity provider).
+        ``protect_from_scale_in`` sets ``NewInstancesProtectedFromScaleIn`` (managed
+        termination protection needs it). Returns the group's name and ARN.
+
+        In the simulation, an instance the group launches registers
+        ``launch_to_registration_seconds`` (``data/day2.yaml``) of simulated time later."""
+        check_type(cluster, str, "cluster", "pass the ECS cluster's name, cluster='web'.")
+        check_type(name, (str, type(None)), "name", "pass the group's name, or leave it out.")
+        check_type(instance_type, str, "instance_type", "pass instance_type='t3.medium'.")
+        check_type(protect_from_scale_in, bool, "protect_from_scale_in", "pass True or False.")
+        check_type(min_size, int, "min_size", "pass min_size as a whole number.")
+        desired = min_size if desired is None else desired
+        for what, value in (("min_size", min_size), ("max_size", max_size), ("desired", desired)):
+            check_type(value, int, what, f"pass {what} as a whole number.")
+        if not 0 <= min_size <= desired <= max_size <= INSTANCE_GROUP_MAX:
+            raise InvalidParameterError(
+                f"Sizes must keep 0 <= min_size <= desired <= max_size <= "
+                f"{INSTANCE_GROUP_MAX}, not {min_size}, {desired}, {max_size}.",
+                hint="e.g. min_size=0, desired=0, max_size=4 (the lab's limit is "
+                f"{INSTANCE_GROUP_MAX} instances a group).",
+            )
+        group = name or f"{cluster_name(cluster)}-asg"
+        if not _NAME.fullmatch(cluster) or not _NAME.fullmatch(group):
+            raise InvalidParameterError(
+                f"Invalid cluster or group name ({cluster[:40]!r}, {group[:40]!r}).",
+                hint="use up to 200 letters, digits, hyphens and underscores, e.g. 'web'.",
+            )
+        if any(r.id == group for r in self._lab.created("ecs-instance-group")):
+            raise InvalidParameterError(
+                f"The Auto Scaling group {group!r} already exists.",
+                code="AlreadyExists",
+                hint="pass name=... for another group.",
+            )
+        ec2 = self._lab.client("ec2")
+        try:
+            info = call(ec2, "describe_instance_types", InstanceTypes=[instance_type])
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(
+                f"{instance_type!r} is not an EC2 instance type.",
+                code="InvalidInstanceType",
+                hint="use a name such as 't3.medium', 'm5.large' or 'c5.xlarge'.",
+            ) from exc
+        gpus = bool((info["InstanceTypes"][0].get("GpuInfo") or {}).get("Gpus"))
+        network = self._lab.network()
+        template = f"{group}-lt"
+        user_data = ecs_user_data(cluster_name(cluster)).encode()
+        call(
+            ec2,
+            "create_launch_template",
+            LaunchTemplateName=template,
+            LaunchTemplateData={
+                "ImageId": self.ecs_optimized_ami(gpu=gpus),
+                "InstanceType": instance_type,
+                "IamInstanceProfile": {"Name": self._lab.instance_profile("ecs-instance")},
+                "UserData": base64.b64encode(user_data).decode(),
+                "SecurityGroupIds": [network.security_group_id],
+            },
+            TagSpecifications=self._lab.ec2_tag_spec("launch-template"),
+        )
+        autoscaling = self._lab.client("autoscaling")
+        try:
+            call(
+                autoscaling,
+                "create_auto_scaling_group",
+                AutoScalingGroupName=group,
+                LaunchTemplate={"LaunchTemplateName": template, "Version": "$Latest"},
+                MinSize=min_size,
+                MaxSize=max_size,
+                DesiredCapacity=desired,
+                VPCZoneIdentifier=",".join(network.subnet_ids),
+                NewInstancesProtectedFromScaleIn=protect_from_scale_in,
+                Tags=[
+                    {"Key": t["Key"], "Value": t["Value"], "PropagateAtLaunch": True}
+                    for t in self._lab.tags("Key")
+                ],
+            )
+        except LabError:
+            # Nothing half-made: the launch template goes with the refused group.
+            call(ec2, "delete_launch_template", LaunchTemplateName=template)
+            raise
+        self._lab.record("ecs-instance-group", group, template=template)
+        found = call(autoscaling, "describe_auto_scaling_groups", AutoScalingGroupNames=[group])
+        if self._sim:
+            self._sim.watch_group(group)
+        return {
+            "AutoScalingGroupName": group,
+            "AutoScalingGroupARN": found["AutoScalingGroups"][0]["AutoScalingGroupARN"],
+        }
+
+    def create_capacity_provider(self, **params: Any) -> dict:
+        """boto3 ``create_capacity_provider`` for an Auto Scaling group: the settings are
+        checked as ECS checks them (``targetCapacity`` 1-100, step sizes 1-10,000,
+        ``instanceWarmupPeriod`` 0-10,000, managed termination protection only with managed
+        scaling and a group protected from scale in) before anything is made. In the
+        simulation, tasks launched through it wait in PROVISIONING until an instance of the
+        group has room, and with managed scaling ECS moves the group (``lab.run``)."""
+        settings = check_capacity_provider(
+            params.get("name"), params.get("autoScalingGroupProvider")
+        )
+        params["tags"] = [*params.get("tags", []), *self._lab.tags("key")]
+        if not self._sim:
+            response = self._call("create_capacity_provider", **params)
+            self._lab.record("ecs-capacity-provider", response["capacityProvider"]["name"])
+            return response
+        self._sim.check_new_capacity_provider(params["name"], params["autoScalingGroupProvider"])
+        params["autoScalingGroupProvider"] = settings
+        response = self._call("create_capacity_provider", **params)
+        record = response["capacityProvider"]
+        self._lab.record("ecs-capacity-provider", record["name"])
+        self._sim.capacity_provider_created(record["name"], record["capacityProviderArn"], settings)
+        return response
+
+    def update_capacity_provider(self, **params: Any) -> dict:
+        """boto3 ``update_capacity_provider``: change managed scaling (turn it on or off,
+        ``targetCapacity``, step sizes, warm-up) or managed termination protection, checked
+        as a new provider is."""
+        if not self._sim:
+            return self._call("update_capacity_provider", **params)
+        name = str(params.get("name"))
+        settings = self._sim.check_capacity_provider_update(
+            name, params.get("autoScalingGroupProvider")
+        )
+        response = self._call("update_capacity_provider", **params)
+        self._sim.capacity_provider_updated(name, settings)
+        return response
+
+    def describe_capacity_providers(self, **params: Any) -> dict:
+        """boto3 ``describe_capacity_providers``; without names, the lab's capacity
+        providers."""
+        if self._sim and not params.get("capacityProviders"):
+            names = self._sim.capacity_provider_names()
+            if not names:
+                return {"capacityProviders": [], "failures": []}
+            params["capacityProviders"] = names
+        return self._call("describe_capacity_providers", **params)
+
+    def put_cluster_capacity_providers(self, **params: Any) -> dict:
+        """boto3 ``put_cluster_capacity_providers``: the providers must exist, the default
+        strategy may name only them (Fargate and Auto Scaling group providers not mixed), a
+        provider with managed scaling serves one cluster, and one still in use cannot be
+        removed."""
+        if not self._sim:
+            return self._call("put_cluster_capacity_providers", **params)
+        name = cluster_name(params.get("cluster"))
+        providers, strategy = self._sim.check_cluster_providers(
+            name, params.get("capacityProviders"), params.get("defaultCapacityProviderStrategy")
+        )
+        response = self._call("put_cluster_capacity_providers", **params)
+        self._sim.cluster_providers_set(name, providers, strategy)
+        return response
+
+    def delete_capacity_provider(self, **params: Any) -> dict:
+        """boto3 ``delete_capacity_provider``; refused while a cluster uses it."""
+        if not self._sim:
+            response = self._call("delete_capacity_provider", **params)
+            self._lab.forget("ecs-capacity-provider", response["capacityProvider"]["name"])
+            return response
+        name = short_name(params.get("capacityProvider") or "")
+        self._sim.check_deletable_provider(name)
+        response = self._call("delete_capacity_provider", **params)
+        self._lab.forget("ecs-capacity-provider", name)
+        self._sim.capacity_provider_deleted(name)
         return response
 
     # -- task definitions ------------------------------------------------------------------
@@ -377,6 +571,11 @@ class EcsClient(ServiceClient):
         name, definition = self._sim.check_service(
             params.get("cluster"), task_definition=params.get("taskDefinition", ""), **spec
         )
+        if "networkConfiguration" in params:
+            # No security group named: ECS uses the VPC's default one.
+            params["networkConfiguration"] = self._sim.with_default_security_group(
+                params["networkConfiguration"]
+            )
         params["tags"] = [*params.get("tags", []), *self._lab.tags("key")]
         response = self._call("create_service", **params)
         self._lab.record("ecs-service", response["service"]["serviceArn"], cluster=name)

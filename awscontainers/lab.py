@@ -320,6 +320,12 @@ class Lab:
             from .sim.day2 import Day2
 
             self.day2 = Day2(self.account, self.ecs_sim, self.eks_sim)
+        # A room keeps the simulator's state: a restarted kernel finds its lab again.
+        self._saved_digest: bytes | None = None
+        self._autosave_hook: Any = None
+        if backend == "server":
+            self._resume_from_room()
+            self._start_autosave()
 
     # -- backends ---------------------------------------------------------------------------
     def _confirmed_session(self, confirm: str | None, profile: str | None, region: str) -> Any:
@@ -692,6 +698,148 @@ class Lab:
         """Name of the instance profile holding the role for ``purpose``."""
         return self.account.instance_profile(purpose)
 
+    # -- state that outlives the kernel (a room keeps it) ---------------------------------
+    def _sim_wires(self) -> dict[str, Any]:
+        """The objects a new lab makes afresh, which a snapshot refers to by name."""
+        return {
+            "lab": self,
+            "account": self.account,
+            "events": self.events,
+            "clock": self.clock,
+            "ecs": self.ecs_sim,
+            "eks": self.eks_sim,
+            "day2": self.day2,
+        }
+
+    def snapshot(self) -> dict:
+        """The simulator's state (agents, tasks, services, nodes, pods, Kubernetes objects,
+        loads, autoscalers, the clock and seeded ids) as JSON-ready data: what a room keeps
+        for this learner. See :mod:`awscontainers.sim.snapshot`."""
+        from .sim.snapshot import encode, state_of
+
+        self._ensure_open()
+        self._require_simulated("snapshot")
+        wires = self._sim_wires()
+        return encode({n: state_of(w) for n, w in wires.items() if n != "lab"}, wires)
+
+    def restore(self, snapshot: dict) -> None:
+        """Put the simulator back to ``snapshot`` (from :meth:`snapshot`, of this account).
+
+        The control plane stays as moto has it: restore a snapshot of the same account,
+        taken since it last changed (a room's saved state is)."""
+        from .sim.snapshot import SnapshotError, read
+
+        self._ensure_open()
+        self._require_simulated("restore")
+        wires = self._sim_wires()
+        roots = snapshot.get("roots") if isinstance(snapshot, dict) else None
+        if not isinstance(roots, dict) or set(roots) != set(wires) - {"lab"}:
+            raise SnapshotError(
+                "Not a snapshot of a lab.", hint="pass what lab.snapshot() returned."
+            )
+        state = read(snapshot, wires)
+        account = state.roots["account"]
+        if not isinstance(account, dict) or account.get("account_id") != self.account_id:
+            found = account.get("account_id") if isinstance(account, dict) else None
+            raise SnapshotError(
+                f"That snapshot is of account {found}, not {self.account_id}.",
+                hint="restore a snapshot of this lab's own account.",
+            )
+        state.apply()
+        self._kube.clear()  # Kubernetes clients held the simulator's old clusters
+
+    def running_summary(self) -> dict[str, int]:
+        """Counts of what the simulator runs (tasks, services, instances, nodes, pods)."""
+        self._require_simulated("running_summary")
+        assert self.ecs_sim is not None and self.eks_sim is not None
+        return {**self.ecs_sim.summary(), **self.eks_sim.summary()}
+
+    def save(self) -> bool:
+        """Keep the simulator's state in the room now (a room lab also saves after every
+        notebook cell and when it closes); True if something changed since the last save.
+
+        An in-process lab has nothing to save to: its moto account lives in this process."""
+        import hashlib
+
+        from .room.saved import save_state, snapshot_bytes
+
+        self._ensure_open()
+        if self.backend != "server":
+            raise UnsupportedError(
+                f"Only a room lab keeps its state across kernel restarts, not a {self.backend!r} "
+                "one.",
+                hint="in-process labs start again with the kernel; a room "
+                "(Lab(join='awsc1-...')) keeps both its records and the simulator's state.",
+            )
+        text = snapshot_bytes(self.snapshot())
+        digest = hashlib.blake2b(text).digest()
+        if digest == self._saved_digest:
+            return False
+        save_state(
+            self.endpoint_url or "",
+            self._session.get_credentials(),
+            self.region,
+            text,
+            self.running_summary(),
+        )
+        self._saved_digest = digest
+        return True
+
+    def _resume_from_room(self) -> None:
+        """Read back what this learner's lab last saved in the room, if anything."""
+        from .room.saved import load_state
+
+        saved = load_state(self.endpoint_url or "", self._session.get_credentials(), self.region)
+        if saved is None:
+            return
+        try:
+            self.restore(saved)
+        except LabError as exc:
+            import warnings
+
+            warnings.warn(
+                f"The lab's saved state could not be read back ({exc.message}); the "
+                "simulator starts empty, the room's records (clusters, instances) are kept.",
+                stacklevel=3,
+            )
+            return
+        print(f"Resumed your lab from the room: {_running_line(self.running_summary())}.")
+
+    def _start_autosave(self) -> None:
+        """Save after every notebook cell (IPython's post_run_cell) and at exit."""
+        import atexit
+        import sys
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def autosave(*_: Any) -> None:
+            lab = ref()
+            if lab is not None and not lab._closed:
+                lab._save_quietly()
+
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+        if shell is not None:
+            shell.events.register("post_run_cell", autosave)
+            self._autosave_hook = (shell, autosave)
+        atexit.register(autosave)
+
+    def _save_quietly(self) -> None:
+        try:
+            self.save()
+        except LabError as exc:
+            import warnings
+
+            warnings.warn(f"Could not save the lab's state in the room: {exc}", stacklevel=2)
+
+    def _require_simulated(self, what: str) -> None:
+        if not self.simulated:
+            raise UnsupportedError(
+                f"{what} is for the simulation: in real AWS the state is AWS's own.",
+                hint="real AWS keeps everything: open the lab again and describe it.",
+            )
+
     # -- teardown --------------------------------------------------------------------------
     def teardown(self) -> list[str]:
         """Delete everything this lab created, in dependency order. Safe to call again.
@@ -707,6 +855,15 @@ class Lab:
         (call ``teardown()`` for that)."""
         if self._closed:
             return
+        if self.backend == "server":
+            self._save_quietly()
+            if self._autosave_hook is not None:
+                shell, hook = self._autosave_hook
+                try:
+                    shell.events.unregister("post_run_cell", hook)
+                except ValueError:
+                    pass
+                self._autosave_hook = None
         self._closed = True
         if self.backend == "moto":
             _IN_PROCESS.release(self.account_id)
@@ -726,6 +883,11 @@ class Lab:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _running_line(summary: dict[str, int]) -> str:
+    shown = [f"{n} {what.replace('_', ' ')}" for what, n in summary.items() if n]
+    return ", ".join(shown) or "nothing running yet"
 
 
 __all__ = ["EPOCH", "TAG_KEY", "Lab", "Network", "Record", "learner_account_id"]

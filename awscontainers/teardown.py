@@ -23,6 +23,42 @@ def _ecs_service(lab: Lab, r: Record) -> None:
     lab.ecs.delete_service(cluster=r.info["cluster"], service=r.id, force=True)
 
 
+def _ecs_capacity_provider(lab: Lab, r: Record) -> None:
+    # ECS refuses to delete a capacity provider a cluster still lists: take it off first
+    # (in the simulation, the cluster's tasks stop first: the cluster is going anyway).
+    for cluster in lab.created("ecs-cluster"):
+        found = lab.ecs.describe_clusters(clusters=[cluster.id])["clusters"]
+        if not found or r.id not in (found[0].get("capacityProviders") or []):
+            continue
+        if lab.ecs_sim is not None:
+            lab.ecs_sim.empty_cluster(cluster.id)
+        lab.ecs.put_cluster_capacity_providers(
+            cluster=cluster.id,
+            capacityProviders=[p for p in found[0]["capacityProviders"] if p != r.id],
+            defaultCapacityProviderStrategy=[
+                i
+                for i in found[0].get("defaultCapacityProviderStrategy") or []
+                if i["capacityProvider"] != r.id
+            ],
+        )
+    lab.ecs.delete_capacity_provider(capacityProvider=r.id)
+
+
+def _ecs_instance_group(lab: Lab, r: Record) -> None:
+    # Deleting the group terminates its instances; their container instances leave.
+    try:
+        call(
+            lab.client("autoscaling"),
+            "delete_auto_scaling_group",
+            AutoScalingGroupName=r.id,
+            ForceDelete=True,
+        )
+    except NotFoundError:
+        pass
+    if r.info.get("template"):
+        call(lab.client("ec2"), "delete_launch_template", LaunchTemplateName=r.info["template"])
+
+
 def _ec2_instances(lab: Lab, records: list[Record]) -> None:
     ids = [r.id for r in records]
     ec2 = lab.client("ec2")
@@ -158,6 +194,8 @@ STEPS: list[tuple[str, Callable[[Any, Any], None]]] = [
     ("eks-nodegroup", _eks_nodegroup),
     ("eks-self-managed", _eks_self_managed),
     ("ecs-service", _ecs_service),
+    ("ecs-capacity-provider", _ecs_capacity_provider),
+    ("ecs-instance-group", _ecs_instance_group),
     ("ec2-instance", lambda lab, records: _ec2_instances(lab, records)),
     ("ecs-cluster", _ecs_cluster),
     ("eks-cluster", _eks_cluster),

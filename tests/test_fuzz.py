@@ -104,6 +104,8 @@ def snapshot(lab: Lab) -> tuple:
         sum(len(r["Instances"]) for r in ec2.describe_instances()["Reservations"]),
         sorted(lab.eks.list_nodegroups(clusterName="demo")["nodegroups"]),
         len(ec2.describe_launch_templates()["LaunchTemplates"]),
+        sorted(p["name"] for p in lab.ecs.describe_capacity_providers()["capacityProviders"]),
+        len(lab.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]),
         sorted(r["repositoryName"] for r in lab.ecr.describe_repositories()["repositories"]),
     )
 
@@ -123,6 +125,25 @@ ECS_CALLS: dict[str, dict[str, Any]] = {
     "delete_service": {"cluster": "web", "service": "nope"},
     "describe_clusters": {"clusters": ["web"]},
     "update_container_instances_state": {"cluster": "web", "containerInstances": []},
+    # The group's ARN carries an id moto makes up: this near-valid one names no real group.
+    "create_capacity_provider": {
+        "name": "cp",
+        "autoScalingGroupProvider": {
+            "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:"
+            "autoScalingGroup:x:autoScalingGroupName/web-asg",
+            "managedScaling": {"status": "ENABLED", "targetCapacity": 90},
+        },
+    },
+    "update_capacity_provider": {
+        "name": "nope",
+        "autoScalingGroupProvider": {"managedScaling": {"status": "ENABLED"}},
+    },
+    "put_cluster_capacity_providers": {
+        "cluster": "web",
+        "capacityProviders": ["FARGATE"],
+        "defaultCapacityProviderStrategy": [],
+    },
+    "describe_capacity_providers": {"capacityProviders": ["nope"]},
 }
 EKS_CALLS: dict[str, dict[str, Any]] = {
     "create_nodegroup": {"clusterName": "demo", "nodegroupName": "ng"},
@@ -194,8 +215,15 @@ HELPERS = {
     "group_instances": (2, 2),
     "images_table": (1, 1),
     "push_image": (1, 3),
+    "create_instance_group": (1, 1),
 }
-ECS_HELPERS = {"launch_instances", "container_instances", "tasks_table", "service_events"}
+ECS_HELPERS = {
+    "launch_instances",
+    "container_instances",
+    "tasks_table",
+    "service_events",
+    "create_instance_group",
+}
 ECR_HELPERS = {"images_table", "push_image"}
 
 

@@ -49,6 +49,7 @@ LAYERS: tuple[Layer, ...] = (
             "awscontainers",
             "awscontainers.__main__",
             "awscontainers.cli",
+            "awscontainers.oneday",
             "awscontainers.widgets",
             "awscontainers.widgets.*",
             "awscontainers.draw",

@@ -3,8 +3,9 @@
 The census reads moto's backends in the room server's own process, account by account, so
 it costs what the learners hold, not a dump of the whole server. It counts the control plane
 the room holds (clusters, container instances, EC2 instances, EKS nodegroups and Fargate
-profiles, network interfaces); tasks, services and pods are played by the simulator in each
-learner's own kernel, so the room sees them as the instances and network interfaces they use.
+profiles, network interfaces). Tasks, services and pods are played by the simulator in each
+learner's own kernel; the room knows them from the summary each learner's lab sends with its
+saved state (``simulated``: counts as of the learner's last save).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def room_census(visitors: dict[str, Visitor]) -> dict[str, Any]:
             "calls": visitor.calls,
             "idle_seconds": round(now - visitor.last_seen, 1),
             **account_census(visitor.account_id),
+            "simulated": dict(visitor.running),
         }
     total = round(sum(row["hourly_usd"] for row in learners.values()), 4)
     return {"learners": learners, "hourly_usd": total}

@@ -137,6 +137,33 @@ class SimEksCluster:
     nodegroups: dict[str, dict] = field(default_factory=dict)
 
 
+class FargateProfileMatcher:
+    """Which of an EKS cluster's Fargate profiles selects a pod (by namespace and labels,
+    profiles in name order), or None: the cluster's ``fargate_matcher``.
+
+    An object rather than a closure, so a snapshot of the simulator can keep it."""
+
+    def __init__(self, eks: EksSimulator, cluster_name: str) -> None:
+        self.eks = eks
+        self.cluster_name = cluster_name
+
+    def __call__(self, pod: dict) -> str | None:
+        cluster = self.eks._clusters.get(self.cluster_name)
+        if cluster is None:
+            return None
+        meta = pod.get("metadata") or {}
+        namespace = meta.get("namespace", "default")
+        labels = meta.get("labels") or {}
+        for name, profile in sorted(cluster.fargate_profiles.items()):
+            for selector in profile.get("selectors", []):
+                wanted = selector.get("labels") or {}
+                if selector.get("namespace") == namespace and all(
+                    labels.get(k) == v for k, v in wanted.items()
+                ):
+                    return name
+        return None
+
+
 class EksSimulator:
     """The EKS data plane of one lab."""
 
@@ -673,24 +700,16 @@ class EksSimulator:
             self.instances_launched(sorted(current))
 
     # -- Fargate ---------------------------------------------------------------------------------
-    def _matcher(self, cluster_name: str) -> kube.FargateMatcher:
-        def match(pod: dict) -> str | None:
-            cluster = self._clusters.get(cluster_name)
-            if cluster is None:
-                return None
-            meta = pod.get("metadata") or {}
-            namespace = meta.get("namespace", "default")
-            labels = meta.get("labels") or {}
-            for name, profile in sorted(cluster.fargate_profiles.items()):
-                for selector in profile.get("selectors", []):
-                    wanted = selector.get("labels") or {}
-                    if selector.get("namespace") == namespace and all(
-                        labels.get(k) == v for k, v in wanted.items()
-                    ):
-                        return name
-            return None
+    def summary(self) -> dict[str, int]:
+        """What the EKS data plane runs, in counts (the room's census shows them)."""
+        clusters = list(self._clusters.values())
+        return {
+            "nodes": sum(len(c.kube._nodes) for c in clusters),
+            "pods": sum(len(c.kube._pods) for c in clusters),
+        }
 
-        return match
+    def _matcher(self, cluster_name: str) -> kube.FargateMatcher:
+        return FargateProfileMatcher(self, cluster_name)
 
     def sync_gone(self, cluster_name: str) -> None:
         """Drop the nodes whose instances are no longer running."""

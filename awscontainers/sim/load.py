@@ -102,21 +102,65 @@ def _offset(when: Any, what: str) -> float:
 @dataclass(frozen=True)
 class LoadCurve:
     """A load over time: ``at(t)`` is the vCPU demanded at ``t``; ``kind`` and ``describe``
-    say what shape it is (for tables)."""
+    say what shape it is (for tables). A curve is plain data (its shape's name and numbers),
+    so a snapshot of the lab keeps it; make one with :func:`constant`, :func:`step`,
+    :func:`daily` or :func:`points`, which check their arguments."""
 
     kind: str
     describe: str
-    _value: Callable[[_dt.datetime], float]
+    params: tuple
 
     def at(self, when: _dt.datetime) -> float:
         """The load at ``when`` (an aware datetime), in vCPU."""
-        return self._value(when)
+        return _SHAPES[self.kind](self.params, when)
+
+
+def _constant_at(params: tuple, t: _dt.datetime) -> float:
+    return params[0]
+
+
+def _step_at(params: tuple, t: _dt.datetime) -> float:
+    low, high, edge = params
+    return high if (t - EPOCH).total_seconds() >= edge else low
+
+
+def _daily_at(params: tuple, t: _dt.datetime) -> float:
+    lo, hi, peak = params
+    hours = t.hour + t.minute / 60 + t.second / 3600
+    phase = 2 * math.pi * (hours - peak) / 24
+    return lo + (hi - lo) * (1 + math.cos(phase)) / 2
+
+
+def _points_at(params: tuple, t: _dt.datetime) -> float:
+    times, values = params
+    x = (t - EPOCH).total_seconds()
+    if x <= times[0]:
+        return values[0]
+    if x >= times[-1]:
+        return values[-1]
+    lo, hi = 0, len(times) - 1
+    while hi - lo > 1:  # bisect: the segment holding x
+        mid = (lo + hi) // 2
+        if times[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    share = (x - times[lo]) / (times[hi] - times[lo])
+    return values[lo] + (values[hi] - values[lo]) * share
+
+
+_SHAPES: dict[str, Callable[[tuple, _dt.datetime], float]] = {
+    "constant": _constant_at,
+    "step": _step_at,
+    "daily": _daily_at,
+    "points": _points_at,
+}
 
 
 def constant(vcpu: float) -> LoadCurve:
     """The same load all the time."""
     value = _vcpu(vcpu, "A constant load")
-    return LoadCurve("constant", f"{value:g} vCPU", lambda _t: value)
+    return LoadCurve("constant", f"{value:g} vCPU", (value,))
 
 
 def step(before: float, after: float, *, at: When) -> LoadCurve:
@@ -124,11 +168,7 @@ def step(before: float, after: float, *, at: When) -> LoadCurve:
     low = _vcpu(before, "The load before the step")
     high = _vcpu(after, "The load after the step")
     edge = _offset(at, "The step's time")
-
-    def value(t: _dt.datetime) -> float:
-        return high if (t - EPOCH).total_seconds() >= edge else low
-
-    return LoadCurve("step", f"{low:g} -> {high:g} vCPU at +{edge:g} s", value)
+    return LoadCurve("step", f"{low:g} -> {high:g} vCPU at +{edge:g} s", (low, high, edge))
 
 
 def daily(*, low: float, high: float, peak_hour: float = 14.0) -> LoadCurve:
@@ -151,13 +191,7 @@ def daily(*, low: float, high: float, peak_hour: float = 14.0) -> LoadCurve:
             "write e.g. peak_hour=14 for a peak at 14:00 UTC.",
         )
     peak = float(peak_hour)
-
-    def value(t: _dt.datetime) -> float:
-        hours = t.hour + t.minute / 60 + t.second / 3600
-        phase = 2 * math.pi * (hours - peak) / 24
-        return lo + (hi - lo) * (1 + math.cos(phase)) / 2
-
-    return LoadCurve("daily", f"{lo:g}..{hi:g} vCPU, peak {peak:g}:00 UTC", value)
+    return LoadCurve("daily", f"{lo:g}..{hi:g} vCPU, peak {peak:g}:00 UTC", (lo, hi, peak))
 
 
 def points(series: Sequence[tuple[When, float]]) -> LoadCurve:
@@ -189,24 +223,7 @@ def points(series: Sequence[tuple[When, float]]) -> LoadCurve:
             )
         times.append(offset)
         values.append(_vcpu(pair[1], f"Point {i}'s load"))
-
-    def value(t: _dt.datetime) -> float:
-        x = (t - EPOCH).total_seconds()
-        if x <= times[0]:
-            return values[0]
-        if x >= times[-1]:
-            return values[-1]
-        lo, hi = 0, len(times) - 1
-        while hi - lo > 1:  # bisect: the segment holding x
-            mid = (lo + hi) // 2
-            if times[mid] <= x:
-                lo = mid
-            else:
-                hi = mid
-        share = (x - times[lo]) / (times[hi] - times[lo])
-        return values[lo] + (values[hi] - values[lo]) * share
-
-    return LoadCurve("points", f"{len(times)} points", value)
+    return LoadCurve("points", f"{len(times)} points", (tuple(times), tuple(values)))
 
 
 def utilisation(

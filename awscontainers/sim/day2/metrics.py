@@ -26,7 +26,11 @@ __all__ = ["STATISTICS", "MetricStore"]
 
 #: The statistics GetMetricStatistics offers.
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
-_UNITS = {"CPUUtilization": "Percent", "MemoryUtilization": "Percent"}
+_UNITS = {
+    "CPUUtilization": "Percent",
+    "MemoryUtilization": "Percent",
+    "CapacityProviderReservation": "Percent",
+}
 
 Key = tuple[str, str, tuple[tuple[str, str], ...]]
 

@@ -20,6 +20,10 @@ ecs-service-metrics        60 s   each loaded ECS service publishes ``AWS/ECS``
                                   ``CPUUtilization`` to CloudWatch
 application-auto-scaling   60 s   target tracking policies evaluate their alarms
 ecs-service-scheduler      15 s   loaded services short of their desired count try again
+ecs-instance-join          15 s   instances an Auto Scaling group launched register with
+                                  ECS once booted (``ecs_capacity.py``)
+ecs-cluster-auto-scaling   60 s   each capacity provider's ``CapacityProviderReservation``,
+                                  and managed scaling of its group (``ecs_capacity.py``)
 cluster-autoscaler         15 s   EKS node groups grow for unschedulable pods and shrink
                                   under-used nodes (``cluster_autoscaler.py``)
 patch-rollouts             15 s   nodegroup updates, instance refreshes, Fargate retirements
@@ -46,7 +50,7 @@ from ..clock import EPOCH
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
 from ..load import LoadCurve, utilisation
-from . import cluster_autoscaler, interruptions, patching
+from . import cluster_autoscaler, ecs_capacity, interruptions, patching
 from .metrics import MetricStore
 from .service_scaling import ServiceAutoScaling
 
@@ -101,7 +105,7 @@ class _EcsLoad:
     cluster: str
     service: str
     curve: LoadCurve
-    counts: tuple[tuple[int, int, int], tuple[int, int]] | None = None
+    counts: tuple[tuple[int, int, int, int], tuple[int, int]] | None = None
     utilisation: float | None = None
 
 
@@ -272,10 +276,10 @@ class Day2:
         15 s tick of a day would be most of a run's time."""
         assert self.ecs is not None
         svc = self.ecs.service(load.cluster, load.service)
-        marker = (len(svc.events), svc.desired, len(self.ecs._tasks))
+        marker = (len(svc.events), svc.desired, len(self.ecs._tasks), self.ecs.task_starts)
         if load.counts is None or load.counts[0] != marker:
             live = self.ecs.live_tasks(load.cluster, svc.group)
-            pending = sum(1 for t in live if t["lastStatus"] == "PENDING")
+            pending = sum(1 for t in live if t["lastStatus"] in ("PENDING", "PROVISIONING"))
             load.counts = (marker, (len(live) - pending, pending))
         return load.counts[1]
 
@@ -314,7 +318,9 @@ class Day2:
                 continue
             self._collect_service_events(load.cluster, load.service, svc)
             running, pending = self.ecs_counts(load)
-            fargate = svc.launch_type == "FARGATE" or bool(svc.capacity_provider_strategy)
+            fargate = svc.launch_type == "FARGATE" or (
+                bool(svc.capacity_provider_strategy) and not self.ecs.uses_group_providers(svc)
+            )
             self._timeline.rows.append(
                 {
                     "time": when,
@@ -512,6 +518,12 @@ for _controller in (
         _application_auto_scaling,
     ),
     Controller("ecs-service-scheduler", TICK_SECONDS, _ecs_service_scheduler),
+    Controller("ecs-instance-join", TICK_SECONDS, ecs_capacity.join_instances),
+    Controller(
+        "ecs-cluster-auto-scaling",
+        int(ecs_capacity.RULES["evaluation_period_seconds"]),
+        ecs_capacity.scale,
+    ),
     Controller(
         "cluster-autoscaler",
         int(cluster_autoscaler.RULES["scan_period_seconds"]),

@@ -10,14 +10,18 @@ services). This simulator plays the rest, as the real system would:
   cannot;
 - the **service scheduler** keeps ``desiredCount`` tasks running, replaces stopped ones,
   moves tasks off draining instances and writes the service events ECS writes;
-- **Fargate** gives each task its own ENI and no instance in the account.
+- **Fargate** gives each task its own ENI and no instance in the account;
+- an **Auto Scaling group capacity provider** keeps its tasks PROVISIONING until one of
+  its group's instances, booted and registered, has room.
 
 Tasks live here, not in moto (moto's tasks ignore resources and advance their status on
 every describe), and are returned in the shapes boto3 returns.
 
 The parts, by concern: :mod:`.config` (what the agent reads and registers), :mod:`.agent`,
 :mod:`.tasks`, :mod:`.network_interfaces` (Fargate ENIs), :mod:`.services` (the
-scheduler), :mod:`.capacity_providers`, and :mod:`.simulator`, which puts them together.
+scheduler), :mod:`.capacity_providers` (the strategy split and the pure rules and checks of
+ECS cluster auto scaling), :mod:`.provisioning` (Auto Scaling group capacity providers and
+tasks waiting in PROVISIONING), and :mod:`.simulator`, which puts them together.
 """
 
 from __future__ import annotations

@@ -116,6 +116,7 @@ class Agent(Services):
             architecture=image.get("Architecture", "x86_64"),
             gpu_ids=gpu_ids,
             gpu_free=list(gpu_ids),
+            capacity_provider=self._provider_of(inst),
         )
         self._pending_agents.pop(iid, None)
         gpus = f", {len(gpu_ids)} GPU(s)" if gpu_ids else ""
@@ -124,6 +125,12 @@ class Agent(Services):
             f"{short_name(arn)} with {cpu} CPU units{gpus} and {memory} MiB."
         )
         self.reconcile(cluster)
+
+    def _provider_of(self, inst: dict) -> str | None:
+        """The capacity provider whose Auto Scaling group launched this instance."""
+        tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+        group = tags.get("aws:autoscaling:groupName")
+        return next((p.name for p in self._capacity_providers.values() if p.group == group), None)
 
     def _gpus_found(self, iid: str, itype: dict, config: dict, image: dict) -> list[str]:
         """The GPU ids the agent registers: the instance type's NVIDIA GPUs, when the AMI
@@ -233,6 +240,8 @@ class Agent(Services):
                 "versionInfo": {"agentVersion": "1.89.0", "dockerVersion": "DockerVersion: 25.0.8"},
             }
         )
+        if inst.capacity_provider:
+            record["capacityProviderName"] = inst.capacity_provider
         return record
 
     def container_instance_rows(self, cluster: str) -> list[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..._aws import call
 from ...errors import InvalidParameterError
 from .state import EcsState
@@ -33,6 +35,17 @@ class NetworkInterfaces(EcsState):
             }
         conf.setdefault("securityGroups", [self.account.network().security_group_id])
         return conf
+
+    def with_default_security_group(self, network_configuration: Any) -> Any:
+        """``network_configuration`` with the VPC's default security group filled in when
+        an awsvpcConfiguration names none, as ECS does (moto needs one named)."""
+        if not isinstance(network_configuration, dict):
+            return network_configuration
+        conf = network_configuration.get("awsvpcConfiguration")
+        if not isinstance(conf, dict) or conf.get("securityGroups"):
+            return network_configuration
+        group = self.account.network().security_group_id
+        return {**network_configuration, "awsvpcConfiguration": {**conf, "securityGroups": [group]}}
 
     def _check_exist(self, conf: dict) -> None:
         """Check the learner's subnets and security groups exist before any task or ENI is

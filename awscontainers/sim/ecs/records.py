@@ -30,6 +30,7 @@ class SimInstance:
     tasks: list[str] = field(default_factory=list)
     gpu_ids: list[str] = field(default_factory=list)  # what the agent registered
     gpu_free: list[str] = field(default_factory=list)  # not pinned to a task
+    capacity_provider: str | None = None  # the Auto Scaling group capacity provider's
 
     @property
     def attributes(self) -> dict[str, str]:
@@ -64,6 +65,30 @@ class SimService:
         return f"service:{self.name}"
 
 
+@dataclass
+class SimCapacityProvider:
+    """An Auto Scaling group capacity provider: its group and its settings (ECS's defaults
+    filled in), and the CPU and MiB one of the group's instances registers."""
+
+    name: str
+    arn: str
+    group: str
+    settings: dict
+    instance_shape: tuple[int, int] | None = None
+
+    @property
+    def scaling(self) -> dict:
+        return self.settings["managedScaling"]
+
+    @property
+    def managed(self) -> bool:
+        return bool(self.scaling["status"] == "ENABLED")
+
+    @property
+    def protects(self) -> bool:
+        return bool(self.settings["managedTerminationProtection"] == "ENABLED")
+
+
 def cluster_name(cluster: str | None) -> str:
     """``default`` when omitted, the name from an ARN, or the name itself."""
     if cluster is not None and not isinstance(cluster, str):
@@ -77,6 +102,7 @@ def cluster_name(cluster: str | None) -> str:
 
 def task_counts(tasks: list[dict]) -> tuple[int, int]:
     """(running, pending) among live tasks, as ECS counts them for clusters, instances and
-    services. The simulator starts a task RUNNING at once, so none is PENDING today."""
-    pending = sum(1 for t in tasks if t["lastStatus"] == "PENDING")
+    services. The simulator starts a placed task RUNNING at once; a task waiting in
+    PROVISIONING for a capacity provider's instance counts as pending."""
+    pending = sum(1 for t in tasks if t["lastStatus"] in ("PENDING", "PROVISIONING"))
     return len(tasks) - pending, pending

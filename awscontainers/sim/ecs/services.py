@@ -11,8 +11,8 @@ from ...errors import InvalidParameterError, NotFoundError
 from ...rules.capacity import ecs_facts
 from .. import placement
 from .capacity_providers import split_by_strategy
+from .provisioning import Provisioning
 from .records import SimService, task_counts
-from .tasks import Tasks
 
 
 def check_desired_count(desired: Any, *, hint: str) -> None:
@@ -34,7 +34,7 @@ def check_desired_count(desired: Any, *, hint: str) -> None:
         )
 
 
-class Services(Tasks):
+class Services(Provisioning):
     """Services and the scheduler that keeps them at their desired count."""
 
     def check_service(
@@ -56,15 +56,22 @@ class Services(Tasks):
         strategy = placement_strategy or placement.SERVICE_DEFAULT_STRATEGY
         # Validate the placement inputs before anything is created.
         placement.validate_placement(strategy, placement_constraints or [])
-        if launch_type == "FARGATE" or capacity_provider_strategy:
-            # Checks the launch type and capacity providers before anything is created.
-            self.capacity_providers(name, launch_type, capacity_provider_strategy, 1)
-            if "FARGATE" not in (td.get("requiresCompatibilities") or []):
+        # Checks the launch type and capacity providers before anything is created.
+        providers = self.capacity_providers(name, launch_type, capacity_provider_strategy, 1)
+        if providers and providers[0] in self._capacity_providers:
+            if "EC2" not in (td.get("requiresCompatibilities") or ["EC2"]):
                 raise InvalidParameterError(
-                    "Task definition does not support launch_type FARGATE.",
+                    "Task definition does not support launch_type EC2.",
                     code="InvalidParameterException",
-                    hint="register it with requiresCompatibilities=['FARGATE'].",
+                    hint="register it with requiresCompatibilities=['EC2'] to run it on a "
+                    "capacity provider's instances.",
                 )
+        elif providers and "FARGATE" not in (td.get("requiresCompatibilities") or []):
+            raise InvalidParameterError(
+                "Task definition does not support launch_type FARGATE.",
+                code="InvalidParameterException",
+                hint="register it with requiresCompatibilities=['FARGATE'].",
+            )
         return name, td["taskDefinitionArn"]
 
     def service_created(
@@ -83,6 +90,13 @@ class Services(Tasks):
         """ECS recorded a service (checked by :meth:`check_service`): the scheduler starts
         its tasks. Returns the service record with the scheduler's view."""
         strategy = placement_strategy or placement.SERVICE_DEFAULT_STRATEGY
+        if not launch_type and not capacity_provider_strategy:
+            # ECS gives the service the cluster's default capacity provider strategy.
+            capacity_provider_strategy = self.default_strategy(cluster)
+        fargate = launch_type == "FARGATE" or any(
+            i["capacityProvider"] in ("FARGATE", "FARGATE_SPOT")
+            for i in capacity_provider_strategy or []
+        )
         svc = SimService(
             arn=record["serviceArn"],
             name=record["serviceName"],
@@ -91,7 +105,7 @@ class Services(Tasks):
             desired=desired,
             launch_type=launch_type,
             capacity_provider_strategy=capacity_provider_strategy or [],
-            strategy=strategy if launch_type != "FARGATE" else [],
+            strategy=[] if fargate else strategy,
             constraints=placement_constraints or [],
             network_configuration=network_configuration,
             created_at=self.account.now(),
@@ -191,7 +205,10 @@ class Services(Tasks):
         )
 
     def reconcile(self, cluster: str) -> None:
-        """Run the service scheduler for every service in the cluster until it settles."""
+        """Run the service scheduler for every service in the cluster until it settles
+        (PROVISIONING tasks that now fit start first)."""
+        if self._provisioning:
+            self.start_provisioning(cluster)
         for svc in list(self._services.values()):
             if svc.cluster == cluster and svc.status == "ACTIVE":
                 self._reconcile_service(svc)
@@ -245,6 +262,7 @@ class Services(Tasks):
         live = self.live_tasks(svc.cluster, svc.group)
         steady = (
             len(live) == svc.desired
+            and all(t["lastStatus"] == "RUNNING" for t in live)
             and not any(self._on_draining(t["taskArn"]) for t in live)
             and all(t["taskDefinitionArn"] == td["taskDefinitionArn"] for t in live)
         )
@@ -252,11 +270,21 @@ class Services(Tasks):
         if steady and (started or stopped or "steady state" not in last):
             self.event(svc, f"(service {svc.name}) has reached a steady state.")
 
+    def uses_group_providers(self, svc: SimService) -> bool:
+        """True when the service runs through Auto Scaling group capacity providers."""
+        return any(
+            i["capacityProvider"] in self._capacity_providers
+            for i in svc.capacity_provider_strategy
+        )
+
     def _on_draining(self, task_arn: str) -> bool:
         inst = self._instances.get(self._alloc.get(task_arn, {}).get("instance", ""))
         return inst is not None and inst.status == "DRAINING"
 
     def _scale_in_victim(self, running: list[dict]) -> dict:
+        waiting = [t for t in running if t["lastStatus"] == "PROVISIONING"]
+        if waiting:
+            return waiting[-1]  # a task still waiting for an instance goes first
         by_az: dict[str, int] = {}
         for t in running:
             by_az[t.get("availabilityZone") or ""] = (
@@ -266,6 +294,27 @@ class Services(Tasks):
         return [t for t in running if by_az[t.get("availabilityZone") or ""] == busiest][-1]
 
     def _service_place(self, svc: SimService, td: dict, missing: int) -> list[dict]:
+        if self.uses_group_providers(svc):
+            # Through Auto Scaling group capacity providers: what does not fit waits in
+            # PROVISIONING (the cluster auto scaling brings instances), no "unable to place".
+            providers = split_by_strategy(
+                svc.capacity_provider_strategy,
+                missing,
+                [
+                    t.get("capacityProviderName", "")
+                    for t in self.live_tasks(svc.cluster, svc.group)
+                ],
+            )
+            return self.run_through_providers(
+                svc.cluster,
+                td,
+                providers,
+                group=svc.group,
+                strategy=svc.strategy,
+                constraints=svc.constraints,
+                started_by=f"ecs-svc/{svc.arn[-19:]}",
+                tags=None,
+            )
         if svc.launch_type == "FARGATE" or svc.capacity_provider_strategy:
             providers = split_by_strategy(
                 svc.capacity_provider_strategy or [{"capacityProvider": "FARGATE", "weight": 1}],

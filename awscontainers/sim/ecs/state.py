@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
 from ..._aws import call
 from ...arns import short_name
 from ...errors import InvalidParameterError, NotFoundError
-from .records import SimInstance, SimService, cluster_name
+from .records import SimCapacityProvider, SimInstance, SimService, cluster_name
 
 if TYPE_CHECKING:
     from ..account import Account
@@ -28,6 +29,15 @@ class EcsState:
         self._taskdefs: dict[str, dict] = {}
         self._types: dict[str, dict] = {}
         self._amis: dict[str, dict] = {}
+        # Auto Scaling group capacity providers (sim/ecs/provisioning.py).
+        self._capacity_providers: dict[str, SimCapacityProvider] = {}  # by name
+        self._cluster_providers: dict[str, tuple[list[str], list[dict]]] = {}  # by cluster
+        self._group_members: dict[str, set[str]] = {}  # watched group -> its instance ids
+        self._booting: dict[str, _dt.datetime] = {}  # instance id -> when its agent registers
+        # task ARN -> how to place it, for tasks in PROVISIONING, oldest first
+        self._provisioning: dict[str, dict[str, Any]] = {}
+        self._acting_at: _dt.datetime | None = None  # a controller's tick, while it acts
+        self.task_starts = 0  # PROVISIONING tasks started so far (day 2 recounts on change)
         # Subnets of a lost Availability Zone: Fargate places no task there (sim/day2).
         self.unavailable_subnets: set[str] = set()
 
@@ -127,4 +137,31 @@ class EcsState:
 
     def reconcile(self, cluster: str) -> None:
         """Run the service scheduler for the cluster (see :mod:`.services`)."""
+        raise NotImplementedError
+
+    # Auto Scaling group capacity providers: see :mod:`.provisioning`.
+    def start_provisioning(self, cluster: str) -> list[dict]:
+        raise NotImplementedError
+
+    def default_strategy(self, cluster: str) -> list[dict]:
+        raise NotImplementedError
+
+    def watch_group(self, group: str) -> None:
+        raise NotImplementedError
+
+    def check_group_strategy(self, cluster: str, strategy: list[dict]) -> None:
+        raise NotImplementedError
+
+    def run_through_providers(
+        self,
+        cluster: str,
+        td: dict,
+        providers: list[str],
+        *,
+        group: str,
+        strategy: list[dict] | None,
+        constraints: list[dict] | None,
+        started_by: str | None,
+        tags: list[dict] | None,
+    ) -> list[dict]:
         raise NotImplementedError

@@ -11,7 +11,7 @@ from ...arns import short_name
 from ...errors import InvalidParameterError, NotFoundError
 from ...rules.capacity import ecs_facts
 from .. import placement
-from .capacity_providers import split_by_strategy
+from .capacity_providers import FARGATE_PROVIDERS, check_strategy, split_by_strategy
 from .network_interfaces import NetworkInterfaces
 
 
@@ -37,7 +37,6 @@ def container_gpus(container: dict) -> int:
     return total
 
 
-
 def _require_launch_type(td: dict, launch_type: str, hint: str) -> None:
     """ECS's refusal of a launch type the task definition was not registered for."""
     if launch_type not in (td.get("requiresCompatibilities") or ["EC2"]):
@@ -46,6 +45,7 @@ def _require_launch_type(td: dict, launch_type: str, hint: str) -> None:
             code="InvalidParameterException",
             hint=hint,
         )
+
 
 class Tasks(NetworkInterfaces):
     """Where tasks run and what they hold; tasks are kept in boto3's shape."""
@@ -180,8 +180,11 @@ class Tasks(NetworkInterfaces):
         shape: placement.TaskShape | None = None,
         provider: str | None = None,
         network: dict | None = None,
+        task_id: str | None = None,
+        created_at: Any = None,
     ) -> dict:
-        task_id = self.account.new_id()
+        # A task that waited in PROVISIONING keeps its id and creation time.
+        task_id = task_id or self.account.new_id()
         arn = self.account.arn("ecs", f"task/{cluster}/{task_id}")
         now = self.account.now()
         alloc: dict[str, Any] = {}
@@ -261,7 +264,7 @@ class Tasks(NetworkInterfaces):
             "group": group,
             "version": 2,
             "connectivity": "CONNECTED",
-            "createdAt": now,
+            "createdAt": created_at or now,
             "startedAt": now,
             "availabilityZone": az,
             "attachments": attachments,
@@ -270,6 +273,8 @@ class Tasks(NetworkInterfaces):
         }
         if instance_arn:
             task["containerInstanceArn"] = instance_arn
+            if provider:
+                task["capacityProviderName"] = provider
         if launch_type == "FARGATE":
             task["platformVersion"] = "1.4.0"
             task["platformFamily"] = "Linux"
@@ -365,6 +370,19 @@ class Tasks(NetworkInterfaces):
         td = self.task_definition(task_definition)
         group = group or f"family:{td['family']}"
         providers = self.capacity_providers(name, launch_type, capacity_provider_strategy, count)
+        if providers and providers[0] in self._capacity_providers:
+            # An Auto Scaling group capacity provider: what does not fit waits in PROVISIONING.
+            tasks = self.run_through_providers(
+                name,
+                td,
+                providers,
+                group=group,
+                strategy=placement_strategy,
+                constraints=placement_constraints,
+                started_by=started_by,
+                tags=tags,
+            )
+            return tasks, []
         if providers is None:
             return self.run_on_ec2(
                 name,
@@ -395,25 +413,26 @@ class Tasks(NetworkInterfaces):
         strategy: list[dict] | None,
         count: int,
     ) -> list[str] | None:
-        """None for EC2; else the capacity provider of each of ``count`` new tasks. Checks
-        the launch type and that each provider is FARGATE or FARGATE_SPOT and associated
-        with the cluster."""
+        """None for EC2; else the capacity provider of each of ``count`` new tasks (the
+        cluster's default strategy when neither a launch type nor a strategy is given).
+        Checks the launch type and that each provider exists and is associated with the
+        cluster."""
         if launch_type and strategy:
             raise InvalidParameterError(
                 "Specifying both a launch type and capacity provider strategy is not supported.",
                 code="InvalidParameterException",
                 hint="pass launchType='FARGATE' or capacityProviderStrategy=[...], not both.",
             )
+        if not launch_type and not strategy:
+            strategy = self.default_strategy(cluster)
         if strategy:
+            check_strategy(strategy)
+            if strategy[0]["capacityProvider"] not in FARGATE_PROVIDERS:
+                self.check_group_strategy(cluster, strategy)
+                return split_by_strategy(strategy, count, [])
             associated = self._associated_providers(cluster)
             for item in strategy:
                 provider = item.get("capacityProvider")
-                if provider not in ("FARGATE", "FARGATE_SPOT"):
-                    raise InvalidParameterError(
-                        f"Capacity provider {provider!r} is not supported by this lab.",
-                        code="InvalidParameterException",
-                        hint="use FARGATE or FARGATE_SPOT (or launchType='EC2').",
-                    )
                 if provider not in associated:
                     raise InvalidParameterError(
                         "The specified capacity provider strategy cannot contain a capacity "

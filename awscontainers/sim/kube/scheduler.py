@@ -102,6 +102,12 @@ class Scheduler:
         # shape.sig -> (EC2 nodes passing the static filters, reasons of those that fail)
         self._eligible: dict[tuple, tuple[list[NodeInfo], Counter]] = {}
 
+    #: A cache, not state: a snapshot leaves it out (see :mod:`awscontainers.sim.snapshot`).
+    _snapshot_exclude = ("_eligible",)
+
+    def _snapshot_restored(self, wires: dict) -> None:
+        self._eligible = {}
+
     def nodes_changed(self) -> None:
         """Forget cached verdicts: a node came or went."""
         self._eligible.clear()

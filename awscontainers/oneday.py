@@ -1,0 +1,437 @@
+"""One day in each hosting mode: the same service, the same load, what you configured.
+
+:func:`run_day` builds a fresh lab for one of the five hosting modes in the user's notes, puts
+one web service (ECS) or Deployment (EKS) of 0.25 vCPU / 0.5 GB tasks or pods on it, takes the
+configuration steps you chose (:data:`STEPS`: the ones each mode needs for scaling, on the AWS
+side and the Kubernetes side), gives it a load curve and runs simulated time. The answer
+(:class:`DayRun`) has the timeline (desired, running and pending tasks or pods, nodes, CPU,
+cost per hour), the events with who did the work, and what was left undone.
+
+>>> from awscontainers.sim.load import step
+>>> import datetime as dt
+>>> day = run_day("ecs-fargate", step(0.5, 2, at=dt.timedelta(minutes=10)),
+...               hours=1, steps=["service-auto-scaling"])
+>>> day.peak("desired") > day.timeline[0]["desired"]
+True
+>>> run_day("ecs-fargate", step(0.5, 2, at=dt.timedelta(minutes=10)), hours=1,
+...         steps=[]).peak("desired")
+2
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import modes
+from .costs import load_prices
+from .errors import InvalidParameterError, check_type
+from .lab import Lab
+from .manifests import metrics_server, sample_deployment
+from .sim.load import LoadCurve
+from .tables import Table
+
+#: The five hosting modes of the user's notes, in the order the lessons teach them.
+SEED_MODES = ("ecs-ec2", "ecs-fargate", "eks-ec2", "eks-nodegroup", "eks-fargate")
+#: The service every mode runs: each task or pod asks for this much.
+TASK_VCPU = 0.25
+TASK_GB = 0.5
+#: EC2 capacity the EC2 modes start with (and the Cluster Autoscaler's bounds).
+INSTANCE_TYPE = "m5.large"
+START_INSTANCES = 2
+MAX_INSTANCES = 8
+#: The service's bounds: the autoscalers keep the count within them.
+MIN_TASKS = 2
+MAX_TASKS = 40
+START_TASKS = 2
+TARGET_CPU = 50.0
+#: The longest day the lab runs in one go, and the finest and coarsest rows it records.
+MAX_HOURS = 72
+MIN_STEP = _dt.timedelta(seconds=15)
+MAX_STEP = _dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A configuration step a mode needs for scaling: which side you do it on and how."""
+
+    id: str
+    side: str  # "AWS" or "Kubernetes"
+    what: str
+    code: str
+    undone: str  # what the day shows when you leave it out
+
+
+_SERVICE_SCALING = Step(
+    "service-auto-scaling",
+    "AWS",
+    "Service Auto Scaling: a scalable target and a target-tracking policy on "
+    "ECSServiceAverageCPUUtilization (Application Auto Scaling)",
+    "lab.application_autoscaling.register_scalable_target(...); put_scaling_policy(...)",
+    "nobody changes the service's desired count: the tasks run hot at the peak",
+)
+_METRICS = Step(
+    "metrics-server",
+    "Kubernetes",
+    "the Metrics Server (EKS does not install it): CPU readings for the HPA",
+    "lab.kube(cluster).install_metrics_server()",
+    "the HPA has no metrics (FailedGetResourceMetric) and never scales",
+)
+_HPA = Step(
+    "hpa",
+    "Kubernetes",
+    "a HorizontalPodAutoscaler (autoscaling/v2) on the Deployment, CPU target 50 %",
+    "lab.kube(cluster).apply(<HorizontalPodAutoscaler>)",
+    "nobody changes the Deployment's replicas: the pods run hot at the peak",
+)
+_CA_KUBE = Step(
+    "cluster-autoscaler",
+    "Kubernetes",
+    "the Cluster Autoscaler's Deployment in kube-system",
+    "lab.kube(cluster).install_cluster_autoscaler()",
+    "no node is added for Pending pods: they wait",
+)
+_CA_AWS = Step(
+    "cluster-autoscaler-permission",
+    "AWS",
+    "the Cluster Autoscaler's IAM permission to call Auto Scaling",
+    "lab.eks.allow_cluster_autoscaler(cluster)",
+    "the Cluster Autoscaler may not change the Auto Scaling group: it says so and waits",
+)
+_CA_TAGS = Step(
+    "cluster-autoscaler-tags",
+    "AWS",
+    "the discovery tags on your own Auto Scaling group "
+    "(k8s.io/cluster-autoscaler/enabled, k8s.io/cluster-autoscaler/<cluster>)",
+    "autoscaling.create_or_update_tags(...)",
+    "the Cluster Autoscaler finds no group to grow (managed nodegroups carry the tags)",
+)
+
+#: Per mode, the steps that make it scale with the load, in the order you would take them.
+STEPS: dict[str, tuple[Step, ...]] = {
+    "ecs-ec2": (_SERVICE_SCALING,),
+    "ecs-fargate": (_SERVICE_SCALING,),
+    "eks-ec2": (_METRICS, _HPA, _CA_KUBE, _CA_AWS, _CA_TAGS),
+    "eks-nodegroup": (_METRICS, _HPA, _CA_KUBE, _CA_AWS),
+    "eks-fargate": (_METRICS, _HPA),
+}
+
+
+@dataclass
+class DayRun:
+    """One mode's day: the steps taken, the timeline, the events and what was left undone."""
+
+    mode: str
+    load: LoadCurve
+    steps: tuple[str, ...]
+    timeline: Table
+    events: Table
+    undone: list[str] = field(default_factory=list)
+
+    def peak(self, column: str) -> Any:
+        """The largest value of a timeline column over the day."""
+        return max(row[column] for row in self.timeline if row[column] is not None)
+
+    @property
+    def cost(self) -> float:
+        """What the day cost, in USD (the last row's running total)."""
+        return self.timeline[-1]["cost_usd"] if self.timeline else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """One row for a side-by-side table of modes."""
+        rows = list(self.timeline)
+        hot = [r["cpu_percent"] for r in rows if r["cpu_percent"] is not None]
+        nodes = [r["nodes"] for r in rows if isinstance(r["nodes"], int)]
+        return {
+            "mode": modes.get(self.mode).name,
+            "steps taken": f"{len(self.steps)} of {len(STEPS[self.mode])}",
+            "tasks/pods": f"{min(r['running'] for r in rows)}..{self.peak('running')}",
+            "most pending": self.peak("pending"),
+            "nodes": f"{min(nodes)}..{max(nodes)}" if nodes else "none (Fargate)",
+            "peak CPU %": max(hot) if hot else None,
+            "day's cost $": round(self.cost, 2),
+            "left undone": len(self.undone),
+        }
+
+
+def _check(mode: Any, load: Any, hours: Any, step: Any, steps: Any) -> tuple[str, ...]:
+    check_type(mode, str, "mode", f"pass one of {', '.join(SEED_MODES)}.")
+    if mode not in STEPS:
+        raise InvalidParameterError(
+            f"No one-day run for mode {mode!r}.",
+            hint=f"pick one of {', '.join(SEED_MODES)}.",
+        )
+    if not isinstance(load, LoadCurve):
+        raise InvalidParameterError(
+            f"load must be a load curve, not {type(load).__name__}.",
+            hint="build one with awscontainers.sim.load: daily(low=1, high=6), step(...), ...",
+        )
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_HOURS:
+        raise InvalidParameterError(
+            f"hours must be a number above 0 and at most {MAX_HOURS}, not {hours!r}.",
+            hint="a day is hours=24.",
+        )
+    if not isinstance(step, _dt.timedelta) or not MIN_STEP <= step <= MAX_STEP:
+        raise InvalidParameterError(
+            f"step must be a timedelta from {MIN_STEP} to {MAX_STEP}, not {step!r}.",
+            hint="pass step=datetime.timedelta(minutes=1).",
+        )
+    known = {s.id for s in STEPS[mode]}
+    if steps is None:
+        return tuple(s.id for s in STEPS[mode])
+    if isinstance(steps, str) or not isinstance(steps, Iterable):
+        raise InvalidParameterError(
+            f"steps must be a list of step names, not {steps!r}.",
+            hint=f"for {mode}: {', '.join(sorted(known))} (or None for all of them).",
+        )
+    chosen = tuple(steps)
+    unknown = [s for s in chosen if s not in known]
+    if unknown:
+        raise InvalidParameterError(
+            f"{mode} has no step {unknown[0]!r}.",
+            hint=f"its steps: {', '.join(s.id for s in STEPS[mode])}.",
+        )
+    return tuple(s.id for s in STEPS[mode] if s.id in chosen)
+
+
+def run_day(
+    mode: str,
+    load: LoadCurve,
+    *,
+    hours: float = 24,
+    step: _dt.timedelta = _dt.timedelta(minutes=1),
+    steps: Sequence[str] | None = None,
+    seed: int = 7,
+) -> DayRun:
+    """Run one mode through ``hours`` of ``load`` with the configuration ``steps`` taken
+    (``None``: all of them; ``[]``: none), recording a timeline row every ``step``."""
+    taken = _check(mode, load, hours, step, steps)
+    with Lab(seed=seed, name=f"day-{mode}") as lab:
+        target = _SETUP[mode](lab, set(taken))
+        if mode.startswith("ecs"):
+            assert lab.day2 is not None
+            lab.day2.load_service("day", "web", load)
+        else:
+            assert lab.day2 is not None
+            lab.day2.load_deployment("day", "web", load)
+        lab.run(until=_dt.timedelta(hours=hours), step=step)
+        rows = [dict(r) for r in lab.timeline() if r["target"] == target]
+        events = Table(
+            [
+                {**e, "who": _who(e["source"])}
+                for e in lab.timeline_events()
+                if e["source"] != "kubernetes" or "web" in e["target"]
+            ],
+            title=f"Events: {mode}",
+        )
+    _add_costs(mode, rows, step)
+    undone = [f"{s.id} ({s.side}): {s.undone}" for s in STEPS[mode] if s.id not in taken]
+    return DayRun(mode, load, taken, Table(rows, title=f"Timeline: {mode}"), events, undone)
+
+
+def _who(source: str) -> str:
+    """Who did the work an event reports: AWS, a controller you installed, or Kubernetes."""
+    return {
+        "ecs": "ECS (AWS)",
+        "application-auto-scaling": "Application Auto Scaling (AWS, configured by you)",
+        "horizontal-pod-autoscaler": "HPA (Kubernetes, configured by you)",
+        "cluster-autoscaler": "Cluster Autoscaler (installed by you)",
+        "kubernetes": "Kubernetes scheduler",
+    }.get(source, source)
+
+
+def _add_costs(mode: str, rows: list[dict], step: _dt.timedelta) -> None:
+    """Each row's cost per hour (instances or Fargate tasks and pods, plus the EKS control
+    plane) and the running total, from the package's price table."""
+    prices = load_prices()
+    per_instance = float(prices.instances[INSTANCE_TYPE]["hourly"])
+    fargate = prices.fargate["x86"]
+    per_task = TASK_VCPU * fargate["vcpu_hour"] + TASK_GB * fargate["gb_hour"]
+    control = prices.control_plane["eks_per_cluster_hour_standard"] if mode.startswith("eks") else 0
+    total = 0.0
+    for row in rows:
+        if mode.endswith("fargate"):
+            hourly = row["running"] * per_task
+        else:
+            hourly = row["nodes"] * per_instance
+        hourly += control
+        total += hourly * step.total_seconds() / 3600
+        row["cost_per_hour"] = round(hourly, 4)
+        row["cost_usd"] = round(total, 4)
+
+
+# -- the five setups ---------------------------------------------------------------------------
+def _ecs_service(lab: Lab, fargate: bool, taken: set[str]) -> str:
+    lab.ecs.create_cluster(clusterName="day")
+    container = {"name": "web", "image": "nginx", "cpu": 256, "memory": 512}
+    if fargate:
+        lab.ecs.register_task_definition(
+            family="web",
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
+            containerDefinitions=[{"name": "web", "image": "nginx"}],
+        )
+        net = lab.network()
+        lab.ecs.create_service(
+            cluster="day",
+            serviceName="web",
+            taskDefinition="web",
+            desiredCount=START_TASKS,
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {
+                    "subnets": net.private_subnet_ids,
+                    "assignPublicIp": "DISABLED",
+                }
+            },
+        )
+    else:
+        lab.ecs.launch_instances("day", count=START_INSTANCES, instance_type=INSTANCE_TYPE)
+        lab.ecs.register_task_definition(family="web", containerDefinitions=[container])
+        lab.ecs.create_service(
+            cluster="day", serviceName="web", taskDefinition="web", desiredCount=START_TASKS
+        )
+    if "service-auto-scaling" in taken:
+        scaling = lab.application_autoscaling
+        rid = "service/day/web"
+        scaling.register_scalable_target(
+            ServiceNamespace="ecs",
+            ResourceId=rid,
+            ScalableDimension="ecs:service:DesiredCount",
+            MinCapacity=MIN_TASKS,
+            MaxCapacity=MAX_TASKS,
+        )
+        scaling.put_scaling_policy(
+            PolicyName="cpu50",
+            ServiceNamespace="ecs",
+            ResourceId=rid,
+            ScalableDimension="ecs:service:DesiredCount",
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": TARGET_CPU,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "ECSServiceAverageCPUUtilization"
+                },
+            },
+        )
+    return "ecs:day/web"
+
+
+def _hpa() -> dict:
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "minReplicas": MIN_TASKS,
+            "maxReplicas": MAX_TASKS,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": int(TARGET_CPU)},
+                    },
+                }
+            ],
+        },
+    }
+
+
+def _eks(lab: Lab, nodes: str, taken: set[str]) -> str:
+    from .sim.day2 import cluster_autoscaler
+
+    lab.eks.create_cluster(name="day")
+    k = lab.kube("day")
+    if nodes == "self-managed":
+        lab.eks.create_access_entry(
+            clusterName="day", principalArn=lab.role_arn("eks-node"), type="EC2_LINUX"
+        )
+        lab.eks.launch_self_managed_nodes("day", count=START_INSTANCES, instance_type=INSTANCE_TYPE)
+        if "cluster-autoscaler-tags" in taken:
+            lab.client("autoscaling").create_or_update_tags(
+                Tags=[
+                    {
+                        "ResourceId": "day-self-managed",
+                        "ResourceType": "auto-scaling-group",
+                        "Key": key,
+                        "Value": "true",
+                        "PropagateAtLaunch": False,
+                    }
+                    for key in (
+                        cluster_autoscaler.ENABLED_TAG,
+                        cluster_autoscaler.cluster_tag("day"),
+                    )
+                ]
+            )
+    elif nodes == "nodegroup":
+        lab.eks.create_nodegroup(
+            clusterName="day",
+            nodegroupName="web",
+            instanceTypes=[INSTANCE_TYPE],
+            scalingConfig={
+                "minSize": 1,
+                "desiredSize": START_INSTANCES,
+                "maxSize": MAX_INSTANCES,
+            },
+        )
+    else:
+        # kube-system too: the Metrics Server's pods need Fargate capacity like any other.
+        lab.eks.create_fargate_profile(
+            clusterName="day",
+            fargateProfileName="web",
+            selectors=[{"namespace": "default"}, {"namespace": "kube-system"}],
+        )
+    if "metrics-server" in taken:
+        k.apply(metrics_server())
+    if "cluster-autoscaler" in taken:
+        k.install_cluster_autoscaler()
+    if "cluster-autoscaler-permission" in taken:
+        lab.eks.allow_cluster_autoscaler("day")
+    k.apply(sample_deployment(START_TASKS, cpu=f"{int(TASK_VCPU * 1000)}m", memory="512Mi"))
+    if "hpa" in taken:
+        k.apply(_hpa())
+    return "eks:day/default/web"
+
+
+_SETUP = {
+    "ecs-ec2": lambda lab, taken: _ecs_service(lab, False, taken),
+    "ecs-fargate": lambda lab, taken: _ecs_service(lab, True, taken),
+    "eks-ec2": lambda lab, taken: _eks(lab, "self-managed", taken),
+    "eks-nodegroup": lambda lab, taken: _eks(lab, "nodegroup", taken),
+    "eks-fargate": lambda lab, taken: _eks(lab, "fargate", taken),
+}
+
+
+def compare_day(
+    load: LoadCurve,
+    modes: Sequence[str] = SEED_MODES,
+    *,
+    hours: float = 24,
+    step: _dt.timedelta = _dt.timedelta(minutes=1),
+    steps: dict[str, Sequence[str]] | None = None,
+) -> list[DayRun]:
+    """:func:`run_day` for several modes with the same load; ``steps`` per mode (a mode
+    left out takes all its steps)."""
+    if isinstance(modes, str) or not isinstance(modes, Sequence) or not modes:
+        raise InvalidParameterError(
+            f"modes must be a non-empty list of mode names, not {modes!r}.",
+            hint=f"pass e.g. modes={list(SEED_MODES[:2])}.",
+        )
+    chosen = steps or {}
+    if not isinstance(chosen, dict):
+        raise InvalidParameterError(
+            "steps must map a mode to the step names taken in it.",
+            hint='e.g. steps={"eks-nodegroup": ["metrics-server", "hpa"]}.',
+        )
+    return [run_day(m, load, hours=hours, step=step, steps=chosen.get(m)) for m in modes]
+
+
+def side_by_side(days: Sequence[DayRun]) -> Table:
+    """One row per mode's day (see :meth:`DayRun.summary`)."""
+    return Table([d.summary() for d in days], title="The same day in each mode")

@@ -1,0 +1,115 @@
+"""One day in each hosting mode: the same load, the configuration you chose, what happened."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from awscontainers.errors import InvalidParameterError
+from awscontainers.oneday import (
+    SEED_MODES,
+    START_INSTANCES,
+    START_TASKS,
+    STEPS,
+    compare_day,
+    run_day,
+    side_by_side,
+)
+from awscontainers.sim.load import constant, step
+
+#: A quarter vCPU (the two starting tasks or pods at the 50 % target), then three.
+SPIKE = step(0.25, 3, at=dt.timedelta(minutes=10))
+
+
+def messages(day, source):
+    return [e["message"] for e in day.events if e["source"] == source]
+
+
+@pytest.mark.parametrize("mode", SEED_MODES)
+def test_with_every_step_taken_each_mode_scales_out(mode):
+    day = run_day(mode, SPIKE, hours=1.5)
+    assert day.steps == tuple(s.id for s in STEPS[mode]) and day.undone == []
+    assert day.timeline[0]["desired"] == START_TASKS
+    assert day.peak("desired") >= 3 * START_TASKS
+    assert day.cost > 0 and day.timeline[-1]["cost_usd"] >= day.timeline[0]["cost_usd"]
+
+
+@pytest.mark.parametrize("mode", SEED_MODES)
+def test_with_no_step_taken_nothing_scales_and_the_day_says_what_was_left(mode):
+    day = run_day(mode, SPIKE, hours=1, steps=[])
+    assert {r["desired"] for r in day.timeline} == {START_TASKS}
+    assert len(day.undone) == len(STEPS[mode])
+    assert all(row["cpu_percent"] >= 100 for row in day.timeline[-5:])
+
+
+def test_an_hpa_without_the_metrics_server_says_why_it_does_not_scale():
+    day = run_day("eks-nodegroup", SPIKE, hours=0.5, steps=["hpa"])
+    assert any("FailedGetResourceMetric" in m for m in messages(day, "kubernetes")) or any(
+        "FailedGetResourceMetric" in m for m in messages(day, "horizontal-pod-autoscaler")
+    )
+    assert day.peak("desired") == START_TASKS
+
+
+def test_pods_wait_without_the_cluster_autoscaler_and_nodes_come_with_it():
+    without = run_day("eks-nodegroup", SPIKE, hours=1, steps=["metrics-server", "hpa"])
+    assert without.peak("pending") > 0
+    assert {r["nodes"] for r in without.timeline} == {START_INSTANCES}
+    with_ca = run_day("eks-nodegroup", SPIKE, hours=1)
+    assert with_ca.peak("nodes") > START_INSTANCES
+    assert with_ca.timeline[-1]["pending"] == 0
+
+
+def test_a_self_managed_group_without_its_tags_is_not_found_by_the_cluster_autoscaler():
+    day = run_day(
+        "eks-ec2",
+        SPIKE,
+        hours=1,
+        steps=["metrics-server", "hpa", "cluster-autoscaler", "cluster-autoscaler-permission"],
+    )
+    assert {r["nodes"] for r in day.timeline} == {START_INSTANCES}
+    assert day.undone and day.undone[0].startswith("cluster-autoscaler-tags")
+
+
+def test_fargate_pays_per_task_and_ec2_per_instance():
+    fargate = run_day("ecs-fargate", constant(0.25), hours=1, steps=[])
+    ec2 = run_day("ecs-ec2", constant(0.25), hours=1, steps=[])
+    assert fargate.timeline[-1]["cost_per_hour"] < ec2.timeline[-1]["cost_per_hour"]
+    eks = run_day("eks-fargate", constant(0.25), hours=1, steps=[])
+    # The same two tasks' worth of Fargate, plus the EKS control plane's 0.10 an hour.
+    assert eks.timeline[-1]["cost_per_hour"] == pytest.approx(
+        fargate.timeline[-1]["cost_per_hour"] + 0.10, abs=1e-3
+    )
+
+
+def test_the_same_day_twice_is_the_same_day():
+    one = compare_day(SPIKE, ["ecs-fargate", "eks-fargate"], hours=0.5)
+    two = compare_day(SPIKE, ["ecs-fargate", "eks-fargate"], hours=0.5)
+    assert [list(d.timeline) for d in one] == [list(d.timeline) for d in two]
+    assert [list(d.events) for d in one] == [list(d.events) for d in two]
+    table = side_by_side(one)
+    assert [r["mode"] for r in table] == ["ECS on Fargate", "EKS on Fargate"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    mode=st.one_of(st.sampled_from(SEED_MODES), st.text(max_size=12), st.integers()),
+    hours=st.one_of(st.floats(allow_nan=True), st.integers(-5, 10**6), st.none()),
+    steps=st.one_of(st.none(), st.text(max_size=5), st.lists(st.text(max_size=12), max_size=3)),
+    every=st.one_of(st.timedeltas(), st.integers()),
+)
+def test_bad_arguments_are_refused_before_a_lab_opens(mode, hours, steps, every):
+    try:
+        from awscontainers.oneday import _check
+
+        _check(mode, SPIKE, hours, every, steps)
+    except InvalidParameterError:
+        return
+    # Whatever passed the check is a real mode, a sane length, a sane step and known steps.
+    assert mode in STEPS and 0 < hours <= 72
+    assert dt.timedelta(seconds=15) <= every <= dt.timedelta(hours=1)
+
+
+def test_a_load_that_is_not_a_curve_is_refused():
+    with pytest.raises(InvalidParameterError, match="load curve"):
+        run_day("ecs-fargate", 3)
