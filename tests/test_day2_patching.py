@@ -521,3 +521,60 @@ def test_a_nodegroup_update_never_goes_below_the_budget_and_ends(
         assert status_of(lab, update["update"]["id"])["status"] == "Successful"
         assert len(lab.eks_sim.joined("demo")) == nodes and len(running(k)) == replicas
         assert all(not r["outdated"] for r in lab.patch_status())
+
+
+def ecs_group(lab, size=2, protect=False):
+    lab.ecs.create_cluster(clusterName="web")
+    group = lab.ecs.create_instance_group(
+        "web", min_size=0, max_size=size + 1, protect_from_scale_in=protect
+    )
+    lab.ecs.create_capacity_provider(
+        name="web-cp",
+        autoScalingGroupProvider={
+            "autoScalingGroupArn": group["AutoScalingGroupARN"],
+            "managedScaling": {"status": "ENABLED"},
+            "managedTerminationProtection": "ENABLED" if protect else "DISABLED",
+        },
+    )
+    lab.ecs.put_cluster_capacity_providers(
+        cluster="web",
+        capacityProviders=["web-cp"],
+        defaultCapacityProviderStrategy=[{"capacityProvider": "web-cp", "weight": 1}],
+    )
+    register(lab, "app", cpu=512, memory=512)
+    lab.client("autoscaling").set_desired_capacity(
+        AutoScalingGroupName=group["AutoScalingGroupName"], DesiredCapacity=size
+    )
+    lab.run(dt.timedelta(minutes=3))  # the instances boot and join
+    lab.ecs.create_service(cluster="web", serviceName="svc", taskDefinition="app", desiredCount=2)
+    return group["AutoScalingGroupName"]
+
+
+def test_instance_refresh_of_an_ecs_group_replaces_instances_onto_the_new_ami(lab):
+    group = ecs_group(lab)
+    assert len(lab.ecs.container_instances("web")) == 2
+    release = lab.release_ami("ecs")
+    assert all(r["outdated"] for r in lab.patch_status() if r["mode"] == "ecs-ec2")
+    lab.start_instance_refresh(group, min_healthy_percentage=50)
+    lab.run(dt.timedelta(minutes=5))
+    refresh = lab.describe_instance_refreshes(group)["InstanceRefreshes"][0]
+    assert refresh["Status"] == "Successful"
+    rows = [r for r in lab.patch_status() if r["mode"] == "ecs-ec2"]
+    assert len(rows) == 2 and {r["ami"] for r in rows} == {release["ImageId"]}
+    assert len(lab.ecs.tasks_table("web")) == 2  # the service ran its tasks again
+    assert any("not drained" in m for m in messages(lab, who="AWS"))
+    lab.teardown()  # the group's new launch template goes with it
+    assert lab.client("ec2").describe_launch_templates()["LaunchTemplates"] == []
+
+
+def test_instance_refresh_waits_for_instances_protected_from_scale_in(lab):
+    group = ecs_group(lab, protect=True)
+    lab.run(dt.timedelta(minutes=2))  # ECS protects the instances that run tasks
+    found = lab.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[group])
+    assert all(i["ProtectedFromScaleIn"] for i in found["AutoScalingGroups"][0]["Instances"])
+    lab.release_ami("ecs")
+    lab.start_instance_refresh(group)
+    lab.run(dt.timedelta(minutes=2))
+    refresh = lab.describe_instance_refreshes(group)["InstanceRefreshes"][0]
+    assert refresh["Status"] == "InProgress"
+    assert sum("protected from scale in" in m for m in messages(lab)) == 1

@@ -172,6 +172,7 @@ class Patching:
         self._failed_evictions: set[tuple[str, str, str]] = set()
         #: (cluster, nodegroup) -> its updateConfig (moto keeps none)
         self.update_configs: dict[tuple[str, str], dict] = {}
+        self._said_waiting: set[str] = set()  # refreshes that said they wait
 
     # -- AMI releases ------------------------------------------------------------------------
     def recommended(self, family: str) -> str | None:
@@ -249,7 +250,7 @@ class Patching:
         if ecs is not None:
             latest = self.recommended("ecs")
             for inst in sorted(ecs._instances.values(), key=lambda i: i.instance_id):
-                duty = "you: set DRAINING, launch a replacement, terminate"
+                duty = "you: set DRAINING and replace it (or refresh its group)"
                 row = self._row(when, "ecs-ec2", inst.cluster, inst.instance_id, inst.ami,
                                 "ecs", latest, duty)  # fmt: skip
                 rows.append(row)
@@ -331,17 +332,20 @@ class Patching:
     def start_instance_refresh(
         self, group: str, min_healthy_percentage: int | None, when: _dt.datetime
     ) -> dict:
-        """Auto Scaling replaces the group's instances that are not on the newest EKS AMI,
-        keeping ``min_healthy_percentage`` of the desired capacity in service (90 by
-        default): one batch per tick, no draining."""
-        eks = self.day2.eks
-        if eks is None or group not in eks._groups:
+        """Auto Scaling replaces the group's instances that are not on the newest optimized
+        AMI (EKS for a self-managed node group, ECS for a group made with
+        ``lab.ecs.create_instance_group``), keeping ``min_healthy_percentage`` of the
+        desired capacity in service (90 by default): one batch per tick, no draining, and
+        instances protected from scale in are waited for."""
+        family = self._group_family(group)
+        if family is None:
             raise NotFoundError(
-                f"Auto Scaling group {group!r} is not one the lab launches nodes for.",
+                f"Auto Scaling group {group!r} is not one the lab launches instances for.",
                 code="ValidationError",
                 hint="pass a self-managed node group's name (lab.eks.launch_self_managed_nodes"
-                "(..., name=...)); ECS instances launched with launch_instances are not in a "
-                "group: drain and replace them yourself.",
+                "(..., name=...)) or an ECS instance group's (lab.ecs.create_instance_group); "
+                "ECS instances launched with launch_instances are not in a group: drain and "
+                "replace them yourself.",
             )
         if min_healthy_percentage is None:
             min_healthy_percentage = int(
@@ -368,7 +372,7 @@ class Patching:
                 hint="wait for it (lab.run(...)) and check describe_instance_refreshes.",
             )
         self.day2.watch_all()
-        image = self.recommended("eks") or eks._groups[group]["image"]
+        image = self.recommended(family) or self._template_image(group)
         self._set_group_image(group, image)
         members = _members(self.account, group)
         found = _instances(self.account, members)
@@ -393,10 +397,34 @@ class Patching:
     def describe_instance_refreshes(self, group: str) -> list[dict]:
         return [r.describe() for r in self.refreshes.values() if r.group == group][::-1]
 
+    def _group_family(self, group: str) -> str | None:
+        """ "eks" for a node group the EKS simulator launches, "ecs" for a group the ECS
+        simulator watches, None for any other."""
+        if self.day2.eks is not None and group in self.day2.eks._groups:
+            return "eks"
+        if self.day2.ecs is not None and group in self.day2.ecs._group_members:
+            return "ecs"
+        return None
+
+    def _template_image(self, group: str) -> str:
+        found = call(
+            self.account.client("autoscaling"),
+            "describe_auto_scaling_groups",
+            AutoScalingGroupNames=[group],
+        )["AutoScalingGroups"]
+        template = (found[0].get("LaunchTemplate") or {}).get("LaunchTemplateName")
+        versions = call(
+            self.account.client("ec2"),
+            "describe_launch_template_versions",
+            LaunchTemplateName=template,
+            Versions=["$Latest"],
+        )["LaunchTemplateVersions"]
+        return str(versions[0]["LaunchTemplateData"]["ImageId"])
+
     def _set_group_image(self, group: str, image: str) -> None:
         eks = self.day2.eks
-        assert eks is not None
-        eks._groups[group]["image"] = image
+        if eks is not None and group in eks._groups:
+            eks._groups[group]["image"] = image
         found = call(
             self.account.client("autoscaling"),
             "describe_auto_scaling_groups",
@@ -405,14 +433,46 @@ class Patching:
         template = (
             (found[0].get("LaunchTemplate") or {}).get("LaunchTemplateName") if found else None
         )
-        if template:
+        if not template:
+            return
+        ec2 = self.account.client("ec2")
+        if self._group_family(group) == "eks":
+            # The lab launches these itself (EksSimulator.scale_group); the template
+            # records the image, as a new version would on AWS.
             call(
-                self.account.client("ec2"),
+                ec2,
                 "create_launch_template_version",
                 LaunchTemplateName=template,
                 SourceVersion="$Latest",
                 LaunchTemplateData={"ImageId": image},
             )
+            return
+        # An ECS group's instances are launched by Auto Scaling from the template. moto
+        # neither merges a source version's data into a new version nor reads user data
+        # given to one, so the group moves to a new template with the new image (the old
+        # template is deleted, the ledger follows for teardown).
+        latest = call(
+            ec2, "describe_launch_template_versions", LaunchTemplateName=template,
+            Versions=["$Latest"],
+        )["LaunchTemplateVersions"][0]["LaunchTemplateData"]  # fmt: skip
+        base = re.sub(r"-ami-[0-9a-f]+$", "", template)
+        new = f"{base}-{image}"
+        if new == template:
+            return
+        call(
+            ec2, "create_launch_template", LaunchTemplateName=new,
+            LaunchTemplateData={**latest, "ImageId": image},
+            TagSpecifications=self.account.ec2_tag_spec("launch-template"),
+        )  # fmt: skip
+        call(
+            self.account.client("autoscaling"), "update_auto_scaling_group",
+            AutoScalingGroupName=group,
+            LaunchTemplate={"LaunchTemplateName": new, "Version": "$Latest"},
+        )  # fmt: skip
+        call(ec2, "delete_launch_template", LaunchTemplateName=template)
+        for record in self.account.created("ecs-instance-group"):
+            if record.id == group:
+                record.info["template"] = new
 
     def _finish_refresh(self, refresh: InstanceRefresh, when: _dt.datetime) -> None:
         refresh.status, refresh.end = "Successful", when
@@ -423,12 +483,16 @@ class Patching:
         )  # fmt: skip
 
     def _step_refresh(self, refresh: InstanceRefresh, when: _dt.datetime) -> None:
-        eks = self.day2.eks
-        assert eks is not None
+        eks, ecs = self.day2.eks, self.day2.ecs
         members = _members(self.account, refresh.group)
         refresh.old = [i for i in refresh.old if i in members]
         desired = len(members)
         batch = max(1, desired - math.ceil(desired * refresh.min_healthy / 100))
+        if self._group_family(refresh.group) == "ecs":
+            assert ecs is not None
+            self._step_ecs_refresh(refresh, batch, when)
+            return
+        assert eks is not None
         for iid in refresh.old[:batch]:
             replace_in_group(eks, iid)
             self.day2.note(
@@ -438,6 +502,44 @@ class Patching:
                 who=AWS,
             )  # fmt: skip
         refresh.old = refresh.old[batch:]
+        if not refresh.old:
+            self._finish_refresh(refresh, when)
+
+    def _step_ecs_refresh(self, refresh: InstanceRefresh, batch: int, when: _dt.datetime) -> None:
+        """An ECS instance group: Auto Scaling terminates old instances (their tasks stop;
+        services start them again elsewhere) and launches replacements from the new launch
+        template version, which join ECS once booted. Instances protected from scale in
+        (managed termination protection keeps those running tasks) are waited for."""
+        ecs = self.day2.ecs
+        assert ecs is not None
+        found = call(
+            self.account.client("autoscaling"), "describe_auto_scaling_groups",
+            AutoScalingGroupNames=[refresh.group],
+        )["AutoScalingGroups"][0]["Instances"]  # fmt: skip
+        protected = {i["InstanceId"] for i in found if i.get("ProtectedFromScaleIn")}
+        ready = [i for i in refresh.old if i not in protected]
+        if not ready and refresh.old and refresh.id not in self._said_waiting:
+            self._said_waiting.add(refresh.id)
+            self.day2.note(
+                when, "autoscaling", refresh.group,
+                f"Instance refresh {refresh.id[:8]} waits: {len(refresh.old)} old instance(s) "
+                "are protected from scale in (they run tasks); drain them (DRAINING) so ECS "
+                "lifts the protection.",
+                who=AWS,
+            )  # fmt: skip
+        with ecs.acting_at(when):
+            for iid in ready[:batch]:
+                call(
+                    self.account.client("autoscaling"), "terminate_instance_in_auto_scaling_group",
+                    InstanceId=iid, ShouldDecrementDesiredCapacity=False,
+                )  # fmt: skip
+                refresh.old.remove(iid)
+                self.day2.note(
+                    when, "autoscaling", refresh.group,
+                    f"Instance refresh terminated {iid} (old AMI; not drained: its tasks "
+                    "stopped) and launched a replacement from the new launch template.",
+                    who=AWS,
+                )  # fmt: skip
         if not refresh.old:
             self._finish_refresh(refresh, when)
 
