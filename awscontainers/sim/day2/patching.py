@@ -8,9 +8,11 @@
 - **ECS on EC2 and EKS self-managed nodes are yours.** ECS: set the container instance
   DRAINING (service tasks move, standalone tasks stay), launch a replacement, terminate.
   Kubernetes: ``k.cordon``/``k.drain`` (PodDisruptionBudgets respected), then terminate; or
-  an Auto Scaling **instance refresh** (:meth:`Patching.start_instance_refresh`), which
-  replaces the group's instances in batches that keep the minimum healthy percentage, one
-  batch per tick, without draining (Auto Scaling does not talk to Kubernetes).
+  an Auto Scaling **instance refresh** (:meth:`Patching.start_instance_refresh`, for a
+  self-managed node group or an ECS instance group), which replaces the group's instances
+  in batches that keep the minimum healthy percentage, one batch per tick, without draining
+  (Auto Scaling talks to neither Kubernetes nor ECS) and waiting for instances protected
+  from scale in.
 - **EKS managed nodegroups: you start it, AWS rolls it.** :meth:`Patching.update_nodegroup`
   (``lab.eks.update_nodegroup_version``): surge new nodes, cordon the old ones, drain at most
   ``maxUnavailable`` at a time respecting PDBs, terminate; a drain a PDB blocks for 15 min
