@@ -214,6 +214,8 @@ def recommend(
     for e in comp.estimates:
         if not e.feasible:
             reasons.append(f"{e.name} is not possible: " + "; ".join(e.reasons) + ".")
+    if comp.over_day:
+        reasons.append(f"Monthly figures: {comp.basis} (the steady state sizes for the peak).")
     reasons.append(f"Prices: {comp.prices}.")
     return Recommendation(
         choice,

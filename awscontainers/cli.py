@@ -190,7 +190,7 @@ def _diagrams(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
 
     from .chooser import recommend
-    from .costs import compare, load_prices
+    from .costs import compare, compare_over_day, load_prices, steady_and_over_day
     from .errors import LabError
     from .workload import Workload
 
@@ -202,15 +202,24 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"awscontainers compare: {err}", file=sys.stderr)
         return 2
     comparison = compare(workload, prices)
+    # A workload with a load over the day is also priced following it, and the
+    # recommendation weighs that figure: it is what the autoscaled bill would be.
+    over_day = compare_over_day(workload, prices) if workload.has_load else None
     # One comparison feeds both outputs, so the recommendation quotes the same numbers.
-    recommendation = recommend(workload, prices, comparison=comparison)
+    recommendation = recommend(workload, prices, comparison=over_day or comparison)
     if args.format == "json":
         data = comparison.to_dict()
+        if over_day is not None:
+            data["over_day"] = [e.to_dict() for e in over_day.estimates]
         data["recommendation"] = recommendation.to_dict()
         print(json.dumps(data, indent=2))
     else:
         print(comparison.table())
         print()
+        if over_day is not None:
+            print(steady_and_over_day(comparison, over_day))
+            print()
+            print("Recommended on the monthly cost following the load:")
         print(recommendation)
     return 0
 

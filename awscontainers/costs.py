@@ -29,6 +29,7 @@ from . import fargate, modes, planner
 from .errors import FargateSizeError, InvalidParameterError, invalid_parameter
 from .rules import eks_versions
 from .rules.capacity import eks_facts
+from .rules.curves import DAY_SECONDS, SAMPLE_SECONDS
 from .rules.data import load_packaged, parse_user_yaml, read_user_file
 from .tables import Table
 from .workload import ARCHITECTURES, NEEDS, Service, Workload
@@ -517,7 +518,14 @@ def _fargate_market(
 _SPOT_ARCHITECTURES: tuple[str, ...] = ("x86",)
 
 
-def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> tuple[list, list]:
+def _fargate_lines(
+    workload: Workload,
+    mode: modes.Mode,
+    prices: PriceTable,
+    task_hours: dict[str, float] | None = None,
+) -> tuple[list, list]:
+    """Fargate's lines: each service's ``count`` for the month's hours, or, given
+    ``task_hours`` (service name -> task-hours a month), those hours."""
     lines: list[Line] = []
     notes: list[str] = []
     eks = mode.orchestrator == "EKS"
@@ -551,20 +559,26 @@ def _fargate_lines(workload: Workload, mode: modes.Mode, prices: PriceTable) -> 
                     f"{s.name}: {s.vcpu:g} vCPU / {s.memory_gb:g} GB is not a Fargate size; "
                     f"Fargate bills the smallest size holding it, {vcpu:g} vCPU / {gb:g} GB."
                 )
-        what = f"{s.name}, {s.count} × {vcpu:g} vCPU × {hours:g} h"
+        if task_hours is None:
+            used = s.count * hours
+            what_cpu = f"{s.name}, {s.count} × {vcpu:g} vCPU × {hours:g} h"
+            what_gb = f"{s.name}, {s.count} × {gb:g} GB × {hours:g} h"
+        else:
+            used = task_hours[s.name]
+            what_cpu = f"{s.name}, {used:,.6g} task-hours following its load × {vcpu:g} vCPU"
+            what_gb = f"{s.name}, {used:,.6g} task-hours following its load × {gb:g} GB"
         lines.append(
             _line(
-                f"{label}{arch} vCPU-hours ({what})",
-                s.count * vcpu * hours,
+                f"{label}{arch} vCPU-hours ({what_cpu})",
+                used * vcpu,
                 "vCPU-hour",
                 rates["vcpu_hour"] * factor,
             )
         )
-        what = f"{s.name}, {s.count} × {gb:g} GB × {hours:g} h"
         lines.append(
             _line(
-                f"{label}{arch} GB-hours ({what})",
-                s.count * gb * hours,
+                f"{label}{arch} GB-hours ({what_gb})",
+                used * gb,
                 "GB-hour",
                 rates["gb_hour"] * factor,
             )
@@ -656,6 +670,36 @@ def _fleet(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} × {t}" for t, n in sorted(counts.items()))
 
 
+def _planned(
+    workload: Workload,
+    groups: list[planner.TaskGroup],
+    flavour: str,
+    prices: PriceTable,
+    plans: dict | None,
+    *,
+    quick: bool = False,
+) -> tuple[Any, Any]:
+    """The best fleet for ``groups`` (and the naive one, unless quick), kept in ``plans``
+    (shared by the modes of one flavour)."""
+    quick = quick or bool(plans is not None and plans.get("quick"))
+    key = (
+        flavour,
+        workload.architecture,
+        workload.needs["gpus"],
+        tuple((g.name, g.cpu, g.memory, g.count, g.gpus) for g in groups),
+        quick,
+    )
+    if plans is not None and key in plans:
+        return plans[key]
+    specs = _ec2_specs(workload, prices, flavour)
+    best = planner.plan(groups, specs, quick=quick)
+    # Curves need totals only: they skip the naive plan shown for contrast.
+    naive = None if quick else _naive(groups, specs)
+    if plans is not None:
+        plans[key] = (best, naive)
+    return best, naive
+
+
 def _ec2_lines(
     workload: Workload, mode: modes.Mode, prices: PriceTable, plans: dict | None
 ) -> tuple[list[Line], list[str], Any]:
@@ -663,21 +707,7 @@ def _ec2_lines(
     groups = task_groups(workload)
     if not groups:
         return [], ["No tasks to run: no instances are needed."], None
-    key = (
-        flavour,
-        workload.architecture,
-        workload.needs["gpus"],
-        tuple((g.name, g.cpu, g.memory, g.count, g.gpus) for g in groups),
-    )
-    if plans is not None and key in plans:
-        best, naive = plans[key]
-    else:
-        specs = _ec2_specs(workload, prices, flavour)
-        best = planner.plan(groups, specs, quick=bool(plans is not None and plans.get("quick")))
-        # Curves need totals only: they skip the naive plan shown for contrast.
-        naive = None if plans is not None and plans.get("quick") else _naive(groups, specs)
-        if plans is not None:
-            plans[key] = (best, naive)
+    best, naive = _planned(workload, groups, flavour, prices, plans)
     hours = workload.hours_per_month
     factor = 1 - prices.ec2_spot_discount if workload.spot else 1.0
     market = "Spot" if workload.spot else "On-Demand"
@@ -929,11 +959,26 @@ def estimate(
 
 @dataclass
 class Comparison:
-    """One estimate per mode, in ``modes.MODES`` order."""
+    """One estimate per mode, in ``modes.MODES`` order. ``over_day`` says the estimates
+    follow each service's load over the day (:func:`compare_over_day`)."""
 
     workload: Workload
     estimates: list[Estimate]
     prices: str
+    over_day: bool = False
+
+    @property
+    def basis(self) -> str:
+        """What the monthly figures assume, in words.
+
+        >>> from awscontainers.workload import Workload
+        >>> w = Workload.from_dict({"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]})
+        >>> compare(w).basis
+        'the same tasks all month'
+        """
+        if self.over_day:
+            return "each service following its load over the day, each mode scaling with it"
+        return "the same tasks all month"
 
     def __iter__(self):
         return iter(self.estimates)
@@ -1069,3 +1114,486 @@ def cost_curve(
             e = estimate(scaled, mode_id, table, _plans=plans)
             values.append(e.monthly if e.monthly is not None else math.nan)
     return curve
+
+
+# --------------------------------------------------------------------------- a day of load
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """How an EC2-backed mode's instances follow the load (``data/day2.yaml``,
+    ``cost_over_time.ec2``): the share of instance capacity tasks may fill (headroom), how
+    long before the need instances are launched, and how long after it they are kept.
+
+    >>> s = scaling("eks-nodegroup")
+    >>> s.target_utilisation, s.launch_ahead_seconds, s.keep_after_seconds
+    (1.0, 0, 600)
+    """
+
+    mode: str
+    scaler: str
+    target_utilisation: float
+    launch_ahead_seconds: int
+    keep_after_seconds: int
+    source: str
+
+
+def _day2_figure(value: Any, where: str) -> float:
+    """A figure written as a number, or as the dotted path of another figure in day2.yaml."""
+    if isinstance(value, str):
+        node: Any = load_packaged("day2.yaml")
+        for part in value.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"data/day2.yaml {where}: no figure at {value!r}")
+            node = node[part]
+        value = node
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"data/day2.yaml {where}: {value!r} is not a number")
+    return float(value)
+
+
+@lru_cache(maxsize=16)
+def scaling(mode_id: str) -> Scaling:
+    """The scaling figures of an EC2-backed mode (Fargate modes have none: no instances).
+
+    >>> scaling("ecs-ec2").scaler
+    'ECS cluster auto scaling (Auto Scaling group capacity provider, managed scaling)'
+    """
+    mode = modes.get(mode_id)
+    entries = load_packaged("day2.yaml")["cost_over_time"]["ec2"]
+    if mode.id not in entries:
+        raise invalid_parameter(
+            f"{mode.name} runs on Fargate: it has no instances to scale.",
+            "ask for the scaling of an EC2-backed mode (" + ", ".join(entries) + ").",
+        )
+    e = entries[mode.id]
+    where = f"cost_over_time.ec2.{mode.id}"
+    return Scaling(
+        mode.id,
+        str(e["scaler"]),
+        _day2_figure(e["target_utilisation_percent"], where) / 100,
+        int(_day2_figure(e["launch_ahead_seconds"], where)),
+        int(_day2_figure(e["keep_after_seconds"], where)),
+        " ".join(str(e["source"]).split()),
+    )
+
+
+def tasks_over_day(workload: Workload, step_seconds: int = SAMPLE_SECONDS) -> list[tuple[int, ...]]:
+    """The tasks each service needs at each sample of the day, in service order (a service
+    without a load needs its ``count`` all day).
+
+    >>> w = Workload.from_text("services: [{name: a, vcpu: 1, memory_gb: 2, count: 2}, "
+    ...     "{name: b, vcpu: 1, memory_gb: 2, load: {step: {before: 1, after: 3, at: '12:00'}}}]")
+    >>> needs = tasks_over_day(w, 6 * 3600)
+    >>> needs
+    [(2, 1), (2, 1), (2, 3), (2, 3)]
+    """
+    samples = DAY_SECONDS // step_seconds
+    columns = [
+        s.load.needed(step_seconds) if s.load is not None else [s.count] * samples
+        for s in workload.services
+    ]
+    return list(zip(*columns, strict=True))
+
+
+def held(series: list[int], *, ahead: int, after: int) -> list[int]:
+    """What is paid for at each sample when capacity is bought ``ahead`` samples before it is
+    needed and kept ``after`` samples after: the most needed in that window. The day
+    repeats, so the window wraps around midnight.
+
+    >>> held([0, 0, 3, 0, 0, 0], ahead=0, after=2)
+    [0, 0, 3, 3, 3, 0]
+    >>> held([0, 0, 3, 0, 0, 0], ahead=1, after=0)
+    [0, 3, 3, 0, 0, 0]
+    """
+    n = len(series)
+    if ahead == 0 and after == 0:
+        return list(series)
+    if ahead + after + 1 >= n:
+        return [max(series)] * n
+    return [max(series[(i + k) % n] for k in range(-after, ahead + 1)) for i in range(n)]
+
+
+def _fleets_over_day(
+    workload: Workload,
+    needs: list[tuple[int, ...]],
+    flavour: str,
+    prices: PriceTable,
+    plans: dict | None,
+) -> tuple[dict[tuple[int, ...], dict[str, int]], Any]:
+    """The fleet each distinct need of the day takes, and the peak's plan.
+
+    The peak (the steady-state workload) is planned in full, as :func:`estimate` does. An
+    Auto Scaling group grows and shrinks one instance type, so at other times each service
+    runs on its home type, the peak fleet's most used type that holds its tasks, on instances
+    of its own (``planner.per_instance``); the peak fleet instead when that costs less (it
+    holds any smaller need)."""
+    peak = tuple(s.count for s in workload.services)
+    fleets: dict[tuple[int, ...], dict[str, int]] = {}
+    if not any(peak):
+        return {need: {} for need in set(needs)}, None
+    groups = [
+        planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, n, s.gpus)
+        for s, n in zip(workload.services, peak, strict=True)
+        if n > 0
+    ]
+    peak_plan, _ = _planned(workload, groups, flavour, prices, plans)
+    by_name = {x.name: x for x in _ec2_specs(workload, prices, flavour)}
+    order = sorted(peak_plan.instances, key=lambda t: (-peak_plan.instances[t], by_name[t].hourly))
+    # Each service's home type and how many of its tasks one instance of it holds.
+    homes: list[tuple[str, int] | None] = []
+    for s in workload.services:
+        one = planner.TaskGroup(s.name, s.cpu_units, s.memory_mib, 1, s.gpus)
+        fits = [(t, planner.per_instance(one, by_name[t])) for t in order]
+        homes.append(next(((t, k) for t, k in fits if k > 0), None))
+    for need in set(needs):
+        fleet: dict[str, int] = {}
+        for n, home in zip(need, homes, strict=True):
+            if n:
+                assert home is not None  # the peak fleet holds every service that runs
+                fleet[home[0]] = fleet.get(home[0], 0) + -(-n // home[1])
+        hourly = sum(by_name[t].hourly * c for t, c in fleet.items())
+        fleets[need] = fleet if hourly < peak_plan.hourly else dict(peak_plan.instances)
+    fleets[peak] = dict(peak_plan.instances)
+    return fleets, peak_plan
+
+
+def _ec2_day_lines(
+    workload: Workload, mode: modes.Mode, prices: PriceTable, plans: dict | None
+) -> tuple[list[Line], list[str], Any]:
+    needs = tasks_over_day(workload)
+    step = SAMPLE_SECONDS
+    fleets, peak_plan = _fleets_over_day(workload, needs, FLAVOURS[mode.id], prices, plans)
+    rule = scaling(mode.id)
+    types = sorted({t for fleet in fleets.values() for t in fleet})
+    days = workload.hours_per_month / 24
+    factor = 1 - prices.ec2_spot_discount if workload.spot else 1.0
+    market = "Spot" if workload.spot else "On-Demand"
+    lines: list[Line] = []
+    for itype in types:
+        counts = [fleets[need].get(itype, 0) for need in needs]
+        # Headroom: the tasks may fill only target_utilisation of the instances.
+        counts = [math.ceil(round(c / rule.target_utilisation, 6)) for c in counts]
+        counts = held(
+            counts,
+            ahead=math.ceil(rule.launch_ahead_seconds / step),
+            after=math.ceil(rule.keep_after_seconds / step),
+        )
+        per_day = sum(counts) * step / 3600
+        if not per_day:
+            continue
+        lines.append(
+            _line(
+                f"{itype} instances (following the load: {per_day:,.6g} instance-hours a day "
+                f"× {days:.6g} days, {market})",
+                per_day * days,
+                "instance-hour",
+                prices.instances[itype]["hourly"] * factor,
+            )
+        )
+        fee = prices.management_fee_for(mode.id, itype)
+        if fee is not None:
+            lines.append(
+                _line(
+                    f"{mode.name} management fee ({itype}, {per_day:,.6g} instance-hours a day "
+                    f"× {days:.6g} days)",
+                    per_day * days,
+                    "instance-hour",
+                    fee,
+                )
+            )
+    notes = [
+        f"Instances follow the load as {rule.scaler} moves them: tasks fill at most "
+        f"{rule.target_utilisation:.0%} of the instances, which are launched "
+        f"{rule.launch_ahead_seconds} s before they are needed and kept "
+        f"{rule.keep_after_seconds} s after the need falls (data/day2.yaml, "
+        f"cost_over_time; source: {rule.source})."
+    ]
+    if peak_plan is not None:
+        notes.append(
+            f"At the day's peak the fleet is {_fleet(peak_plan.instances)}; at other times "
+            "each service runs on its home type in it, on instances of its own, as many as "
+            "the load needs."
+        )
+    if workload.spot:
+        notes.append(
+            f"EC2 Spot: the table's {prices.ec2_spot_discount:.0%} discount off On-Demand."
+        )
+    return lines, notes, peak_plan
+
+
+def estimate_over_day(
+    workload: Workload,
+    mode_id: str,
+    prices: PriceTable | str | Path | None = None,
+    *,
+    on: _dt.date | None = None,
+    _plans: dict | None = None,
+) -> Estimate:
+    """The monthly cost of ``workload`` in one mode when each service follows its ``load``
+    over the day and the mode scales with it; the day repeats for ``hours_per_month / 24``
+    days. A service without a load needs its count all day, so a workload without loads
+    costs what :func:`estimate` says.
+
+    Fargate pays per task-second for the tasks the load needs at each minute
+    (``data/day2.yaml``, ``cost_over_time.fargate``). EC2-backed modes pay for the peak's
+    planned fleet, each service's type in it grown and shrunk to each minute's tasks (an
+    Auto Scaling group scales one type), with the headroom and the lag of the mode's scaler
+    (:func:`scaling`). EKS modes add the control plane, always on.
+
+    >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, "
+    ...                        "load: {daily: {low: 1, high: 4}}}]")
+    >>> estimate(w, "ecs-fargate").monthly  # sized for the peak, 4 tasks all month
+    144.16
+    >>> estimate_over_day(w, "ecs-fargate").monthly  # 1 to 4 tasks as the day goes
+    108.09
+    """
+    table = _prices(prices)
+    steady = estimate(workload, mode_id, table, on=on, _plans=_plans)
+    if not steady.feasible:
+        return steady
+    mode = modes.get(mode_id)
+    lines = [steady.lines[0]]  # the control plane, billed every hour whatever the load
+    if mode.compute == "Fargate":
+        days = workload.hours_per_month / 24
+        needs = tasks_over_day(workload)
+        task_hours = {
+            s.name: sum(n[i] for n in needs) * SAMPLE_SECONDS / 3600 * days
+            for i, s in enumerate(workload.services)
+        }
+        more, notes = _fargate_lines(workload, mode, table, task_hours)
+        facts = load_packaged("day2.yaml")["cost_over_time"]["fargate"]
+        notes.append(
+            "Fargate bills each task or pod per second (at least "
+            f"{facts['minimum_seconds']} s) for the tasks the load needs at each minute "
+            f"(source: {' '.join(str(facts['source']).split())})."
+        )
+        plan = None
+    else:
+        more, notes, plan = _ec2_day_lines(workload, mode, table, _plans)
+    lines += more
+    # What the steady estimate says about the mode itself still holds over the day: the
+    # control plane, the Kubernetes version, a management fee missing from the table (the
+    # chooser never picks such a mode on cost), GPUs without a count.
+    kept = (
+        "The EKS control plane is billed",
+        "Kubernetes ",
+        "needs GPUs without a count",
+        "management fee is not in the price table",
+    )
+    notes = [n for n in steady.notes if any(k in n for k in kept)] + notes
+    notes.append(
+        f"The day repeats for {workload.hours_per_month / 24:.6g} days "
+        f"({workload.hours_per_month:g} h a month); prices: {steady.prices}."
+    )
+    total = round(sum(line.monthly for line in lines), 2)
+    return Estimate(
+        mode.id, mode.name, True, total, lines, [], notes, plan, steady.prices, table.currency
+    )
+
+
+def compare_over_day(
+    workload: Workload,
+    prices: PriceTable | str | Path | None = None,
+    *,
+    on: _dt.date | None = None,
+) -> Comparison:
+    """:func:`estimate_over_day` in every mode, in ``modes.MODES`` order.
+
+    >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, "
+    ...                        "load: {daily: {low: 1, high: 4}}}]")
+    >>> compare_over_day(w).get("ecs-fargate").monthly
+    108.09
+    """
+    _check_workload(workload)
+    table = _prices(prices)
+    plans: dict = {}
+    estimates = [estimate_over_day(workload, m, table, on=on, _plans=plans) for m in modes.MODES]
+    return Comparison(workload, estimates, table.describe(), over_day=True)
+
+
+def steady_and_over_day(steady: Comparison, over_day: Comparison) -> Table:
+    """One row per mode: the steady-state monthly figure (the peak's tasks all month) and
+    the one that follows the load, side by side.
+
+    >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, "
+    ...                        "load: {daily: {low: 1, high: 4}}}]")
+    >>> row = steady_and_over_day(compare(w), compare_over_day(w))[1]
+    >>> list(row.values())
+    ['ECS on Fargate', '144.16', '108.09', '25.0%']
+    """
+    rows = []
+    for a, b in zip(steady.estimates, over_day.estimates, strict=True):
+        cur = a.currency
+        if a.monthly is None or b.monthly is None:
+            rows.append(
+                {
+                    "mode": a.name,
+                    f"steady state ({cur}/month)": "not possible",
+                    f"following the load ({cur}/month)": "not possible",
+                    "saved": None,
+                }
+            )
+            continue
+        saved = 1 - b.monthly / a.monthly if a.monthly else 0.0
+        rows.append(
+            {
+                "mode": a.name,
+                f"steady state ({cur}/month)": f"{a.monthly:.2f}",
+                f"following the load ({cur}/month)": f"{b.monthly:.2f}",
+                "saved": f"{saved:.1%}",
+            }
+        )
+    return Table(
+        rows,
+        title=f"Monthly cost: sized for the peak all month, or following the load "
+        f"({steady.prices})",
+    )
+
+
+# --------------------------------------------------------------------------- a timeline, priced
+
+
+@dataclass(frozen=True)
+class HourlyRate:
+    """What one mode costs an hour for one service: ``fixed`` (the control plane) plus
+    ``per_task`` for each running task or pod (Fargate) plus ``per_node`` for each node or
+    instance (EC2). ``describe`` says where the figures came from.
+
+    >>> r = hourly_rate("ecs-fargate", vcpu=1, memory_gb=2)
+    >>> r.fixed, r.per_task, r.per_node
+    (0.0, 0.04937, 0.0)
+    """
+
+    mode: str
+    fixed: float
+    per_task: float
+    per_node: float
+    describe: str
+
+    def at(self, running: int, nodes: int | None) -> float:
+        """USD (or the table's currency) an hour with ``running`` tasks and ``nodes``."""
+        return self.fixed + self.per_task * running + self.per_node * (nodes or 0)
+
+
+def hourly_rate(
+    mode_id: str,
+    *,
+    vcpu: float,
+    memory_gb: float,
+    instance_type: str | None = None,
+    architecture: str = "x86",
+    prices: PriceTable | str | Path | None = None,
+) -> HourlyRate:
+    """The hourly rate of a service of ``vcpu`` / ``memory_gb`` tasks in one mode, On-Demand:
+    Fargate modes bill each task at the Fargate size that holds it (EKS adds 256 MB per pod
+    first); EC2 modes bill each ``instance_type`` instance (and the mode's management fee);
+    EKS modes add the control plane.
+
+    >>> hourly_rate("eks-nodegroup", vcpu=1, memory_gb=2, instance_type="m5.large").per_node
+    0.096
+    """
+    table = _prices(prices)
+    mode = modes.get(mode_id)
+    service = Service.from_dict({"name": "rate", "vcpu": vcpu, "memory_gb": memory_gb})
+    if architecture not in ARCHITECTURES:
+        raise invalid_parameter(
+            f"architecture must be one of {', '.join(ARCHITECTURES)}, not {architecture!r}.",
+            "use x86 or arm.",
+        )
+    fixed = (
+        table.control_plane["eks_per_cluster_hour_standard"]
+        if mode.orchestrator == "EKS"
+        else table.control_plane["ecs_per_cluster_hour"]
+    )
+    if mode.compute == "Fargate":
+        if mode.orchestrator == "EKS":
+            v, gb = fargate.provisioned_capacity(eks_pod(service))
+        else:
+            fit = fargate.smallest_size(service.cpu_units, service.memory_mib)
+            if fit is None:
+                raise FargateSizeError(
+                    f"A {vcpu:g} vCPU / {memory_gb:g} GB task is larger than any Fargate size.",
+                    code="InvalidParameterException",
+                    hint="use at most 16 vCPU and 120 GB.",
+                )
+            v, gb = fit[0] / 1024, fit[1] / 1024
+        rates = table.fargate[architecture]
+        per_task = round(v * rates["vcpu_hour"] + gb * rates["gb_hour"], 8)
+        what = f"Fargate {v:g} vCPU / {gb:g} GB per task"
+        return HourlyRate(
+            mode.id, fixed, per_task, 0.0, f"{mode.name}: {what} ({table.describe()})"
+        )
+    if instance_type not in table.instances:
+        raise invalid_parameter(
+            f"{mode.name} bills instances: instance_type must be one in the price table, "
+            f"not {instance_type!r}.",
+            "pass instance_type= one of " + ", ".join(table.instances_for(architecture)) + ".",
+        )
+    fee = table.management_fee_for(mode.id, instance_type) or 0.0
+    per_node = round(table.instances[instance_type]["hourly"] + fee, 8)
+    return HourlyRate(
+        mode.id,
+        fixed,
+        0.0,
+        per_node,
+        f"{mode.name}: {instance_type} per node{' with its management fee' if fee else ''} "
+        f"({table.describe()})",
+    )
+
+
+def priced_timeline(rows: Any, rates: HourlyRate | dict[str, HourlyRate]) -> Table:
+    """A timeline (``lab.timeline()``) with what each row costs: ``cost_per_hour`` at that
+    step and ``cost_usd``, accumulated since the target's first row. ``rates`` is one
+    :class:`HourlyRate` for every target, or one per target name. Pure: it reads the rows.
+
+    >>> import datetime as dt
+    >>> t0 = dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
+    >>> rows = [{"time": t0 + dt.timedelta(hours=h), "target": "ecs:a/b", "running": 2,
+    ...          "nodes": "-"} for h in range(3)]
+    >>> [r["cost_usd"] for r in priced_timeline(rows, hourly_rate("ecs-fargate", vcpu=1,
+    ...                                                              memory_gb=2))]
+    [0.0, 0.09874, 0.19748]
+    """
+    if isinstance(rows, str | bytes | dict) or not isinstance(rows, list):
+        raise invalid_parameter(
+            f"priced_timeline takes the rows of lab.timeline(), not {type(rows).__name__}.",
+            "pass lab.timeline().",
+        )
+    targets = list(dict.fromkeys(str(r.get("target")) for r in rows if isinstance(r, dict)))
+    if isinstance(rates, dict):
+        missing = [t for t in targets if t not in rates]
+        if missing or not all(isinstance(r, HourlyRate) for r in rates.values()):
+            raise invalid_parameter(
+                f"No hourly rate for {', '.join(missing) or 'some targets'}.",
+                "give rates={target: hourly_rate(mode, ...)} for every target: "
+                + ", ".join(targets),
+            )
+    elif not isinstance(rates, HourlyRate):
+        raise invalid_parameter(
+            f"rates must be an HourlyRate or a dict of them, not {type(rates).__name__}.",
+            "build one with hourly_rate('ecs-fargate', vcpu=1, memory_gb=2).",
+        )
+    out: list[dict[str, Any]] = []
+    last: dict[str, tuple[_dt.datetime, float, float]] = {}
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("time"), _dt.datetime):
+            raise invalid_parameter(
+                f"Timeline row {i} is not a row with a time.", "pass lab.timeline()."
+            )
+        target = str(row.get("target"))
+        rate = rates[target] if isinstance(rates, dict) else rates
+        running = row.get("running")
+        nodes = row.get("nodes")
+        per_hour = rate.at(
+            running if isinstance(running, int) and not isinstance(running, bool) else 0,
+            nodes if isinstance(nodes, int) and not isinstance(nodes, bool) else None,
+        )
+        total = 0.0
+        if target in last:
+            when, before, so_far = last[target]
+            # What was paid since the last row, at the rate in force then.
+            total = so_far + before * (row["time"] - when).total_seconds() / 3600
+        last[target] = (row["time"], per_hour, total)
+        out.append({**row, "cost_per_hour": round(per_hour, 6), "cost_usd": round(total, 6)})
+    return Table(out, title="Timeline, priced")

@@ -29,7 +29,7 @@ from .errors import (
 from .rules import eks_versions
 from .rules.capacity import eks_facts
 from .sim.account import TAG_KEY
-from .sim.eks import TAINT_EFFECTS, node_config_user_data
+from .sim.eks import TAINT_EFFECTS, check_compute_config, node_config_user_data
 from .tables import Table
 
 if TYPE_CHECKING:
@@ -97,13 +97,27 @@ class EksClient(ServiceClient):
                 "kubernetesNetworkConfig", {"serviceIpv4Cidr": eks_facts()["service_ipv4_cidr"]}
             )
         params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
+        check_compute_config(params)
         response = self._call("create_cluster", **params)
         cluster = response["cluster"]
         self._lab.record("eks-cluster", cluster["name"])
         if self._sim:
+            if params.get("computeConfig") and "computeConfig" not in cluster:
+                # moto keeps no EKS Auto Mode settings; the simulator plays them.
+                cluster["computeConfig"] = copy.deepcopy(params["computeConfig"])
             self._sim.cluster_created(cluster)
         else:
             self._raw.get_waiter("cluster_active").wait(name=cluster["name"])
+        return response
+
+    def describe_cluster(self, **params: Any) -> dict:
+        """boto3 ``describe_cluster``; in the simulation it also shows the EKS Auto Mode
+        ``computeConfig`` the cluster was created with (moto keeps none)."""
+        response = self._call("describe_cluster", **params)
+        if self._sim:
+            compute = self._sim.compute_config(response["cluster"]["name"])
+            if compute and "computeConfig" not in response["cluster"]:
+                response["cluster"]["computeConfig"] = compute
         return response
 
     def delete_cluster(self, **params: Any) -> dict:
@@ -599,6 +613,47 @@ class EksClient(ServiceClient):
         actions = load_packaged("day2.yaml")["cluster_autoscaler"]["iam_actions"]
         return {
             "role": role,
+            "policy": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
+            },
+        }
+
+    def allow_karpenter(
+        self, cluster: str, role: str | None = None, node_role: str | None = None
+    ) -> dict:
+        """Karpenter's AWS side: let its controller call EC2 (``CreateFleet``,
+        ``RunInstances``, ``TerminateInstances``, ``Describe*``, ``iam:PassRole``, ...) as
+        ``role`` (an IRSA or Pod Identity role; the node role unless named), and give the
+        nodes' role (``node_role``, the lab's node role by default) an ``EC2_LINUX`` access
+        entry so the nodes it launches may join. Returns the policy, and the node role's
+        name to put in your EC2NodeClass's ``spec.role``."""
+        check_type(cluster, str, "cluster", "pass the EKS cluster's name, cluster='demo'.")
+        check_type(role, (str, type(None)), "role", "pass a role ARN, or leave it out.")
+        check_type(node_role, (str, type(None)), "node_role", "pass a role ARN, or leave it out.")
+        if not self._sim:
+            raise UnsupportedError(
+                "allow_karpenter records the permission for the simulation only.",
+                hint="on AWS, follow Karpenter's getting-started CloudFormation: the "
+                "KarpenterControllerPolicy on the controller's role, and an access entry of "
+                "type EC2_LINUX for the KarpenterNodeRole.",
+            )
+        from .rules.data import load_packaged
+        from .sim.day2 import karpenter
+
+        sim = self._sim.cluster(cluster)
+        node_role = node_role or self._lab.role_arn("eks-node")
+        role = role or node_role
+        karpenter.permit(sim.kube, role)
+        if node_role not in sim.access_entries:
+            self._sim.create_access_entry(
+                {"clusterName": cluster, "principalArn": node_role, "type": "EC2_LINUX"}
+            )
+        actions = load_packaged("day2.yaml")["karpenter"]["iam_actions"]
+        return {
+            "role": role,
+            "node_role": node_role,
+            "node_role_name": node_role.rsplit("/", 1)[-1],
             "policy": {
                 "Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],

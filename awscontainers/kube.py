@@ -275,6 +275,14 @@ class KubeClient:
 
         return self.apply(cluster_autoscaler(self.cluster))
 
+    def install_karpenter(self) -> list[dict]:
+        """Apply Karpenter's controller (its Kubernetes side; EKS does not install it). It
+        launches nothing until its AWS side is done too (``lab.eks.allow_karpenter``) and a
+        NodePool and an EC2NodeClass exist. An EKS Auto Mode cluster needs none of this."""
+        from .manifests import karpenter
+
+        return self.apply(karpenter(self.cluster))
+
     def top_pods(self, namespace: str | None = None) -> Table:
         """``kubectl top pods``: each running pod's CPU use (needs the Metrics Server)."""
         rows = [

@@ -144,6 +144,27 @@ def cluster_autoscaler(cluster: str) -> dict:
     )
 
 
+def karpenter(cluster: str) -> dict:
+    """Karpenter's controller Deployment in ``kube-system`` for EKS cluster ``cluster`` (its
+    Kubernetes side; it requests one vCPU, ``CPU_REQUESTS``' default). Its AWS side (the
+    controller's EC2 permissions, the node role's access entry) is yours too:
+    ``lab.eks.allow_karpenter``. ``lab.kube(cluster).install_karpenter()`` applies this."""
+    from .rules.data import load_packaged
+
+    facts = load_packaged("day2.yaml")["karpenter"]
+    labels = {"app.kubernetes.io/name": "karpenter"}
+    container = {
+        "name": "controller",
+        "image": facts["image"],
+        "env": [{"name": "CLUSTER_NAME", "value": cluster}],
+        "resources": {"requests": dict(facts["controller_requests"])},
+    }
+    return _workload(
+        "Deployment", "karpenter", "kube-system", container, selector=labels, labels=labels,
+        replicas=1,
+    )  # fmt: skip
+
+
 def metrics_server() -> dict:
     """The Metrics Server's Deployment in ``kube-system``, as its release manifest
     (components.yaml) runs it: what ``kubectl top`` and the HorizontalPodAutoscaler read.

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import modes
-from .costs import load_prices
+from .costs import hourly_rate, priced_timeline
 from .errors import InvalidParameterError, check_type
 from .lab import Lab
 from .manifests import metrics_server, sample_deployment
@@ -72,6 +72,14 @@ _SERVICE_SCALING = Step(
     "lab.application_autoscaling.register_scalable_target(...); put_scaling_policy(...)",
     "nobody changes the service's desired count: the tasks run hot at the peak",
 )
+_CLUSTER_SCALING = Step(
+    "cluster-auto-scaling",
+    "AWS",
+    "cluster auto scaling: the Auto Scaling group's capacity provider with managed scaling "
+    "(targetCapacity 100 %)",
+    "lab.ecs.create_capacity_provider(..., managedScaling={'status': 'ENABLED', ...})",
+    "nobody adds instances: tasks that do not fit wait in PROVISIONING",
+)
 _METRICS = Step(
     "metrics-server",
     "Kubernetes",
@@ -111,7 +119,7 @@ _CA_TAGS = Step(
 
 #: Per mode, the steps that make it scale with the load, in the order you would take them.
 STEPS: dict[str, tuple[Step, ...]] = {
-    "ecs-ec2": (_SERVICE_SCALING,),
+    "ecs-ec2": (_SERVICE_SCALING, _CLUSTER_SCALING),
     "ecs-fargate": (_SERVICE_SCALING,),
     "eks-ec2": (_METRICS, _HPA, _CA_KUBE, _CA_AWS, _CA_TAGS),
     "eks-nodegroup": (_METRICS, _HPA, _CA_KUBE, _CA_AWS),
@@ -226,9 +234,10 @@ def run_day(
             ],
             title=f"Events: {mode}",
         )
-    _add_costs(mode, rows, step)
+    rate = hourly_rate(mode, vcpu=TASK_VCPU, memory_gb=TASK_GB, instance_type=INSTANCE_TYPE)
+    priced = priced_timeline(rows, rate)
     undone = [f"{s.id} ({s.side}): {s.undone}" for s in STEPS[mode] if s.id not in taken]
-    return DayRun(mode, load, taken, Table(rows, title=f"Timeline: {mode}"), events, undone)
+    return DayRun(mode, load, taken, Table(list(priced), title=f"Timeline: {mode}"), events, undone)
 
 
 def _who(source: str) -> str:
@@ -240,26 +249,6 @@ def _who(source: str) -> str:
         "cluster-autoscaler": "Cluster Autoscaler (installed by you)",
         "kubernetes": "Kubernetes scheduler",
     }.get(source, source)
-
-
-def _add_costs(mode: str, rows: list[dict], step: _dt.timedelta) -> None:
-    """Each row's cost per hour (instances or Fargate tasks and pods, plus the EKS control
-    plane) and the running total, from the package's price table."""
-    prices = load_prices()
-    per_instance = float(prices.instances[INSTANCE_TYPE]["hourly"])
-    fargate = prices.fargate["x86"]
-    per_task = TASK_VCPU * fargate["vcpu_hour"] + TASK_GB * fargate["gb_hour"]
-    control = prices.control_plane["eks_per_cluster_hour_standard"] if mode.startswith("eks") else 0
-    total = 0.0
-    for row in rows:
-        if mode.endswith("fargate"):
-            hourly = row["running"] * per_task
-        else:
-            hourly = row["nodes"] * per_instance
-        hourly += control
-        total += hourly * step.total_seconds() / 3600
-        row["cost_per_hour"] = round(hourly, 4)
-        row["cost_usd"] = round(total, 4)
 
 
 # -- the five setups ---------------------------------------------------------------------------
@@ -290,7 +279,32 @@ def _ecs_service(lab: Lab, fargate: bool, taken: set[str]) -> str:
             },
         )
     else:
-        lab.ecs.launch_instances("day", count=START_INSTANCES, instance_type=INSTANCE_TYPE)
+        # An Auto Scaling group behind a capacity provider, the cluster's default: tasks that
+        # do not fit wait in PROVISIONING; managed scaling (a step) grows the group for them.
+        managed = "cluster-auto-scaling" in taken
+        group = lab.ecs.create_instance_group(
+            "day",
+            instance_type=INSTANCE_TYPE,
+            min_size=START_INSTANCES,
+            max_size=MAX_INSTANCES,
+            protect_from_scale_in=managed,
+        )
+        lab.ecs.create_capacity_provider(
+            name="day-cp",
+            autoScalingGroupProvider={
+                "autoScalingGroupArn": group["AutoScalingGroupARN"],
+                "managedScaling": {
+                    "status": "ENABLED" if managed else "DISABLED",
+                    "targetCapacity": 100,
+                },
+                "managedTerminationProtection": "ENABLED" if managed else "DISABLED",
+            },
+        )
+        lab.ecs.put_cluster_capacity_providers(
+            cluster="day",
+            capacityProviders=["day-cp"],
+            defaultCapacityProviderStrategy=[{"capacityProvider": "day-cp", "weight": 1}],
+        )
         lab.ecs.register_task_definition(family="web", containerDefinitions=[container])
         lab.ecs.create_service(
             cluster="day", serviceName="web", taskDefinition="web", desiredCount=START_TASKS
@@ -430,6 +444,14 @@ def compare_day(
             hint='e.g. steps={"eks-nodegroup": ["metrics-server", "hpa"]}.',
         )
     return [run_day(m, load, hours=hours, step=step, steps=chosen.get(m)) for m in modes]
+
+
+def plot_days(days: Sequence[DayRun]) -> Any:
+    """The days side by side, one column per mode: desired, running and pending tasks or
+    pods; nodes or instances; cost per hour and so far (an SVG figure)."""
+    from .draw.timeline import timeline_comparison
+
+    return timeline_comparison({modes.get(d.mode).name: list(d.timeline) for d in days})
 
 
 def side_by_side(days: Sequence[DayRun]) -> Table:

@@ -581,6 +581,15 @@ def _how_many(size: Sequence[int], free: Sequence[int]) -> int:
     return min(f // d for d, f in zip(size, free, strict=True) if d)
 
 
+def per_instance(group: TaskGroup, spec: InstanceSpec) -> int:
+    """How many tasks of ``group`` one empty ``spec`` instance holds (0: none fits).
+
+    >>> per_instance(TaskGroup("web", 512, 1024, 1), InstanceSpec("t3.medium", 0.0416, 2048, 3891))
+    3
+    """
+    return _how_many(_size(group, spec.pods is not None), _room(spec))
+
+
 def _build_pattern(
     counts: dict[str, int],
     order: list[TaskGroup],

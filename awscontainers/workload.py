@@ -14,6 +14,12 @@ A person writes it in a few lines of YAML (or JSON, or a dict):
 
 A service may also ask for GPUs: ``{name: train, vcpu: 4, memory_gb: 16, gpus: 1}``.
 
+Instead of a fixed ``count``, a service may give the tasks it needs over a day as a
+``load`` (the shapes of :mod:`awscontainers.rules.curves`: constant, step, daily, points):
+``{name: web, vcpu: 0.5, memory_gb: 1, load: {daily: {low: 2, high: 12, peak_hour: 14}}}``.
+Its ``count`` is then the day's peak (what a fixed fleet must hold), and
+:func:`awscontainers.costs.estimate_over_day` prices the day as each mode scales.
+
 >>> w = Workload.from_text("services: [{name: web, vcpu: 1, memory_gb: 2, count: 3}]")
 >>> w.services[0].count, w.hours_per_month, w.architecture
 (3, 730.0, 'x86')
@@ -30,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import invalid_parameter
+from .rules.curves import DayCurve, day_curve
 from .rules.data import parse_user_yaml, read_user_file
 
 ARCHITECTURES: tuple[str, ...] = ("x86", "arm")
@@ -58,7 +65,7 @@ _WORKLOAD_KEYS = (
     "multi_arch",
     "kubernetes_version",
 )
-_SERVICE_KEYS = ("name", "vcpu", "memory_gb", "count", "gpus")
+_SERVICE_KEYS = ("name", "vcpu", "memory_gb", "count", "gpus", "load")
 _EXAMPLE = "services: [{name: web, vcpu: 1, memory_gb: 2, count: 3}]"
 
 
@@ -125,6 +132,9 @@ class Service:
     #: GPUs each task (or pod) needs: ECS ``resourceRequirements`` type GPU, Kubernetes
     #: ``nvidia.com/gpu``. Whole GPUs only: neither ECS nor the NVIDIA device plugin splits one.
     gpus: int = 0
+    #: The tasks needed over a day, when given instead of a fixed count (``count`` is then
+    #: the day's peak).
+    load: DayCurve | None = None
 
     @property
     def cpu_units(self) -> int:
@@ -178,6 +188,17 @@ class Service:
             strict=True,
             maximum=MAX_TASK_MEMORY_GB,
         )
+        if "load" in data:
+            if "count" in data:
+                raise invalid_parameter(
+                    f"{where} gives both count and load.",
+                    "Give count (the same number of tasks all day) or load (the tasks needed "
+                    "over the day), not both.",
+                )
+            load = day_curve(data["load"], f"{where} load")
+            data = {**data, "count": load.peak()}
+        else:
+            load = None
         count = data.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_TASKS:
             raise invalid_parameter(
@@ -193,7 +214,9 @@ class Service:
                 "gpus is how many whole GPUs each task needs (ECS and Kubernetes hand out "
                 "whole GPUs), e.g. gpus: 1",
             )
-        return cls(name=name.strip(), vcpu=vcpu, memory_gb=memory, count=count, gpus=gpus)
+        return cls(
+            name=name.strip(), vcpu=vcpu, memory_gb=memory, count=count, gpus=gpus, load=load
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The service as plain data.
@@ -207,6 +230,9 @@ class Service:
             "memory_gb": self.memory_gb,
             "count": self.count,
         }
+        if self.load is not None:  # the curve, not its peak: from_dict gives it back
+            del data["count"]
+            data["load"] = self.load.to_dict()
         if self.gpus:  # only when asked for, so GPU-free workloads read as before
             data["gpus"] = self.gpus
         return data
@@ -252,13 +278,29 @@ class Workload:
         """
         return sum(s.count for s in self.services)
 
+    @property
+    def has_load(self) -> bool:
+        """Whether any service gives a load over the day instead of a fixed count.
+
+        >>> Workload.from_text("services: [{name: a, vcpu: 1, memory_gb: 2, "
+        ...                    "load: {daily: {low: 1, high: 4}}}]").has_load
+        True
+        """
+        return any(s.load is not None for s in self.services)
+
     def scaled(self, factor: int) -> Workload:
-        """The same workload with every service's count multiplied by ``factor``.
+        """The same workload with every service's count (and load) multiplied by ``factor``.
 
         >>> Workload([Service("a", 1, 1, 2)]).scaled(3).task_count
         6
         """
-        services = [replace(s, count=s.count * factor) for s in self.services]
+        services = []
+        for s in self.services:
+            if s.load is None:
+                services.append(replace(s, count=s.count * factor))
+            else:
+                load = s.load.scaled(factor)
+                services.append(replace(s, count=load.peak(), load=load))
         return replace(self, services=services)
 
     @classmethod

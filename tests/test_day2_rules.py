@@ -383,6 +383,7 @@ def test_controllers_are_registered_in_one_place_with_their_periods():
         "ecs-instance-join": 15,
         "ecs-cluster-auto-scaling": 60,  # CapacityProviderReservation is per minute
         "cluster-autoscaler": 15,  # --scan-interval 10s, on the lab's 15 s tick
+        "karpenter": 15,  # batches of 1-10 s, on the lab's 15 s tick
         "patch-rollouts": 15,  # the lab's rollout step (data/day2.yaml, patching)
         "interruptions": 15,  # notices fall due on the tick
     }
@@ -400,6 +401,8 @@ def test_every_day2_fact_has_a_source_and_a_date():
         "metrics_server",
         "cloudwatch",
         "service_auto_scaling",
+        "karpenter",
+        "auto_mode",
     ):
         assert "https://" in facts[section]["source"], section
         assert str(facts[section]["checked"]) == "2026-11-30", section

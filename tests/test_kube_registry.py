@@ -67,6 +67,8 @@ def test_every_kind_is_registered_once_with_its_spellings():
         "PersistentVolumeClaim",
         "HorizontalPodAutoscaler",
         "PodMetrics",
+        "NodePool",
+        "EC2NodeClass",
         "PodDisruptionBudget",
     ]
     c = Cluster()

@@ -123,6 +123,7 @@ LAYERS: tuple[Layer, ...] = (
             "awscontainers.draw.responsibility",
             "awscontainers.draw.architecture",
             "awscontainers.draw.chart",
+            "awscontainers.draw.timeline",
         ),
     ),
 )

@@ -138,6 +138,11 @@ def _pods_by_node(pods: list[dict]) -> tuple[dict[str, list[str]], list[str]]:
 # --------------------------------------------------------------------------- drawing
 
 
+def _clip(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters, with an ellipsis when it was longer."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def live_diagram(lab: Any, cluster: str | None = None) -> Diagram:
     """What exists in ``lab``'s account now; ``cluster`` limits it to one ECS or EKS cluster.
 
@@ -272,7 +277,7 @@ def live_diagram(lab: Any, cluster: str | None = None) -> Diagram:
                 fargate.append(
                     (
                         nid,
-                        f"Fargate node {meta['name'][:28]}\ncluster {name}, {zone}\n"
+                        f"Fargate node {_clip(meta['name'], 28)}\ncluster {name}, {zone}\n"
                         + _listed(here, "pods"),
                     )
                 )

@@ -16,7 +16,9 @@ pip cannot install. The renderer used is, in this order:
 from __future__ import annotations
 
 import functools
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,8 +104,47 @@ def render(source: str, fmt: str = "svg", renderer: Renderer | None = None) -> b
     return done.stdout
 
 
+#: Wider than this (CSS px) and a diagram's SVG scales to the width it is shown in: a
+#: notebook's output area is about 970 px wide.
+FIT_WIDTH_PX = 900
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def fit_width(svg: str, limit_px: float = FIT_WIDTH_PX) -> str:
+    """``svg`` made to scale down to the width it is shown in, when it is wider than
+    ``limit_px`` (its viewBox keeps the proportions); narrower drawings keep their size.
+
+    >>> fit_width('<svg width="1200pt" height="600pt" viewBox="0 0 1200 600"></svg>')
+    '<svg width="100%" viewBox="0 0 1200 600"></svg>'
+    >>> fit_width('<svg width="300pt" height="200pt" viewBox="0 0 300 200"></svg>')[:21]
+    '<svg width="300pt" he'
+    """
+    found = _SVG_SIZE.search(svg)
+    if found is None or float(found[1]) * 4 / 3 <= limit_px:
+        return svg
+    return svg[: found.start()] + '<svg width="100%"' + svg[found.end() :]
+
+
+def compact_png(data: bytes) -> bytes:
+    """A PNG with its colours reduced to a palette (diagrams use a handful), about a third
+    of the size; unchanged when Pillow is not installed."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return data
+    with Image.open(io.BytesIO(data)) as image:
+        small = image.convert("RGB").quantize(colors=64, dither=Image.Dither.NONE)
+        out = io.BytesIO()
+        small.save(out, format="PNG", optimize=True)
+    return out.getvalue() if out.tell() < len(data) else data
+
+
 class Diagram:
-    """A Graphviz source that shows itself in a notebook and saves as SVG or PNG."""
+    """A Graphviz source that shows itself in a notebook and saves as SVG or PNG.
+
+    A notebook stores it three ways: an SVG that fits the output area (shown when the
+    notebook is trusted, after it runs), a PNG (what a fresh, untrusted notebook shows) and
+    a line of text."""
 
     def __init__(self, source: str, name: str = "diagram"):
         self.source = source
@@ -113,7 +154,10 @@ class Diagram:
         return render(self.source, "svg").decode()
 
     def _repr_svg_(self) -> str:
-        return self.svg()
+        return fit_width(self.svg())
+
+    def _repr_png_(self) -> bytes:
+        return compact_png(render(self.source, "png"))
 
     def save(self, path: str | Path, fmt: str | None = None) -> Path:
         """Write ``.svg``, ``.png`` or ``.gv`` (the source) according to the suffix."""
@@ -128,4 +172,4 @@ class Diagram:
     def __repr__(self) -> str:
         # Only the name: notebooks store this text, and it should not change with the drawing
         # (the DOT sources are checked against diagrams/ by their own test).
-        return f"<Diagram {self.name}>"
+        return f"<Diagram {self.name}: run the cell to draw it>"

@@ -219,7 +219,7 @@ def comparison_diagram(modes: Iterable[str | Mode] | None = None) -> Diagram:
             )
             cells = "".join(_owner_cell(m.duties[duty.id], f"{m.id}__{duty.id}") for m in chosen)
             rows.append(
-                f'<TR>{layer_cell}<TD ALIGN="LEFT" BALIGN="LEFT">{_wrapped(duty.label)}</TD>'
+                f'<TR>{layer_cell}<TD ALIGN="LEFT" BALIGN="LEFT">{_wrapped(duty.label, 30)}</TD>'
                 f"{cells}</TR>"
             )
     rows.append(

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import copy
 import functools
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -47,6 +49,7 @@ from .events import (
     INSTANCES_LAUNCHED,
     INSTANCES_TERMINATED,
 )
+from .kube.karpenter import AUTO_MODE, built_in_node_pools
 
 if TYPE_CHECKING:
     from .account import Account
@@ -120,6 +123,50 @@ def parse_node_config(user_data: str | bytes | None) -> dict | None:
     return None
 
 
+def check_compute_config(params: Mapping[str, Any]) -> None:
+    """Refuse a ``create_cluster`` whose EKS Auto Mode settings EKS refuses, before anything
+    is made: compute, block storage and load balancing are enabled together; the built-in
+    NodePools are ``general-purpose`` and ``system``; naming any needs a node role."""
+    compute = params.get("computeConfig")
+    if compute is None:
+        return
+    if not isinstance(compute, Mapping):
+        raise InvalidParameterError(
+            "computeConfig must be a map.",
+            code="InvalidParameterException",
+            hint="computeConfig={'enabled': True, 'nodePools': ['general-purpose', 'system'], "
+            "'nodeRoleArn': lab.role_arn('eks-node')}",
+        )
+    enabled = bool(compute.get("enabled"))
+    storage = bool(((params.get("storageConfig") or {}).get("blockStorage") or {}).get("enabled"))
+    network = params.get("kubernetesNetworkConfig") or {}
+    balancing = bool((network.get("elasticLoadBalancing") or {}).get("enabled"))
+    if not enabled == storage == balancing:
+        raise InvalidParameterError(
+            "For EKS Auto Mode, computeConfig.enabled, storageConfig.blockStorage.enabled and "
+            "kubernetesNetworkConfig.elasticLoadBalancing.enabled must all be true, or all "
+            "false.",
+            code="InvalidParameterException",
+            hint="pass storageConfig={'blockStorage': {'enabled': True}} and "
+            "kubernetesNetworkConfig={'elasticLoadBalancing': {'enabled': True}} too.",
+        )
+    pools = compute.get("nodePools") or []
+    unknown = [p for p in pools if p not in AUTO_MODE["built_in_node_pools"]]
+    if unknown:
+        raise InvalidParameterError(
+            f"Unknown built-in node pool(s): {', '.join(map(str, unknown))}.",
+            code="InvalidParameterException",
+            hint="nodePools may hold 'general-purpose' and 'system'; create your own "
+            "NodePool in the cluster for anything else.",
+        )
+    if pools and not compute.get("nodeRoleArn"):
+        raise InvalidParameterError(
+            "computeConfig.nodeRoleArn is required when nodePools are given.",
+            code="InvalidParameterException",
+            hint="computeConfig={..., 'nodeRoleArn': lab.role_arn('eks-node')}",
+        )
+
+
 @dataclass
 class SimEksCluster:
     name: str
@@ -135,6 +182,7 @@ class SimEksCluster:
     nodes: dict[str, str] = field(default_factory=dict)  # instance id -> node name
     pending: dict[str, str] = field(default_factory=dict)  # instance id -> why not joined
     nodegroups: dict[str, dict] = field(default_factory=dict)
+    compute_config: dict | None = None  # EKS Auto Mode's computeConfig, when given
 
 
 class FargateProfileMatcher:
@@ -175,6 +223,8 @@ class EksSimulator:
         self._roles_by_profile: dict[str, str] = {}
         self._groups: dict[str, dict] = {}  # Auto Scaling group -> how its instances launch
         self._group_of: dict[str, str] = {}  # instance id -> its Auto Scaling group
+        self._holding: list[list[str]] = []  # held_boot blocks, innermost last
+        self._node_extras: dict[str, tuple[dict, list]] = {}  # instance id -> labels, taints
         # nodeadm and the kubelet boot on every instance launched in the account; Auto
         # Scaling changes (from any client) add and remove nodes.
         account.events.subscribe(INSTANCES_LAUNCHED, self._on_instances_launched)
@@ -217,6 +267,9 @@ class EksSimulator:
                 ],
             ),
         )
+        compute = record.get("computeConfig")
+        if isinstance(compute, dict) and compute.get("enabled"):
+            self._auto_mode(sim, compute)
         # The aws-auth ConfigMap is an ordinary object of the cluster; EKS follows it.
         sim.kube.on_change(
             "ConfigMap", "kube-system", "aws-auth", functools.partial(self._aws_auth_changed, sim)
@@ -224,6 +277,29 @@ class EksSimulator:
         self._clusters[name] = sim
         self.account.events.publish(CLUSTER_CREATED, service="eks", name=name)
         return sim
+
+    def _auto_mode(self, sim: SimEksCluster, compute: dict) -> None:
+        """EKS Auto Mode: AWS runs Karpenter for the cluster (:mod:`.day2.karpenter`), with
+        its built-in NodePools in the cluster and its node role allowed to join."""
+        sim.compute_config = copy.deepcopy(compute)
+        pools = list(compute.get("nodePools") or [])
+        if pools:
+            sim.kube.apply(built_in_node_pools(pools))
+        role = compute.get("nodeRoleArn")
+        if role:
+            sim.access_entries[role] = {
+                "clusterName": sim.name,
+                "principalArn": role,
+                "kubernetesGroups": [],
+                "type": "EC2_LINUX",  # EKS makes an access entry of type EC2 for Auto Mode
+                "username": "system:node:{{EC2PrivateDNSName}}",
+            }
+
+    def compute_config(self, name: str) -> dict | None:
+        """The EKS Auto Mode ``computeConfig`` cluster ``name`` was created with (a copy),
+        or None."""
+        found = self._clusters.get(name)
+        return copy.deepcopy(found.compute_config) if found and found.compute_config else None
 
     def cluster(self, name: str) -> SimEksCluster:
         if name not in self._clusters:
@@ -599,38 +675,18 @@ class EksSimulator:
 
     def _register(self, cluster: SimEksCluster, inst: dict) -> None:
         iid = inst["InstanceId"]
-        itype = self.instance_type(inst["InstanceType"])
-        network = itype["NetworkInfo"]
-        pods = kube.max_pods(
-            network["MaximumNetworkInterfaces"], network["Ipv4AddressesPerInterface"]
-        )
-        cpu, memory = node_allocatable(
-            itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], pods
-        )
+        cpu, memory, pods, gpus = self.node_shape(inst["InstanceType"])
         name = inst.get("PrivateDnsName") or f"ip-{iid}.ec2.internal"
         tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
-        labels = {
-            "kubernetes.io/hostname": name,
-            "kubernetes.io/os": "linux",
-            "kubernetes.io/arch": "arm64"
-            if "arm" in itype.get("ProcessorInfo", {}).get("SupportedArchitectures", ["x86_64"])[0]
-            else "amd64",
-            "node.kubernetes.io/instance-type": inst["InstanceType"],
-            "topology.kubernetes.io/zone": inst["Placement"]["AvailabilityZone"],
-            "topology.kubernetes.io/region": self.account.region,
-        }
-        taints: list[dict] = []
-        group = cluster.nodegroups.get(tags.get("eks:nodegroup-name", ""))
-        if group:
-            labels["eks.amazonaws.com/nodegroup"] = group["name"]
-            labels["eks.amazonaws.com/capacityType"] = group["capacity_type"]
-            labels.update(group["labels"])
-            taints = list(group["taints"])
-        gpus = sum(
-            g.get("Count", 0)
-            for g in (itype.get("GpuInfo") or {}).get("Gpus", [])
-            if g.get("Manufacturer") == "NVIDIA"
+        labels, taints = self.node_labels(
+            cluster, inst["InstanceType"], tags.get("eks:nodegroup-name", "")
         )
+        labels["kubernetes.io/hostname"] = name
+        labels["topology.kubernetes.io/zone"] = inst["Placement"]["AvailabilityZone"]
+        given = self._node_extras.pop(iid, None)
+        if given is not None:  # what the launcher (Karpenter) told the kubelet to register
+            labels.update(given[0])
+            taints = taints + list(given[1])
         cluster.kube.add_node(
             name,
             cpu_millis=cpu,
@@ -648,6 +704,68 @@ class EksSimulator:
             f"({cpu}m CPU, {memory // 2**20} MiB, {pods} pods{extra} allocatable)."
         )
 
+    def node_labels(
+        self, cluster: SimEksCluster, instance_type: str, nodegroup: str = ""
+    ) -> tuple[dict[str, str], list[dict]]:
+        """The labels (but the host name and zone) and taints a node of ``instance_type``
+        registers with, in ``nodegroup`` if it is a managed nodegroup's: what a node
+        template (an autoscaler's "would a new node take this pod?") is made of."""
+        itype = self.instance_type(instance_type)
+        arch = itype.get("ProcessorInfo", {}).get("SupportedArchitectures", ["x86_64"])[0]
+        labels = {
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "arm64" if "arm" in arch else "amd64",
+            "node.kubernetes.io/instance-type": instance_type,
+            "topology.kubernetes.io/region": self.account.region,
+        }
+        taints: list[dict] = []
+        group = cluster.nodegroups.get(nodegroup)
+        if group:
+            labels["eks.amazonaws.com/nodegroup"] = group["name"]
+            labels["eks.amazonaws.com/capacityType"] = group["capacity_type"]
+            labels.update(group["labels"])
+            taints = list(group["taints"])
+        return labels, taints
+
+    def node_shape(self, instance_type: str) -> tuple[int, int, int, int]:
+        """Allocatable CPU millicores, memory bytes, pod slots and NVIDIA GPUs of a node of
+        ``instance_type`` (what its kubelet registers)."""
+        itype = self.instance_type(instance_type)
+        network = itype["NetworkInfo"]
+        pods = kube.max_pods(
+            network["MaximumNetworkInterfaces"], network["Ipv4AddressesPerInterface"]
+        )
+        cpu, memory = node_allocatable(
+            itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], pods
+        )
+        gpus = sum(
+            g.get("Count", 0)
+            for g in (itype.get("GpuInfo") or {}).get("Gpus", [])
+            if g.get("Manufacturer") == "NVIDIA"
+        )
+        return cpu, memory, pods, gpus
+
+    # -- launches whose kubelet joins later ----------------------------------------------
+    @contextlib.contextmanager
+    def held_boot(self) -> Iterator[list[str]]:
+        """Instances launched inside this block do not boot yet: their ids are collected in
+        the list it yields, and each joins when :meth:`boot` is called for it (Karpenter's
+        nodes join after a launch delay, on the day-2 clock)."""
+        held: list[str] = []
+        self._holding.append(held)
+        try:
+            yield held
+        finally:
+            self._holding.remove(held)
+
+    def boot(
+        self, instance_id: str, labels: dict[str, str] | None = None, taints: list | None = None
+    ) -> None:
+        """Boot a held instance now; its node registers with these extra labels and taints
+        (the kubelet flags a launcher such as Karpenter writes into the user data)."""
+        self._node_extras[instance_id] = (dict(labels or {}), list(taints or []))
+        self.instances_launched([instance_id])
+
     def retry_pending(self, cluster: SimEksCluster) -> None:
         """Kubelets keep retrying; after an authorisation change they may now get in."""
         if not cluster.pending:
@@ -662,6 +780,9 @@ class EksSimulator:
                     self._kubelet_start(inst)
 
     def instances_launched(self, instance_ids: list[str]) -> None:
+        if self._holding:
+            self._holding[-1].extend(instance_ids)
+            return
         if not instance_ids or not self._clusters:
             return
         reservations = call(
@@ -672,6 +793,7 @@ class EksSimulator:
     def instances_terminated(self, instance_ids: list[str]) -> None:
         for cluster in self._clusters.values():
             for iid in instance_ids:
+                self._node_extras.pop(iid, None)
                 cluster.pending.pop(iid, None)
                 name = cluster.nodes.pop(iid, None)
                 if name:

@@ -17,6 +17,11 @@ and drive it from code by setting widget values and calling ``panel.button.click
 * :class:`NodegroupPanel` - scale a managed nodegroup.
 * :class:`WorkloadPanel` - apply the sample Deployment and DaemonSet; pods running/pending.
 * :class:`ExplainPanel` - why a pending pod fits on no node: each scheduler plugin's verdict.
+* :class:`CleanupPanel` - delete everything the lab made, when you choose to.
+
+Every panel derives from :class:`~awscontainers.widgets.panel.Panel`: a stored notebook
+keeps an HTML picture and a line of text beside the widget, so a lesson opened fresh (before
+it runs) shows the panel as the lesson left it instead of widget code.
 """
 
 from __future__ import annotations
@@ -40,11 +45,13 @@ from .eks import (
     SelfManagedPanel,
     WorkloadPanel,
 )
+from .panel import CleanupPanel, Panel
 
 __all__ = [
     "CONSTRAINTS",
     "INSTANCE_TYPES",
     "PLACEMENT_STRATEGIES",
+    "CleanupPanel",
     "ClusterView",
     "ExplainPanel",
     "FargateRunPanel",
@@ -54,6 +61,7 @@ __all__ = [
     "SELF_MANAGED_INSTANCE_TYPES",
     "NodeView",
     "NodegroupPanel",
+    "Panel",
     "SelfManagedPanel",
     "WorkloadPanel",
     "ServicePanel",

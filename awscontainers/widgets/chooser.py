@@ -1,5 +1,7 @@
 """The hosting-mode chooser: describe a workload, see every mode's monthly cost line by
 line, where EC2 overtakes Fargate, who does what, and a recommendation with its reasons.
+With the load set to a daily curve, each mode is also priced following it (the steady-state
+and the curve-based monthly figures side by side), and the recommendation weighs the latter.
 
 The same panel is the notebook ``07-compare-and-choose`` and the Voila app.
 
@@ -18,10 +20,11 @@ import ipywidgets as widgets
 
 from .. import modes
 from ..chooser import recommend
-from ..costs import compare, estimate, load_prices
+from ..costs import compare, compare_over_day, estimate, load_prices, steady_and_over_day
 from ..draw.chart import line_chart
 from ..errors import LabError
 from ..workload import Workload
+from .panel import Panel
 
 VCPU_CHOICES = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
 NEEDS = {
@@ -37,9 +40,13 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
     {"name": "worker", "vcpu": 2.0, "memory_gb": 4.0, "count": 0},
 ]
 CURVE_POINTS = 5
+#: The load over the day: each service's count all day, or a daily curve peaking at
+#: PEAK_HOUR (UTC) with the night at a share of the count.
+LOAD_SHAPES = [("the same count all day", "steady"), ("a daily curve (peak 14:00 UTC)", "daily")]
+PEAK_HOUR = 14
 
 
-class ChooserPanel:
+class ChooserPanel(Panel):
     """Widgets for a workload and the live comparison of every hosting mode."""
 
     def __init__(self, prices: Any = None, services: list[dict] | None = None):
@@ -91,12 +98,28 @@ class ChooserPanel:
             description="pay up to %",
             tooltip="extra cost accepted for fewer duties",
         )
+        self.load_shape = widgets.Dropdown(
+            options=LOAD_SHAPES,
+            value="steady",
+            description="load",
+            style={"description_width": "40px"},
+        )
+        self.night = widgets.IntSlider(
+            value=25,
+            min=0,
+            max=100,
+            step=5,
+            description="night %",
+            tooltip="the night's tasks, as a share of each service's count (the peak)",
+        )
         self.status = widgets.HTML()
         self.table = widgets.HTML()
+        self.over_day_table = widgets.HTML()
         self.chart = widgets.HTML()
         self.advice = widgets.HTML()
         self.last_update_ms = 0.0
         self.comparison: Any = None
+        self.over_day: Any = None
         self.recommendation: Any = None
         for control in self._controls():
             control.observe(self._changed, names="value")
@@ -106,26 +129,44 @@ class ChooserPanel:
                 widgets.HBox([self.hours, self.architecture]),
                 widgets.HBox(list(self.needs.values())),
                 widgets.HBox([self.spot, self.premium]),
+                widgets.HBox([self.load_shape, self.night]),
             ]
         )
-        self.widget = widgets.VBox([inputs, self.status, self.table, self.chart, self.advice])
+        self.widget = widgets.VBox(
+            [inputs, self.status, self.table, self.over_day_table, self.chart, self.advice]
+        )
         self.update()
 
     def _controls(self) -> list[Any]:
         rows = [w for r in self.rows for w in r.values()]
-        return [*rows, self.hours, self.architecture, *self.needs.values(), self.spot, self.premium]
+        return [
+            *rows,
+            self.hours,
+            self.architecture,
+            *self.needs.values(),
+            self.spot,
+            self.premium,
+            self.load_shape,
+            self.night,
+        ]
 
     # -- the workload ---------------------------------------------------------------------
     @property
     def workload(self) -> Workload:
         """The workload the widgets describe (refused with a LabError when invalid)."""
+        services = [
+            {k: (w.value.strip() if k == "name" else w.value) for k, w in r.items()}
+            for r in self.rows
+        ]
+        if self.load_shape.value == "daily":
+            for service in services:
+                peak = service.pop("count")
+                low = peak * self.night.value / 100
+                service["load"] = {"daily": {"low": low, "high": peak, "peak_hour": PEAK_HOUR}}
         return Workload.from_dict(
             {
                 "name": "chooser",
-                "services": [
-                    {k: (w.value.strip() if k == "name" else w.value) for k, w in r.items()}
-                    for r in self.rows
-                ],
+                "services": services,
                 "hours_per_month": self.hours.value,
                 "architecture": self.architecture.value,
                 "needs": {k: w.value for k, w in self.needs.items()},
@@ -140,15 +181,26 @@ class ChooserPanel:
     def update(self) -> None:
         """Recompute costs, the curve and the recommendation; time it."""
         started = time.perf_counter()
+        self.night.disabled = self.load_shape.value != "daily"  # a night only in a day's curve
         try:
             workload = self.workload
             if workload.task_count == 0:
                 raise LabError("The workload has no tasks.", hint="give a service 1 task or more.")
             self.comparison = compare(workload, self.prices)
+            self.over_day = compare_over_day(workload, self.prices) if workload.has_load else None
+            # With a load over the day, the bill that follows it is the one to choose on.
             self.recommendation = recommend(
-                workload, self.prices, self.premium.value / 100, comparison=self.comparison
+                workload,
+                self.prices,
+                self.premium.value / 100,
+                comparison=self.over_day or self.comparison,
             )
             self.table.value = self.comparison._repr_html_()
+            self.over_day_table.value = (
+                steady_and_over_day(self.comparison, self.over_day)._repr_html_()
+                if self.over_day is not None
+                else ""
+            )
             self.chart.value = self._chart(workload)
             self.advice.value = self.recommendation._repr_html_()
             problem = ""
@@ -198,13 +250,11 @@ class ChooserPanel:
         )
 
     # -- display ------------------------------------------------------------------------------
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    title = "The hosting-mode chooser"
 
-        display(self.widget)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def snapshot_parts(self) -> list[widgets.HTML]:
+        """The cost table, the chart and the recommendation (not the timing line)."""
+        return [self.table, self.chart, self.advice]
 
 
 def _rescaled(workload: Workload, tasks: int) -> Workload:
@@ -212,8 +262,9 @@ def _rescaled(workload: Workload, tasks: int) -> Workload:
     one task in all)."""
     total = workload.task_count
     data = workload.to_dict()
-    for service in data["services"]:
-        service["count"] = round(service["count"] * tasks / total)
+    for service, spec in zip(data["services"], workload.services, strict=True):
+        service.pop("load", None)  # the chart sizes for the peak: counts only
+        service["count"] = round(spec.count * tasks / total)
     if not any(s["count"] for s in data["services"]):
         biggest = max(data["services"], key=lambda s: s["count"] if total else 0)
         biggest["count"] = 1

@@ -19,10 +19,10 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import modes
-from ..draw.chart import line_chart
 from ..errors import LabError
-from ..oneday import SEED_MODES, STEPS, DayRun, compare_day, side_by_side
+from ..oneday import SEED_MODES, STEPS, DayRun, compare_day, plot_days, side_by_side
 from ..sim.load import LoadCurve, constant, daily, points
+from .panel import Panel
 
 #: The loads a learner picks from: name -> curve (vCPU over the lab's day, from 09:00 UTC).
 LOADS: dict[str, LoadCurve] = {
@@ -40,7 +40,7 @@ LOADS: dict[str, LoadCurve] = {
 }
 
 
-class DayPanel:
+class DayPanel(Panel):
     """Widgets to run the same day in several hosting modes and compare them."""
 
     def __init__(self, hours: int = 24) -> None:
@@ -113,37 +113,15 @@ class DayPanel:
             return []
         self.status.value = ""
         self.table.value = side_by_side(self.days)._repr_html_()
-        self.chart.value = running_chart(self.days)
+        self.chart.value = plot_days(self.days)._repr_svg_()
         self.undone.value = undone_html(self.days)
         return self.days
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    title = "The same day in each hosting mode"
 
-        display(self.widget)
-
-
-def running_chart(days: list[DayRun]) -> str:
-    """Running tasks or pods over the day, one line per mode (SVG)."""
-    series = {
-        modes.get(d.mode).name: [
-            (i * _step_hours(d), float(row["running"])) for i, row in enumerate(d.timeline)
-        ]
-        for d in days
-    }
-    return line_chart(
-        series,
-        x_label="hours into the day",
-        y_label="tasks or pods running",
-        title="Running tasks or pods",
-    )
-
-
-def _step_hours(day: DayRun) -> float:
-    rows = day.timeline
-    if len(rows) < 2:
-        return 0.0
-    return (rows[1]["time"] - rows[0]["time"]).total_seconds() / 3600
+    def snapshot_parts(self) -> list[widgets.HTML]:
+        """The side-by-side table, the chart and what was left undone."""
+        return [self.table, self.chart, self.undone]
 
 
 def undone_html(days: list[DayRun]) -> str:

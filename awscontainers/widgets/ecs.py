@@ -38,6 +38,7 @@ import ipywidgets as widgets
 from ..arns import short_name
 from ..errors import FargateSizeError, LabError
 from ..fargate import valid_sizes, validate_task_size
+from .panel import Panel
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -233,19 +234,12 @@ def _ec2_instance_count(lab: Lab) -> int:
             return count
 
 
-class _Panel:
-    """What every panel shares: ``.widget``, notebook display, and guarded button clicks."""
+class _Panel(Panel):
+    """What every lesson panel shares: ``.widget``, notebook display with its stored
+    fallbacks (:class:`~awscontainers.widgets.panel.Panel`), and guarded button clicks."""
 
     widget: widgets.Box
     output: widgets.HTML
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def _run(self, button: widgets.Button, action: Callable[[], str]) -> None:
         """Run a click's ``action`` and show the HTML it returns, or the error it raised.

@@ -14,9 +14,15 @@ It works only when both halves are there, as on AWS:
 Missing a side, nothing scales and the timeline says which side is missing (once, until it
 changes). Configured, at each scan it:
 
-- **scales up** a group whose node shape (its launch template's instance type) fits pods
-  that are Pending as unschedulable, by as many nodes as they need, within the group's max
-  size (groups tried by name: the lab's stand-in for CA's default ``random`` expander);
+- **scales up** a group whose *template node* would take pods that are Pending as
+  unschedulable, by as many nodes as they need (first fit), within the group's max size
+  (groups tried by name, one per scan: the lab's stand-in for CA's default ``random``
+  expander). The template is what a new node of the group would register as: its launch
+  template's instance type, and for a managed nodegroup its labels and taints; the
+  scheduler's own filter plugins judge it (:mod:`awscontainers.sim.kube.template_nodes`),
+  so ``nodeSelector``, taints and tolerations count as they will on the real node. A pod no
+  group takes gets CA's ``NotTriggerScaleUp`` event ("pod didn't trigger scale-up: 1
+  node(s) didn't match Pod's node affinity/selector, 1 max node group size reached");
 - **scales down** one node at a time whose requested CPU and memory are both under 50 % of
   allocatable for 10 minutes, no sooner than 10 minutes after a scale-up, within the group's
   min size, when its pods fit on the other nodes and none of them blocks it (a pod with no
@@ -31,13 +37,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..._aws import call
 from ...errors import NotFoundError
-from ...rules.capacity import max_pods, node_allocatable
 from ...rules.data import load_packaged
+from ..kube.objects import NodeInfo
+from ..kube.template_nodes import judge, template_node
 
 if TYPE_CHECKING:
     from ..eks import EksSimulator, SimEksCluster
@@ -47,9 +55,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DEPLOYMENT",
     "ENABLED_TAG",
+    "MAX_SIZE_REACHED",
     "RULES",
     "cluster_tag",
     "installed",
+    "not_trigger_message",
     "permit",
     "permitted",
     "scan",
@@ -75,6 +85,7 @@ class _State:
     # node -> what the cluster looked like when it could not go: not tried again (nor the
     # Auto Scaling API called) until that changes
     kept: dict[str, tuple] = field(default_factory=dict)
+    pod_notes: dict[tuple[str, str], str] = field(default_factory=dict)  # NotTriggerScaleUp said
 
 
 _STATE: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -128,7 +139,7 @@ def _unschedulable(kube: Cluster) -> list[Any]:
     out = []
     for key in kube._pending:
         pod = kube._pods.get(key)
-        if pod is None or pod.node is not None or pod.fargate is not None:
+        if pod is None or pod.node is not None or pod.fargate is not None or pod.pinned:
             continue
         conditions = pod.obj["status"].get("conditions") or []
         if any(c.get("reason") == "Unschedulable" for c in conditions):
@@ -182,7 +193,7 @@ class _Group:
     instances: list[str]
     min_size: int
     max_size: int
-    shape: tuple[int, int, int]  # allocatable CPU millicores, memory bytes, pods of one node
+    template: NodeInfo  # an empty node of the group: its labels, taints and allocatable
 
 
 def _groups(eks: EksSimulator, cluster: str, sim: SimEksCluster) -> list[_Group]:
@@ -226,42 +237,47 @@ def _groups(eks: EksSimulator, cluster: str, sim: SimEksCluster) -> list[_Group]
                 [i["InstanceId"] for i in group["Instances"]],
                 low,
                 int(group["MaxSize"]),
-                _shape(eks, eks._groups[gname]["instance_type"]),
+                _template(eks, sim, gname, managed.get(gname, "")),
             )
         )
     return out
 
 
-def _shape(eks: EksSimulator, instance_type: str) -> tuple[int, int, int]:
-    itype = eks.instance_type(instance_type)
-    network = itype["NetworkInfo"]
-    pods = max_pods(network["MaximumNetworkInterfaces"], network["Ipv4AddressesPerInterface"])
-    cpu, mem = node_allocatable(
-        itype["VCpuInfo"]["DefaultVCpus"], itype["MemoryInfo"]["SizeInMiB"], pods
+def _template(eks: EksSimulator, sim: SimEksCluster, group: str, nodegroup: str) -> NodeInfo:
+    """The node a new instance of the group would register as: its launch template's
+    instance type, and the labels and taints EKS gives a managed nodegroup's nodes (CA's
+    ``TemplateNodeInfo``)."""
+    instance_type = eks._groups[group]["instance_type"]
+    labels, taints = eks.node_labels(sim, instance_type, nodegroup)
+    cpu, mem, pods, gpus = eks.node_shape(instance_type)
+    return template_node(
+        f"template-node-for-{group}", labels=labels, taints=taints, cpu=cpu, mem=mem,
+        pods=pods, gpus=gpus,
+    )  # fmt: skip
+
+
+def _nodes_needed(template: NodeInfo, pods: list[Any]) -> int:
+    """How many new nodes like ``template`` the pods need (first fit; each pod fits an
+    empty one)."""
+    cpu, mem, count, gpu = (
+        template.cpu_free,
+        template.mem_free,
+        template.pods_free,
+        template.gpu_free,
     )
-    return cpu, mem, pods
-
-
-def _nodes_needed(shape: tuple[int, int, int], pods: list[Any]) -> tuple[int, list[Any]]:
-    """How many new nodes of ``shape`` the pods need (first fit), and the pods that fit
-    no such node at all."""
-    cpu, mem, count = shape
     nodes: list[list[int]] = []
-    too_big = []
     for pod in pods:
-        need_cpu, need_mem = pod.shape.cpu, pod.shape.mem
-        if need_cpu > cpu or need_mem > mem:
-            too_big.append(pod)
-            continue
+        need_cpu, need_mem, need_gpu = pod.shape.cpu, pod.shape.mem, pod.shape.gpu
         for free in nodes:
-            if free[0] >= need_cpu and free[1] >= need_mem and free[2] >= 1:
+            if free[0] >= need_cpu and free[1] >= need_mem and free[2] >= 1 and free[3] >= need_gpu:
                 free[0] -= need_cpu
                 free[1] -= need_mem
                 free[2] -= 1
+                free[3] -= need_gpu
                 break
         else:
-            nodes.append([cpu - need_cpu, mem - need_mem, count - 1])
-    return len(nodes), too_big
+            nodes.append([cpu - need_cpu, mem - need_mem, count - 1, gpu - need_gpu])
+    return len(nodes)
 
 
 def _scale_up(
@@ -287,15 +303,33 @@ def _scale_up(
             "lab.autoscaling.create_or_update_tags(...).",
         )
         return
+    # Which groups would take which pod: the scheduler's own filters on each group's
+    # template node (nodeSelector, taints and tolerations, requests on an empty node).
+    refused: dict[tuple[str, str], Counter] = {p.key: Counter() for p in pending}
+    handled: set[tuple[str, str]] = set()
+    scaled = False
     for group in tagged:
-        needed, too_big = _nodes_needed(group.shape, pending)
-        if needed == 0:
+        admitted = []
+        for pod in pending:
+            reasons = judge(pod, group.template)
+            if reasons:
+                refused[pod.key].update(reasons)
+            else:
+                admitted.append(pod)
+        if not admitted:
             continue
         current = len(group.instances)
-        target = min(group.max_size, current + needed)
-        if target <= current:
+        if scaled:  # one group per scan: these wait for the next one
+            handled.update(p.key for p in admitted)
             continue
+        if current >= group.max_size:
+            for pod in admitted:
+                refused[pod.key][MAX_SIZE_REACHED] += 1
+            continue
+        needed = _nodes_needed(group.template, admitted)
+        target = min(group.max_size, current + needed)
         _set_size(eks, group.name, target)
+        scaled = True
         state.last_scale_up = when
         state.last_note = None
         day2.note(
@@ -303,18 +337,42 @@ def _scale_up(
             "cluster-autoscaler",
             cluster,
             f"TriggeredScaleUp: pod triggered scale-up: [{{{group.name} {current}->{target} "
-            f"(max: {group.max_size})}}] for {len(pending) - len(too_big)} pending pod(s).",
+            f"(max: {group.max_size})}}] for {len(admitted)} pending pod(s).",
         )
-        return
-    _note_once(
-        day2,
-        when,
-        cluster,
-        state,
-        f"NotTriggerScaleUp: pod didn't trigger scale-up: {len(pending)} pending pod(s) fit "
-        "no node group below its max size (raise a group's max size, or add a group with "
-        "a larger instance type).",
-    )
+        handled.update(p.key for p in admitted)
+    # The pods no group takes: CA's NotTriggerScaleUp event on each, with why per group.
+    left = [p for p in pending if p.key not in handled and p.key in sim.kube._pods]
+    for pod in left:
+        message = not_trigger_message(refused[pod.key])
+        if state.pod_notes.get(pod.key) != message:
+            state.pod_notes[pod.key] = message
+            sim.kube._event("Normal", "NotTriggerScaleUp", pod, message, "cluster-autoscaler")
+    if left and not scaled:
+        _note_once(
+            day2,
+            when,
+            cluster,
+            state,
+            f"NotTriggerScaleUp: {not_trigger_message(refused[left[0].key])} "
+            f"({len(left)} pending pod(s); raise a group's max size, or add a group whose "
+            "nodes take them: labels for their nodeSelector, tolerated taints, a larger "
+            "instance type).",
+        )
+
+
+#: CA's reason for a group that would take the pod but is at its max size.
+MAX_SIZE_REACHED = "max node group size reached"
+
+
+def not_trigger_message(reasons: Counter) -> str:
+    """CA's NotTriggerScaleUp message: each reason with the number of groups it came from,
+    sorted as CA sorts them.
+
+    >>> not_trigger_message(Counter({"Insufficient cpu": 1, MAX_SIZE_REACHED: 2}))
+    "pod didn't trigger scale-up: 1 Insufficient cpu, 2 max node group size reached"
+    """
+    parts = sorted(f"{n} {reason}" for reason, n in reasons.items())
+    return "pod didn't trigger scale-up: " + (", ".join(parts) or "no node group fits")
 
 
 def _set_size(eks: EksSimulator, group: str, desired: int) -> None:

@@ -26,6 +26,8 @@ ecs-cluster-auto-scaling   60 s   each capacity provider's ``CapacityProviderRes
                                   and managed scaling of its group (``ecs_capacity.py``)
 cluster-autoscaler         15 s   EKS node groups grow for unschedulable pods and shrink
                                   under-used nodes (``cluster_autoscaler.py``)
+karpenter                  15 s   Karpenter and EKS Auto Mode launch, join, expire and
+                                  consolidate nodes (``karpenter.py``)
 patch-rollouts             15 s   nodegroup updates, instance refreshes, Fargate retirements
                                   (``patching.py``)
 interruptions              15 s   Spot and Fargate Spot notices fall due (``interruptions.py``)
@@ -50,7 +52,7 @@ from ..clock import EPOCH
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
 from ..load import LoadCurve, utilisation
-from . import cluster_autoscaler, ecs_capacity, interruptions, patching
+from . import cluster_autoscaler, ecs_capacity, interruptions, karpenter, patching
 from .metrics import MetricStore
 from .service_scaling import ServiceAutoScaling
 
@@ -529,6 +531,7 @@ for _controller in (
         int(cluster_autoscaler.RULES["scan_period_seconds"]),
         cluster_autoscaler.scan,
     ),
+    Controller("karpenter", int(karpenter.RULES["scan_period_seconds"]), karpenter.scan),
     Controller("patch-rollouts", int(patching.RULES["rollout_period_seconds"]), patching.act),
     Controller("interruptions", TICK_SECONDS, interruptions.act),
 ):

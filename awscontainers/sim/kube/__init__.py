@@ -68,6 +68,7 @@ from .configmaps import CONFIGMAP
 from .controllers import DAEMONSET, DEPLOYMENT
 from .disruption import PDB
 from .hpa import HPA
+from .karpenter import EC2NODECLASS, NODEPOOL
 from .kinds import KINDS, Kind, register_kind, resolve_kind, unregister_kind
 from .objects import COMPUTE_TYPE_LABEL, NO_NODES_MESSAGE, millicores
 from .plugins import (
@@ -122,6 +123,8 @@ for _kind in (
     PERSISTENTVOLUMECLAIM,
     HPA,
     PODMETRICS,
+    NODEPOOL,
+    EC2NODECLASS,
     PDB,
 ):
     register_kind(_kind)
