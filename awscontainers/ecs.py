@@ -327,6 +327,9 @@ class EcsClient(ServiceClient):
         """The recommended ECS-optimized Amazon Linux 2023 AMI, read from SSM as AWS
         documents (it ships Docker and the ECS agent); ``gpu=True`` gives its GPU variant
         (NVIDIA driver, GPU support turned on in the agent)."""
+        released = self._lab.day2.patching.recommended("ecs") if self._lab.day2 else None
+        if released and not gpu:
+            return released  # a release the learner triggered (lab.release_ami("ecs"))
         facts = ecs_facts()
         name = facts["gpu" if gpu else "ecs_optimized_ami"]["ssm_parameter"]
         return call(self._lab.client("ssm"), "get_parameter", Name=name)["Parameter"]["Value"]

@@ -198,6 +198,9 @@ class EksClient(ServiceClient):
     def eks_optimized_ami(self, version: str) -> str:
         """The EKS-optimized AL2023 AMI for ``version`` (from SSM, as AWS documents; moto has
         no such parameter, so the simulation falls back to moto's EKS node image)."""
+        released = self._lab.day2.patching.recommended("eks") if self._lab.day2 else None
+        if released:
+            return released  # a release the learner triggered (lab.release_ami("eks"))
         name = eks_facts()["ami"]["ssm_parameter"].format(version=version)
         try:
             return call(self._lab.client("ssm"), "get_parameter", Name=name)["Parameter"]["Value"]
@@ -426,6 +429,11 @@ class EksClient(ServiceClient):
         params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
         if self._sim:
             self._sim.cluster(cluster)
+        if self._sim and self._lab.day2 is not None and params.get("updateConfig"):
+            # Checked before anything is made; moto keeps no updateConfig, the lab does.
+            self._lab.day2.patching.set_update_config(
+                cluster, params.get("nodegroupName", ""), params["updateConfig"]
+            )
         response = self._call("create_nodegroup", **params)
         group = response["nodegroup"]
         self._lab.record("eks-nodegroup", group["nodegroupName"], cluster=cluster)
@@ -484,6 +492,43 @@ class EksClient(ServiceClient):
                 group["asg"], (merged["minSize"], merged["desiredSize"], merged["maxSize"])
             )
         return response
+
+    def update_nodegroup_version(self, **params: Any) -> dict:
+        """boto3 ``update_nodegroup_version``: you start it, EKS rolls the nodes onto the
+        newest EKS-optimized AMI as simulated time passes (surge, cordon, drain respecting
+        PodDisruptionBudgets, at most ``updateConfig.maxUnavailable`` at a time; a drain
+        blocked for 15 min fails it unless ``force=True``). Follow it with
+        ``describe_update``."""
+        if not self._sim or self._lab.day2 is None:
+            return self._call("update_nodegroup_version", **params)
+        cluster, name = params["clusterName"], params["nodegroupName"]
+        self._sim.cluster(cluster)
+        config = (
+            self._call("describe_nodegroup", clusterName=cluster, nodegroupName=name)[
+                "nodegroup"
+            ].get("updateConfig")
+            or self._lab.day2.patching.update_configs.get((cluster, name))
+            or {}
+        )
+        update = self._lab.day2.patching.update_nodegroup(
+            cluster,
+            name,
+            max_unavailable=config.get("maxUnavailable"),
+            max_unavailable_percentage=config.get("maxUnavailablePercentage"),
+            force=bool(params.get("force", False)),
+            when=self._lab.account.clock.peek(),
+        )
+        return {"update": update}
+
+    def describe_update(self, **params: Any) -> dict:
+        """boto3 ``describe_update``: a nodegroup version update's status and errors."""
+        if not self._sim or self._lab.day2 is None:
+            return self._call("describe_update", **params)
+        # moto has no updates: the lab answers for the nodegroup updates it runs.
+        update = self._lab.day2.patching.describe_update(
+            params["updateId"], params["name"], params.get("nodegroupName")
+        )
+        return {"update": update}
 
     def delete_nodegroup(self, **params: Any) -> dict:
         cluster, name = params.get("clusterName", ""), params.get("nodegroupName", "")

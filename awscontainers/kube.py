@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .errors import InvalidParameterError, LabError, UnsupportedError, check_type
-from .sim.kube import COMPUTE_TYPE_LABEL, Explanation
+from .sim.kube import COMPUTE_TYPE_LABEL, Explanation, disruption
 from .tables import Table
 
 if TYPE_CHECKING:
@@ -219,6 +219,46 @@ class KubeClient:
                 f"-n {namespace} (or k.events()), which give the counts per reason.",
             )
         return explain_table(self._sim.kube.explain(pod, namespace))
+
+    def cordon(self, node: str) -> dict:
+        """``kubectl cordon``: nothing new is scheduled on ``node``; its pods stay."""
+        return self._set_unschedulable(node, True)
+
+    def uncordon(self, node: str) -> dict:
+        """``kubectl uncordon``: ``node`` takes new pods again."""
+        return self._set_unschedulable(node, False)
+
+    def _set_unschedulable(self, node: str, value: bool) -> dict:
+        _check_names(name=node)
+        if self._sim is None:
+            res = self._resource("Node", "v1")
+            body = {"spec": {"unschedulable": value or None}}
+            return res.patch(
+                name=node, body=body, content_type="application/merge-patch+json"
+            ).to_dict()
+        if value:
+            return disruption.cordon(self._sim.kube, node)
+        return disruption.uncordon(self._sim.kube, node)
+
+    def drain(self, node: str, force: bool = False) -> Table:
+        """``kubectl drain <node> --ignore-daemonsets``: cordon, then evict its pods through
+        the Eviction API, respecting PodDisruptionBudgets (a refused pod stays, with the
+        reason); ``force=True`` also deletes pods no controller would replace. One row per
+        pod: evicted, blocked (and why) or ignored (DaemonSet pods)."""
+        _check_names(name=node)
+        check_type(force, bool, "force", "pass force=True or force=False.")
+        if self._sim is None:
+            raise UnsupportedError(
+                "drain is simulated only; on real AWS kubectl does it.",
+                hint=f"run: kubectl drain {node} --ignore-daemonsets",
+            )
+        result = disruption.drain(self._sim.kube, node, force=force)
+        rows = (
+            [{"pod": p, "result": "evicted", "why": ""} for p in result.evicted]
+            + [{"pod": p, "result": "blocked", "why": w} for p, w in result.blocked.items()]
+            + [{"pod": p, "result": "ignored", "why": "DaemonSet pod"} for p in result.ignored]
+        )
+        return Table(rows, title=f"drain {node}: " + ("done" if result.done else "not done"))
 
     def install_metrics_server(self) -> list[dict]:
         """Apply the Metrics Server (EKS does not install it): what ``top_pods`` and the

@@ -20,7 +20,13 @@ import boto3
 from botocore.config import Config
 
 from ._aws import call
-from .errors import ConfirmationRequiredError, InvalidParameterError, LabError, UnsupportedError
+from .errors import (
+    ConfirmationRequiredError,
+    InvalidParameterError,
+    LabError,
+    UnsupportedError,
+    check_type,
+)
 from .moto_state import forget_account
 from .network import Network
 from .room.keys import JoinCode, check_learner_name, learner_account_id
@@ -518,6 +524,70 @@ class Lab:
     def timeline_events(self) -> Table:
         """ECS service events, Kubernetes events and scaling activities, with their times."""
         return self._day2().timeline_events()
+
+    # -- patch day and interruptions (sim/day2/patching.py, interruptions.py) -----------------
+    def release_ami(self, family: str) -> dict:
+        """AWS publishes a new ECS-optimized (``family="ecs"``) or EKS-optimized (``"eks"``)
+        AMI now, by the lab's clock; ``patch_status()`` then shows what is on an older one."""
+        check_type(family, str, "family", "pass family='ecs' or family='eks'.")
+        day2 = self._day2()
+        return day2.patching.release_ami(family, self.account.clock.peek())
+
+    def patch_status(self) -> Table:
+        """Every instance, Fargate task and Fargate pod: its AMI, whether it is outdated and
+        for how long, and who must act (you, or AWS)."""
+        return self._day2().patching.status(self.account.clock.peek())
+
+    def start_instance_refresh(self, group: str, min_healthy_percentage: int | None = None) -> dict:
+        """Auto Scaling instance refresh of a self-managed node group onto the newest EKS
+        AMI, in batches keeping ``min_healthy_percentage`` (90 by default) in service, as
+        simulated time passes. Nodes are not drained."""
+        check_type(group, str, "group", "pass the Auto Scaling group's name.")
+        return self._day2().patching.start_instance_refresh(
+            group, min_healthy_percentage, self.account.clock.peek()
+        )
+
+    def describe_instance_refreshes(self, group: str) -> dict:
+        """The group's instance refreshes, newest first (boto3's shape)."""
+        check_type(group, str, "group", "pass the Auto Scaling group's name.")
+        return {"InstanceRefreshes": self._day2().patching.describe_instance_refreshes(group)}
+
+    def release_fargate_platform(self, wait_days: int | None = None) -> dict:
+        """AWS releases a Fargate platform revision: running ECS Fargate tasks are retired
+        and EKS Fargate pods evicted ``wait_days`` (0, 7 or 14; 7 by default) after the
+        notice it sends now."""
+        return self._day2().patching.release_fargate_platform(wait_days, self.account.clock.peek())
+
+    def interrupt_spot(self, instance_id: str) -> dict:
+        """EC2 reclaims a Spot Instance: the two-minute notice now, termination after it."""
+        check_type(instance_id, str, "instance_id", "pass an instance id, 'i-...'.")
+        return self._day2().interruptions.interrupt_spot(instance_id, self.account.clock.peek())
+
+    def stop_fargate_spot_tasks(
+        self, cluster: str, tasks: list[str] | None = None, count: int | None = None
+    ) -> list[str]:
+        """Fargate Spot reclaims capacity: SIGTERM to the given FARGATE_SPOT tasks (or the
+        first ``count``, or all), which stop two minutes later; services replace theirs."""
+        check_type(cluster, str, "cluster", "pass the cluster's name.")
+        check_type(tasks, (list, type(None)), "tasks", "pass a list of task ARNs or ids.")
+        for ref in tasks or []:
+            check_type(ref, str, "tasks[...]", "pass a list of task ARNs or ids.")
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 1
+        ):
+            raise InvalidParameterError(
+                f"count must be a whole number >= 1, not {count!r}.",
+                hint="pass count=1, or leave it out to interrupt every FARGATE_SPOT task.",
+            )
+        return self._day2().interruptions.stop_fargate_spot_tasks(
+            cluster, tasks, count, self.account.clock.peek()
+        )
+
+    def lose_zone(self, zone: str) -> dict:
+        """Availability Zone ``zone`` fails now: its instances, tasks and Fargate pods go;
+        groups, services and Deployments recover in the other zones where there is room."""
+        check_type(zone, str, "zone", "pass a zone name, e.g. 'us-east-1a'.")
+        return self._day2().interruptions.lose_zone(zone, self.account.clock.peek())
 
     def _day2(self) -> Day2:
         if self.day2 is None:

@@ -381,9 +381,11 @@ def test_controllers_are_registered_in_one_place_with_their_periods():
         "application-auto-scaling": 60,
         "ecs-service-scheduler": 15,
         "ecs-instance-join": 15,
-        "ecs-cluster-auto-scaling": 60,  # CapacityProviderReservation every minute
+        "ecs-cluster-auto-scaling": 60,  # CapacityProviderReservation is per minute
         "cluster-autoscaler": 15,  # --scan-interval 10s, on the lab's 15 s tick
         "karpenter": 15,  # batches of 1-10 s, on the lab's 15 s tick
+        "patch-rollouts": 15,  # the lab's rollout step (data/day2.yaml, patching)
+        "interruptions": 15,  # notices fall due on the tick
     }
     with pytest.raises(InvalidParameterError, match="multiple of 15"):
         register_controller(Controller("odd", 10, lambda day2, when: None))

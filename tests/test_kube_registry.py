@@ -69,6 +69,7 @@ def test_every_kind_is_registered_once_with_its_spellings():
         "PodMetrics",
         "NodePool",
         "EC2NodeClass",
+        "PodDisruptionBudget",
     ]
     c = Cluster()
     for spelling, kind in [

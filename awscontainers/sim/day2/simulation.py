@@ -28,6 +28,9 @@ cluster-autoscaler         15 s   EKS node groups grow for unschedulable pods an
                                   under-used nodes (``cluster_autoscaler.py``)
 karpenter                  15 s   Karpenter and EKS Auto Mode launch, join, expire and
                                   consolidate nodes (``karpenter.py``)
+patch-rollouts             15 s   nodegroup updates, instance refreshes, Fargate retirements
+                                  (``patching.py``)
+interruptions              15 s   Spot and Fargate Spot notices fall due (``interruptions.py``)
 ========================== ====== ==========================================================
 
 A new controller is a function ``act(day2, when)`` registered with
@@ -49,7 +52,7 @@ from ..clock import EPOCH
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
 from ..load import LoadCurve, utilisation
-from . import cluster_autoscaler, ecs_capacity, karpenter
+from . import cluster_autoscaler, ecs_capacity, interruptions, karpenter, patching
 from .metrics import MetricStore
 from .service_scaling import ServiceAutoScaling
 
@@ -58,10 +61,19 @@ if TYPE_CHECKING:
     from ..ecs import EcsSimulator
     from ..eks import EksSimulator
 
-__all__ = ["CONTROLLERS", "TICK_SECONDS", "Controller", "Day2", "register_controller"]
+__all__ = ["CONTROLLERS", "TICK_SECONDS", "WHO", "Controller", "Day2", "register_controller"]
 
 TICK_SECONDS = int(load_packaged("day2.yaml")["tick_seconds"])
 _ECS_PERIOD = int(load_packaged("day2.yaml")["cloudwatch"]["ecs_metric_period_seconds"])
+#: Who does the work behind an event, by its source (a note may say otherwise).
+WHO = {
+    "ecs": "AWS (ECS)",
+    "kubernetes": "Kubernetes (in your cluster)",
+    "application-autoscaling": "AWS (the policy you configured)",
+    "cluster-autoscaler": "Cluster Autoscaler (you installed it)",
+    "eks": "AWS (EKS)",
+    "autoscaling": "AWS (Auto Scaling)",
+}
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,12 @@ class Day2:
         self._timeline = _Timeline()
         self._seen_service_events: dict[tuple[str, str], str | None] = {}
         self._seen_kube_events: dict[str, int] = {}
+        # Services and clusters a patch or an interruption touched: their events are
+        # collected too, loaded or not.
+        self._watched_services: dict[tuple[str, str], None] = {}
+        self._watched_kube: dict[str, None] = {}
+        self.patching = patching.Patching(self)
+        self.interruptions = interruptions.Interruptions(self)
         account.events.subscribe(TIME_ADVANCED, self._on_time_advanced)
 
     # -- loads -----------------------------------------------------------------------------
@@ -154,6 +172,36 @@ class Day2:
         self._kube_loads[(cluster, namespace, deployment)] = _KubeLoad(
             cluster, namespace, deployment, curve
         )
+
+    def watch_ecs_cluster(self, cluster: str) -> None:
+        """Collect the service events of every service of ECS ``cluster`` from now on."""
+        if self.ecs is None:
+            return
+        for svc in self.ecs._services.values():
+            key = (svc.cluster, svc.name)
+            if svc.cluster != cluster or key in self._watched_services:
+                continue
+            self._watched_services[key] = None
+            if key not in self._ecs_loads:
+                self._seen_service_events[key] = svc.events[0]["id"] if svc.events else None
+
+    def watch_all(self) -> None:
+        """Collect the events of every ECS service and EKS cluster there is now (what a
+        patch or an interruption may touch)."""
+        if self.ecs is not None:
+            for cluster in sorted({s.cluster for s in self.ecs._services.values()}):
+                self.watch_ecs_cluster(cluster)
+        if self.eks is not None:
+            for cluster in sorted(self.eks._clusters):
+                self.watch_kube_cluster(cluster)
+
+    def watch_kube_cluster(self, cluster: str) -> None:
+        """Collect the Kubernetes warnings of EKS cluster ``cluster`` from now on."""
+        if self.eks is None or cluster in self._watched_kube:
+            return
+        kube = self.eks.cluster(cluster).kube
+        self._watched_kube[cluster] = None
+        self._seen_kube_events.setdefault(cluster, len(kube._events))
 
     # -- time --------------------------------------------------------------------------------
     def run(
@@ -247,10 +295,19 @@ class Day2:
         return units / 1024
 
     # -- the timeline --------------------------------------------------------------------------
-    def note(self, when: _dt.datetime, source: str, target: str, message: str) -> None:
-        """Add an event to the timeline's events list."""
+    def note(
+        self, when: _dt.datetime, source: str, target: str, message: str, who: str | None = None
+    ) -> None:
+        """Add an event to the timeline's events list; ``who`` did the work ("you", "AWS",
+        ...), by default the one :data:`WHO` gives for the source."""
         self._timeline.events.append(
-            {"time": when, "source": source, "target": target, "message": message}
+            {
+                "time": when,
+                "source": source,
+                "target": target,
+                "message": message,
+                "who": who or WHO.get(source, "AWS"),
+            }
         )
 
     def _record(self, when: _dt.datetime) -> None:
@@ -261,7 +318,7 @@ class Day2:
             except NotFoundError:
                 del self._ecs_loads[key]
                 continue
-            self._collect_service_events(load, svc)
+            self._collect_service_events(load.cluster, load.service, svc)
             running, pending = self.ecs_counts(load)
             fargate = svc.launch_type == "FARGATE" or (
                 bool(svc.capacity_provider_strategy) and not self.ecs.uses_group_providers(svc)
@@ -305,6 +362,28 @@ class Day2:
                     else None,
                 }
             )
+        if self._watched_services or self._watched_kube:
+            self._collect_watched(when)
+
+    def _collect_watched(self, when: _dt.datetime) -> None:
+        for cluster, service in list(self._watched_services):
+            if (cluster, service) in self._ecs_loads:
+                continue  # collected with its load
+            assert self.ecs is not None
+            try:
+                svc = self.ecs.service(cluster, service)
+            except NotFoundError:
+                del self._watched_services[(cluster, service)]
+                continue
+            self._collect_service_events(cluster, service, svc)
+        for cluster in list(self._watched_kube):
+            assert self.eks is not None
+            try:
+                kube = self.eks.cluster(cluster).kube
+            except NotFoundError:
+                del self._watched_kube[cluster]
+                continue
+            self._collect_kube_events(cluster, kube, when)
 
     def _collect_kube_events(self, cluster: str, kube: Any, when: _dt.datetime) -> None:
         # The scheduler's warnings (FailedScheduling for pods the HPA added, ...); the HPA's
@@ -328,17 +407,17 @@ class Day2:
             )
         self._seen_kube_events[cluster] = len(events)
 
-    def _collect_service_events(self, load: _EcsLoad, svc: Any) -> None:
-        seen = self._seen_service_events.get((load.cluster, load.service))
+    def _collect_service_events(self, cluster: str, service: str, svc: Any) -> None:
+        seen = self._seen_service_events.get((cluster, service))
         fresh = []
         for event in svc.events:  # newest first
             if event["id"] == seen:
                 break
             fresh.append(event)
         for event in reversed(fresh):
-            self.note(event["createdAt"], "ecs", f"{load.cluster}/{load.service}", event["message"])
+            self.note(event["createdAt"], "ecs", f"{cluster}/{service}", event["message"])
         if svc.events:
-            self._seen_service_events[(load.cluster, load.service)] = svc.events[0]["id"]
+            self._seen_service_events[(cluster, service)] = svc.events[0]["id"]
 
     def timeline(self) -> Table:
         """Every row recorded so far (one per run step and loaded service or Deployment)."""
@@ -453,5 +532,7 @@ for _controller in (
         cluster_autoscaler.scan,
     ),
     Controller("karpenter", int(karpenter.RULES["scan_period_seconds"]), karpenter.scan),
+    Controller("patch-rollouts", int(patching.RULES["rollout_period_seconds"]), patching.act),
+    Controller("interruptions", TICK_SECONDS, interruptions.act),
 ):
     register_controller(_controller)

@@ -67,7 +67,8 @@ class NetworkInterfaces(EcsState):
             call(self.ec2, "describe_security_groups", GroupIds=[group])
 
     def _create_eni(self, network: dict, task_id: str) -> dict:
-        subnets = network["subnets"]
+        subnets = [s for s in network["subnets"] if s not in self.unavailable_subnets]
+        subnets = subnets or network["subnets"]
         # Spread tasks over the given subnets (and so over AZs), as Fargate does.
         used = [0] * len(subnets)
         for alloc in self._alloc.values():

@@ -66,6 +66,7 @@ from awscontainers.rules.capacity import max_pods
 from .cluster import NAMESPACE, NODE, POD, Cluster, FargateMatcher
 from .configmaps import CONFIGMAP
 from .controllers import DAEMONSET, DEPLOYMENT
+from .disruption import PDB
 from .hpa import HPA
 from .karpenter import EC2NODECLASS, NODEPOOL
 from .kinds import KINDS, Kind, register_kind, resolve_kind, unregister_kind
@@ -124,5 +125,6 @@ for _kind in (
     PODMETRICS,
     NODEPOOL,
     EC2NODECLASS,
+    PDB,
 ):
     register_kind(_kind)

@@ -11,6 +11,7 @@ from typing import Any
 
 from awscontainers.errors import InvalidParameterError
 from awscontainers.fargate import parse_quantity_cpu, parse_quantity_memory
+from awscontainers.rules.data import load_packaged
 
 #: Label EKS puts on every Fargate node (value ``fargate``).
 COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type"
@@ -40,12 +41,20 @@ MANIFEST_HINT = (
 )
 
 
+_DRAIN = load_packaged("day2.yaml")["kubernetes_drain"]
+
+
 def untolerated_taint(taint: Mapping[str, str]) -> str:
-    """kube-scheduler's reason for a taint the pod does not tolerate.
+    """kube-scheduler's reason for a taint the pod does not tolerate; a cordoned node's
+    taint is worded as its NodeUnschedulable plugin words it.
 
     >>> untolerated_taint({"key": "dedicated", "value": "gpu", "effect": "NoSchedule"})
     'node(s) had untolerated taint {dedicated: gpu}'
+    >>> untolerated_taint({"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"})
+    'node(s) were unschedulable'
     """
+    if taint["key"] == _DRAIN["unschedulable_taint"]:
+        return str(_DRAIN["unschedulable_reason"])
     return f"node(s) had untolerated taint {{{taint['key']}: {taint.get('value', '')}}}"
 
 
