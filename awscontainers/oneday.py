@@ -64,6 +64,8 @@ WORKING_DAY = points(
         (24 * _H, 0.5),
     ]
 )
+#: The zone a day's outage takes down.
+LOST_ZONE = "us-east-1a"
 #: The longest day the lab runs in one go, and the finest and coarsest rows it records.
 MAX_HOURS = 72
 MIN_STEP = _dt.timedelta(seconds=15)
@@ -96,6 +98,28 @@ _CLUSTER_SCALING = Step(
     "(targetCapacity 100 %)",
     "lab.ecs.create_capacity_provider(..., managedScaling={'status': 'ENABLED', ...})",
     "nobody adds instances: tasks that do not fit wait in PROVISIONING",
+)
+_PATCH_ECS = Step(
+    "patch-rollout",
+    "AWS",
+    "roll the instances onto the new ECS-optimized AMI: an instance refresh of the Auto "
+    "Scaling group",
+    "lab.start_instance_refresh('day-asg')",
+    "the instances stay on the old AMI: unpatched, and yours to patch",
+)
+_PATCH_SELF = Step(
+    "patch-rollout",
+    "AWS",
+    "roll the nodes onto the new EKS-optimized AMI: an instance refresh of your group",
+    "lab.start_instance_refresh('day-self-managed')",
+    "the nodes stay on the old AMI: unpatched, and yours to patch",
+)
+_PATCH_NODEGROUP = Step(
+    "patch-rollout",
+    "AWS",
+    "start the managed nodegroup's update (EKS surges, cordons and drains for you)",
+    "lab.eks.update_nodegroup_version(clusterName='day', nodegroupName='web')",
+    "the nodes stay on the old AMI until you start the update",
 )
 _METRICS = Step(
     "metrics-server",
@@ -134,12 +158,13 @@ _CA_TAGS = Step(
     "the Cluster Autoscaler finds no group to grow (managed nodegroups carry the tags)",
 )
 
-#: Per mode, the steps that make it scale with the load, in the order you would take them.
+#: Per mode, the steps that make it follow the load and take the patch release, in the
+#: order you would take them.
 STEPS: dict[str, tuple[Step, ...]] = {
-    "ecs-ec2": (_SERVICE_SCALING, _CLUSTER_SCALING),
+    "ecs-ec2": (_SERVICE_SCALING, _CLUSTER_SCALING, _PATCH_ECS),
     "ecs-fargate": (_SERVICE_SCALING,),
-    "eks-ec2": (_METRICS, _HPA, _CA_KUBE, _CA_AWS, _CA_TAGS),
-    "eks-nodegroup": (_METRICS, _HPA, _CA_KUBE, _CA_AWS),
+    "eks-ec2": (_METRICS, _HPA, _CA_KUBE, _CA_AWS, _CA_TAGS, _PATCH_SELF),
+    "eks-nodegroup": (_METRICS, _HPA, _CA_KUBE, _CA_AWS, _PATCH_NODEGROUP),
     "eks-fargate": (_METRICS, _HPA),
 }
 
@@ -154,6 +179,8 @@ class DayRun:
     timeline: Table
     events: Table
     undone: list[str] = field(default_factory=list)
+    #: instances or nodes still on an old AMI at the day's end (after a patch release)
+    outdated: int = 0
 
     def peak(self, column: str) -> Any:
         """The largest value of a timeline column over the day."""
@@ -177,6 +204,7 @@ class DayRun:
             "nodes": f"{min(nodes)}..{max(nodes)}" if nodes else "none (Fargate)",
             "peak CPU %": max(hot) if hot else None,
             "day's cost $": round(self.cost, 2),
+            "unpatched at the end": self.outdated,
             "left undone": len(self.undone),
         }
 
@@ -228,20 +256,32 @@ def run_day(
     hours: float = 24,
     step: _dt.timedelta = _dt.timedelta(minutes=1),
     steps: Sequence[str] | None = None,
+    patch_at: _dt.timedelta | None = None,
+    zone_lost_at: _dt.timedelta | None = None,
     seed: int = 7,
 ) -> DayRun:
     """Run one mode through ``hours`` of ``load`` with the configuration ``steps`` taken
-    (``None``: all of them; ``[]``: none), recording a timeline row every ``step``."""
+    (``None``: all of them; ``[]``: none), recording a timeline row every ``step``.
+
+    ``patch_at`` (from the day's start): AWS releases a new optimized AMI (EC2 modes; you
+    roll it out if you took ``patch-rollout``) or a Fargate platform revision (Fargate
+    modes: AWS retires and replaces the tasks or pods). ``zone_lost_at``: Availability
+    Zone us-east-1a fails; services and Deployments recover in the other zone."""
     taken = _check(mode, load, hours, step, steps)
+    moments = _check_moments(hours, patch_at=patch_at, zone_lost_at=zone_lost_at)
     with Lab(seed=seed, name=f"day-{mode}") as lab:
         target = _SETUP[mode](lab, set(taken))
+        assert lab.day2 is not None
         if mode.startswith("ecs"):
-            assert lab.day2 is not None
             lab.day2.load_service("day", "web", load)
         else:
-            assert lab.day2 is not None
             lab.day2.load_deployment("day", "web", load)
-        lab.run(until=_dt.timedelta(hours=hours), step=step)
+        start = lab.clock.peek()
+        for at, what in moments:
+            lab.run(until=start + at, step=step)
+            _HAPPENINGS[what](lab, mode, set(taken))
+        lab.run(until=start + _dt.timedelta(hours=hours), step=step)
+        outdated = [r for r in lab.patch_status() if r["outdated"]] if patch_at else []
         rows = [dict(r) for r in lab.timeline() if r["target"] == target]
         events = Table(
             [
@@ -253,32 +293,81 @@ def run_day(
         )
     rate = hourly_rate(mode, vcpu=TASK_VCPU, memory_gb=TASK_GB, instance_type=INSTANCE_TYPE)
     priced = priced_timeline(rows, rate)
-    undone = [f"{s.id} ({s.side}): {s.undone}" for s in STEPS[mode] if s.id not in taken]
-    return DayRun(mode, load, taken, Table(list(priced), title=f"Timeline: {mode}"), events, undone)
+    undone = [
+        f"{s.id} ({s.side}): {s.undone}"
+        for s in STEPS[mode]
+        if s.id not in taken and (s.id != "patch-rollout" or patch_at is not None)
+    ]
+    return DayRun(
+        mode,
+        load,
+        taken,
+        Table(list(priced), title=f"Timeline: {mode}"),
+        events,
+        undone,
+        outdated=len(outdated),
+    )
 
 
-#: Who acts, by the source of an event (and, for Kubernetes events, their reason).
-_ACTORS = {
-    "ecs": "ECS (AWS)",
-    "application-autoscaling": "Service Auto Scaling (AWS, configured by you)",
-    "cluster-autoscaler": "Cluster Autoscaler (installed by you)",
-    "karpenter": "Karpenter (installed by you)",
-    "SuccessfulRescale": "HPA (Kubernetes, configured by you)",
-    "FailedGetResourceMetric": "HPA (Kubernetes, configured by you)",
+def _check_moments(hours: float, **moments: Any) -> list[tuple[_dt.timedelta, str]]:
+    """The day's happenings in time order, each within the day."""
+    out = []
+    for what, at in moments.items():
+        if at is None:
+            continue
+        if not isinstance(at, _dt.timedelta) or not (
+            _dt.timedelta(0) < at < _dt.timedelta(hours=hours)
+        ):
+            raise InvalidParameterError(
+                f"{what} must be a timedelta within the day (0 to {hours:g} h), not {at!r}.",
+                hint=f"pass e.g. {what}=datetime.timedelta(hours=16).",
+            )
+        out.append((at, what))
+    return sorted(out)
+
+
+def _patch_release(lab: Lab, mode: str, taken: set[str]) -> None:
+    if mode.endswith("fargate"):
+        lab.release_fargate_platform(wait_days=0)  # AWS retires and replaces: no step
+        return
+    lab.release_ami("ecs" if mode.startswith("ecs") else "eks")
+    if "patch-rollout" not in taken:
+        return
+    if mode == "ecs-ec2":
+        lab.start_instance_refresh("day-asg")
+    elif mode == "eks-ec2":
+        lab.start_instance_refresh("day-self-managed")
+    else:
+        lab.eks.update_nodegroup_version(clusterName="day", nodegroupName="web")
+
+
+def _zone_lost(lab: Lab, mode: str, taken: set[str]) -> None:
+    lab.lose_zone(LOST_ZONE)
+
+
+_HAPPENINGS = {"patch_at": _patch_release, "zone_lost_at": _zone_lost}
+
+
+#: Kubernetes events name their reason first: the reasons that tell who acted.
+_KUBE_ACTORS = {
+    "SuccessfulRescale": "HPA (Kubernetes; you configured it)",
+    "FailedGetResourceMetric": "HPA (Kubernetes; you configured it)",
     "FailedScheduling": "Kubernetes scheduler",
 }
 
 
 def _who(event: dict) -> str:
-    """Who did the work an event reports: AWS, a controller you installed or configured,
-    or Kubernetes itself."""
-    source = event["source"]
-    if source == "ecs" and "managed scaling" in event["message"]:
-        return "ECS cluster auto scaling (AWS, configured by you)"
+    """Who did the work an event reports: the timeline's ``who`` (AWS, a controller you
+    installed or configured, nobody), told apart further for the HPA and the scheduler,
+    and for ECS managed scaling."""
+    source, message = event["source"], event["message"]
     if source == "kubernetes":
-        reason = event["message"].split(":", 1)[0]
-        return _ACTORS.get(reason, f"Kubernetes ({reason})")
-    return _ACTORS.get(source, source)
+        reason = message.split(":", 1)[0]
+        if reason in _KUBE_ACTORS:
+            return _KUBE_ACTORS[reason]
+    if source == "ecs" and "managed scaling" in message:
+        return "AWS (ECS cluster auto scaling; you configured it)"
+    return str(event.get("who") or source)
 
 
 # -- the five setups ---------------------------------------------------------------------------
@@ -459,6 +548,8 @@ def compare_day(
     hours: float = 24,
     step: _dt.timedelta = _dt.timedelta(minutes=1),
     steps: dict[str, Sequence[str]] | None = None,
+    patch_at: _dt.timedelta | None = None,
+    zone_lost_at: _dt.timedelta | None = None,
 ) -> list[DayRun]:
     """:func:`run_day` for several modes with the same load; ``steps`` per mode (a mode
     left out takes all its steps)."""
@@ -473,7 +564,18 @@ def compare_day(
             "steps must map a mode to the step names taken in it.",
             hint='e.g. steps={"eks-nodegroup": ["metrics-server", "hpa"]}.',
         )
-    return [run_day(m, load, hours=hours, step=step, steps=chosen.get(m)) for m in modes]
+    return [
+        run_day(
+            m,
+            load,
+            hours=hours,
+            step=step,
+            steps=chosen.get(m),
+            patch_at=patch_at,
+            zone_lost_at=zone_lost_at,
+        )
+        for m in modes
+    ]
 
 
 def plot_days(days: Sequence[DayRun]) -> Any:
@@ -500,3 +602,50 @@ def who_did_what(days: Sequence[DayRun]) -> Table:
 def side_by_side(days: Sequence[DayRun]) -> Table:
     """One row per mode's day (see :meth:`DayRun.summary`)."""
     return Table([d.summary() for d in days], title="The same day in each mode")
+
+
+def spot_interruption(draining: bool, *, seed: int = 7) -> Table:
+    """ECS on EC2 with one On-Demand and one Spot instance under a service of four tasks:
+    EC2 reclaims the Spot Instance (two minutes' notice). With ``draining``
+    (``ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`` in its user data, your setting) the agent
+    drains it at the notice and the service moves its tasks first; without, they die with
+    it and are replaced afterwards. Returns what happened, with who did it."""
+    from .ecs import ecs_user_data
+
+    check_type(draining, bool, "draining", "pass draining=True or draining=False.")
+    with Lab(seed=seed, name="spot") as lab:
+        lab.ecs.create_cluster(clusterName="web")
+        lab.ecs.launch_instances("web", count=1, instance_type="t3.medium")
+        data = ecs_user_data("web")
+        if draining:
+            data += "\necho ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config\n"
+        spot = lab.client("ec2").run_instances(
+            ImageId=lab.ecs.ecs_optimized_ami(),
+            InstanceType="t3.medium",
+            MinCount=1,
+            MaxCount=1,
+            InstanceMarketOptions={"MarketType": "spot"},
+            IamInstanceProfile={"Name": lab.instance_profile("ecs-instance")},
+            SubnetId=lab.network().subnet_ids[1],
+            UserData=data,
+        )["Instances"][0]["InstanceId"]
+        lab.ecs.register_task_definition(
+            family="web",
+            containerDefinitions=[{"name": "web", "image": "nginx", "cpu": 256, "memory": 256}],
+        )
+        lab.ecs.create_service(
+            cluster="web", serviceName="web", taskDefinition="web", desiredCount=4
+        )
+        start = lab.clock.peek()
+        lab.interrupt_spot(spot)
+        lab.run(until=_dt.timedelta(minutes=5), step=_dt.timedelta(seconds=15))
+        rows = [
+            {
+                "after": str(e["time"] - start).split(".")[0],
+                "who": e.get("who", ""),
+                "what": e["message"],
+            }
+            for e in lab.timeline_events()
+            if e["time"] >= start
+        ]
+    return Table(rows, title=f"Spot interruption, draining {'on' if draining else 'off'}")

@@ -25,6 +25,7 @@
 # 5. [EKS with a managed nodegroup](05-eks-managed-nodegroup.ipynb)
 # 6. [EKS on Fargate](06-eks-fargate.ipynb)
 # 7. [Compare and choose](07-compare-and-choose.ipynb): what your workload would cost in each mode
+# 8. [Day 2](08-day-2.ipynb): the same day in every mode: load, autoscalers, patch day, a Spot interruption
 
 # %% [markdown]
 # ## The map: the hosting modes

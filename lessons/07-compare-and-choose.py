@@ -1,5 +1,5 @@
 # %% [markdown]
-# [< EKS on Fargate](06-eks-fargate.ipynb) | [Contents](00-start-here.ipynb)
+# [< EKS on Fargate](06-eks-fargate.ipynb) | [Contents](00-start-here.ipynb) | [Day 2: the same day in every mode >](08-day-2.ipynb)
 
 # %% [markdown]
 # # Compare and choose
@@ -62,4 +62,4 @@ print("Ranking:", ", ".join(r["mode"] for r in what_if.recommendation.ranking))
 # (`app/chooser.ipynb`).
 
 # %% [markdown]
-# [< EKS on Fargate](06-eks-fargate.ipynb) | [Contents](00-start-here.ipynb)
+# [< EKS on Fargate](06-eks-fargate.ipynb) | [Contents](00-start-here.ipynb) | [Day 2: the same day in every mode >](08-day-2.ipynb)

@@ -26,7 +26,7 @@
 
 # %%
 from awscontainers.oneday import WORKING_DAY, SEED_MODES, STEPS, compare_day, plot_days
-from awscontainers.oneday import side_by_side, who_did_what
+from awscontainers.oneday import side_by_side, who_did_what, spot_interruption
 from awscontainers.draw.chart import line_chart
 from IPython.display import HTML, SVG
 import datetime as dt
@@ -38,10 +38,13 @@ SVG(line_chart(
 ))
 
 # %% [markdown]
-# ## What each mode needs to scale
+# At 01:00 (16 hours in) AWS releases a new optimized AMI and a new Fargate platform version:
+# patch day, in the middle of the night.
 #
-# Each mode needs different steps before it follows the load, some on the AWS side and some
-# on the Kubernetes side:
+# ## What each mode needs
+#
+# Each mode needs different steps before it follows the load and takes the patch, some on the
+# AWS side and some on the Kubernetes side:
 
 # %%
 for mode in SEED_MODES:
@@ -53,7 +56,8 @@ for mode in SEED_MODES:
 # ## The day, with every step taken
 
 # %%
-days = compare_day(WORKING_DAY, hours=24, step=dt.timedelta(minutes=5))
+PATCH = dt.timedelta(hours=16)
+days = compare_day(WORKING_DAY, hours=24, step=dt.timedelta(minutes=5), patch_at=PATCH)
 side_by_side(days)
 
 # %%
@@ -68,6 +72,12 @@ plot_days(days)
 #   wait in PROVISIONING, pods Pending, while instances boot) and left later than the load.
 # - **EKS on self-managed nodes** hit its Auto Scaling group's maximum at the spike: pods
 #   stayed Pending. The group's bounds are yours to set.
+# - **Patch day**: on Fargate, AWS retired the old tasks and pods and their service or
+#   Deployment replaced them; nobody asked you. In the EC2 modes the release only *told*
+#   you: the rollout was your step (an instance refresh, or the managed nodegroup's update,
+#   which EKS then rolls for you). On ECS on EC2 one instance is still on the old AMI: it runs
+#   tasks, so managed termination protection keeps it, and the refresh waits until you drain
+#   it.
 #
 # Who did the work, event by event:
 
@@ -78,7 +88,7 @@ who_did_what(days)
 # ## The same day, with nothing configured
 
 # %%
-bare = compare_day(WORKING_DAY, hours=24, step=dt.timedelta(minutes=5),
+bare = compare_day(WORKING_DAY, hours=24, step=dt.timedelta(minutes=5), patch_at=PATCH,
                    steps={mode: [] for mode in SEED_MODES})
 side_by_side(bare)
 
@@ -90,7 +100,8 @@ HTML(undone_html(bare))
 # %% [markdown]
 # Without Service Auto Scaling or an HPA nothing changes the task or pod count: two run hot
 # all afternoon. Fargate does not scale by itself either; it *sizes* each task or pod and
-# adds servers for new ones, but something must ask for more tasks.
+# adds servers for new ones, but something must ask for more tasks. And every EC2 instance
+# or node ends the day on the old AMI: patching is your duty in those modes.
 
 # %% [markdown]
 # ## Half-configured: the usual EKS mistakes
@@ -107,6 +118,28 @@ half = compare_day(WORKING_DAY, ["eks-nodegroup"], hours=6, step=dt.timedelta(mi
 metrics = compare_day(WORKING_DAY, ["eks-nodegroup"], hours=6, step=dt.timedelta(minutes=5),
                       steps={"eks-nodegroup": ["metrics-server", "hpa", "cluster-autoscaler"]})[0]
 [e["message"][:140] for e in metrics.events if e["source"] == "cluster-autoscaler"][:1]
+
+# %% [markdown]
+# ## A Spot interruption
+#
+# Spot Instances cost less, and EC2 can take one back with two minutes' notice. Here ECS on
+# EC2 runs a service of four tasks on an On-Demand and a Spot instance, and EC2 reclaims the
+# Spot one. With `ECS_ENABLE_SPOT_INSTANCE_DRAINING=true` in its user data (your setting),
+# the agent drains it at the notice and the service moves its tasks before the instance goes:
+
+# %%
+spot_interruption(draining=True)
+
+# %% [markdown]
+# Without it, the tasks die with the instance and are replaced only afterwards:
+
+# %%
+spot_interruption(draining=False)
+
+# %% [markdown]
+# On a managed nodegroup of capacity type SPOT, EKS drains the node at the notice for you; on
+# self-managed nodes, pods go at termination unless you install a handler; Fargate Spot (ECS
+# only) stops the task after a SIGTERM and two minutes, and the service replaces it.
 
 # %% [markdown]
 # ## Try it yourself

@@ -39,7 +39,8 @@ def test_with_every_step_taken_each_mode_scales_out(mode):
 def test_with_no_step_taken_nothing_scales_and_the_day_says_what_was_left(mode):
     day = run_day(mode, SPIKE, hours=1, steps=[])
     assert {r["desired"] for r in day.timeline} == {START_TASKS}
-    assert len(day.undone) == len(STEPS[mode])
+    # Every step but the patch rollout (no patch release today).
+    assert len(day.undone) == len([s for s in STEPS[mode] if s.id != "patch-rollout"])
     assert all(row["cpu_percent"] >= 100 for row in day.timeline[-5:])
 
 
@@ -125,3 +126,50 @@ def test_ecs_on_ec2_tasks_wait_in_provisioning_until_cluster_auto_scaling_adds_i
     both = run_day("ecs-ec2", SPIKE, hours=1.5)
     assert both.timeline[-1]["pending"] == 0
     assert both.peak("nodes") > START_INSTANCES
+
+
+PATCH = dt.timedelta(minutes=30)
+
+
+@pytest.mark.parametrize("mode", ["eks-ec2", "eks-nodegroup"])
+def test_a_patch_release_is_yours_to_roll_out_on_ec2_nodes(mode):
+    left = run_day(mode, constant(0.25), hours=1.5, steps=[], patch_at=PATCH)
+    assert left.outdated == START_INSTANCES
+    assert any(line.startswith("patch-rollout") for line in left.undone)
+    rolled = run_day(mode, constant(0.25), hours=1.5, steps=["patch-rollout"], patch_at=PATCH)
+    assert rolled.outdated == 0
+    assert any(e["who"] == "you" for e in rolled.events)
+
+
+@pytest.mark.parametrize("mode", ["ecs-fargate", "eks-fargate"])
+def test_on_fargate_aws_retires_and_replaces_with_no_step_of_yours(mode):
+    day = run_day(mode, constant(0.25), hours=1.5, steps=[], patch_at=PATCH)
+    assert day.outdated == 0
+    assert not any(line.startswith("patch-rollout") for line in day.undone)
+    assert day.timeline[-1]["running"] == START_TASKS
+
+
+def test_without_a_patch_release_there_is_no_patch_step_left_undone():
+    day = run_day("eks-nodegroup", constant(0.25), hours=0.5, steps=[])
+    assert not any(line.startswith("patch-rollout") for line in day.undone)
+
+
+def test_a_moment_outside_the_day_is_refused():
+    with pytest.raises(InvalidParameterError, match="within the day"):
+        run_day("ecs-fargate", constant(0.25), hours=1, patch_at=dt.timedelta(hours=2))
+
+
+def test_spot_draining_moves_the_tasks_before_the_instance_goes():
+    from awscontainers.oneday import spot_interruption
+
+    drained = spot_interruption(True)
+    whos = [r["who"] for r in drained]
+    assert "AWS (ECS agent, as you configured)" in whos
+    started = [r for r in drained if "has started" in r["what"]]
+    terminated = [r for r in drained if r["what"].endswith("terminated.")]
+    assert started and terminated and started[0]["after"] < terminated[0]["after"]
+    plain = spot_interruption(False)
+    assert any(r["who"].startswith("nobody") for r in plain)
+    started = [r for r in plain if "has started" in r["what"]]
+    terminated = [r for r in plain if r["what"].endswith("terminated.")]
+    assert started[0]["after"] > terminated[0]["after"]

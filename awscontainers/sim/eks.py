@@ -223,6 +223,7 @@ class EksSimulator:
         self._roles_by_profile: dict[str, str] = {}
         self._groups: dict[str, dict] = {}  # Auto Scaling group -> how its instances launch
         self._group_of: dict[str, str] = {}  # instance id -> its Auto Scaling group
+        self.lost_zones: set[str] = set()  # Availability Zones that failed (lab.lose_zone)
         self._holding: list[list[str]] = []  # held_boot blocks, innermost last
         self._node_extras: dict[str, tuple[dict, list]] = {}  # instance id -> labels, taints
         # nodeadm and the kubelet boot on every instance launched in the account; Auto
@@ -602,8 +603,10 @@ class EksSimulator:
             )
             call(ec2, "terminate_instances", InstanceIds=[victim])
         launched: list[str] = []
-        while sum(map(len, by_zone.values())) < desired:
-            zone = min(sorted(by_zone), key=lambda z: len(by_zone[z]))
+        # New instances go to the group's own zones that still work, fewest first.
+        usable = sorted({s["AvailabilityZone"] for s in spec["subnets"]} - self.lost_zones)
+        while usable and sum(map(len, by_zone.values())) < desired:
+            zone = min(usable, key=lambda z: len(by_zone.get(z, [])))
             subnet = next(s["SubnetId"] for s in spec["subnets"] if s["AvailabilityZone"] == zone)
             inst = call(
                 ec2,
@@ -618,7 +621,7 @@ class EksSimulator:
                 SecurityGroupIds=spec["security_groups"],
                 TagSpecifications=[{"ResourceType": "instance", "Tags": spec["tags"]}],
             )["Instances"][0]
-            by_zone[zone].append(inst["InstanceId"])
+            by_zone.setdefault(zone, []).append(inst["InstanceId"])
             launched.append(inst["InstanceId"])
         if launched:
             call(autoscaling, "attach_instances", AutoScalingGroupName=group, InstanceIds=launched)

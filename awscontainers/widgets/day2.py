@@ -41,12 +41,19 @@ LOADS: dict[str, LoadCurve] = {
 }
 
 
+#: When the panel's patch release comes: 01:00, sixteen hours into the lab's day.
+PATCH_AT = _dt.timedelta(hours=16)
+
+
 class DayPanel(Panel):
     """Widgets to run the same day in several hosting modes and compare them."""
 
     def __init__(self, hours: int = 24) -> None:
         self.load = widgets.Dropdown(options=list(LOADS), description="Load")
         self.hours = widgets.IntSlider(value=hours, min=1, max=24, description="hours")
+        self.patch = widgets.Checkbox(
+            value=True, indent=False, description="patch release at 01:00 (16 h in)"
+        )
         self.modes = {
             m: widgets.Checkbox(value=True, description=modes.get(m).name, indent=False)
             for m in SEED_MODES
@@ -73,7 +80,7 @@ class DayPanel(Panel):
         ]
         self.widget = widgets.VBox(
             [
-                widgets.HBox([self.load, self.hours, self.run_button]),
+                widgets.HBox([self.load, self.hours, self.patch, self.run_button]),
                 widgets.HTML(
                     "<b>Modes, and the scaling steps you take in each</b> "
                     "(ctrl-click to leave a step out):"
@@ -108,6 +115,7 @@ class DayPanel(Panel):
                 chosen,
                 hours=self.hours.value,
                 steps={m: list(self.steps[m].value) for m in chosen},
+                patch_at=PATCH_AT if self.patch.value and self.hours.value > 16 else None,
             )
         except LabError as error:
             self.status.value = f'<p style="color:#8a1c00">{html.escape(str(error))}</p>'

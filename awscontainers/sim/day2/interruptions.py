@@ -279,6 +279,8 @@ class Interruptions:
                 sim.kube.fargate_subnets = [s for s in sim.kube.fargate_subnets if s[1] != zone]
         if ecs is not None:
             ecs.unavailable_subnets.update(lost_subnets)
+        if eks is not None:
+            eks.lost_zones.add(zone)
         found = call(
             self.account.client("ec2"), "describe_instances",
             Filters=[{"Name": "availability-zone", "Values": [zone]},
