@@ -87,7 +87,10 @@ class CleanupPanel(Panel):
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
         self.button = widgets.Button(
-            description="Delete everything", button_style="danger", icon="trash"
+            description="Delete everything",
+            button_style="danger",
+            icon="trash",
+            layout=widgets.Layout(width="auto"),
         )
         self.button.on_click(lambda _: self.clean())
         self.output = widgets.HTML(self._preview())

@@ -1,0 +1,236 @@
+"""Every lesson in a real browser, as a workshop participant meets it.
+
+JupyterLab is started by the test (fresh settings, a copy of notebooks/, nothing trusted),
+and Debian's Chromium is driven by Playwright. Each lesson is opened fresh: its stored
+outputs must render (no diagram or widget code as text). Then Run All: no error output.
+Then one click on each panel: something visible changes. Screenshots land in
+build/screenshots/notebooks/ (kept as test artefacts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from awscontainers.server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = ROOT / "build" / "screenshots" / "notebooks"
+LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: What a fresh notebook must never show: stored outputs that did not render.
+NOT_RENDERED = ("<Diagram", "VBox(children", "Error displaying widget", "HBox(children")
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+def _settings(root: Path) -> None:
+    """JupyterLab user settings for the test: every cell in the page (no windowing), so
+    the whole notebook can be read, and no news pop-up over the cells."""
+    for plugin, values in {
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        "@jupyterlab/apputils-extension/notification": {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
+    }.items():
+        path = root / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    work = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", work / "notebooks")
+    _settings(work / "settings")
+    port = free_port()
+    env = {
+        **os.environ,
+        "JUPYTER_DATA_DIR": str(work / "data"),
+        "JUPYTER_CONFIG_DIR": str(work / "config"),
+        "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
+        "PYTHONPATH": str(ROOT),
+    }
+    log = (work / "lab.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            f"--notebook-dir={work / 'notebooks'}",
+            f"--port={port}",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.token=",
+            "--ServerApp.password=",
+            "--ServerApp.ip=127.0.0.1",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):  # waits on the server answering, not on a clock's reading
+        try:
+            urllib.request.urlopen(f"{url}/lab", timeout=2).read(1)
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(f"jupyter lab exited: {(work / 'lab.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("jupyter lab did not answer")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _notebook_text(page) -> str:
+    return page.locator(f"{PANEL} .jp-Notebook").inner_text()
+
+
+def _run_all(page, timeout_s: float = 600) -> None:
+    # A stored notebook already shows [1], [2], ...: watch for cells queued or running ([*])
+    # from the click on, and wait until one was seen and none is left.
+    page.evaluate(
+        """() => {
+            window.__sawBusy = false;
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            new MutationObserver(() => {
+                if (panel.querySelector('.jp-InputArea-prompt') &&
+                    Array.from(panel.querySelectorAll('.jp-InputArea-prompt'))
+                        .some(p => p.textContent.includes('*'))) window.__sawBusy = true;
+            }).observe(panel, {subtree: true, childList: true, characterData: true});
+        }"""
+    )
+    page.locator(f"{PANEL} .jp-Cell").nth(1).click(position={"x": 5, "y": 5}, force=True)
+    page.get_by_text("Run", exact=True).first.click()
+    page.get_by_text("Run All Cells", exact=True).first.click()
+    page.wait_for_function(
+        """() => {
+            const prompts = document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputArea-prompt');
+            const busy = Array.from(prompts).some(p => p.textContent.includes('*'));
+            return window.__sawBusy && !busy;
+        }""",
+        timeout=timeout_s * 1000,
+        polling=500,
+    )
+
+
+def _errors(page) -> list[str]:
+    found = page.locator(f"{PANEL} .jp-OutputArea-output[data-mime-type*='stderr']")
+    texts = [found.nth(i).inner_text() for i in range(found.count())]
+    return [t for t in texts if "Traceback" in t or "Error" in t]
+
+
+def _click_panels(page, name: str) -> tuple[int, list[str]]:
+    """One click on each panel (its first button that is not Refresh, else its first
+    checkbox); returns how many were clicked and those that showed no change."""
+    panels = page.locator(f"{PANEL} .jp-OutputArea-output:has(.jupyter-widgets)")
+    unchanged: list[str] = []
+    clicked = 0
+    for i in range(panels.count()):
+        panel = panels.nth(i)
+        buttons = panel.locator("button.jupyter-button:not([disabled])")
+        target = None
+        for j in range(buttons.count()):
+            if buttons.nth(j).inner_text().strip() != "Refresh":
+                target = buttons.nth(j)
+                break
+        if target is None:
+            boxes = panel.locator("input[type=checkbox]")
+            if boxes.count() == 0:
+                continue
+            target = boxes.first
+        panel.scroll_into_view_if_needed()
+        before = panel.inner_text()
+        target.click()
+        clicked += 1
+        try:
+            page.wait_for_function(
+                "([el, before]) => el.innerText !== before",
+                arg=[panel.element_handle(), before],
+                timeout=240_000,
+                polling=500,
+            )
+        except Exception:  # Playwright's TimeoutError: reported below, with the panel
+            unchanged.append(f"{name} panel {i}: {before[:120]!r}")
+    return clicked, unchanged
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, browser, name):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{jupyterlab}/lab/tree/{name}", timeout=120_000)
+        page.locator(f"{PANEL} .jp-Cell").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(2000)  # outputs render after the cells appear
+        stem = name.removesuffix(".ipynb")
+        page.screenshot(path=str(SHOTS / f"{stem}-fresh.png"))
+        fresh = _notebook_text(page)
+        shown = [s for s in NOT_RENDERED if s in fresh]
+        assert not shown, f"{name} opened fresh shows {shown}"
+        # Diagrams render as pictures before anything runs.
+        if "diagram" in fresh.lower() or "Diagram" in json.dumps(
+            json.loads((ROOT / "notebooks" / name).read_text())["cells"]
+        ):
+            assert page.locator(f"{PANEL} .jp-OutputArea-output img").count() > 0
+        _run_all(page)
+        page.screenshot(path=str(SHOTS / f"{stem}-run.png"))
+        assert _errors(page) == [], f"{name}: error output after Run All"
+        # Every picture fits the output area it is shown in (no sideways scrolling).
+        too_wide = page.evaluate(
+            """() => Array.from(document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img'))
+                .filter(i => i.getBoundingClientRect().width >
+                             i.closest('.jp-OutputArea-output').clientWidth + 1)
+                .map(i => decodeURIComponent(i.src).slice(0, 300))"""
+        )
+        assert too_wide == [], f"{name}: pictures wider than the notebook: {too_wide}"
+        after = _notebook_text(page)
+        assert "This Lab is closed" not in after
+        clicked, unchanged = _click_panels(page, name)
+        page.screenshot(path=str(SHOTS / f"{stem}-clicked.png"), full_page=False)
+        assert unchanged == [], unchanged
+        stored = (ROOT / "notebooks" / name).read_text()
+        if "application/vnd.jupyter.widget-view+json" in stored:
+            assert clicked > 0, f"{name}: no panel found to click"
+        assert "This Lab is closed" not in _notebook_text(page)
+    finally:
+        page.close()
