@@ -124,29 +124,27 @@ def _notebook_text(page) -> str:
     return page.locator(f"{PANEL} .jp-Notebook").inner_text()
 
 
-def _run_all(page, timeout_s: float = 600) -> None:
-    # A stored notebook already shows [1], [2], ...: watch for cells queued or running ([*])
-    # from the click on, and wait until one was seen and none is left.
-    page.evaluate(
-        """() => {
-            window.__sawBusy = false;
-            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-            new MutationObserver(() => {
-                if (panel.querySelector('.jp-InputArea-prompt') &&
-                    Array.from(panel.querySelectorAll('.jp-InputArea-prompt'))
-                        .some(p => p.textContent.includes('*'))) window.__sawBusy = true;
-            }).observe(panel, {subtree: true, childList: true, characterData: true});
-        }"""
+def _menu(page, menu: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+
+
+def _run_all(page, timeout_s: float = 900) -> None:
+    """Clear every output, Run All, and wait until every code cell shows its number again
+    (none waiting "[ ]" or running "[*]")."""
+    _menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt'))
+            .every(p => !/\\d/.test(p.textContent))""",
+        timeout=60_000,
     )
-    page.locator(f"{PANEL} .jp-Cell").nth(1).click(position={"x": 5, "y": 5}, force=True)
-    page.get_by_text("Run", exact=True).first.click()
-    page.get_by_text("Run All Cells", exact=True).first.click()
+    _menu(page, "Run", "Run All Cells")
     page.wait_for_function(
         """() => {
-            const prompts = document.querySelectorAll(
-                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputArea-prompt');
-            const busy = Array.from(prompts).some(p => p.textContent.includes('*'));
-            return window.__sawBusy && !busy;
+            const prompts = Array.from(document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt'));
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
         }""",
         timeout=timeout_s * 1000,
         polling=500,
@@ -159,37 +157,48 @@ def _errors(page) -> list[str]:
     return [t for t in texts if "Traceback" in t or "Error" in t]
 
 
+def _changed(page, panel, before: str, timeout_ms: int) -> bool:
+    try:
+        page.wait_for_function(
+            "([el, before]) => el.innerText !== before",
+            arg=[panel.element_handle(), before],
+            timeout=timeout_ms,
+            polling=500,
+        )
+        return True
+    except Exception:  # Playwright's TimeoutError
+        return False
+
+
 def _click_panels(page, name: str) -> tuple[int, list[str]]:
-    """One click on each panel (its first button that is not Refresh, else its first
-    checkbox); returns how many were clicked and those that showed no change."""
+    """Click each panel's buttons (not Refresh) in turn, at most three, until one changes
+    what it shows; a panel without buttons gets its first checkbox ticked. Returns how many
+    panels were clicked and those that showed no change."""
     panels = page.locator(f"{PANEL} .jp-OutputArea-output:has(.jupyter-widgets)")
     unchanged: list[str] = []
     clicked = 0
     for i in range(panels.count()):
         panel = panels.nth(i)
-        buttons = panel.locator("button.jupyter-button:not([disabled])")
-        target = None
-        for j in range(buttons.count()):
-            if buttons.nth(j).inner_text().strip() != "Refresh":
-                target = buttons.nth(j)
-                break
-        if target is None:
-            boxes = panel.locator("input[type=checkbox]")
-            if boxes.count() == 0:
-                continue
-            target = boxes.first
         panel.scroll_into_view_if_needed()
-        before = panel.inner_text()
-        target.click()
+        buttons = panel.locator("button.jupyter-button")
+        labels = [buttons.nth(j).inner_text().strip() for j in range(buttons.count())]
+        tries = [j for j, label in enumerate(labels) if label != "Refresh"][:3]
+        if not tries and panel.locator("input[type=checkbox]").count() == 0:
+            continue
         clicked += 1
-        try:
-            page.wait_for_function(
-                "([el, before]) => el.innerText !== before",
-                arg=[panel.element_handle(), before],
-                timeout=240_000,
-                polling=500,
-            )
-        except Exception:  # Playwright's TimeoutError: reported below, with the panel
+        before = panel.inner_text()
+        changed = False
+        for n, j in enumerate(tries):
+            buttons.nth(j).click()
+            # A click in the simulation answers in a second or two; the last try may run a
+            # whole simulated day (lesson 08's panel), so it gets longer.
+            if _changed(page, panel, before, 240_000 if n == len(tries) - 1 else 20_000):
+                changed = True
+                break
+        if not tries:
+            panel.locator("input[type=checkbox]").first.click(force=True)
+            changed = _changed(page, panel, before, 60_000)
+        if not changed:
             unchanged.append(f"{name} panel {i}: {before[:120]!r}")
     return clicked, unchanged
 
