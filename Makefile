@@ -2,29 +2,36 @@
 #   make lab    open the notebooks in JupyterLab
 #   make test   run every test (unit tests, doctests, notebooks with nbval)
 SHELL := /bin/bash
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3.10 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
-	&& { echo $$p; break; }; done)
+# The Python that makes .venv: `python3` when it is 3.10 or newer, else the newest python3.1x
+# on PATH (PYTHON=python3.12 make lab chooses). Probed only when .venv is made, with the
+# probes' complaints (pyenv's shims for versions not selected) silenced.
+PYTHON ?=
+find_python = for p in $(or $(PYTHON),python3 python3.13 python3.12 python3.11 python3.10); do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1 && { echo "$$p"; break; }; done
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
+# The lesson JupyterLab opens at; LAB_ARGS=--no-browser and the like go to jupyter lab.
+FIRST_LESSON := 00-start-here.ipynb
+LAB_ARGS ?=
 
 .PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app docs clean venv
 
+# uv when it is on PATH, else venv + pip; a line a step and a running package count
+# (scripts/setup_venv.py), the installers' full output in .venv/install.log.
 $(STAMP): pyproject.toml
-	@if [ -z "$(PYTHON)" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13)."; exit 1; fi
-	@echo "Setting up $(VENV) with $(PYTHON) (first run takes a minute or two)..."
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	@py="$$($(find_python))"; \
+	if [ -z "$$py" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13), or PYTHON=/path/to/python3."; exit 1; fi; \
+	"$$py" scripts/setup_venv.py $(VENV) '.[dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ALLOW_ROOT)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ALLOW_ROOT) \
+		--LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_ARGS)
 
 test: lint unit notebooks
 
