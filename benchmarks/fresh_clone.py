@@ -7,7 +7,7 @@
 Clones this repository (its committed HEAD, or --branch) into a temporary folder, runs
 ``make lab`` there, and stops the clock when JupyterLab answers for
 ``notebooks/00-start-here.ipynb`` (the contents API and the lab page, with the server's token).
-By default the installer's download cache is off, as on a fresh machine. Then it stops
+By default the installer's download cache starts empty, as on a fresh machine. Then it stops
 JupyterLab and removes the clone (unless --keep).
 """
 
@@ -65,8 +65,10 @@ def main() -> int:
     where = Path(tempfile.mkdtemp(prefix="awsc-clone-"))
     env = dict(os.environ, AWSCONTAINERS_INSTALLER=args.installer)
     if not args.warm:
-        env["PIP_NO_CACHE_DIR"] = "1"
-        env["UV_NO_CACHE"] = "1"
+        # An empty download cache of its own, as on a machine that never installed these.
+        cache = Path(tempfile.mkdtemp(prefix="awsc-cache-"))
+        env["PIP_CACHE_DIR"] = str(cache / "pip")
+        env["UV_CACHE_DIR"] = str(cache / "uv")
     port = free_port()
     log = where.with_suffix(".log")
     started = time.monotonic()
@@ -106,9 +108,9 @@ def main() -> int:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-    cache = "warm cache" if args.warm else "no cache"
+    how = "warm cache" if args.warm else "empty cache"
     print(
-        f"{args.installer} ({cache}): {total:.0f} s from clone to JupyterLab serving {LESSON}"
+        f"{args.installer} ({how}): {total:.0f} s from clone to JupyterLab serving {LESSON}"
         f" (environment ready at {installed or float('nan'):.0f} s)"
     )
     print("setup output:")
@@ -116,6 +118,8 @@ def main() -> int:
     print("\n".join("  " + line for line in setup[:12]))
     if not args.keep:
         subprocess.run(["rm", "-rf", str(where), str(log)], check=False)
+    if not args.warm:
+        subprocess.run(["rm", "-rf", env["PIP_CACHE_DIR"], env["UV_CACHE_DIR"]], check=False)
     return 0
 
 

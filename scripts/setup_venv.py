@@ -33,6 +33,8 @@ class Progress:
     ...     p.feed(line)
     >>> p.status()
     'installing 2 packages'
+    >>> Progress().status()
+    'working'
     >>> q = Progress()
     >>> q.feed("Resolved 151 packages in 1.20s")
     >>> q.status()
@@ -65,6 +67,8 @@ class Progress:
             self.summary.append(text)
 
     def status(self) -> str:
+        if self.phase == "resolving" and not self.found:
+            return "working"
         if self.phase == "resolving":
             return f"resolving: {self.found} packages so far ({self.downloads} downloaded)"
         return f"{self.phase} {self.found} packages"
