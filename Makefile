@@ -11,6 +11,7 @@ find_python = for p in $(or $(PYTHON),python3 python3.13 python3.12 python3.11 p
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LAB_STAMP := $(VENV)/.lab-stamp
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
 # The lesson JupyterLab opens at; LAB_ARGS=--no-browser and the like go to jupyter lab.
@@ -21,15 +22,24 @@ LAB_ARGS ?=
 
 # uv when it is on PATH, else venv + pip; a line a step and a running package count
 # (scripts/setup_venv.py), the installers' full output in .venv/install.log.
-$(STAMP): pyproject.toml
-	@py="$$($(find_python))"; \
+setup_venv = py="$$($(find_python))"; \
 	if [ -z "$$py" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13), or PYTHON=/path/to/python3."; exit 1; fi; \
-	"$$py" scripts/setup_venv.py $(VENV) '.[dev]'
-	@touch $(STAMP)
+	"$$py" scripts/setup_venv.py $(VENV) '$(1)'
+
+# `make lab` installs only what the lessons need ('.[lab]', about 110 packages); every other
+# target the developer's set ('.[dev]', which includes those).
+$(LAB_STAMP): pyproject.toml
+	@$(call setup_venv,.[lab])
+	@touch $@
+
+$(STAMP): pyproject.toml
+	@$(call setup_venv,.[dev])
+	@touch $@ $(LAB_STAMP)
 
 venv: $(STAMP)
+	@:
 
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ALLOW_ROOT) \
 		--LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_ARGS)
 

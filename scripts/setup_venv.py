@@ -84,12 +84,15 @@ def _run(cmd: list[str], log: Path, title: str, interactive: bool) -> None:
 
     def show(final: bool = False) -> None:
         elapsed = time.monotonic() - started
-        text = f"  {title}: {progress.status()} ({elapsed:.0f} s)"
+        status = progress.status()
+        if final and status == "working":
+            status = "done"
+        text = f"  {title}: {status} ({elapsed:.0f} s)"
         if interactive:
             sys.stdout.write("\r" + text.ljust(len(shown["text"])) + ("\n" if final else ""))
             sys.stdout.flush()
             shown["text"] = text
-        elif final or text.split(" (")[0] != shown["text"].split(" (")[0]:
+        elif text.split(" (")[0] != shown["text"].split(" (")[0]:
             print(text, flush=True)
             shown["text"] = text
 
@@ -169,7 +172,12 @@ def commands(tool: str, python: str, venv: Path, spec: str) -> list[tuple[str, l
         ("venv", [python, "-m", "venv", str(venv)]),
         (
             "pip install",
-            [venv_python, "-m", "pip", "install", "--disable-pip-version-check", "-e", spec],
+            # --no-compile: no bytecode now for every module of every package (as uv does);
+            # Python writes it for the modules a command imports, when it first imports them.
+            [
+                *(venv_python, "-m", "pip", "install", "--disable-pip-version-check"),
+                *("--no-compile", "-e", spec),
+            ],
         ),
     ]
 
