@@ -18,7 +18,7 @@ PORT ?= 8888
 FIRST_LESSON := 00-start-here.ipynb
 LAB_ARGS ?=
 
-.PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app docs clean venv
+.PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app docs binder clean venv
 
 # uv when it is on PATH, else venv + pip; a line a step and a running package count
 # (scripts/setup_venv.py), the installers' full output in .venv/install.log.
@@ -97,6 +97,10 @@ docs: $(STAMP)
 # <name>` prints each learner's join code.
 server: $(STAMP)
 	$(BIN)/awscontainers room start --host 0.0.0.0 --port 5000
+
+# The README's Binder badges point at REPO (owner/name on GitHub): make binder REPO=me/awscontainers
+binder:
+	@py="$$($(find_python))"; "$${py:-python3}" scripts/binder_badge.py $(if $(REPO),--repository $(REPO)) $(if $(REF),--ref $(REF))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
