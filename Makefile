@@ -18,7 +18,7 @@ PORT ?= 8888
 FIRST_LESSON := 00-start-here.ipynb
 LAB_ARGS ?=
 
-.PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app docs binder clean venv
+.PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app docs binder hub-image clean venv
 
 # uv when it is on PATH, else venv + pip; a line a step and a running package count
 # (scripts/setup_venv.py), the installers' full output in .venv/install.log.
@@ -101,6 +101,14 @@ server: $(STAMP)
 # The README's Binder badges point at REPO (owner/name on GitHub): make binder REPO=me/awscontainers
 binder:
 	@py="$$($(find_python))"; "$${py:-python3}" scripts/binder_badge.py $(if $(REPO),--repository $(REPO)) $(if $(REF),--ref $(REF))
+
+# The Binder image for a JupyterHub room (deploy/jupyterhub/values.yaml): repo2docker builds
+# binder/ as mybinder.org does, then pushes it (needs Docker and a registry login):
+#   make hub-image IMAGE=ghcr.io/<owner>/awscontainers-workshop:<tag>
+hub-image:
+	@if [ -z "$(IMAGE)" ]; then echo "Say where to push: make hub-image IMAGE=<registry>/<name>:<tag>"; exit 1; fi
+	@$(MAKE) --no-print-directory $(STAMP)
+	$(BIN)/repo2docker --no-run --push --user-id 1000 --user-name jovyan --image-name $(IMAGE) .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
