@@ -198,3 +198,18 @@ def test_hub_config_loads_as_traitlets_configuration(values):
     assert config.FirstUseAuthenticator.dbm_path.startswith("/srv/jupyterhub/")
     # Only sections JupyterHub and this authenticator define.
     assert set(config) == {"JupyterHub", "Authenticator", "FirstUseAuthenticator"}
+
+
+def test_the_binder_image_can_run_under_the_hub(values):
+    """The hub starts `jupyterhub-singleuser` in the image: repo2docker's base environment
+    for binder/runtime.txt's Python ships it (JupyterHub 5, as the chart's hub)."""
+    import importlib.util
+
+    # Found, not imported (importing it warns about a logging module it uses).
+    spec = importlib.util.find_spec("repo2docker")
+    assert spec is not None and spec.origin, "repo2docker is a dev dependency"
+    version = (ROOT / "binder" / "runtime.txt").read_text().strip().removeprefix("python-")
+    base = Path(spec.origin).parent / "buildpacks" / "conda"
+    environment = (base / f"environment.py-{version}.yml").read_text()
+    assert re.search(r"^- jupyterhub-singleuser==5\.", environment, re.MULTILINE)
+    assert values["singleuser"]["cmd"] == "jupyterhub-singleuser"
