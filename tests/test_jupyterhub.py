@@ -5,6 +5,7 @@ as traitlets configuration."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -17,6 +18,8 @@ from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUES = ROOT / "deploy" / "jupyterhub" / "values.yaml"
+# make run by these tests, not under the flags of a make that runs them (`make test`).
+MAKE_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
 
 #: The chart keys the file may set, as the jupyterhub chart 4.x's values.schema.yaml names
 #: them (hub.config is JupyterHub's own configuration, checked below).
@@ -140,6 +143,7 @@ def test_the_image_is_the_binder_image_at_a_pinned_tag(values):
     done = subprocess.run(
         ["make", "-n", "--no-print-directory", "hub-image", f"IMAGE={ref}"],
         cwd=ROOT,
+        env=MAKE_ENV,
         capture_output=True,
         text=True,
         timeout=60,
@@ -158,6 +162,7 @@ def test_hub_image_asks_where_to_push():
     done = subprocess.run(
         ["make", "--no-print-directory", "hub-image", "IMAGE="],
         cwd=ROOT,
+        env=MAKE_ENV,
         capture_output=True,
         text=True,
         timeout=600,

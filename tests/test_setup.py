@@ -70,7 +70,12 @@ def fake_path(tmp_path):
 
 
 def _make(target: str, venv: Path, path: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AWSCONTAINERS_")}
+    # Not the calling make's flags either (`make test` runs these tests).
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWSCONTAINERS_") and k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    }
     environ.update(PATH=path, **env)
     environ.pop("PYTHON", None)
     return subprocess.run(
