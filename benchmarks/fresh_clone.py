@@ -109,17 +109,18 @@ def main() -> int:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
     how = "warm cache" if args.warm else "empty cache"
+    setup = [line for line in log.read_text().splitlines() if not line.startswith("[")]
+    # Cleaned up before printing, so that a closed pipe (`| head -1`) leaves nothing behind.
+    if not args.keep:
+        subprocess.run(["rm", "-rf", str(where), str(log)], check=False)
+    if not args.warm:
+        subprocess.run(["rm", "-rf", str(Path(env["PIP_CACHE_DIR"]).parent)], check=False)
     print(
         f"{args.installer} ({how}): {total:.0f} s from clone to JupyterLab serving {LESSON}"
         f" (environment ready at {installed or float('nan'):.0f} s)"
     )
     print("setup output:")
-    setup = [line for line in log.read_text().splitlines() if not line.startswith("[")]
     print("\n".join("  " + line for line in setup[:12]))
-    if not args.keep:
-        subprocess.run(["rm", "-rf", str(where), str(log)], check=False)
-    if not args.warm:
-        subprocess.run(["rm", "-rf", env["PIP_CACHE_DIR"], env["UV_CACHE_DIR"]], check=False)
     return 0
 
 
