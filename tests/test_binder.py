@@ -134,7 +134,7 @@ def test_setting_the_repository_rewrites_pyproject_and_the_badges(tmp_path):
     assert binder["repository"] == "alice/aws-lab" and binder["ref"] == "main"
     readme = (tmp_path / "README.md").read_text()
     assert "mybinder.org/v2/gh/alice/aws-lab/main?urlpath=lab/tree/notebooks/" in readme
-    assert "mybinder.org/v2/gh/alice/aws-lab/main?urlpath=voila/render/notebooks/" in readme
+    assert "mybinder.org/v2/gh/alice/aws-lab/main?urlpath=voila/render/app/chooser.ipynb" in readme
     assert "awscontainers/awscontainers" not in readme.split("<!-- binder-badges -->")[1][:600]
     # Everything else in pyproject is as it was.
     before = (ROOT / "pyproject.toml").read_text().splitlines()
@@ -166,3 +166,64 @@ def test_a_bad_repository_or_ref_changes_nothing(tmp_path, args):
     with pytest.raises(SystemExit):
         badge.main(args, root=tmp_path)
     assert (tmp_path / "pyproject.toml").read_text() == (ROOT / "pyproject.toml").read_text()
+
+
+def test_repo2docker_runs_binder_start_first(dockerfile):
+    assert 'ENV R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in dockerfile
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_binder_serves_the_app_with_its_own_template():
+    """Through binder/start, as Binder starts the server: Voila renders app/chooser.ipynb with
+    the app's template (as `make app` does), which loads no stylesheet from a CDN."""
+    import os
+    import time
+    import urllib.request
+
+    port = _free_port()
+    jupyter = str(Path(sys.executable).parent / "jupyter")
+    env = {**os.environ, "REPO_DIR": str(ROOT), "PYTHONPATH": str(ROOT)}
+    env.pop("JUPYTER_PATH", None)
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    server = subprocess.Popen(
+        [
+            "bash",
+            str(ROOT / "binder" / "start"),
+            jupyter,
+            "server",
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            "--allow-root",
+            "--IdentityProvider.token=t",
+            f"--ServerApp.root_dir={ROOT}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/voila/render/app/chooser.ipynb?token=t"
+        page = None
+        for _ in range(240):  # the server starts, then Voila runs the notebook
+            try:
+                with urllib.request.urlopen(url, timeout=120) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert page is not None, "no Voila page from the server binder/start started"
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    assert "Which way to run your containers on AWS?" in page  # the app's first heading
+    # Voila's default template would fetch its icon font's stylesheets from a CDN.
+    assert not re.findall(r"<link[^>]*://", page)
