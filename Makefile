@@ -39,8 +39,11 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 	@:
 
+# notebook_shim serves classic-notebook extensions, which the lessons do not use; left on, it
+# prints a deprecation warning at every start.
 lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ALLOW_ROOT) \
+		--ServerApp.jpserver_extensions="{'notebook_shim': False}" \
 		--LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_ARGS)
 
 test: lint unit notebooks

@@ -141,6 +141,8 @@ def test_make_lab_installs_the_lab_set_and_opens_the_first_lesson(tmp_path, fake
     jupyter = done.stdout.splitlines()[-1]
     assert jupyter.startswith("jupyter lab --notebook-dir=notebooks")
     assert "--LabApp.default_url=/lab/tree/00-start-here.ipynb --no-browser" in jupyter
+    # Without the classic-notebook shim, which warns at every start.
+    assert "--ServerApp.jpserver_extensions={'notebook_shim': False}" in jupyter
     assert (ROOT / "notebooks" / "00-start-here.ipynb").exists()
     # The developer's set comes on top when a developer's target needs it.
     assert _make("venv", venv, path).returncode == 0
