@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 #: How often a non-interactive run (CI, a log) says it is still busy, in seconds.
@@ -80,34 +81,37 @@ def _run(cmd: list[str], log: Path, title: str, interactive: bool) -> None:
     progress = Progress()
     started = time.monotonic()
     done = threading.Event()
-    shown = {"text": ""}
+    shown_text, shown_at = "", started
 
     def show(final: bool = False) -> None:
+        nonlocal shown_text, shown_at
         elapsed = time.monotonic() - started
         status = progress.status()
         if final and status == "working":
             status = "done"
         text = f"  {title}: {status} ({elapsed:.0f} s)"
         if interactive:
-            sys.stdout.write("\r" + text.ljust(len(shown["text"])) + ("\n" if final else ""))
+            sys.stdout.write("\r" + text.ljust(len(shown_text)) + ("\n" if final else ""))
             sys.stdout.flush()
-            shown["text"] = text
-        elif text.split(" (")[0] != shown["text"].split(" (")[0]:
+            shown_text = text
+        elif text.split(" (")[0] != shown_text.split(" (")[0]:
             print(text, flush=True)
-            shown["text"] = text
+            shown_text = text
+            shown_at = time.monotonic()
 
     def tick() -> None:
-        # pip prints nothing while it installs: keep the clock moving so nobody thinks it hung.
-        last = time.monotonic()
+        nonlocal shown_at
+        # pip prints nothing while it installs: keep the clock moving so nobody thinks it hung
+        # (a line each HEARTBEAT_SECONDS without news, when the output is not a terminal).
         while not done.wait(1.0):
             if interactive:
                 show()
-            elif time.monotonic() - last >= HEARTBEAT_SECONDS:
+            elif time.monotonic() - shown_at >= HEARTBEAT_SECONDS:
                 print(
                     f"  {title}: still {progress.status()} ({time.monotonic() - started:.0f} s)",
                     flush=True,
                 )
-                last = time.monotonic()
+                shown_at = time.monotonic()
 
     ticker = threading.Thread(target=tick, daemon=True)
     ticker.start()
@@ -143,11 +147,11 @@ def installer(env: dict[str, str] | None = None) -> str:
     >>> installer({"AWSCONTAINERS_INSTALLER": "pip"})
     'pip'
     """
-    env = os.environ if env is None else env
-    wanted = env.get("AWSCONTAINERS_INSTALLER", "").strip().lower()
+    environ: Mapping[str, str] = os.environ if env is None else env
+    wanted = environ.get("AWSCONTAINERS_INSTALLER", "").strip().lower()
     if wanted in ("pip", "uv"):
         return wanted
-    return "uv" if shutil.which("uv", path=env.get("PATH")) else "pip"
+    return "uv" if shutil.which("uv", path=environ.get("PATH")) else "pip"
 
 
 def commands(tool: str, python: str, venv: Path, spec: str) -> list[tuple[str, list[str]]]:
