@@ -2,29 +2,49 @@
 #   make lab    open the notebooks in JupyterLab
 #   make test   run every test (unit tests, doctests, notebooks with nbval)
 SHELL := /bin/bash
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3.10 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
-	&& { echo $$p; break; }; done)
+# The Python that makes .venv: `python3` when it is 3.10 or newer, else the newest python3.1x
+# on PATH (PYTHON=python3.12 make lab chooses). Probed only when .venv is made, with the
+# probes' complaints (pyenv's shims for versions not selected) silenced.
+PYTHON ?=
+find_python = for p in $(or $(PYTHON),python3 python3.13 python3.12 python3.11 python3.10); do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1 && { echo "$$p"; break; }; done
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LAB_STAMP := $(VENV)/.lab-stamp
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PORT ?= 8888
+# The lesson JupyterLab opens at; LAB_ARGS=--no-browser and the like go to jupyter lab.
+FIRST_LESSON := 00-start-here.ipynb
+LAB_ARGS ?=
 
-.PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app docs clean venv
+.PHONY: lab test lint unit notebooks lessons bench bench-room bench-memory server diagrams app docs binder hub-image clean venv
+
+# uv when it is on PATH, else venv + pip; a line a step and a running package count
+# (scripts/setup_venv.py), the installers' full output in .venv/install.log.
+setup_venv = py="$$($(find_python))"; \
+	if [ -z "$$py" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13), or PYTHON=/path/to/python3."; exit 1; fi; \
+	"$$py" scripts/setup_venv.py $(VENV) '$(1)'
+
+# `make lab` installs only what the lessons need ('.[lab]', about 110 packages); every other
+# target the developer's set ('.[dev]', which includes those).
+$(LAB_STAMP): pyproject.toml
+	@$(call setup_venv,.[lab])
+	@touch $@
 
 $(STAMP): pyproject.toml
-	@if [ -z "$(PYTHON)" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13)."; exit 1; fi
-	@echo "Setting up $(VENV) with $(PYTHON) (first run takes a minute or two)..."
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	@touch $(STAMP)
+	@$(call setup_venv,.[dev])
+	@touch $@ $(LAB_STAMP)
 
 venv: $(STAMP)
+	@:
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ALLOW_ROOT)
+# notebook_shim serves classic-notebook extensions, which the lessons do not use; left on, it
+# prints a deprecation warning at every start.
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ALLOW_ROOT) \
+		--ServerApp.jpserver_extensions="{'notebook_shim': False}" \
+		--LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_ARGS)
 
 test: lint unit notebooks
 
@@ -80,6 +100,18 @@ docs: $(STAMP)
 # <name>` prints each learner's join code.
 server: $(STAMP)
 	$(BIN)/awscontainers room start --host 0.0.0.0 --port 5000
+
+# The README's Binder badges point at REPO (owner/name on GitHub): make binder REPO=me/awscontainers
+binder:
+	@py="$$($(find_python))"; "$${py:-python3}" scripts/binder_badge.py $(if $(REPO),--repository $(REPO)) $(if $(REF),--ref $(REF))
+
+# The Binder image for a JupyterHub room (deploy/jupyterhub/values.yaml): repo2docker builds
+# binder/ as mybinder.org does, then pushes it (needs Docker and a registry login):
+#   make hub-image IMAGE=ghcr.io/<owner>/awscontainers-workshop:<tag>
+hub-image:
+	@if [ -z "$(IMAGE)" ]; then echo "Say where to push: make hub-image IMAGE=<registry>/<name>:<tag>"; exit 1; fi
+	@$(MAKE) --no-print-directory $(STAMP)
+	$(BIN)/repo2docker --no-run --push --user-id 1000 --user-name jovyan --image-name $(IMAGE) .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

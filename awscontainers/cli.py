@@ -216,6 +216,8 @@ def _compare(args: argparse.Namespace) -> int:
     else:
         print(comparison.table())
         print()
+        print(_fleet_notes(comparison))
+        print()
         if over_day is not None:
             print(steady_and_over_day(comparison, over_day))
             print()
@@ -224,8 +226,37 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fleet_notes(comparison: Any) -> str:
+    """What the table leaves out, per mode: each EC2 fleet beside its lower bound and the
+    naive plan, and the other notes of an estimate (the price table is in the title)."""
+    out = ["Notes per mode:"]
+    for estimate in comparison:
+        notes = [n for n in estimate.notes if n != f"Prices: {estimate.prices}."]
+        if estimate.feasible and notes:
+            out.append(f"{estimate.name}:")
+            out += [f"  - {note}" for note in notes]
+    return "\n".join(out)
+
+
+#: ``awscontainers --help``: plain text, as a terminal shows it.
+DESCRIPTION = """\
+Learn and compare the ways AWS runs containers, with no AWS account.
+
+  awscontainers compare examples/workload.yaml   monthly cost of a workload in every
+                                                 hosting mode, and a recommendation
+  awscontainers modes                            who runs what in each hosting mode
+  awscontainers diagrams                         write the responsibility diagrams
+  awscontainers room start | join | show | reset run a workshop room
+
+`awscontainers COMMAND --help` tells more about one command."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="awscontainers", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="awscontainers",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def room_options(p: argparse.ArgumentParser) -> None:

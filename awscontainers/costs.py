@@ -231,7 +231,9 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
     text = read_user_file(
         path, "price table", "Check the path, or leave it out to use the packaged table."
     )
-    data = parse_user_yaml(text, lambda detail: _table_error(where, f"not valid YAML: {detail}"))
+    data = parse_user_yaml(
+        text, lambda detail: _table_error(where, f"not valid YAML: {detail}"), where
+    )
     return parse_prices(data, where)
 
 

@@ -403,8 +403,9 @@ class Workload:
         )
 
     @classmethod
-    def from_text(cls, text: str) -> Workload:
-        """Parse YAML or JSON text (JSON is valid YAML, so one parser reads both).
+    def from_text(cls, text: str, source: str | None = None) -> Workload:
+        """Parse YAML or JSON text (JSON is valid YAML, so one parser reads both); a syntax
+        error names ``source``, the file the text came from, when given.
 
         >>> Workload.from_text('{"services": [{"name": "a", "vcpu": 1, "memory_gb": 2}]}').name
         'workload'
@@ -415,6 +416,7 @@ class Workload:
                 f"The workload is not valid YAML or JSON: {detail}",
                 f"Check indentation and brackets; a minimal workload is {_EXAMPLE}",
             ),
+            source,
         )
         return cls.from_dict(data)
 
@@ -426,7 +428,7 @@ class Workload:
             "workload file",
             "Check the path; examples/workload.yaml in the repository is a start.",
         )
-        return cls.from_text(text)
+        return cls.from_text(text, source=str(path))
 
     def to_dict(self) -> dict[str, Any]:
         """The workload as plain data (``from_dict(w.to_dict())`` gives it back).

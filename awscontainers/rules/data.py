@@ -55,8 +55,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _load(text: str) -> Any:
-    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+def _load(text: str, source: str | None = None) -> Any:
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as err:
+        # PyYAML calls text "<unicode string>" in its errors: name the file instead.
+        for mark in (err.context_mark, err.problem_mark):
+            if source is not None and mark is not None:
+                mark.name = source
+        raise
 
 
 @functools.cache
@@ -131,9 +138,12 @@ def read_user_file(path: str | Path, what: str, hint: str) -> str:
         raise InvalidParameterError(f"Cannot read the {what} at {path}: {err}.", hint=hint) from err
 
 
-def parse_user_yaml(text: str, problem: Callable[[str], LabError]) -> Any:
+def parse_user_yaml(
+    text: str, problem: Callable[[str], LabError], source: str | None = None
+) -> Any:
     """YAML (or JSON: JSON is valid YAML) text as data; a syntax error raises
-    ``problem(detail)``, the caller's own error with the parser's detail in it.
+    ``problem(detail)``, the caller's own error with the parser's detail in it, which names
+    ``source`` (the file the text came from) when given.
 
     >>> from awscontainers.errors import InvalidParameterError
     >>> parse_user_yaml("services: [{name: web}]", InvalidParameterError)
@@ -146,8 +156,12 @@ def parse_user_yaml(text: str, problem: Callable[[str], LabError]) -> Any:
     Traceback (most recent call last):
     ...
     awscontainers.errors.InvalidParameterError: while constructing a mapping...twice...
+    >>> parse_user_yaml("a: [", InvalidParameterError, "w.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    awscontainers.errors.InvalidParameterError: while parsing a flow node...in "w.yaml", line 1...
     """
     try:
-        return _load(text)
+        return _load(text, source)
     except (yaml.YAMLError, ValueError, RecursionError) as err:  # ValueError: a 5,000-digit int
         raise problem(str(err)) from err
