@@ -140,11 +140,18 @@ def _run_all(page, timeout_s: float = 900) -> None:
         timeout=60_000,
     )
     _menu(page, "Run", "Run All Cells")
+    # Done when every code cell with code shows its number, or as soon as an error shows
+    # (Run All stops there; the caller reports it).
     page.wait_for_function(
         """() => {
-            const prompts = Array.from(document.querySelectorAll(
-                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt'));
-            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            if (Array.from(panel.querySelectorAll(
+                    '.jp-OutputArea-output[data-mime-type*="stderr"]'))
+                    .some(o => o.innerText.includes('Traceback'))) return true;
+            const cells = Array.from(panel.querySelectorAll('.jp-CodeCell'))
+                .filter(c => c.querySelector('.jp-InputArea-editor').innerText.trim() !== '');
+            return cells.length > 0 && cells.every(c => /\\[\\d+\\]/.test(
+                c.querySelector('.jp-InputArea-prompt').textContent));
         }""",
         timeout=timeout_s * 1000,
         polling=500,
