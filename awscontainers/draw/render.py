@@ -107,7 +107,8 @@ def render(source: str, fmt: str = "svg", renderer: Renderer | None = None) -> b
 #: Wider than this (CSS px) and a diagram's SVG scales to the width it is shown in: a
 #: notebook's output area is about 970 px wide.
 FIT_WIDTH_PX = 900
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_SVG_TAG = re.compile(r"<svg\b[^>]*>")
+_SIZE_ATTR = re.compile(r'\s(width|height)="([\d.]+)(pt|px)?"')
 
 
 def fit_width(svg: str, limit_px: float = FIT_WIDTH_PX) -> str:
@@ -116,13 +117,20 @@ def fit_width(svg: str, limit_px: float = FIT_WIDTH_PX) -> str:
 
     >>> fit_width('<svg width="1200pt" height="600pt" viewBox="0 0 1200 600"></svg>')
     '<svg width="100%" viewBox="0 0 1200 600"></svg>'
-    >>> fit_width('<svg width="300pt" height="200pt" viewBox="0 0 300 200"></svg>')[:21]
-    '<svg width="300pt" he'
+    >>> fit_width('<svg x="1" width="300pt" height="200pt" viewBox="0 0 300 200"></svg>')[:26]
+    '<svg x="1" width="300pt" h'
     """
-    found = _SVG_SIZE.search(svg)
-    if found is None or float(found[1]) * 4 / 3 <= limit_px:
+    tag = _SVG_TAG.search(svg)
+    if tag is None or "viewBox" not in tag[0]:
         return svg
-    return svg[: found.start()] + '<svg width="100%"' + svg[found.end() :]
+    sizes = {m[1]: (float(m[2]), m[3] or "px") for m in _SIZE_ATTR.finditer(tag[0])}
+    if "width" not in sizes:
+        return svg
+    value, unit = sizes["width"]
+    if value * (4 / 3 if unit == "pt" else 1) <= limit_px:
+        return svg
+    opened = _SIZE_ATTR.sub(lambda m: ' width="100%"' if m[1] == "width" else "", tag[0])
+    return svg[: tag.start()] + opened + svg[tag.end() :]
 
 
 def compact_png(data: bytes) -> bytes:

@@ -100,7 +100,15 @@ class TimelinePlot:
         return buffer.getvalue()
 
     def _repr_svg_(self) -> str:
-        return self.svg()
+        from .render import fit_width
+
+        return fit_width(self.svg())
+
+    def _repr_png_(self) -> bytes:
+        """What a fresh, untrusted notebook shows (it draws no SVG)."""
+        from .render import compact_png
+
+        return compact_png(self.png(dpi=72))
 
     def save(self, path: str | Path) -> Path:
         """Write ``.svg`` or ``.png`` according to the suffix."""
