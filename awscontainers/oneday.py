@@ -578,6 +578,18 @@ def compare_day(
     ]
 
 
+def plot_load(load: LoadCurve, hours: float = 24) -> Any:
+    """The load over ``hours`` from the lab's start, sampled every 15 minutes (a figure)."""
+    from .draw.timeline import load_plot
+    from .sim.clock import EPOCH
+
+    quarters = int(hours * 4)
+    return load_plot(
+        [(q / 4, load.at(EPOCH + _dt.timedelta(minutes=15 * q))) for q in range(quarters + 1)],
+        title=f"The day's load ({load.kind})",
+    )
+
+
 def plot_days(days: Sequence[DayRun]) -> Any:
     """The days side by side, one column per mode: desired, running and pending tasks or
     pods; nodes or instances; cost per hour and so far (an SVG figure)."""

@@ -26,16 +26,11 @@
 
 # %%
 from awscontainers.oneday import WORKING_DAY, SEED_MODES, STEPS, compare_day, plot_days
-from awscontainers.oneday import side_by_side, who_did_what, spot_interruption
-from awscontainers.draw.chart import line_chart
-from IPython.display import HTML, SVG
+from awscontainers.oneday import plot_load, side_by_side, who_did_what, spot_interruption
+from IPython.display import HTML
 import datetime as dt
 
-SVG(line_chart(
-    {"load": [(h / 4, WORKING_DAY.at(dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
-                                     + dt.timedelta(hours=h / 4))) for h in range(97)]},
-    x_label="hours from 09:00 UTC", y_label="vCPU of work", title="The day's load",
-))
+plot_load(WORKING_DAY)
 
 # %% [markdown]
 # At 01:00 (16 hours in) AWS releases a new optimized AMI and a new Fargate platform version:

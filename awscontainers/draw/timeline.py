@@ -33,7 +33,7 @@ from typing import Any
 
 from ..errors import InvalidParameterError
 
-__all__ = ["PANEL_HEIGHT", "TimelinePlot", "timeline_comparison", "timeline_plot"]
+__all__ = ["PANEL_HEIGHT", "TimelinePlot", "load_plot", "timeline_comparison", "timeline_plot"]
 
 #: Inches: every figure is this wide per target and this tall per panel, whatever the data.
 COLUMN_WIDTH = 4.2
@@ -334,3 +334,26 @@ def timeline_comparison(timelines: Mapping[str, Sequence[Mapping[str, Any]]]) ->
             hint="compare fewer modes at once.",
         )
     return _draw(targets, ", ".join(targets))
+
+
+def load_plot(points: Sequence[tuple[float, float]], title: str = "The day's load") -> TimelinePlot:
+    """A load curve drawn as (hours from the start, vCPU) points: one line, the same bytes
+    every time, an SVG that fits the notebook and a PNG for fresh notebooks."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    if not points:
+        raise InvalidParameterError(
+            "A load plot needs at least one (hour, vCPU) point.",
+            hint="sample the curve: [(h, curve.at(start + timedelta(hours=h))) for h in ...].",
+        )
+    with matplotlib.rc_context(_RC):
+        figure = Figure(figsize=(COLUMN_WIDTH * 2, PANEL_HEIGHT + 0.6), layout="constrained")
+        axes = figure.subplots()
+        axes.plot([p[0] for p in points], [p[1] for p in points], color="#0072B2")
+        axes.set_xlabel("hours from the start")
+        axes.set_ylabel("vCPU of work")
+        axes.set_title(title)
+        axes.set_ylim(bottom=0)
+        axes.grid(True, linewidth=0.3)
+    return TimelinePlot(figure, title)
