@@ -220,6 +220,12 @@ def _click_panels(page, name: str) -> tuple[int, list[str]]:
 @pytest.mark.parametrize("name", LESSONS)
 def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, browser, name):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # On a busy machine JupyterLab may ask which kernel to start (the notebook names
+    # python3, which is there): answer as a learner would, with the one offered.
+    page.add_locator_handler(
+        page.locator(".jp-Dialog", has_text="Select Kernel"),
+        lambda dialog: dialog.locator("button", has_text="Select").click(),
+    )
     try:
         page.goto(f"{jupyterlab}/lab/tree/{name}", timeout=120_000)
         page.locator(f"{PANEL} .jp-Cell").first.wait_for(timeout=120_000)
