@@ -111,10 +111,7 @@ def permitted(kube: Cluster) -> bool:
 
 def installed(kube: Cluster) -> bool:
     """Whether a Cluster Autoscaler pod runs in the cluster (the Kubernetes side)."""
-    key = ("Deployment", *DEPLOYMENT)
-    if key not in kube._objects:
-        return False
-    return any(kube._pods[k].node is not None for k in kube._owned.get(key, {}))
+    return kube.runs("Deployment", *DEPLOYMENT)
 
 
 # ------------------------------------------------------------------------------- the scan

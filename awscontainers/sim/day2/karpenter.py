@@ -149,10 +149,7 @@ def permitted(kube: Cluster) -> bool:
 
 def installed(kube: Cluster) -> bool:
     """Whether a Karpenter pod runs in the cluster (the Kubernetes side)."""
-    key = ("Deployment", *DEPLOYMENT)
-    if key not in kube._objects:
-        return False
-    return any(kube._pods[k].node is not None for k in kube._owned.get(key, {}))
+    return kube.runs("Deployment", *DEPLOYMENT)
 
 
 def nodeclaims(kube: Cluster) -> list[NodeClaim]:

@@ -643,6 +643,14 @@ class Cluster:
             "items": [copy_object(o) for o in found.items(self, namespace)],
         }
 
+    def runs(self, kind: str, namespace: str, name: str) -> bool:
+        """Whether object ``kind`` ``namespace/name`` exists and one of its pods is bound to
+        a node (an add-on that is installed *and* running)."""
+        key = (kind, namespace, name)
+        if key not in self._objects:
+            return False
+        return any(self._pods[k].node is not None for k in self._owned.get(key, {}))
+
     def events(self) -> list[dict]:
         """Every event so far, oldest first (``kubectl get events``), as Event dicts.
 
