@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # everything
     .venv/bin/python benchmarks/run.py --quick    # skip the notebooks
+    .venv/bin/python benchmarks/run.py --only day2_day planner_bench
 
 Targets on a 2-core machine: Lab overhead over raw boto3 on moto at most 1.3x; 1,000
 placements within 1 s; each notebook within 10 s.
@@ -351,24 +352,34 @@ def day2_day() -> None:
     lab.close()
 
 
+BENCHMARKS = {
+    "import_time": import_time,
+    "overhead": overhead,
+    "placement_pure": placement_pure,
+    "placement_lab": placement_lab,
+    "kube_scheduling": kube_scheduling,
+    "day2_day": day2_day,
+    "diagrams": diagrams,
+    "planner_bench": planner_bench,
+    "widget_latency": widget_latency,
+    "notebooks": notebooks,
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="skip the notebooks")
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(BENCHMARKS), metavar="NAME",
+        help=f"run only these: {', '.join(BENCHMARKS)}",
+    )
     args = parser.parse_args()
     import os
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    import_time()
-    overhead()
-    placement_pure()
-    placement_lab()
-    kube_scheduling()
-    day2_day()
-    diagrams()
-    planner_bench()
-    widget_latency()
-    if not args.quick:
-        notebooks()
+    names = args.only or [n for n in BENCHMARKS if not (args.quick and n == "notebooks")]
+    for name in names:
+        BENCHMARKS[name]()
 
 
 if __name__ == "__main__":
