@@ -412,6 +412,8 @@ class Lab:
             client = self._session.client(service, **kwargs)
             # A closed lab's clients refuse too, even one a caller kept.
             client.meta.events.register("before-call", self._refuse_if_closed)
+            # Every call that may write tells the account, whose cached reads then expire.
+            client.meta.events.register("before-call", self._count_write)
             if self.backend != "aws":
                 if self.backend == "moto":
                     account = self.account_id
@@ -874,6 +876,10 @@ class Lab:
                 "This Lab is closed.",
                 hint="a closed lab acts on nothing any more; create a new one: lab = Lab().",
             )
+
+    def _count_write(self, model: Any = None, **_: Any) -> None:
+        if model is not None:
+            self.account.wrote(model.name)
 
     def _refuse_if_closed(self, **_: Any) -> None:
         self._ensure_open()

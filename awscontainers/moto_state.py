@@ -63,3 +63,15 @@ def account_backends(backends: Any, account_id: str) -> list[Any]:
     """The region backends one account has in a ``BackendDict`` (none made if absent)."""
     account = dict.get(backends, account_id)
     return list(dict.values(account)) if account is not None else []
+
+
+def ec2_backend(account_id: str, region: str) -> Any:
+    """moto's EC2 backend of an in-process account, for the simulator's hottest writes.
+
+    A Fargate task's ENI is made and deleted with every task a service starts or stops:
+    through boto3 each is a request moto parses, answers and serialises (about 15 ms);
+    straight on the backend, the same model method moto's handler calls, it is a fraction
+    of a millisecond. moto is pinned (pyproject.toml), and tests compare the two paths."""
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account_id][region]

@@ -40,6 +40,8 @@ TASK_VCPU = 0.25
 TASK_GB = 0.5
 #: EC2 capacity the EC2 modes start with (and the Cluster Autoscaler's bounds).
 INSTANCE_TYPE = "m5.large"
+#: ... and at large scales (each one four m5.large).
+BIG_INSTANCE_TYPE = "m5.2xlarge"
 START_INSTANCES = 2
 MAX_INSTANCES = 8
 #: The service's bounds: the autoscalers keep the count within them.
@@ -70,6 +72,46 @@ LOST_ZONE = "us-east-1a"
 MAX_HOURS = 72
 MIN_STEP = _dt.timedelta(seconds=15)
 MAX_STEP = _dt.timedelta(hours=1)
+#: The largest ``scale`` a day runs at: 25 times the lesson's service is 50 to 1,000 tasks
+#: or pods on up to 200 instances (the benchmark's day).
+MAX_SCALE = 25
+
+
+@dataclass(frozen=True)
+class Size:
+    """The service's and the EC2 capacity's bounds at a scale (1: the lesson's)."""
+
+    scale: int = 1
+
+    @property
+    def _per_instance(self) -> int:
+        """How many lesson instances one instance stands for: above scale 6 the group would
+        pass the lab's 50 instances, so each is an m5.2xlarge (4 m5.large)."""
+        return 1 if self.scale <= 6 else 4
+
+    @property
+    def instance_type(self) -> str:
+        return INSTANCE_TYPE if self._per_instance == 1 else BIG_INSTANCE_TYPE
+
+    @property
+    def min_tasks(self) -> int:
+        return MIN_TASKS * self.scale
+
+    @property
+    def max_tasks(self) -> int:
+        return MAX_TASKS * self.scale
+
+    @property
+    def start_tasks(self) -> int:
+        return START_TASKS * self.scale
+
+    @property
+    def start_instances(self) -> int:
+        return -(-START_INSTANCES * self.scale // self._per_instance)
+
+    @property
+    def max_instances(self) -> int:
+        return -(-MAX_INSTANCES * self.scale // self._per_instance)
 
 
 @dataclass(frozen=True)
@@ -209,6 +251,16 @@ class DayRun:
         }
 
 
+def _check_scale(scale: Any) -> Size:
+    if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= MAX_SCALE:
+        raise InvalidParameterError(
+            f"scale must be a whole number from 1 to {MAX_SCALE}, not {scale!r}.",
+            hint=f"scale=1 is the lesson's service ({MIN_TASKS}..{MAX_TASKS} tasks); "
+            f"scale={MAX_SCALE} runs {MIN_TASKS * MAX_SCALE}..{MAX_TASKS * MAX_SCALE}.",
+        )
+    return Size(scale)
+
+
 def _check(mode: Any, load: Any, hours: Any, step: Any, steps: Any) -> tuple[str, ...]:
     check_type(mode, str, "mode", f"pass one of {', '.join(SEED_MODES)}.")
     if mode not in STEPS:
@@ -259,6 +311,7 @@ def run_day(
     patch_at: _dt.timedelta | None = None,
     zone_lost_at: _dt.timedelta | None = None,
     seed: int = 7,
+    scale: int = 1,
 ) -> DayRun:
     """Run one mode through ``hours`` of ``load`` with the configuration ``steps`` taken
     (``None``: all of them; ``[]``: none), recording a timeline row every ``step``.
@@ -266,16 +319,21 @@ def run_day(
     ``patch_at`` (from the day's start): AWS releases a new optimized AMI (EC2 modes; you
     roll it out if you took ``patch-rollout``) or a Fargate platform revision (Fargate
     modes: AWS retires and replaces the tasks or pods). ``zone_lost_at``: Availability
-    Zone us-east-1a fails; services and Deployments recover in the other zone."""
+    Zone us-east-1a fails; services and Deployments recover in the other zone.
+
+    ``scale`` multiplies the service's bounds, the EC2 capacity's and the load (see
+    :class:`Size`): ``scale=25`` is a service of 50 to 1,000 tasks or pods."""
     taken = _check(mode, load, hours, step, steps)
     moments = _check_moments(hours, patch_at=patch_at, zone_lost_at=zone_lost_at)
+    size = _check_scale(scale)
     with Lab(seed=seed, name=f"day-{mode}") as lab:
-        target = _SETUP[mode](lab, set(taken))
+        target = _SETUP[mode](lab, set(taken), size)
         assert lab.day2 is not None
+        work = load.times(scale) if scale != 1 else load
         if mode.startswith("ecs"):
-            lab.day2.load_service("day", "web", load)
+            lab.day2.load_service("day", "web", work)
         else:
-            lab.day2.load_deployment("day", "web", load)
+            lab.day2.load_deployment("day", "web", work)
         start = lab.clock.peek()
         for at, what in moments:
             lab.run(until=start + at, step=step)
@@ -291,7 +349,7 @@ def run_day(
             ],
             title=f"Events: {mode}",
         )
-    rate = hourly_rate(mode, vcpu=TASK_VCPU, memory_gb=TASK_GB, instance_type=INSTANCE_TYPE)
+    rate = hourly_rate(mode, vcpu=TASK_VCPU, memory_gb=TASK_GB, instance_type=size.instance_type)
     priced = priced_timeline(rows, rate)
     undone = [
         f"{s.id} ({s.side}): {s.undone}"
@@ -300,7 +358,7 @@ def run_day(
     ]
     return DayRun(
         mode,
-        load,
+        work,
         taken,
         Table(list(priced), title=f"Timeline: {mode}"),
         events,
@@ -371,7 +429,7 @@ def _who(event: dict) -> str:
 
 
 # -- the five setups ---------------------------------------------------------------------------
-def _ecs_service(lab: Lab, fargate: bool, taken: set[str]) -> str:
+def _ecs_service(lab: Lab, fargate: bool, taken: set[str], size: Size) -> str:
     lab.ecs.create_cluster(clusterName="day")
     container = {"name": "web", "image": "nginx", "cpu": 256, "memory": 512}
     if fargate:
@@ -388,7 +446,7 @@ def _ecs_service(lab: Lab, fargate: bool, taken: set[str]) -> str:
             cluster="day",
             serviceName="web",
             taskDefinition="web",
-            desiredCount=START_TASKS,
+            desiredCount=size.start_tasks,
             launchType="FARGATE",
             networkConfiguration={
                 "awsvpcConfiguration": {
@@ -403,9 +461,9 @@ def _ecs_service(lab: Lab, fargate: bool, taken: set[str]) -> str:
         managed = "cluster-auto-scaling" in taken
         group = lab.ecs.create_instance_group(
             "day",
-            instance_type=INSTANCE_TYPE,
-            min_size=START_INSTANCES,
-            max_size=MAX_INSTANCES,
+            instance_type=size.instance_type,
+            min_size=size.start_instances,
+            max_size=size.max_instances,
             protect_from_scale_in=managed,
         )
         lab.ecs.create_capacity_provider(
@@ -426,7 +484,7 @@ def _ecs_service(lab: Lab, fargate: bool, taken: set[str]) -> str:
         )
         lab.ecs.register_task_definition(family="web", containerDefinitions=[container])
         lab.ecs.create_service(
-            cluster="day", serviceName="web", taskDefinition="web", desiredCount=START_TASKS
+            cluster="day", serviceName="web", taskDefinition="web", desiredCount=size.start_tasks
         )
     if "service-auto-scaling" in taken:
         scaling = lab.application_autoscaling
@@ -435,8 +493,8 @@ def _ecs_service(lab: Lab, fargate: bool, taken: set[str]) -> str:
             ServiceNamespace="ecs",
             ResourceId=rid,
             ScalableDimension="ecs:service:DesiredCount",
-            MinCapacity=MIN_TASKS,
-            MaxCapacity=MAX_TASKS,
+            MinCapacity=size.min_tasks,
+            MaxCapacity=size.max_tasks,
         )
         scaling.put_scaling_policy(
             PolicyName="cpu50",
@@ -454,15 +512,15 @@ def _ecs_service(lab: Lab, fargate: bool, taken: set[str]) -> str:
     return "ecs:day/web"
 
 
-def _hpa() -> dict:
+def _hpa(size: Size) -> dict:
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": "web"},
         "spec": {
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-            "minReplicas": MIN_TASKS,
-            "maxReplicas": MAX_TASKS,
+            "minReplicas": size.min_tasks,
+            "maxReplicas": size.max_tasks,
             "metrics": [
                 {
                     "type": "Resource",
@@ -476,7 +534,7 @@ def _hpa() -> dict:
     }
 
 
-def _eks(lab: Lab, nodes: str, taken: set[str]) -> str:
+def _eks(lab: Lab, nodes: str, taken: set[str], size: Size) -> str:
     from .sim.day2 import cluster_autoscaler
 
     lab.eks.create_cluster(name="day")
@@ -485,7 +543,9 @@ def _eks(lab: Lab, nodes: str, taken: set[str]) -> str:
         lab.eks.create_access_entry(
             clusterName="day", principalArn=lab.role_arn("eks-node"), type="EC2_LINUX"
         )
-        lab.eks.launch_self_managed_nodes("day", count=START_INSTANCES, instance_type=INSTANCE_TYPE)
+        lab.eks.launch_self_managed_nodes(
+            "day", count=size.start_instances, instance_type=size.instance_type
+        )
         if "cluster-autoscaler-tags" in taken:
             lab.client("autoscaling").create_or_update_tags(
                 Tags=[
@@ -506,11 +566,11 @@ def _eks(lab: Lab, nodes: str, taken: set[str]) -> str:
         lab.eks.create_nodegroup(
             clusterName="day",
             nodegroupName="web",
-            instanceTypes=[INSTANCE_TYPE],
+            instanceTypes=[size.instance_type],
             scalingConfig={
                 "minSize": 1,
-                "desiredSize": START_INSTANCES,
-                "maxSize": MAX_INSTANCES,
+                "desiredSize": size.start_instances,
+                "maxSize": size.max_instances,
             },
         )
     else:
@@ -526,18 +586,18 @@ def _eks(lab: Lab, nodes: str, taken: set[str]) -> str:
         k.install_cluster_autoscaler()
     if "cluster-autoscaler-permission" in taken:
         lab.eks.allow_cluster_autoscaler("day")
-    k.apply(sample_deployment(START_TASKS, cpu=f"{int(TASK_VCPU * 1000)}m", memory="512Mi"))
+    k.apply(sample_deployment(size.start_tasks, cpu=f"{int(TASK_VCPU * 1000)}m", memory="512Mi"))
     if "hpa" in taken:
-        k.apply(_hpa())
+        k.apply(_hpa(size))
     return "eks:day/default/web"
 
 
 _SETUP = {
-    "ecs-ec2": lambda lab, taken: _ecs_service(lab, False, taken),
-    "ecs-fargate": lambda lab, taken: _ecs_service(lab, True, taken),
-    "eks-ec2": lambda lab, taken: _eks(lab, "self-managed", taken),
-    "eks-nodegroup": lambda lab, taken: _eks(lab, "nodegroup", taken),
-    "eks-fargate": lambda lab, taken: _eks(lab, "fargate", taken),
+    "ecs-ec2": lambda lab, taken, size: _ecs_service(lab, False, taken, size),
+    "ecs-fargate": lambda lab, taken, size: _ecs_service(lab, True, taken, size),
+    "eks-ec2": lambda lab, taken, size: _eks(lab, "self-managed", taken, size),
+    "eks-nodegroup": lambda lab, taken, size: _eks(lab, "nodegroup", taken, size),
+    "eks-fargate": lambda lab, taken, size: _eks(lab, "fargate", taken, size),
 }
 
 
@@ -550,6 +610,7 @@ def compare_day(
     steps: dict[str, Sequence[str]] | None = None,
     patch_at: _dt.timedelta | None = None,
     zone_lost_at: _dt.timedelta | None = None,
+    scale: int = 1,
 ) -> list[DayRun]:
     """:func:`run_day` for several modes with the same load; ``steps`` per mode (a mode
     left out takes all its steps)."""
@@ -573,6 +634,7 @@ def compare_day(
             steps=chosen.get(m),
             patch_at=patch_at,
             zone_lost_at=zone_lost_at,
+            scale=scale,
         )
         for m in modes
     ]

@@ -194,3 +194,47 @@ def test_closed_lab_still_refuses_through_the_account():
     lab.close()
     with pytest.raises(LabError, match="closed"):
         lab.account.client("ecs")
+
+
+# --------------------------------------------------------------------------- cached reads
+
+
+def test_account_reads_are_kept_until_any_write_through_the_lab():
+    """The simulators' repeated reads are answered from memory only while nothing was
+    written: a write through any of the lab's clients (any service) expires them."""
+    with Lab() as lab:
+        ec2 = lab.client("ec2")
+        first = lab.account.read("ec2", "describe_vpcs")
+        assert lab.account.read("ec2", "describe_vpcs") is first  # kept: nothing written
+        writes = lab.account.writes
+        ec2.describe_subnets()  # a read through a client: still kept
+        assert lab.account.writes == writes
+        assert lab.account.read("ec2", "describe_vpcs") is first
+        ec2.create_vpc(CidrBlock="10.9.0.0/16")  # a write: expired
+        assert lab.account.writes == writes + 1
+        after = lab.account.read("ec2", "describe_vpcs")
+        assert len(after["Vpcs"]) == len(first["Vpcs"]) + 1
+        lab.client("iam").create_role(RoleName="x", AssumeRolePolicyDocument="{}")
+        assert lab.account.read("ec2", "describe_vpcs") is not after  # any service's write
+        # Different parameters are different reads.
+        one = lab.account.read("ec2", "describe_vpcs", VpcIds=[after["Vpcs"][0]["VpcId"]])
+        assert len(one["Vpcs"]) == 1
+
+
+@pytest.mark.parametrize(
+    "operation, reads",
+    [
+        ("DescribeInstances", True),
+        ("ListClusters", True),
+        ("GetMetricStatistics", True),
+        ("BatchGetImage", True),
+        ("RunInstances", False),
+        ("CreateNetworkInterface", False),
+        ("PutScalingPolicy", False),
+        ("UpdateAutoScalingGroup", False),
+    ],
+)
+def test_only_reads_leave_the_write_count(operation, reads):
+    account = Account(lambda service: None, region="us-east-1", account_id="123456789012")
+    account.wrote(operation)
+    assert account.writes == (0 if reads else 1)

@@ -77,6 +77,35 @@ def test_fargate_tasks_get_an_eni_each_and_no_instance(lab, fg):
     assert len(left) == 3
 
 
+def test_a_fargate_tasks_eni_is_what_ec2_shows(lab, fg):
+    """The lab makes task ENIs on moto's backend directly (speed); EC2's own API must show
+    each exactly as the task's attachment says, tagged with the lab, in its subnet."""
+    import ipaddress
+
+    register_fargate(lab)
+    (task,) = lab.ecs.run_task(cluster="fg", taskDefinition="fg", launchType="FARGATE")["tasks"]
+    details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
+    ec2 = lab.client("ec2")
+    (eni,) = ec2.describe_network_interfaces(NetworkInterfaceIds=[details["networkInterfaceId"]])[
+        "NetworkInterfaces"
+    ]
+    assert eni["SubnetId"] == details["subnetId"]
+    assert eni["PrivateIpAddress"] == details["privateIPv4Address"]
+    assert eni["MacAddress"] == details["macAddress"]
+    assert eni["AvailabilityZone"] == task["availabilityZone"]
+    assert eni["Description"].endswith(f"attachment/{task['attachments'][0]['id']}")
+    assert {"Key": "awscontainers:lab", "Value": lab.lab_id} in eni["TagSet"]
+    assert [g["GroupId"] for g in eni["Groups"]] == [lab.network().security_group_id]
+    (subnet,) = ec2.describe_subnets(SubnetIds=[eni["SubnetId"]])["Subnets"]
+    assert ipaddress.ip_address(eni["PrivateIpAddress"]) in ipaddress.ip_network(
+        subnet["CidrBlock"]
+    )
+    # The lab's cached reads see the new ENI and its deletion.
+    assert lab.account.read("ec2", "describe_network_interfaces")["NetworkInterfaces"]
+    lab.ecs.stop_task(cluster="fg", task=task["taskArn"])
+    assert lab.account.read("ec2", "describe_network_interfaces")["NetworkInterfaces"] == []
+
+
 def test_fargate_task_definition_cannot_run_on_ec2_and_back(lab, fg):
     register_fargate(lab)
     lab.ecs.launch_instances("fg", count=1)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: The tag on everything a lab creates; its value is the lab's id.
 TAG_KEY = "awscontainers:lab"
+#: Operations that only read (by their name's first word): they leave the account as it was.
+READ_PREFIXES = ("Describe", "List", "Get", "BatchGet")
 
 
 @dataclass
@@ -62,6 +64,10 @@ class Account:
         self.ledger: list[Record] = []
         self._network: Network | None = None
         self._roles: dict[str, str] = {}
+        #: Calls that may have changed the account (the lab's clients count every one that
+        #: is not a read); :meth:`read` answers from memory while it stays the same.
+        self.writes = 0
+        self._reads: dict[tuple, tuple[int, dict]] = {}
 
     @property
     def simulated(self) -> bool:
@@ -84,6 +90,33 @@ class Account:
     def client(self, service: str) -> Any:
         """A boto3 client on the account."""
         return self._clients(service)
+
+    def wrote(self, operation: str) -> None:
+        """A call named ``operation`` went to the account (the lab's clients tell it)."""
+        if not operation.startswith(READ_PREFIXES):
+            self.writes += 1
+
+    def read(self, service: str, operation: str, /, **params: Any) -> dict:
+        """``client(service).<operation>(**params)`` (a read, errors translated), answered
+        from memory when nothing was written to the account since the same read.
+
+        The simulators' controllers read the same records every tick (an Auto Scaling
+        group every minute); in the simulated backends nothing changes an account but
+        the lab's own calls, so an unchanged write count means an unchanged answer. The
+        answer is shared between readers: read it, never change it. On real AWS, every
+        read is sent."""
+        from .._aws import call
+
+        if not self.simulated:
+            return call(self.client(service), operation, **params)
+        key = (service, operation, repr(sorted(params.items())))
+        kept = self._reads.get(key)
+        if kept is None or kept[0] != self.writes:
+            answer = call(self.client(service), operation, **params)
+            # botocore's ResponseMetadata differs per call; nothing reads it here.
+            kept = (self.writes, answer)
+            self._reads[key] = kept
+        return kept[1]
 
     # -- tagging and the ledger ---------------------------------------------------------------
     def tags(self, style: str = "Key") -> list[dict]:

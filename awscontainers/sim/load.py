@@ -114,6 +114,31 @@ class LoadCurve:
         """The load at ``when`` (an aware datetime), in vCPU."""
         return _SHAPES[self.kind](self.params, when)
 
+    def times(self, factor: float) -> LoadCurve:
+        """The same shape with every value multiplied by ``factor`` (a bigger service).
+
+        >>> constant(2).times(3).at(EPOCH)
+        6.0
+        """
+        if (
+            isinstance(factor, bool)
+            or not isinstance(factor, (int, float))
+            or not math.isfinite(factor)
+            or factor < 0
+        ):
+            raise _error(
+                f"A load's factor must be a number from 0 up, not {factor!r}.",
+                "write e.g. curve.times(10) for ten times the load.",
+            )
+        if self.kind == "points":
+            times, values = self.params
+            scaled = tuple(_vcpu(v * factor, "A scaled point") for v in values)
+            return LoadCurve(self.kind, f"{self.describe} x{factor:g}", (times, scaled))
+        edge = self.params[2:] if self.kind in ("step", "daily") else ()
+        values = self.params[: len(self.params) - len(edge)]
+        scaled = tuple(_vcpu(v * factor, "A scaled load") for v in values)
+        return LoadCurve(self.kind, f"{self.describe} x{factor:g}", scaled + edge)
+
 
 def _constant_at(params: tuple, t: _dt.datetime) -> float:
     return params[0]

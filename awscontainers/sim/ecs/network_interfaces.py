@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..._aws import call
-from ...errors import InvalidParameterError
+from ...errors import InvalidParameterError, NotFoundError
+from ...moto_state import ec2_backend
 from .state import EcsState
 
 
@@ -78,14 +79,52 @@ class NetworkInterfaces(EcsState):
         attachment = (
             f"{task_id[:8]}-{task_id[8:12]}-{task_id[12:16]}-{task_id[16:20]}-{task_id[20:]}"
         )
-        eni = call(
-            self.ec2,
-            "create_network_interface",
-            SubnetId=subnet,
-            Groups=network.get("securityGroups") or [],
-            Description=self.account.arn("ecs", f"attachment/{attachment}"),
-            TagSpecifications=self.account.ec2_tag_spec("network-interface"),
-        )["NetworkInterface"]
+        description = self.account.arn("ecs", f"attachment/{attachment}")
+        groups = network.get("securityGroups") or []
+        if self.account.backend == "moto":
+            eni = self._create_eni_in_process(subnet, groups, description)
+        else:
+            eni = call(
+                self.ec2,
+                "create_network_interface",
+                SubnetId=subnet,
+                Groups=groups,
+                Description=description,
+                TagSpecifications=self.account.ec2_tag_spec("network-interface"),
+            )["NetworkInterface"]
         self.account.record("ec2-network-interface", eni["NetworkInterfaceId"])
         eni["attachment"] = attachment
         return {**eni, "SubnetId": subnet}
+
+    def _create_eni_in_process(self, subnet: str, groups: list[str], description: str) -> dict:
+        """The ENI made on moto's EC2 backend directly (what CreateNetworkInterface does,
+        without a request to parse and an answer to serialise): the fields the task's
+        attachment shows."""
+        backend = ec2_backend(self.account.account_id, self.account.region)
+        self.account.wrote("CreateNetworkInterface")
+        made = backend.create_network_interface(
+            backend.get_subnet(subnet),
+            None,
+            [],
+            groups,
+            description,
+            {t["Key"]: t["Value"] for t in self.account.tags()},
+        )
+        return {
+            "NetworkInterfaceId": made.id,
+            "SubnetId": subnet,
+            "AvailabilityZone": made.subnet.availability_zone,
+            "MacAddress": made.mac_address,
+            "PrivateIpAddress": made.private_ip_address,
+        }
+
+    def _delete_eni(self, eni: str) -> None:
+        """Delete a task's ENI (Fargate does when the task stops); gone already is fine."""
+        if self.account.backend == "moto":
+            self.account.wrote("DeleteNetworkInterface")
+            ec2_backend(self.account.account_id, self.account.region).enis.pop(eni, None)
+            return
+        try:
+            call(self.ec2, "delete_network_interface", NetworkInterfaceId=eni)
+        except NotFoundError:
+            pass  # already deleted (by teardown, or by hand)

@@ -128,10 +128,8 @@ class Provisioning(Tasks):
 
     def group_record(self, group: str) -> dict | None:
         """The Auto Scaling group as ``describe_auto_scaling_groups`` shows it (None if gone)."""
-        found = call(
-            self.account.client("autoscaling"),
-            "describe_auto_scaling_groups",
-            AutoScalingGroupNames=[group],
+        found = self.account.read(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[group]
         )["AutoScalingGroups"]
         return found[0] if found else None
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..._aws import call
 from ...arns import short_name
-from ...errors import InvalidParameterError, NotFoundError
+from ...errors import InvalidParameterError
 from ...rules.capacity import ecs_facts
 from .. import placement
 from .capacity_providers import FARGATE_PROVIDERS, check_strategy, split_by_strategy
@@ -315,10 +315,7 @@ class Tasks(NetworkInterfaces):
             inst.tasks.remove(task_arn)
         if alloc.get("eni"):
             # Fargate deletes the task's ENI when the task stops.
-            try:
-                call(self.ec2, "delete_network_interface", NetworkInterfaceId=alloc["eni"])
-            except NotFoundError:
-                pass  # already deleted (by teardown, or by hand)
+            self._delete_eni(alloc["eni"])
             self.account.forget("ec2-network-interface", alloc["eni"])
             for att in task["attachments"]:
                 att["status"] = "DELETED"
