@@ -140,6 +140,30 @@ def test_managed_nodegroup_creates_labelled_instances_that_join(lab, eks):
     assert sum(len(r["Instances"]) for r in reservations) == 2
 
 
+def test_every_instance_a_nodegroup_launches_at_once_has_its_profile(lab, eks):
+    """A group grows by several instances in one RunInstances per zone; each gets the
+    instance profile (AWS gives it to all, moto to the first only) and joins."""
+    lab.eks.create_nodegroup(
+        clusterName="demo",
+        nodegroupName="ng",
+        scalingConfig={"minSize": 1, "desiredSize": 1, "maxSize": 9},
+    )
+    group = lab.eks.describe_nodegroup(clusterName="demo", nodegroupName="ng")["nodegroup"]
+    lab.eks_sim.scale_group(group["resources"]["autoScalingGroups"][0]["name"], 9)
+    instances = [
+        i
+        for r in lab.client("ec2").describe_instances(
+            Filters=[{"Name": "tag:eks:nodegroup-name", "Values": ["ng"]}]
+        )["Reservations"]
+        for i in r["Instances"]
+    ]
+    assert len(instances) == 9
+    assert all(i["IamInstanceProfile"]["Arn"].endswith("/" + lab.instance_profile("eks-node"))
+               for i in instances)  # fmt: skip
+    assert {i["Placement"]["AvailabilityZone"] for i in instances} == {"us-east-1a", "us-east-1b"}
+    assert len(lab.kube("demo").get("Node")["items"]) == 9
+
+
 @pytest.mark.parametrize(
     "scaling",
     [

@@ -4,6 +4,9 @@ When an instance terminates, AWS deletes its primary network interface (its
 ``DeleteOnTermination`` is always true) and any other attached with ``DeleteOnTermination``.
 moto keeps them, still ``in-use`` by an instance that no longer exists, so a subnet (and with
 it the lab's VPC) could not be deleted on AWS's terms, and teardown would leave them behind.
+
+A ``RunInstances`` of several instances with an ``IamInstanceProfile`` gives every one of
+them the profile on AWS; moto associates it with the first only (:func:`give_profile`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,34 @@ from typing import Any
 
 from .._aws import call
 
-__all__ = ["delete_terminated_interfaces"]
+__all__ = ["delete_terminated_interfaces", "give_profile"]
+
+
+def give_profile(account: Any, instance_ids: list[str], profile: str) -> None:
+    """Associate instance profile ``profile`` with the instances one ``RunInstances`` call
+    launched, after the first (the one moto gave it to), as AWS would have."""
+    if not account.simulated:
+        return
+    rest = instance_ids[1:]
+    if not rest:
+        return
+    if account.backend == "moto":
+        from ..moto_state import ec2_backend
+
+        backend = ec2_backend(account.account_id, account.region)
+        account.wrote("AssociateIamInstanceProfile")
+        for iid in rest:
+            backend.associate_iam_instance_profile(
+                instance_id=iid, iam_instance_profile_name=profile
+            )
+        return
+    for iid in rest:
+        call(
+            account.client("ec2"),
+            "associate_iam_instance_profile",
+            IamInstanceProfile={"Name": profile},
+            InstanceId=iid,
+        )
 
 
 def delete_terminated_interfaces(ec2: Any, subnet_id: str) -> list[str]:

@@ -41,6 +41,7 @@ from .._aws import call
 from ..errors import AlreadyExistsError, InvalidParameterError, NotFoundError
 from ..rules.capacity import eks_facts, node_allocatable
 from . import kube
+from .ec2 import give_profile
 from .events import (
     CLUSTER_CREATED,
     CLUSTER_DELETED,
@@ -538,16 +539,14 @@ class EksSimulator:
         group = tags.get("aws:autoscaling:groupName")
         if not group:
             return None
-        found = call(
-            self.account.client("autoscaling"),
-            "describe_auto_scaling_groups",
-            AutoScalingGroupNames=[group],
+        found = self.account.read(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[group]
         )["AutoScalingGroups"]
         template = (found[0].get("LaunchTemplate") or {}) if found else {}
         if not template.get("LaunchTemplateName"):
             return None
-        versions = call(
-            self.account.client("ec2"),
+        versions = self.account.read(
+            "ec2",
             "describe_launch_template_versions",
             LaunchTemplateName=template["LaunchTemplateName"],
             Versions=["$Latest"],
@@ -586,7 +585,9 @@ class EksSimulator:
         spec = self._groups[group]
         autoscaling = self.account.client("autoscaling")
         ec2 = self.account.client("ec2")
-        found = call(autoscaling, "describe_auto_scaling_groups", AutoScalingGroupNames=[group])
+        found = self.account.read(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[group]
+        )
         members = [i for g in found["AutoScalingGroups"] for i in g["Instances"]]
         by_zone: dict[str, list[str]] = {s["AvailabilityZone"]: [] for s in spec["subnets"]}
         for inst in members:
@@ -602,29 +603,45 @@ class EksSimulator:
                 ShouldDecrementDesiredCapacity=True,
             )
             call(ec2, "terminate_instances", InstanceIds=[victim])
-        launched: list[str] = []
-        # New instances go to the group's own zones that still work, fewest first.
+        # New instances go to the group's own zones that still work, fewest first: count
+        # them per zone, then launch each zone's in one call and boot them all together.
         usable = sorted({s["AvailabilityZone"] for s in spec["subnets"]} - self.lost_zones)
-        while usable and sum(map(len, by_zone.values())) < desired:
-            zone = min(usable, key=lambda z: len(by_zone.get(z, [])))
-            subnet = next(s["SubnetId"] for s in spec["subnets"] if s["AvailabilityZone"] == zone)
-            inst = call(
-                ec2,
-                "run_instances",
-                ImageId=spec["image"],
-                InstanceType=spec["instance_type"],
-                MinCount=1,
-                MaxCount=1,
-                SubnetId=subnet,
-                IamInstanceProfile={"Name": spec["profile"]},
-                UserData=spec["user_data"],
-                SecurityGroupIds=spec["security_groups"],
-                TagSpecifications=[{"ResourceType": "instance", "Tags": spec["tags"]}],
-            )["Instances"][0]
-            by_zone.setdefault(zone, []).append(inst["InstanceId"])
-            launched.append(inst["InstanceId"])
-        if launched:
-            call(autoscaling, "attach_instances", AutoScalingGroupName=group, InstanceIds=launched)
+        per_zone: dict[str, int] = {}
+        total = sum(map(len, by_zone.values()))
+        while usable and total < desired:
+            zone = min(usable, key=lambda z: len(by_zone.get(z, [])) + per_zone.get(z, 0))
+            per_zone[zone] = per_zone.get(zone, 0) + 1
+            total += 1
+        launched: list[str] = []
+        with self.held_boot() as held:
+            for zone in sorted(per_zone, key=usable.index):
+                subnet = next(
+                    s["SubnetId"] for s in spec["subnets"] if s["AvailabilityZone"] == zone
+                )
+                made = call(
+                    ec2,
+                    "run_instances",
+                    ImageId=spec["image"],
+                    InstanceType=spec["instance_type"],
+                    MinCount=per_zone[zone],
+                    MaxCount=per_zone[zone],
+                    SubnetId=subnet,
+                    IamInstanceProfile={"Name": spec["profile"]},
+                    UserData=spec["user_data"],
+                    SecurityGroupIds=spec["security_groups"],
+                    TagSpecifications=[{"ResourceType": "instance", "Tags": spec["tags"]}],
+                )["Instances"]
+                give_profile(self.account, [i["InstanceId"] for i in made], spec["profile"])
+                launched.extend(i["InstanceId"] for i in made)
+            if launched:
+                call(
+                    autoscaling,
+                    "attach_instances",
+                    AutoScalingGroupName=group,
+                    InstanceIds=launched,
+                )
+        if held:
+            self.instances_launched(list(dict.fromkeys(held)))
 
     def _user_data(self, iid: str) -> str | None:
         data = call(
@@ -805,10 +822,8 @@ class EksSimulator:
 
     def sync_group(self, asg_name: str) -> None:
         """Join new instances of an Auto Scaling group, drop the ones that went away."""
-        found = call(
-            self.account.client("autoscaling"),
-            "describe_auto_scaling_groups",
-            AutoScalingGroupNames=[asg_name],
+        found = self.account.read(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[asg_name]
         )["AutoScalingGroups"]
         current = {i["InstanceId"] for g in found for i in g["Instances"]}
         for cluster in self._clusters.values():
@@ -821,8 +836,11 @@ class EksSimulator:
                 self.instances_terminated(gone)
         for iid in current:
             self._group_of[iid] = asg_name
-        if current:
-            self.instances_launched(sorted(current))
+        # Only the new ones boot a kubelet (the others are nodes, or joining, already).
+        joined = {iid for c in self._clusters.values() for iid in (*c.nodes, *c.pending)}
+        new = sorted(current - joined)
+        if new:
+            self.instances_launched(new)
 
     # -- Fargate ---------------------------------------------------------------------------------
     def summary(self) -> dict[str, int]:

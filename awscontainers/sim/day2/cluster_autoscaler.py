@@ -202,10 +202,8 @@ def _groups(eks: EksSimulator, cluster: str, sim: SimEksCluster) -> list[_Group]
     )
     if not mine:
         return []
-    found = call(
-        eks.account.client("autoscaling"),
-        "describe_auto_scaling_groups",
-        AutoScalingGroupNames=mine,
+    found = eks.account.read(
+        "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=mine
     )["AutoScalingGroups"]
     managed = {ng["asg"]: ng["name"] for ng in sim.nodegroups.values()}
     out = []
@@ -218,11 +216,8 @@ def _groups(eks: EksSimulator, cluster: str, sim: SimEksCluster) -> list[_Group]
             # size is the nodegroup's.
             tagged = True
             low = int(
-                call(
-                    eks.account.client("eks"),
-                    "describe_nodegroup",
-                    clusterName=cluster,
-                    nodegroupName=managed[gname],
+                eks.account.read(
+                    "eks", "describe_nodegroup", clusterName=cluster, nodegroupName=managed[gname]
                 )["nodegroup"]["scalingConfig"]["minSize"]
             )
         else:

@@ -159,9 +159,8 @@ class Interruptions:
         cname, ng, group = managed
         sim = eks.cluster(cname)
         node = sim.nodes[iid]
-        found = call(
-            self.account.client("autoscaling"), "describe_auto_scaling_groups",
-            AutoScalingGroupNames=[group],
+        found = self.account.read(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[group]
         )["AutoScalingGroups"][0]  # fmt: skip
         size = len(found["Instances"])
         replaced = size + 1 <= int(found["MaxSize"])

@@ -133,8 +133,8 @@ def _instances(account: Any, ids: list[str]) -> dict[str, dict]:
 
 
 def _members(account: Any, group: str) -> list[str]:
-    found = call(
-        account.client("autoscaling"), "describe_auto_scaling_groups", AutoScalingGroupNames=[group]
+    found = account.read(
+        "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[group]
     )["AutoScalingGroups"]
     return sorted(i["InstanceId"] for g in found for i in g["Instances"])
 
@@ -409,10 +409,8 @@ class Patching:
         return None
 
     def _template_image(self, group: str) -> str:
-        found = call(
-            self.account.client("autoscaling"),
-            "describe_auto_scaling_groups",
-            AutoScalingGroupNames=[group],
+        found = self.account.read(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[group]
         )["AutoScalingGroups"]
         template = (found[0].get("LaunchTemplate") or {}).get("LaunchTemplateName")
         versions = call(
@@ -427,10 +425,8 @@ class Patching:
         eks = self.day2.eks
         if eks is not None and group in eks._groups:
             eks._groups[group]["image"] = image
-        found = call(
-            self.account.client("autoscaling"),
-            "describe_auto_scaling_groups",
-            AutoScalingGroupNames=[group],
+        found = self.account.read(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[group]
         )["AutoScalingGroups"]
         template = (
             (found[0].get("LaunchTemplate") or {}).get("LaunchTemplateName") if found else None
@@ -514,9 +510,8 @@ class Patching:
         (managed termination protection keeps those running tasks) are waited for."""
         ecs = self.day2.ecs
         assert ecs is not None
-        found = call(
-            self.account.client("autoscaling"), "describe_auto_scaling_groups",
-            AutoScalingGroupNames=[refresh.group],
+        found = self.account.read(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[refresh.group]
         )["AutoScalingGroups"][0]["Instances"]  # fmt: skip
         protected = {i["InstanceId"] for i in found if i.get("ProtectedFromScaleIn")}
         ready = [i for i in refresh.old if i not in protected]
@@ -583,9 +578,8 @@ class Patching:
             max_unavailable, int(RULES["managed_nodegroup"]["max_unavailable_quota"])
         )
         image = self.recommended("eks") or eks._groups[asg]["image"]
-        found = call(
-            self.account.client("autoscaling"), "describe_auto_scaling_groups",
-            AutoScalingGroupNames=[asg],
+        found = self.account.read(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[asg]
         )["AutoScalingGroups"][0]  # fmt: skip
         update = NodegroupUpdate(
             id=self._uuid(), cluster=cluster, nodegroup=nodegroup, asg=asg, image=image,

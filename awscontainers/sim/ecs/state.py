@@ -66,7 +66,7 @@ class EcsState:
         return self.account.arn("ecs", f"cluster/{name}")
 
     def cluster_exists(self, name: str) -> bool:
-        found = call(self.ecs, "describe_clusters", clusters=[name]).get("clusters", [])
+        found = self.account.read("ecs", "describe_clusters", clusters=[name]).get("clusters", [])
         return any(c.get("status") == "ACTIVE" for c in found)
 
     def require_cluster(self, cluster: str | None) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..._aws import call
 from ...arns import short_name
 from ...errors import InvalidParameterError
 from ...rules.capacity import ecs_facts
@@ -453,7 +452,7 @@ class Tasks(NetworkInterfaces):
         )
 
     def _associated_providers(self, cluster: str) -> list[str]:
-        found = call(self.ecs, "describe_clusters", clusters=[cluster])["clusters"]
+        found = self.account.read("ecs", "describe_clusters", clusters=[cluster])["clusters"]
         return found[0].get("capacityProviders", []) if found else []
 
     def start_task(
