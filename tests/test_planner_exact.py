@@ -179,12 +179,11 @@ def first_fit_one_by_one(groups: list[TaskGroup], spec: InstanceSpec) -> list[di
     for g in groups:
         size = (g.cpu, g.memory, 1 if eks else 0, g.gpus)
         for _ in range(g.count):
-            for free, contents in bins:
-                if how_many(size, free):
-                    break
-            else:
-                free, contents = [spec.cpu, spec.memory, spec.pods or 0, spec.gpus], {}
-                bins.append((free, contents))
+            room = next((b for b in bins if how_many(size, b[0])), None)
+            if room is None:
+                room = ([spec.cpu, spec.memory, spec.pods or 0, spec.gpus], {})
+                bins.append(room)
+            free, contents = room
             free[:] = [f - d for f, d in zip(free, size, strict=True)]
             contents[g.name] = contents.get(g.name, 0) + 1
     return [contents for _, contents in bins]
