@@ -45,6 +45,8 @@ __all__ = ["Cover", "cover", "how_many"]
 # Most fillings listed outright (every maximal filling of every type) before switching to
 # column generation; a list this short solves exactly in well under a second.
 _ENUMERATE = 3000
+# Steps the listing may take per filling allowed, before it gives up.
+_WALK = 8
 # Column generation stops after this many rounds (each prices every type once).
 _ROUNDS = 60
 # In fast mode, past this many tasks per group on average, the LP is rounded down first.
@@ -175,19 +177,25 @@ def _enumerate(
     sizes: Sequence[Sequence[int]], caps: Sequence[int], room: Sequence[int], limit: int
 ) -> list[Filling] | None:
     """Every non-empty maximal filling of ``room`` (no further task fits, or its group has
-    no more); ``None`` past ``limit``. Maximal fillings are enough: any filling is part of one."""
+    no more); ``None`` past ``limit`` fillings (or ``_WALK`` times that many steps).
+    Maximal fillings are enough: any filling is part of one."""
     out: list[Filling] = []
-    n_groups = len(sizes)
+    last = len(sizes) - 1
+    steps = [limit * _WALK]
 
     def walk(i: int, free: list[int], taken: list[int]) -> bool:
-        if i == n_groups:
-            if any(taken) and all(
-                t >= c or any(d > f for d, f in zip(sz, free, strict=True))
-                for t, c, sz in zip(taken, caps, sizes, strict=True)
-            ):
-                out.append(tuple(taken))
-            return len(out) <= limit
+        steps[0] -= 1
         most = min(caps[i], how_many(sizes[i], free)) if caps[i] else 0
+        if i == last:
+            # The last group only as many as fit: fewer would leave room for one more.
+            done = [*taken, most]
+            free = [f - most * d for f, d in zip(free, sizes[i], strict=True)]
+            if any(done) and all(
+                t >= c or any(d > f for d, f in zip(sz, free, strict=True))
+                for t, c, sz in zip(done, caps, sizes, strict=True)
+            ):
+                out.append(tuple(done))
+            return len(out) <= limit and steps[0] > 0
         for n in range(most, -1, -1):
             taken.append(n)
             ok = walk(i + 1, [f - n * d for f, d in zip(free, sizes[i], strict=True)], taken)
@@ -243,7 +251,8 @@ def cover(
     ``seeds`` fillings ``(type, filling)`` to include (a plan to improve on). ``fast`` buys
     the LP solution rounded down outright and solves only the rest of the tasks as an
     integer program: a few instances of waste at most, in milliseconds whatever the counts.
-    ``None`` if HiGHS finds no integer fleet within ``time_limit`` seconds.
+    ``None`` if HiGHS finds no integer fleet within ``time_limit`` seconds, or in ``fast``
+    mode when the fillings are too many to list (column generation takes too long there).
     """
     started = time.perf_counter()
     deadline = started + time_limit
@@ -260,6 +269,8 @@ def cover(
         columns += [(t, f) for f in fillings]
     if listed:
         method = "every filling listed"
+    elif fast:  # too many fillings to list: the caller's heuristics are quicker
+        return None
     else:
         columns, bound = _generate(sizes, counts, rooms, prices, caps, seeds, deadline, bound)
         method = "fillings by column generation"

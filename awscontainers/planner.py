@@ -981,7 +981,7 @@ def heuristic_plan(
 
 #: Most task shapes :func:`plan` hands to the MILP solver (:mod:`awscontainers.milp`); past
 #: it, or when the solver cannot settle the plan, the heuristics plan alone.
-SOLVER_GROUPS = 12
+SOLVER_GROUPS = 6
 # Past this many shapes the heuristics try only their quick strategies.
 _FULL_HEURISTIC_GROUPS = 40
 # The solver's wall-clock safety net (seconds): the work limits in awscontainers.milp end it
@@ -1185,16 +1185,25 @@ def naive_plan(groups: list[TaskGroup], spec: InstanceSpec) -> Plan:
     eks = spec.pods is not None
     # Identical tasks placed one by one with first fit fill each open instance in turn as far
     # as it goes, so a group is placed in one pass over the instances. The instances are kept
-    # as runs of identical ones ``[free room, contents, how many]``: a group fills a whole run
+    # as runs of identical ones ``(free room, contents, how many)``: a group fills a whole run
     # at once and splits it at most in three (full, one part-filled, untouched), so the pass
-    # is over runs, not instances: linear in the tasks' groups, not in the tasks.
-    runs: list[tuple[list[int], dict[str, int], int]] = []
-    for g in groups:
-        left = g.count
-        size = _size(g, eks)
+    # is over runs, not instances. A run with no room for even the smallest task still to
+    # come is closed (kept aside), so each pass is over the few runs still open. Each run
+    # carries its position (a tuple: pieces of a split run sort where the run was).
+    sizes = [_size(g, eks) for g in groups]
+    # Per position, the smallest of every dimension among the groups from there on.
+    smallest = [list(_room(spec))] * (len(groups) + 1)
+    for j in range(len(groups) - 1, -1, -1):
+        smallest[j] = [min(a, b) for a, b in zip(smallest[j + 1], sizes[j], strict=True)]
+    Run = tuple[tuple[int, ...], list[int], dict[str, int], int]
+    active: list[Run] = []
+    closed: list[Run] = []
+    made = 0
+    for j, g in enumerate(groups):
+        left, size = g.count, sizes[j]
         i = 0
-        while left and i < len(runs):
-            free, contents, k = runs[i]
+        while left and i < len(active):
+            key, free, contents, k = active[i]
             each = _how_many(size, free)
             if not each:
                 i += 1
@@ -1202,22 +1211,30 @@ def naive_plan(groups: list[TaskGroup], spec: InstanceSpec) -> Plan:
             full = min(k, left // each)
             pieces = []
             if full:
-                pieces.append(_add(free, contents, g.name, size, each, full))
+                pieces.append((key + (0,), *_add(free, contents, g.name, size, each, full)))
                 left -= each * full
             if full < k and left:
-                pieces.append(_add(free, contents, g.name, size, left, 1))
+                pieces.append((key + (1,), *_add(free, contents, g.name, size, left, 1)))
                 left = 0
-            used = sum(n for _, _, n in pieces)
+            used = sum(piece[3] for piece in pieces)
             if used < k:
-                pieces.append((free, contents, k - used))
-            runs[i : i + 1] = pieces
+                pieces.append((key + (2,), free, contents, k - used))
+            active[i : i + 1] = pieces
             i += len(pieces)
         if left:
             per_bin = _how_many(size, _room(spec))
-            if left // per_bin:
-                runs.append(_add(list(_room(spec)), {}, g.name, size, per_bin, left // per_bin))
-            if left % per_bin:
-                runs.append(_add(list(_room(spec)), {}, g.name, size, left % per_bin, 1))
+            for n, k in ((per_bin, left // per_bin), (left % per_bin, 1 if left % per_bin else 0)):
+                if k:
+                    made += 1
+                    active.append(((made,), *_add(list(_room(spec)), {}, g.name, size, n, k)))
+        low = smallest[j + 1]
+        if any(low):
+            still: list[Run] = []
+            for run in active:
+                fits = all(f >= d for f, d in zip(run[1], low, strict=True))
+                (still if fits else closed).append(run)
+            active = still
+    runs = [(free, contents, k) for _, free, contents, k in sorted(closed + active)]
     patterns: list[_Pattern] = []
     for _, contents, k in runs:  # merge neighbouring runs of identical instances
         if patterns and patterns[-1][1] == contents:
