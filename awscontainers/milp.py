@@ -45,15 +45,21 @@ __all__ = ["Cover", "cover", "how_many"]
 # Most fillings listed outright (every maximal filling of every type) before switching to
 # column generation; a list this short solves exactly in well under a second.
 _ENUMERATE = 3000
+# Most groups whose fillings are listed (past it, column generation).
+_LIST_GROUPS = 6
 # Steps the listing may take per filling allowed, before it gives up.
 _WALK = 8
+# Branch-and-bound nodes one pricing knapsack may use (fast mode: a better filling is
+# usually found at once, and only proving there is none takes long).
+_KNAPSACK_NODES = 50_000
+_FAST_KNAPSACK_NODES = 500
 # Column generation stops after this many rounds (each prices every type once).
 _ROUNDS = 60
 # In fast mode, past this many tasks per group on average, the LP is rounded down first.
 _ROUND_FROM = 20
 # Branch-and-bound nodes fast mode may use (a work limit, unlike time, gives the same
 # answer on every machine).
-_NODES = 20_000
+_NODES = 2_000
 # HiGHS settings: quiet, and single-threaded so answers do not depend on the machine.
 _QUIET = {"output_flag": False, "threads": 1, "random_seed": 0}
 
@@ -146,9 +152,16 @@ def _solve(
     h = _highs()
     h.setOptionValue("time_limit", max(time_limit, 0.001))
     if integer:
-        h.setOptionValue("mip_rel_gap", 1e-9)
+        # Fast mode's integer program is the few tasks left over: 0.1% of that is far less
+        # than one instance, so stopping there loses nothing and saves the proof's nodes.
+        h.setOptionValue("mip_rel_gap", 1e-9 if nodes is None else 1e-3)
         if nodes is not None:
             h.setOptionValue("mip_max_nodes", nodes)
+            # On these small covering programs HiGHS's root restarts and sub-MIP searches
+            # (RINS, RENS) cost most of the time and, measured, never found a cheaper fleet.
+            h.setOptionValue("mip_allow_restart", False)
+            h.setOptionValue("mip_heuristic_run_rins", False)
+            h.setOptionValue("mip_heuristic_run_rens", False)
     h.passModel(lp)
     h.run()
     info = h.getInfo()
@@ -208,27 +221,93 @@ def _enumerate(
 
 
 def _best_filling(
-    sizes: Sequence[Sequence[int]], caps: Sequence[int], room: Sequence[int], worth: Sequence[float]
-) -> tuple[float, Filling]:
-    """The filling of ``room`` with the most total ``worth`` (a knapsack, solved exactly)."""
-    use = [i for i in range(len(sizes)) if worth[i] > 1e-12 and caps[i]]
-    filling = [0] * len(sizes)
-    if not use:
-        return 0.0, tuple(filling)
-    rows = [r for r in range(len(room)) if any(sizes[i][r] for i in use)]
-    ok, _, x, _, _ = _solve(
-        [-worth[i] for i in use],
-        [{k: float(sizes[i][r]) for k, r in enumerate(rows) if sizes[i][r]} for i in use],
-        [-math.inf] * len(rows),
-        [float(room[r]) for r in rows],
-        [float(caps[i]) for i in use],
-        integer=True,
-        time_limit=5.0,
-    )
-    if ok:
-        for i, v in zip(use, x, strict=True):
-            filling[i] = round(v)
-    return sum(w * n for w, n in zip(worth, filling, strict=True)), tuple(filling)
+    sizes: Sequence[Sequence[int]],
+    caps: Sequence[int],
+    room: Sequence[int],
+    worth: Sequence[float],
+    floor: float = 0.0,
+    limit: int = 0,
+) -> tuple[float, Filling, bool]:
+    """The filling of ``room`` with the most total ``worth``: a bounded knapsack in a few
+    dimensions, by depth-first branch and bound.
+
+    Items go most valuable per share of the room first; a branch is cut when even the
+    fractional knapsack in its tightest single dimension cannot beat the best filling found.
+    Only fillings worth more than ``floor`` are sought (column generation needs no others,
+    and the search is far shorter): none found gives worth 0 and an empty filling.
+    Returns (worth, filling, exact): ``exact`` is false if the ``limit`` of nodes (default
+    ``_KNAPSACK_NODES``) ran out first (the filling is then only the best found).
+    """
+    n = len(sizes)
+    dims = range(len(room))
+    use = [i for i in range(n) if worth[i] > 1e-12 and caps[i]]
+
+    def share(i: int) -> float:
+        return max(sizes[i][r] / room[r] for r in dims if sizes[i][r])
+
+    use.sort(key=lambda i: -worth[i] / share(i))
+    # Per dimension, the items by worth per unit of it (for the fractional bounds), as
+    # (position in ``use``, size in the dimension, worth, cap).
+    orders = [
+        (
+            r,
+            sorted(
+                ((k, sizes[i][r], worth[i], caps[i]) for k, i in enumerate(use) if sizes[i][r]),
+                key=lambda item: -item[2] / item[1],
+            ),
+        )
+        for r in dims
+        if any(sizes[i][r] for i in use)
+    ]
+    # Items that use no dimension at all (none in practice) add their whole cap.
+    free_worth = [0.0] * (len(use) + 1)
+    for k in range(len(use) - 1, -1, -1):
+        i = use[k]
+        free_worth[k] = free_worth[k + 1] + (0.0 if any(sizes[i]) else caps[i] * worth[i])
+    best: list = [floor, [0] * n]
+    taken = [0] * n
+    nodes = [limit or _KNAPSACK_NODES]
+
+    def bound(k: int, free: list[int]) -> float:
+        # The most the items from position k on could add, one dimension at a time.
+        most = math.inf
+        for r, order in orders:
+            cap, value = free[r], 0.0
+            for pos, d, w, c in order:
+                if pos < k:
+                    continue
+                if c * d >= cap:
+                    value += cap / d * w
+                    break
+                value += c * w
+                cap -= c * d
+            if value < most:
+                most = value
+        return most + free_worth[k]
+
+    def walk(k: int, free: list[int], value: float) -> None:
+        if value > best[0] + 1e-12:
+            best[0], best[1] = value, taken[:]
+        if k == len(use) or nodes[0] <= 0:
+            return
+        nodes[0] -= 1
+        if value + bound(k, free) <= best[0] + 1e-12:
+            return
+        i = use[k]
+        most = min(caps[i], how_many(sizes[i], free))
+        for m in range(most, -1, -1):
+            taken[i] = m
+            walk(
+                k + 1,
+                [f - m * d for f, d in zip(free, sizes[i], strict=True)],
+                value + m * worth[i],
+            )
+        taken[i] = 0
+
+    walk(0, list(room), 0.0)
+    if not any(best[1]):
+        return 0.0, tuple(best[1]), nodes[0] > 0
+    return best[0], tuple(best[1]), nodes[0] > 0
 
 
 # -- the solver ---------------------------------------------------------------------------------
@@ -251,8 +330,7 @@ def cover(
     ``seeds`` fillings ``(type, filling)`` to include (a plan to improve on). ``fast`` buys
     the LP solution rounded down outright and solves only the rest of the tasks as an
     integer program: a few instances of waste at most, in milliseconds whatever the counts.
-    ``None`` if HiGHS finds no integer fleet within ``time_limit`` seconds, or in ``fast``
-    mode when the fillings are too many to list (column generation takes too long there).
+    ``None`` if HiGHS finds no integer fleet within ``time_limit`` seconds.
     """
     started = time.perf_counter()
     deadline = started + time_limit
@@ -260,8 +338,9 @@ def cover(
         [min(c, how_many(sz, room)) for sz, c in zip(sizes, counts, strict=True)] for room in rooms
     ]
     columns: list[tuple[int, Filling]] = []
-    listed = True
-    for t, room in enumerate(rooms):
+    # Past a few groups the fillings are too many to list, and trying costs time.
+    listed = len(sizes) <= _LIST_GROUPS
+    for t, room in enumerate(rooms if listed else ()):
         fillings = _enumerate(sizes, caps[t], room, _ENUMERATE - len(columns))
         if fillings is None:
             listed = False
@@ -269,10 +348,8 @@ def cover(
         columns += [(t, f) for f in fillings]
     if listed:
         method = "every filling listed"
-    elif fast:  # too many fillings to list: the caller's heuristics are quicker
-        return None
     else:
-        columns, bound = _generate(sizes, counts, rooms, prices, caps, seeds, deadline, bound)
+        columns, bound = _generate(sizes, counts, rooms, prices, caps, seeds, deadline, bound, fast)
         method = "fillings by column generation"
     columns = list(dict.fromkeys(columns))
     ok, x, settled = _integer(columns, counts, prices, deadline, fast)
@@ -348,8 +425,10 @@ def _generate(
     seeds: Sequence[tuple[int, Filling]],
     deadline: float,
     bound: float,
+    fast: bool,
 ) -> tuple[list[tuple[int, Filling]], float]:
-    """Column generation: the fillings worth trying, and a proven lower bound."""
+    """Column generation: the fillings worth trying, and a proven lower bound (``fast``:
+    shorter knapsack searches, so the bound may stay the one given)."""
     n = len(sizes)
     columns = list(seeds)
     for t in range(len(rooms)):  # each group alone, as full as it goes: always feasible
@@ -373,17 +452,27 @@ def _generate(
         worth = [max(d, 0.0) for d in duals]
         added = False
         most = 0.0  # the best worth-to-price ratio of any filling (Farley's bound)
+        exact = True
         for t, room in enumerate(rooms):
-            best, filling = _best_filling(sizes, caps[t], room, worth)
+            best, filling, solved = _best_filling(
+                sizes,
+                caps[t],
+                room,
+                worth,
+                prices[t] * (1 + 1e-9) + 1e-12,
+                _FAST_KNAPSACK_NODES if fast else _KNAPSACK_NODES,
+            )
+            exact = exact and solved
             if prices[t] > 0:
                 most = max(most, best / prices[t])
             if best > prices[t] * (1 + 1e-9) + 1e-12:
                 columns.append((t, filling))
                 added = True
-        if most > 0:
+        if exact and most > 0:  # bounds hold only if every knapsack was solved exactly
             bound = max(bound, value / max(most, 1.0))
         if not added:
-            bound = max(bound, value)
+            if exact:
+                bound = max(bound, value)
             break
     return columns, bound
 

@@ -981,7 +981,7 @@ def heuristic_plan(
 
 #: Most task shapes :func:`plan` hands to the MILP solver (:mod:`awscontainers.milp`); past
 #: it, or when the solver cannot settle the plan, the heuristics plan alone.
-SOLVER_GROUPS = 6
+SOLVER_GROUPS = 12
 # Past this many shapes the heuristics try only their quick strategies.
 _FULL_HEURISTIC_GROUPS = 40
 # The solver's wall-clock safety net (seconds): the work limits in awscontainers.milp end it
