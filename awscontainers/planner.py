@@ -855,9 +855,9 @@ def plan(groups: list[TaskGroup], specs: list[InstanceSpec], *, quick: bool = Fa
 
     Groups of the same shape are planned as one (tasks of one shape are interchangeable),
     so the time grows with the shapes, not the services. Up to :data:`SOLVER_GROUPS`
-    shapes, the HiGHS MILP solver plans (:func:`optimum` in fast mode: the LP over every
-    instance filling rounded down, the rest solved exactly), within 0.1% of the true
-    optimum on realistic mixes. ``quick`` (cost curves redrawn on every keystroke), more
+    shapes, the HiGHS MILP solver plans (:func:`optimum` in fast mode: the LP over instance
+    fillings rounded down, the rest solved as an integer program), measured within 1% of
+    the true optimum, mostly within 0.1%. ``quick`` (cost curves redrawn on every keystroke), more
     shapes, or no plan from the solver: :func:`heuristic_plan`. :attr:`Plan.strategy` says
     which planned.
 

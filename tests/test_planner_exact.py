@@ -229,3 +229,48 @@ def test_every_listed_filling_is_maximal_and_fits() -> None:
         if not any(f2 != f and all(a >= b for a, b in zip(f2, f, strict=True)) for f2 in every)
     ]
     assert sorted(listed) == sorted(maximal)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(workloads(most_groups=3, most_count=30))
+def test_column_generation_bounds_the_listed_optimum(case) -> None:
+    # The same workload solved twice: every filling listed (the true optimum), and with the
+    # fillings generated instead. Column generation's bound must not pass the optimum, and
+    # its plan must not beat it.
+    import awscontainers.milp as milp
+
+    groups, table = case
+    exact = optimum(groups, table)
+    listed, milp._LIST_GROUPS = milp._LIST_GROUPS, 0
+    try:
+        generated = optimum(groups, table)
+    finally:
+        milp._LIST_GROUPS = listed
+    assert exact is not None and exact.proven and generated is not None
+    assert "column generation" in generated.method
+    valid(generated.plan, groups, table)
+    assert generated.bound <= exact.plan.hourly * (1 + 1e-9)
+    assert generated.plan.hourly >= exact.plan.hourly * (1 - 1e-9)
+
+
+def test_seven_to_twelve_shapes_go_to_column_generation() -> None:
+    shapes = [
+        (256, 512),
+        (512, 1024),
+        (1024, 2048),
+        (2048, 4096),
+        (1024, 4096),
+        (256, 2048),
+        (512, 4096),
+        (1536, 3072),
+        (128, 256),
+    ]
+    groups = [TaskGroup(f"s{i}", c, m, 40 + 7 * i) for i, (c, m) in enumerate(shapes)]
+    for table in (ECS, EKS):
+        p = plan(groups, table)
+        valid(p, groups, table)
+        assert "column generation" in p.strategy
+        best = optimum(groups, table)
+        assert best is not None
+        assert best.bound * (1 - 1e-9) <= p.hourly
+        assert p.hourly == plan(groups, table).hourly  # the same plan every time
