@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -40,11 +41,14 @@ from awscontainers.rules.capacity import max_pods, node_allocatable, registered_
 
 __all__ = [
     "InstanceSpec",
+    "Optimum",
     "Plan",
     "TaskGroup",
     "capacity",
+    "heuristic_plan",
     "lower_bound",
     "naive_plan",
+    "optimum",
     "plan",
 ]
 
@@ -849,13 +853,13 @@ def _make_plan(
 def plan(groups: list[TaskGroup], specs: list[InstanceSpec], *, quick: bool = False) -> Plan:
     """A cheap fleet that holds every task, and the tasks on each instance.
 
-    Tasks come in few shapes, so they are packed by shape *counts*: one instance is filled,
-    and that filling is repeated as often as the counts allow. Several strategies are tried
-    and the cheapest kept: each type alone; the LP optimum's mix of types (and the best mix
-    of every pair of types) with the task groups shared out by CPU:memory ratio; and a greedy
-    that buys the filling with the most LP-priced work per dollar. The part-empty instances
-    are then moved to the cheapest type that still holds them. :attr:`Plan.strategy` says
-    which one won.
+    Groups of the same shape are planned as one (tasks of one shape are interchangeable),
+    so the time grows with the shapes, not the services. Up to :data:`SOLVER_GROUPS`
+    shapes, the HiGHS MILP solver plans (:func:`optimum` in fast mode: the LP over instance
+    fillings rounded down, the rest solved as an integer program), measured within 1% of
+    the true optimum, mostly within 0.1%. ``quick`` (cost curves redrawn on every keystroke), more
+    shapes, or no plan from the solver: :func:`heuristic_plan`. :attr:`Plan.strategy` says
+    which planned.
 
     >>> specs = [InstanceSpec("c5.large", 0.085, 2048, 3891),
     ...          InstanceSpec("r5.large", 0.126, 2048, 15564)]
@@ -864,12 +868,59 @@ def plan(groups: list[TaskGroup], specs: list[InstanceSpec], *, quick: bool = Fa
     ({'c5.large': 4, 'r5.large': 2}, 0.592)
     """
     _check(groups, specs)
+    merged, members = _merge_shapes(groups)
+    if not members:
+        return _plan(groups, specs, quick)
+    best = _plan(merged, specs, quick)
+    best.patterns = _unmerge(best.patterns, members)
+    return best
+
+
+def _plan(groups: list[TaskGroup], specs: list[InstanceSpec], quick: bool) -> Plan:
+    """:func:`plan` for groups of distinct shapes: the solver, else the heuristics."""
     bound = lower_bound(groups, specs)
+    counts = {g.name: g.count for g in groups if g.count}
+    if not counts:
+        return _make_plan([], specs, bound, "empty workload: no instances needed")
+    if not quick and len(counts) <= SOLVER_GROUPS:
+        exact = _solver_plan(groups, specs, bound)
+        if exact is not None:
+            return exact
+    return heuristic_plan(groups, specs, quick=quick, _bound=bound)
+
+
+def heuristic_plan(
+    groups: list[TaskGroup],
+    specs: list[InstanceSpec],
+    *,
+    quick: bool = False,
+    _bound: tuple[float, dict[str, float]] | None = None,
+) -> Plan:
+    """The hand-written planner alone: :func:`plan`'s fallback, and its yardstick.
+
+    Several strategies are tried and the cheapest kept: each type alone; the LP optimum's
+    mix of types (and the best mix of every pair of types) with the task groups shared out
+    by CPU:memory ratio; and a greedy that buys the filling with the most LP-priced work per
+    dollar. The part-empty instances are then moved to the cheapest type that still holds
+    them.
+
+    >>> specs = [InstanceSpec("c5.large", 0.085, 2048, 3891),
+    ...          InstanceSpec("r5.large", 0.126, 2048, 15564)]
+    >>> p = heuristic_plan([TaskGroup("api", 1024, 1024, 10), TaskGroup("cache", 256, 6144, 4)],
+    ...                    specs)
+    >>> p.instances, round(p.hourly, 3)
+    ({'c5.large': 4, 'r5.large': 2}, 0.592)
+    """
+    if _bound is None:
+        _check(groups, specs)
+    bound = _bound if _bound is not None else lower_bound(groups, specs)
     eks = specs[0].pods is not None
     by_name = {g.name: g for g in groups}
     counts = {g.name: g.count for g in groups if g.count}
     if not counts:
         return _make_plan([], specs, bound, "empty workload: no instances needed")
+    # Many shapes: the quick strategies only (the others grow with the square of the shapes).
+    quick = quick or len(counts) > _FULL_HEURISTIC_GROUPS
     by_spec = {s.name: s for s in specs}
 
     # ``quick`` (cost curves redrawn on every keystroke) tries only the three types that are
@@ -928,6 +979,192 @@ def plan(groups: list[TaskGroup], specs: list[InstanceSpec], *, quick: bool = Fa
     return best
 
 
+#: Most task shapes :func:`plan` hands to the MILP solver (:mod:`awscontainers.milp`); past
+#: it, or when the solver cannot settle the plan, the heuristics plan alone.
+SOLVER_GROUPS = 12
+# Past this many shapes the heuristics try only their quick strategies.
+_FULL_HEURISTIC_GROUPS = 40
+# The solver's wall-clock safety net (seconds): the work limits in awscontainers.milp end it
+# long before on every input the planner sees, so plans do not depend on the machine's speed.
+_SOLVER_SECONDS = 5.0
+
+
+def _solver_plan(
+    groups: list[TaskGroup], specs: list[InstanceSpec], bound: tuple[float, dict[str, float]]
+) -> Plan | None:
+    """The solver's plan (``None`` if HiGHS is not installed or could not settle one)."""
+    try:
+        found = optimum(groups, specs, fast=True, time_limit=_SOLVER_SECONDS, _bound=bound)
+    except ImportError:  # pragma: no cover - highspy is a dependency
+        return None
+    return found.plan if found is not None else None
+
+
+@dataclass
+class Optimum:
+    """The solver's best plan, and a lower bound on *every* plan's hourly cost.
+
+    ``proven`` says the plan costs no more than the bound (up to rounding): it is an
+    integer optimum.
+    """
+
+    plan: Plan
+    bound: float
+    proven: bool
+    seconds: float
+    method: str
+
+    @property
+    def gap(self) -> float:
+        """The plan's cost over the bound (1.0: provably optimal)."""
+        if self.bound <= 0:
+            return 1.0 if self.plan.hourly <= 0 else math.inf
+        return self.plan.hourly / self.bound
+
+
+def optimum(
+    groups: list[TaskGroup],
+    specs: list[InstanceSpec],
+    *,
+    fast: bool = False,
+    time_limit: float = 30.0,
+    start: Plan | None = None,
+    _bound: tuple[float, dict[str, float]] | None = None,
+) -> Optimum | None:
+    """The cheapest plan the HiGHS MILP solver finds, and a proven lower bound.
+
+    The bin packing is solved in its configuration form (see :mod:`awscontainers.milp`):
+    when every filling of every type can be listed (EKS's pod limit keeps the lists short),
+    the answer is the true integer optimum; otherwise the fillings come from column
+    generation, seeded with ``start``'s (the answer then never costs more than ``start``),
+    and the bound is column generation's. ``fast`` rounds the LP down first and solves only
+    the rest exactly (what :func:`plan` uses). ``None`` if no plan was found in time.
+
+    >>> specs = [InstanceSpec("c5.large", 0.085, 2048, 3891),
+    ...          InstanceSpec("r5.large", 0.126, 2048, 15564)]
+    >>> best = optimum([TaskGroup("api", 1024, 1024, 10), TaskGroup("cache", 256, 6144, 4)], specs)
+    >>> best.plan.instances, round(best.plan.hourly, 3), best.proven
+    ({'c5.large': 4, 'r5.large': 2}, 0.592, True)
+    """
+    from awscontainers import milp
+
+    started = time.perf_counter()
+    if _bound is None:
+        _check(groups, specs)
+    bound = _bound if _bound is not None else lower_bound(groups, specs)
+    eks = specs[0].pods is not None
+    active = [g for g in groups if g.count]
+    if not active:
+        empty = _make_plan([], specs, bound, "empty workload: no instances needed")
+        return Optimum(empty, 0.0, True, time.perf_counter() - started, "empty")
+    index = {g.name: i for i, g in enumerate(active)}
+    kinds = {s.name: t for t, s in enumerate(specs)}
+    seeds = []
+    for kind, contents, _ in start.patterns if start is not None else ():
+        filling = [0] * len(active)
+        for name, n in contents.items():
+            filling[index[name]] = n
+        seeds.append((kinds[kind], tuple(filling)))
+    found = milp.cover(
+        [_size(g, eks) for g in active],
+        [g.count for g in active],
+        [_room(s) for s in specs],
+        [s.hourly for s in specs],
+        bound=bound[0],
+        seeds=seeds,
+        fast=fast,
+        time_limit=time_limit,
+    )
+    if found is None:
+        if start is None:
+            return None
+        return Optimum(start, bound[0], False, time.perf_counter() - started, "start plan")
+    patterns = [
+        (specs[t].name, {g.name: n for g, n in zip(active, f, strict=True) if n}, k)
+        for t, f, k in found.fleet
+    ]
+    patterns = _downsize(patterns, {g.name: g for g in active}, specs)
+    best = _make_plan(patterns, specs, bound, f"HiGHS MILP over instance fillings: {found.method}")
+    if start is not None and start.hourly < best.hourly:
+        best = start
+    proven = best.hourly <= found.bound * (1 + 1e-7) + 1e-12
+    return Optimum(best, found.bound, proven, time.perf_counter() - started, found.method)
+
+
+def _merge_shapes(
+    groups: list[TaskGroup],
+) -> tuple[list[TaskGroup], dict[str, list[tuple[str, int]]]]:
+    """Groups of one shape (CPU, memory, GPUs) as one group each, and who is in it.
+
+    Tasks of one shape are interchangeable, so a plan for the merged groups is a plan for
+    the originals: planning time then grows with the shapes, not the services. ``members``
+    is empty when every shape is already one group's.
+    """
+    by_shape: dict[tuple[int, int, int], list[TaskGroup]] = {}
+    for g in groups:
+        if g.count:
+            by_shape.setdefault((g.cpu, g.memory, g.gpus), []).append(g)
+    if all(len(same) == 1 for same in by_shape.values()):
+        return groups, {}
+    merged, members = [], {}
+    for i, ((cpu, memory, gpus), same) in enumerate(by_shape.items()):
+        name = f"shape {i}: " + same[0].name
+        merged.append(TaskGroup(name, cpu, memory, sum(g.count for g in same), gpus))
+        members[name] = [(g.name, g.count) for g in same]
+    return merged, members
+
+
+def _unmerge(patterns: list[_Pattern], members: dict[str, list[tuple[str, int]]]) -> list[_Pattern]:
+    """Patterns of merged groups shared back out to their groups, in order.
+
+    Each merged group's tasks are handed out group by group as the instances come; a run
+    of identical instances splits only where one group's tasks run out.
+    """
+    queues = {name: [member for member, _ in same] for name, same in members.items()}
+    left = {member: n for same in members.values() for member, n in same}
+
+    def use(name: str, n: int) -> str:
+        member = queues[name][0]
+        left[member] -= n
+        if not left[member]:
+            queues[name].pop(0)
+        return member
+
+    def take(name: str, n: int) -> dict[str, int]:
+        out: dict[str, int] = {}
+        while n:
+            got = min(n, left[queues[name][0]])
+            member = use(name, got)
+            out[member] = out.get(member, 0) + got
+            n -= got
+        return out
+
+    def split(
+        kind: str, done: dict[str, int], rest: list[tuple[str, int]], k: int
+    ) -> list[_Pattern]:
+        if not rest:
+            return [(kind, done, k)]
+        (name, n), more = rest[0], rest[1:]
+        if name not in queues:  # a group that was not merged
+            return split(kind, {**done, name: n}, more, k)
+        out: list[_Pattern] = []
+        while k:
+            whole = min(k, left[queues[name][0]] // n)
+            if whole:
+                member = use(name, whole * n)
+                out += split(kind, {**done, member: n}, more, whole)
+                k -= whole
+            else:  # one instance takes the last tasks of one group and the first of the next
+                out += split(kind, {**done, **take(name, n)}, more, 1)
+                k -= 1
+        return out
+
+    result: list[_Pattern] = []
+    for kind, contents, k in patterns:
+        result += split(kind, {}, list(contents.items()), k)
+    return result
+
+
 def _total(p: Plan) -> int:
     return sum(p.instances.values())
 
@@ -947,31 +1184,72 @@ def naive_plan(groups: list[TaskGroup], spec: InstanceSpec) -> Plan:
     bound = lower_bound(groups, [spec])
     eks = spec.pods is not None
     # Identical tasks placed one by one with first fit fill each open instance in turn as far
-    # as it goes, so a group is placed in one pass over the instances: fast for 10,000 tasks.
-    bins: list[tuple[list[int], dict[str, int]]] = []
-    for g in groups:
-        left = g.count
-        size = _size(g, eks)
-        for free, contents in bins:
-            if not left:
-                break
-            n = min(left, _how_many(size, free))
-            if n:
-                contents[g.name] = contents.get(g.name, 0) + n
-                free[:] = [f - n * d for f, d in zip(free, size, strict=True)]
-                left -= n
-        per_bin = _how_many(size, _room(spec))
-        while left:
-            n = min(left, per_bin)
-            bins.append(([f - n * d for f, d in zip(_room(spec), size, strict=True)], {g.name: n}))
-            left -= n
+    # as it goes, so a group is placed in one pass over the instances. The instances are kept
+    # as runs of identical ones ``(free room, contents, how many)``: a group fills a whole run
+    # at once and splits it at most in three (full, one part-filled, untouched), so the pass
+    # is over runs, not instances. A run with no room for even the smallest task still to
+    # come is closed (kept aside), so each pass is over the few runs still open. Each run
+    # carries its position (a tuple: pieces of a split run sort where the run was).
+    sizes = [_size(g, eks) for g in groups]
+    # Per position, the smallest of every dimension among the groups from there on.
+    smallest = [list(_room(spec))] * (len(groups) + 1)
+    for j in range(len(groups) - 1, -1, -1):
+        smallest[j] = [min(a, b) for a, b in zip(smallest[j + 1], sizes[j], strict=True)]
+    Run = tuple[tuple[int, ...], list[int], dict[str, int], int]
+    active: list[Run] = []
+    closed: list[Run] = []
+    made = 0
+    for j, g in enumerate(groups):
+        left, size = g.count, sizes[j]
+        i = 0
+        while left and i < len(active):
+            key, free, contents, k = active[i]
+            each = _how_many(size, free)
+            if not each:
+                i += 1
+                continue
+            full = min(k, left // each)
+            pieces = []
+            if full:
+                pieces.append((key + (0,), *_add(free, contents, g.name, size, each, full)))
+                left -= each * full
+            if full < k and left:
+                pieces.append((key + (1,), *_add(free, contents, g.name, size, left, 1)))
+                left = 0
+            used = sum(piece[3] for piece in pieces)
+            if used < k:
+                pieces.append((key + (2,), free, contents, k - used))
+            active[i : i + 1] = pieces
+            i += len(pieces)
+        if left:
+            per_bin = _how_many(size, _room(spec))
+            for n, k in ((per_bin, left // per_bin), (left % per_bin, 1 if left % per_bin else 0)):
+                if k:
+                    made += 1
+                    active.append(((made,), *_add(list(_room(spec)), {}, g.name, size, n, k)))
+        low = smallest[j + 1]
+        if any(low):
+            still: list[Run] = []
+            for run in active:
+                fits = all(f >= d for f, d in zip(run[1], low, strict=True))
+                (still if fits else closed).append(run)
+            active = still
+    runs = [(free, contents, k) for _, free, contents, k in sorted(closed + active)]
     patterns: list[_Pattern] = []
-    for _, contents in bins:  # compress runs of identical instances
+    for _, contents, k in runs:  # merge neighbouring runs of identical instances
         if patterns and patterns[-1][1] == contents:
-            patterns[-1] = (spec.name, contents, patterns[-1][2] + 1)
+            patterns[-1] = (spec.name, contents, patterns[-1][2] + k)
         else:
-            patterns.append((spec.name, contents, 1))
+            patterns.append((spec.name, contents, k))
     return _make_plan(patterns, [spec], bound, f"naive: first fit on {spec.name}, tasks unsorted")
+
+
+def _add(
+    free: list[int], contents: dict[str, int], name: str, size: Sequence[int], n: int, k: int
+) -> tuple[list[int], dict[str, int], int]:
+    """A run of ``k`` instances like ``(free, contents)`` with ``n`` more tasks of ``name``."""
+    more = {**contents, name: contents.get(name, 0) + n}
+    return [f - n * d for f, d in zip(free, size, strict=True)], more, k
 
 
 def _example_instances() -> dict[str, dict]:

@@ -31,6 +31,7 @@ PURE = [
     "awscontainers.modes",
     "awscontainers.workload",
     "awscontainers.planner",
+    "awscontainers.milp",
     "awscontainers.costs",
     "awscontainers.chooser",
 ]

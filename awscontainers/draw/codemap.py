@@ -101,6 +101,7 @@ LAYERS: tuple[Layer, ...] = (
             "awscontainers.workload",
             "awscontainers.costs",
             "awscontainers.planner",
+            "awscontainers.milp",
             "awscontainers.chooser",
         ),
     ),
