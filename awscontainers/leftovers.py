@@ -218,6 +218,7 @@ def _iam(lab: Lab, found: _Found) -> None:
     """The lab's roles and instance profiles: named ``awscontainers-<lab id>-...`` and
     tagged (IAM is global, so only those names are read)."""
     iam = lab.client("iam")
+    role_labs: dict[str, str] = {}
     for role in _pages(iam, "list_roles", "Roles"):
         name = role["RoleName"]
         if not name.startswith("awscontainers-"):
@@ -225,6 +226,7 @@ def _iam(lab: Lab, found: _Found) -> None:
         lab_id = _tag_value(call(iam, "list_role_tags", RoleName=name)["Tags"])
         if lab_id is None:
             continue
+        role_labs[name] = lab_id
         policies = [
             p["PolicyArn"]
             for p in call(iam, "list_attached_role_policies", RoleName=name)["AttachedPolicies"]
@@ -235,9 +237,10 @@ def _iam(lab: Lab, found: _Found) -> None:
         name = profile["InstanceProfileName"]
         if not name.startswith("awscontainers-"):
             continue
-        tags = call(iam, "list_instance_profile_tags", InstanceProfileName=name)["Tags"]
         role = next((r["RoleName"] for r in profile.get("Roles", [])), None)
-        found.add(_tag_value(tags), "iam-instance-profile", name, role=role)
+        # The profile's own tags, else its role's (a lab names both alike and tags both).
+        lab_id = _tag_value(profile.get("Tags")) or role_labs.get(role or "")
+        found.add(lab_id, "iam-instance-profile", name, role=role)
 
 
 def _ecs_services(lab: Lab, found: _Found) -> None:
@@ -251,6 +254,45 @@ def _ecs_services(lab: Lab, found: _Found) -> None:
                     record.info["cluster"] = cluster
 
 
+def _alive(lab: Lab, r: Record) -> bool:
+    """Whether a tagged resource still exists: the Tagging API (like AWS's consoles for a
+    while) still lists deleted ECS clusters, deregistered task definitions, deleted NAT
+    gateways and terminated instances."""
+    try:
+        if r.kind == "ecs-cluster":
+            found = call(lab.client("ecs"), "describe_clusters", clusters=[r.id])["clusters"]
+            return bool(found) and found[0].get("status") != "INACTIVE"
+        if r.kind == "ecs-task-definition":
+            found = call(lab.client("ecs"), "describe_task_definition", taskDefinition=r.id)
+            return found["taskDefinition"].get("status") == "ACTIVE"
+        if r.kind == "ecs-service":
+            found = call(
+                lab.client("ecs"),
+                "describe_services",
+                cluster=r.info.get("cluster", ""),
+                services=[r.id],
+            )["services"]
+            return bool(found) and found[0].get("status") != "INACTIVE"
+        if r.kind == "ecs-capacity-provider":
+            found = call(
+                lab.client("ecs"), "describe_capacity_providers", capacityProviders=[r.id]
+            )["capacityProviders"]
+            return bool(found) and found[0].get("status") == "ACTIVE"
+        if r.kind == "ec2-nat-gateway":
+            found = call(lab.client("ec2"), "describe_nat_gateways", NatGatewayIds=[r.id])
+            return any(n["State"] != "deleted" for n in found["NatGateways"])
+        if r.kind == "ec2-instance":
+            found = call(lab.client("ec2"), "describe_instances", InstanceIds=[r.id])
+            return any(
+                i["State"]["Name"] != "terminated"
+                for res in found["Reservations"]
+                for i in res["Instances"]
+            )
+    except NotFoundError:
+        return False
+    return True
+
+
 #: Each source of records, in the order asked.
 SOURCES: list[Callable[[Any, _Found], None]] = [_tagged, _ec2, _autoscaling, _eks, _ecr, _iam]
 
@@ -262,11 +304,15 @@ def find(lab: Lab, lab_id: str | None = None) -> dict[str, list[Record]]:
     for source in SOURCES:
         source(lab, found)
     _ecs_services(lab, found)
-    return {
-        lab: [r for r in records.values() if r.kind != "ecs-service" or r.info.get("cluster")]
-        for lab, records in sorted(found.records.items())
-        if records
+    left = {
+        lab_id: [
+            r
+            for r in records.values()
+            if (r.kind != "ecs-service" or r.info.get("cluster")) and _alive(lab, r)
+        ]
+        for lab_id, records in sorted(found.records.items())
     }
+    return {lab_id: records for lab_id, records in left.items() if records}
 
 
 def cleanup_lab(lab_id: str, *, profile_name: str | None = None, region: str | None = None) -> Lab:

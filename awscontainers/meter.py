@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ._aws import call
 from .costs import PriceTable, load_prices
 from .errors import BudgetExceededError, InvalidParameterError, NotFoundError
+from .fargate import parse_cpu, parse_memory
 from .rules import eks_versions
 from .tables import Table
 
@@ -241,20 +242,37 @@ def _ecs_fargate_tasks(
     arns = _gone(lambda: lab.ecs.list_tasks(cluster=r.id, desiredStatus="RUNNING")["taskArns"])
     if not arns:
         return
+    sizes: dict[str, tuple[int, int]] = {}
     for task in lab.ecs.describe_tasks(cluster=r.id, tasks=arns[:100])["tasks"]:
         provider = task.get("capacityProviderName") or ""
         if task.get("launchType") != "FARGATE" and not provider.startswith("FARGATE"):
             continue
         spot = provider == "FARGATE_SPOT"
         arch = "arm" if (task.get("platformFamily") or "").upper().endswith("ARM64") else "x86"
-        rate = fargate_hourly(
-            prices, float(task["cpu"]), float(task["memory"]), arch=arch, spot=spot
-        )
+        cpu, memory = _task_size(lab, task, sizes)
+        rate = fargate_hourly(prices, cpu, memory, arch=arch, spot=spot)
         what = (
-            f"Fargate{' Spot' if spot else ''} task: {float(task['cpu']) / 1024:g} vCPU / "
-            f"{float(task['memory']) / 1024:g} GB in cluster {r.id}"
+            f"Fargate{' Spot' if spot else ''} task: {cpu / 1024:g} vCPU / "
+            f"{memory / 1024:g} GB in cluster {r.id}"
         )
         yield what, rate, task.get("startedAt") or task.get("createdAt"), task["taskArn"]
+
+
+def _task_size(lab: Lab, task: dict, known: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    """A task's CPU units and MiB: its own, else its task definition's (moto leaves them
+    out of describe_tasks)."""
+    if task.get("cpu") and task.get("memory"):
+        return parse_cpu(task["cpu"]), parse_memory(task["memory"])
+    arn = task["taskDefinitionArn"]
+    if arn not in known:
+        definition = call(lab.client("ecs"), "describe_task_definition", taskDefinition=arn)[
+            "taskDefinition"
+        ]
+        known[arn] = (
+            parse_cpu(definition.get("cpu") or 256),
+            parse_memory(definition.get("memory") or 512),
+        )
+    return known[arn]
 
 
 def _instances(lab: Lab, records: list[Record], prices: PriceTable) -> list[MeterLine]:
