@@ -474,6 +474,12 @@ class Lab:
                     client.meta.events.register(
                         "after-call.ec2.TerminateInstances", self._on_instances_terminated
                     )
+            elif service == "ec2":
+                # Real AWS: every instance launched through the lab goes in the ledger (and
+                # its file), so teardown terminates it.
+                client.meta.events.register(
+                    "after-call.ec2.RunInstances", self._on_instances_launched
+                )
             self._clients[service] = client
         return self._clients[service]
 

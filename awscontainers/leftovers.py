@@ -160,7 +160,8 @@ def _ec2(lab: Lab, found: _Found) -> None:
         )
     for reservation in _pages(ec2, "describe_instances", "Reservations", Filters=filters):
         for inst in reservation["Instances"]:
-            if inst["State"]["Name"] != "terminated":
+            grouped = any(t["Key"] == "aws:autoscaling:groupName" for t in inst.get("Tags", []))
+            if inst["State"]["Name"] != "terminated" and not grouped:  # a group owns those
                 found.add(_tag_value(inst.get("Tags")), "ec2-instance", inst["InstanceId"])
 
 

@@ -284,6 +284,8 @@ def _instances(lab: Lab, records: list[Record], prices: PriceTable) -> list[Mete
         for inst in reservation["Instances"]:
             if inst["State"]["Name"] in ("terminated", "shutting-down", "stopped"):
                 continue
+            if any(t["Key"] == "aws:autoscaling:groupName" for t in inst.get("Tags", [])):
+                continue  # priced with its group (a nodegroup or an Auto Scaling group)
             rate, kind = _rate(prices, inst["InstanceType"])
             lines.append((inst["InstanceId"], f"EC2 instance {kind}", rate))
     now = _now(lab)
