@@ -97,7 +97,12 @@ def test_feasibility_is_one_function_reachable_from_both():
 
 def test_every_packaged_file_loads_once():
     assert packaged_files() == [
-        "day2.yaml", "ecs.yaml", "eks.yaml", "fargate.yaml", "modes.yaml", "prices.yaml",
+        "day2.yaml",
+        "ecs.yaml",
+        "eks.yaml",
+        "fargate.yaml",
+        "modes.yaml",
+        "prices.yaml",
         "real_aws.yaml",
     ]
     for name in packaged_files():
