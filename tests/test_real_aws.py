@@ -492,6 +492,7 @@ def run(env, *args, stdin=None):
     )
 
 
+@pytest.mark.server
 def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(moto_server, tmp_path):
     env = moto_server
     errors = (tmp_path / "child.err").open("w")
@@ -549,3 +550,30 @@ def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(moto_se
     assert not list(Path(env["AWSCONTAINERS_STATE_DIR"]).glob("*.json"))
     again = run(env, "-m", "awscontainers", "teardown", "--all-mine", "--yes")
     assert again.returncode == 0 and again.stdout.startswith("Nothing tagged")
+
+
+def test_a_reopened_lab_takes_back_what_its_crashed_self_left(aws):
+    first, _, _ = real_lab()
+    first.eks.create_cluster(name="demo")
+    # The kernel dies here: no teardown. A new kernel opens the same lab.
+    with pytest.warns(UserWarning, match=r"Lab lab-7 was left with \d+ resources"):
+        again, _, _ = real_lab()
+    assert ("eks-cluster", "demo") in [(r.kind, r.id) for r in again.ledger]
+    assert again.cost().hourly == pytest.approx(0.10)
+    with pytest.warns(UserWarning, match="awscontainers teardown --lab lab-7"):
+        other, _, _ = real_lab(name="other")
+    assert other.ledger == []
+    again.teardown()
+    assert not list(Path(os.environ["AWSCONTAINERS_STATE_DIR"]).glob("*.json"))
+
+
+def test_the_cost_meter_panel_shows_the_rate_against_the_budget(lab):
+    from awscontainers.widgets import CostMeter
+
+    lab.budget_usd = 0.5
+    meter = CostMeter(lab)
+    assert "Nothing billed is running" in meter.output.value
+    lab.eks.create_cluster(name="demo")
+    meter.button.click()
+    assert "0.1000 USD/hour" in meter.output.value
+    assert "0.1000 of 0.5 USD an hour budget" in meter.output.value
