@@ -577,3 +577,43 @@ def test_the_cost_meter_panel_shows_the_rate_against_the_budget(lab):
     meter.button.click()
     assert "0.1000 USD/hour" in meter.output.value
     assert "0.1000 of 0.5 USD an hour budget" in meter.output.value
+
+
+def test_in_a_notebook_the_wait_is_a_progress_bar(monkeypatch):
+    import IPython.display
+
+    from awscontainers.waits import NotebookDisplay
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda w: shown.append(w))
+    bar = NotebookDisplay()
+    bar.start("creating the EKS control plane", "cluster demo", 900, 1200)
+    bar.update(450, "status CREATING")
+    (box,) = shown
+    label, progress = box.children
+    assert progress.max == 900 and progress.value == 450
+    assert "7m30s so far, status CREATING" in label.value
+    assert "AWS typically takes about 15m00s" in label.value
+    bar.finish(600, "done")
+    assert progress.bar_style == "success" and "done after 10m00s" in label.value
+
+
+@given(st.floats(min_value=0, max_value=10**6, allow_nan=False))
+def test_elapsed_time_reads_as_minutes_and_seconds(seconds):
+    from awscontainers.waits import minutes
+
+    text = minutes(seconds)
+    whole = int(round(seconds))
+    if whole < 60:
+        assert text == f"{whole}s"
+    else:
+        m, s = text.rstrip("s").split("m")
+        assert int(m) * 60 + int(s) == whole and 0 <= int(s) < 60
+
+
+def test_teardown_command_needs_a_lab_or_all_mine(capsys):
+    from awscontainers.cli import main
+
+    assert main(["teardown"]) == 2
+    assert "--lab LAB_ID, or --all-mine" in capsys.readouterr().err
+    assert main(["teardown", "--lab", "x", "--all-mine"]) == 2
