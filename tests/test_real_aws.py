@@ -525,6 +525,9 @@ def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(moto_se
     )
     assert "awscontainers teardown --lab lab-7" in reopened.stderr
 
+    listed = run(env, "-c", "import awscontainers; print(awscontainers.leftovers())")
+    assert "lab-7 | eks-cluster | demo | 0.1" in listed.stdout, listed.stderr
+
     # Without --yes and without a terminal, nothing is deleted.
     refused = run(env, "-m", "awscontainers", "teardown", "--lab", "lab-7")
     assert refused.returncode == 2 and "--yes" in refused.stderr
@@ -617,3 +620,30 @@ def test_teardown_command_needs_a_lab_or_all_mine(capsys):
     assert main(["teardown"]) == 2
     assert "--lab LAB_ID, or --all-mine" in capsys.readouterr().err
     assert main(["teardown", "--lab", "x", "--all-mine"]) == 2
+
+
+def test_on_real_aws_each_notebook_cell_ends_with_the_meter(aws, monkeypatch, capsys):
+    import IPython
+
+    class Events:
+        def __init__(self):
+            self.hooks = []
+
+        def register(self, name, hook):
+            self.hooks.append((name, hook))
+
+        def unregister(self, name, hook):
+            self.hooks.remove((name, hook))
+
+    shell = SimpleNamespace(events=Events())
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    lab, _, _ = real_lab()
+    ((name, after_cell),) = shell.events.hooks
+    assert name == "post_run_cell"
+    lab.eks.create_cluster(name="demo")
+    capsys.readouterr()
+    after_cell()
+    assert capsys.readouterr().out.startswith("Lab lab-7 costs 0.1000 USD an hour (1 billed item)")
+    lab.teardown()
+    lab.close()
+    assert shell.events.hooks == []
