@@ -206,6 +206,13 @@ class Lab:
       account the credentials belong to. Everything created is tagged ``awscontainers:lab``
       and ``lab.teardown()`` deletes it.
 
+      There, long waits show progress (``lab.waits``), ``lab.cost()`` meters what the lab
+      holds, ``budget_usd=5`` refuses a create that would take the hourly rate past 5 USD,
+      the ledger is also kept in a file (``awscontainers teardown --lab LAB_ID`` finds what
+      a crashed lab left from its tags), and Fargate in private subnets gets the
+      ``private_egress`` it needs (``"nat"``, ``"endpoints"`` or ``"none"``). See
+      ``docs/real-aws.md``.
+
     moto's ids (instances, VPCs, subnets, ...) come from one generator per process, seeded
     by the first lab (with its ``seed``): they never repeat within a process, and a fresh
     process making the same calls gets the same ids. ``seed`` also seeds the lab's own ids

@@ -45,16 +45,17 @@ _ARN_KINDS = {
 
 
 def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
-    """Every item of a paginated list call."""
-    token_names = {"NextToken": "NextToken", "nextToken": "nextToken", "Marker": "Marker"}
+    """Every item of a paginated list call (EC2 and Auto Scaling ``NextToken``, ECS, EKS
+    and ECR ``nextToken``, IAM ``Marker``)."""
     while True:
         page = call(client, operation, **params)
         yield from page.get(key, [])
-        for out_name, in_name in token_names.items():
-            token = page.get(out_name) or (page.get("NextMarker") if out_name == "Marker" else None)
-            if token and page.get("IsTruncated", True):
-                params[in_name] = token
-                break
+        if page.get("nextToken"):
+            params["nextToken"] = page["nextToken"]
+        elif page.get("NextToken"):
+            params["NextToken"] = page["NextToken"]
+        elif page.get("IsTruncated") and page.get("Marker"):
+            params["Marker"] = page["Marker"]
         else:
             return
 
