@@ -7,7 +7,8 @@ groups and of ``launch_instances``, the running Fargate tasks of the lab's ECS c
 NAT gateway and its public IPv4 address, VPC interface endpoints (per Availability Zone).
 Each line is priced per hour from ``data/prices.yaml`` and counted since it was made.
 What is free (VPCs, subnets, roles, repositories, task definitions, ECS clusters) is not
-listed; data processed and transferred is not metered (the table gives the per-GB rates).
+listed; data processed and transferred is not metered (the table gives the per-GB rates),
+nor are EKS Fargate pods yet.
 
 ``Lab(..., budget_usd=5)`` gives the lab a ceiling on its hourly rate: :func:`check_budget`
 refuses a create that would push the rate past it, before anything is made.
