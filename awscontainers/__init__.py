@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     AlreadyExistsError,
     BackendError,
+    BudgetExceededError,
     ConfirmationRequiredError,
     FargateSizeError,
     FargateUnsupportedError,
@@ -20,6 +21,7 @@ from .errors import (
     LabError,
     NotFoundError,
     ResourceInUseError,
+    WaitInterruptedError,
 )
 
 if TYPE_CHECKING:
@@ -38,6 +40,9 @@ __all__ = [
     "FargateUnsupportedError",
     "ConfirmationRequiredError",
     "BackendError",
+    "WaitInterruptedError",
+    "BudgetExceededError",
+    "leftovers",
     "modes",
     "fargate",
 ]
@@ -50,6 +55,10 @@ def __getattr__(name: str) -> Any:
         from .lab import Lab
 
         return Lab
+    if name == "leftovers":
+        from .leftovers import leftovers
+
+        return leftovers
     if name in ("modes", "fargate"):
         import importlib
 

@@ -238,6 +238,68 @@ def _fleet_notes(comparison: Any) -> str:
     return "\n".join(out)
 
 
+def _teardown(args: argparse.Namespace) -> int:
+    """Find what labs left in the real account from their tags, show it with its hourly
+    cost, ask, delete it in dependency order, and look again until nothing is left."""
+    from . import saved_ledger
+    from .errors import InvalidParameterError
+    from .leftovers import cleanup_lab, find, priced, remove
+
+    if bool(args.lab) == bool(args.all_mine):
+        raise InvalidParameterError(
+            "Say which lab's resources to delete: --lab LAB_ID, or --all-mine.",
+            hint="awscontainers teardown --lab lab-7   |   awscontainers teardown --all-mine "
+            "(the lab id is in the warning a reopened Lab prints, or in lab.lab_id).",
+        )
+    finder = cleanup_lab(args.lab or "-", profile_name=args.profile, region=args.region)
+    where = f"account {finder.account_id}, {finder.region}"
+    label = f"lab {args.lab}" if args.lab else "any awscontainers lab"
+    for round_ in range(1, args.rounds + 1):
+        left = find(finder, args.lab)
+        if not left:
+            print(f"Nothing tagged by {label} is left in {where}.")
+            for saved in saved_ledger.read_all(finder.account_id, finder.region):
+                if args.all_mine or saved.get("lab_id") == args.lab:
+                    Path(saved["path"]).unlink(missing_ok=True)
+            return 0
+        labs = {
+            lab_id: cleanup_lab(lab_id, profile_name=args.profile, region=args.region)
+            for lab_id in left
+        }
+        tables = {lab_id: priced(labs[lab_id], records) for lab_id, records in left.items()}
+        count = sum(len(records) for records in left.values())
+        hourly = sum(row["usd_per_hour"] for table in tables.values() for row in table)
+        for table in tables.values():
+            print(table)
+        print(f"{count} resources tagged by {label} in {where}, costing {hourly:.4f} USD an hour.")
+        if round_ == 1 and not args.yes:
+            if not sys.stdin.isatty():
+                raise InvalidParameterError(
+                    "Not deleting without a yes: there is no terminal to ask in.",
+                    hint="run it again with --yes to delete what is listed above.",
+                )
+            answer = input(f"Delete these {count} resources? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                print("Nothing deleted.")
+                return 1
+        for lab_id, records in left.items():
+            done, problems = remove(labs[lab_id], records)
+            for line in done:
+                print(f"deleted {line}")
+            for problem in problems:
+                print(f"not yet: {problem}")
+    left = find(finder, args.lab)
+    if left:
+        print(
+            f"{sum(len(r) for r in left.values())} resources are still there after "
+            f"{args.rounds} rounds (AWS may still be deleting what they depend on); run the "
+            "same command again in a few minutes."
+        )
+        return 1
+    print(f"Nothing tagged by {label} is left in {where}.")
+    return 0
+
+
 #: ``awscontainers --help``: plain text, as a terminal shows it.
 DESCRIPTION = """\
 Learn and compare the ways AWS runs containers, with no AWS account.
@@ -247,6 +309,8 @@ Learn and compare the ways AWS runs containers, with no AWS account.
   awscontainers modes                            who runs what in each hosting mode
   awscontainers diagrams                         write the responsibility diagrams
   awscontainers room start | join | show | reset run a workshop room
+  awscontainers teardown --lab LAB_ID            delete what a real-AWS lab left behind
+                                                 (found from its tags), after asking
 
 `awscontainers COMMAND --help` tells more about one command."""
 
@@ -314,6 +378,25 @@ def main(argv: list[str] | None = None) -> int:
         "awscontainers/data/prices.yaml (default: the packaged one)",
     )
     compare.set_defaults(func=_compare)
+    teardown = sub.add_parser(
+        "teardown",
+        help="find what real-AWS labs left (from their tags), show its hourly cost, and "
+        "delete it in dependency order",
+    )
+    teardown.add_argument("--lab", default=None, metavar="LAB_ID", help="the lab's id (lab.lab_id)")
+    teardown.add_argument(
+        "--all-mine", action="store_true", help="every resource tagged by any awscontainers lab"
+    )
+    teardown.add_argument("--yes", action="store_true", help="delete without asking")
+    teardown.add_argument("--profile", default=None, help="the AWS profile (default: as boto3)")
+    teardown.add_argument("--region", default=None, help="the region (default: us-east-1)")
+    teardown.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="look again and delete what is left, up to this many times (default 3)",
+    )
+    teardown.set_defaults(func=_teardown)
     args = parser.parse_args(argv)
     return _run(args)
 

@@ -73,6 +73,8 @@ class PriceTable:
     ec2_spot_discount: float
     instances: dict[str, dict[str, Any]]
     path: str | None = None
+    #: What a lab's network adds (NAT gateway, public IPv4, VPC endpoints): USD per hour or GB.
+    network: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         """Name, region and date: what every estimate quotes.
@@ -195,6 +197,7 @@ def parse_prices(data: Any, path: str = "<dict>") -> PriceTable:
                 path, f"{where}arch must be one of {', '.join(ARCHITECTURES)}, not {arch!r}."
             )
         instances[str(name)] = dict(entry)
+    network = _network_prices(data, path)
     return PriceTable(
         name=str(data["name"]),
         region=str(data["region"]),
@@ -210,7 +213,32 @@ def parse_prices(data: Any, path: str = "<dict>") -> PriceTable:
         ec2_spot_discount=ec2_spot,
         instances=instances,
         path=None if path == "<dict>" else path,
+        network=network,
     )
+
+
+NETWORK_PRICES = (
+    "nat_gateway_hour",
+    "nat_gateway_gb",
+    "public_ipv4_hour",
+    "interface_endpoint_hour",
+    "interface_endpoint_gb",
+    "gateway_endpoint_hour",
+)
+
+
+def _network_prices(data: dict[str, Any], path: str) -> dict[str, float]:
+    """The table's ``network`` prices; a table written before they were added (no
+    ``network`` section) gets the packaged table's, so an older file still loads."""
+    raw = data.get("network")
+    if raw is None:
+        if path == f"awscontainers/data/{_DEFAULT_FILE}":
+            raise _table_error(path, "missing network.")
+        return dict(_default_prices().network)
+    return {
+        key: _price(_get(raw, key, "network.", path), f"network.{key}", path)
+        for key in NETWORK_PRICES
+    }
 
 
 @lru_cache(maxsize=1)

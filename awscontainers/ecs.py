@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
 from .arns import short_name
+from .costs import load_prices
 from .errors import InvalidParameterError, LabError, NotFoundError, check_type
 from .fargate import check_task_definition, parse_cpu, parse_memory
+from .meter import fargate_hourly, instance_hourly
 from .rules.capacity import ecs_facts
 from .sim.ecs import cluster_name, container_gpus
 from .sim.ecs.capacity_providers import check_capacity_provider
@@ -381,6 +383,10 @@ class EcsClient(ServiceClient):
             ) from exc
         if user_data is None and cluster is not None:
             user_data = ecs_user_data(cluster_name(cluster))
+        self._lab.check_budget(
+            lambda: count * instance_hourly(load_prices(), instance_type),
+            f"{count} x {instance_type} instance(s)",
+        )
         subnets = subnet_ids or self._lab.network().subnet_ids
         gpus = bool((info["InstanceTypes"][0].get("GpuInfo") or {}).get("Gpus"))
         image = image_id or self.ecs_optimized_ami(gpu=gpus)
@@ -471,11 +477,50 @@ class EcsClient(ServiceClient):
         return {"containerInstance": described}
 
     # -- tasks -----------------------------------------------------------------------------
+    def _fargate(self, params: dict) -> bool:
+        """Whether a run_task or create_service launches on Fargate (or Fargate Spot)."""
+        if params.get("launchType") == "FARGATE":
+            return True
+        strategy = params.get("capacityProviderStrategy") or []
+        return any(str(i.get("capacityProvider", "")).startswith("FARGATE") for i in strategy)
+
+    def _before_fargate(self, params: dict, count: int, what: str) -> None:
+        """Before Fargate tasks start: the budget, and on real AWS a way for tasks in the
+        lab's private subnets (without a public IP) to pull their image."""
+        if not self._fargate(params):
+            return
+
+        def hourly() -> float:
+            definition = self._call(
+                "describe_task_definition", taskDefinition=params.get("taskDefinition", "")
+            )["taskDefinition"]
+            # Billed at the task's size (a task definition without one is refused by Fargate).
+            rate = fargate_hourly(
+                load_prices(),
+                parse_cpu(definition.get("cpu") or 256),
+                parse_memory(definition.get("memory") or 512),
+            )
+            return count * rate
+
+        self._lab.check_budget(hourly, what)
+        if self._lab.simulated:
+            return
+        vpc = (params.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+        private = set(self._lab.network().private_subnet_ids)
+        subnets = set(vpc.get("subnets") or [])
+        if subnets and subnets <= private and vpc.get("assignPublicIp") != "ENABLED":
+            self._lab.ensure_private_egress("these Fargate tasks run in private subnets")
+
     def run_task(self, **params: Any) -> dict:
         """boto3 ``run_task``. On EC2 the simulator places tasks with ECS's strategies and
         constraints and returns what could not be placed in ``failures``; on Fargate each
         task gets its own ENI in your VPC and no instance appears in your account."""
+        count = params.get("count", 1)
+        self._before_fargate(
+            params, count if isinstance(count, int) else 1, f"{count} Fargate task(s)"
+        )
         if not self._sim:
+            params["tags"] = [*params.get("tags", []), *self._lab.tags("key")]
             return self._call("run_task", **params)
         tasks, failures = self._sim.run_task(
             params.get("cluster"),
@@ -559,8 +604,20 @@ class EcsClient(ServiceClient):
     def create_service(self, **params: Any) -> dict:
         """boto3 ``create_service``; the simulated scheduler then starts ``desiredCount``
         tasks (spread across AZs, then instances, unless you give a placementStrategy)."""
+        desired = params.get("desiredCount", 0)
+        self._before_fargate(
+            params,
+            desired if isinstance(desired, int) else 0,
+            f"the service {params.get('serviceName')!r} ({desired} Fargate task(s))",
+        )
         if not self._sim:
-            return self._call("create_service", **params)
+            params["tags"] = [*params.get("tags", []), *self._lab.tags("key")]
+            response = self._call("create_service", **params)
+            service = response["service"]
+            self._lab.record(
+                "ecs-service", service["serviceArn"], cluster=cluster_name(params.get("cluster"))
+            )
+            return response
         spec = {
             "desired": params.get("desiredCount", 0),
             "launch_type": params.get("launchType"),

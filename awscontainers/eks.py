@@ -19,6 +19,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._aws import ServiceClient, call
+from .costs import load_prices
 from .errors import (
     AlreadyExistsError,
     InvalidParameterError,
@@ -26,11 +27,13 @@ from .errors import (
     UnsupportedError,
     check_type,
 )
+from .meter import control_plane_hourly, instance_hourly
 from .rules import eks_versions
 from .rules.capacity import eks_facts
 from .sim.account import TAG_KEY
 from .sim.eks import TAINT_EFFECTS, check_compute_config, node_config_user_data
 from .tables import Table
+from .waits import wait_for
 
 if TYPE_CHECKING:
     from .sim.eks import EksSimulator
@@ -98,6 +101,9 @@ class EksClient(ServiceClient):
             )
         params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
         check_compute_config(params)
+        self._lab.check_budget(
+            control_plane_hourly(version, today), f"the EKS control plane {params['name']!r}"
+        )
         response = self._call("create_cluster", **params)
         cluster = response["cluster"]
         self._lab.record("eks-cluster", cluster["name"])
@@ -107,8 +113,25 @@ class EksClient(ServiceClient):
                 cluster["computeConfig"] = copy.deepcopy(params["computeConfig"])
             self._sim.cluster_created(cluster)
         else:
-            self._raw.get_waiter("cluster_active").wait(name=cluster["name"])
+            self._wait(
+                "cluster_active",
+                f"cluster {cluster['name']}",
+                f"wait again with lab.wait('eks', 'cluster_active', name={cluster['name']!r})",
+                name=cluster["name"],
+            )
         return response
+
+    def _wait(self, waiter: str, what: str, again: str, **params: Any) -> dict:
+        """Wait on real AWS with progress (see :mod:`awscontainers.waits`)."""
+        return wait_for(
+            self._raw,
+            waiter,
+            what=what,
+            resume=f"{again}; or delete what the lab made with lab.teardown() (from a new "
+            f"kernel: awscontainers teardown --lab {self._lab.lab_id}).",
+            settings=self._lab.waits,
+            **params,
+        )
 
     def describe_cluster(self, **params: Any) -> dict:
         """boto3 ``describe_cluster``; in the simulation it also shows the EKS Auto Mode
@@ -121,8 +144,18 @@ class EksClient(ServiceClient):
         return response
 
     def delete_cluster(self, **params: Any) -> dict:
+        """boto3 ``delete_cluster``; on real AWS it waits (with progress) until the cluster
+        is gone, and the ledger keeps it until then."""
         response = self._call("delete_cluster", **params)
-        self._lab.forget("eks-cluster", params.get("name", ""))
+        name = params.get("name", "")
+        if not self._sim:
+            self._wait(
+                "cluster_deleted",
+                f"cluster {name}",
+                f"wait again with lab.wait('eks', 'cluster_deleted', name={name!r})",
+                name=name,
+            )
+        self._lab.forget("eks-cluster", name)
         if self._sim:
             self._sim.cluster_deleted(params.get("name", ""))
         return response
@@ -245,6 +278,10 @@ class EksClient(ServiceClient):
                 hint=f"scale it with lab.eks.scale_self_managed_nodes({cluster!r}, desired=...), "
                 "or pass name=... for a second group.",
             )
+        self._lab.check_budget(
+            lambda: count * instance_hourly(load_prices(), instance_type),
+            f"{count} self-managed {instance_type} nodes",
+        )
         image = self.eks_optimized_ami(info["version"])
         template = self._launch_template(
             group, image, instance_type, user_data or self.node_config(cluster)
@@ -424,6 +461,11 @@ class EksClient(ServiceClient):
         for t in types:
             self._check_instance_type(t)
         _check_taints(params.get("taints"))
+        self._lab.check_budget(
+            lambda: int(scaling.get("desiredSize", 0)) * instance_hourly(load_prices(), types[0]),
+            f"the nodegroup {params.get('nodegroupName')!r} ({scaling.get('desiredSize')} x "
+            f"{types[0]})",
+        )
         params.setdefault("nodeRole", self._lab.role_arn("eks-node"))
         params.setdefault("subnets", self._lab.network().subnet_ids)
         params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
@@ -438,6 +480,15 @@ class EksClient(ServiceClient):
         group = response["nodegroup"]
         self._lab.record("eks-nodegroup", group["nodegroupName"], cluster=cluster)
         if not self._sim:
+            name = group["nodegroupName"]
+            self._wait(
+                "nodegroup_active",
+                f"nodegroup {name} of {cluster}",
+                f"wait again with lab.wait('eks', 'nodegroup_active', clusterName={cluster!r}, "
+                f"nodegroupName={name!r})",
+                clusterName=cluster,
+                nodegroupName=name,
+            )
             return response
         asg = group["resources"]["autoScalingGroups"][0]["name"]
         self._sim.nodegroup_created(
@@ -538,6 +589,15 @@ class EksClient(ServiceClient):
                 self._delete_group(group["asg"], group.get("template"))
                 self._sim.sync_gone(cluster)
         response = self._call("delete_nodegroup", **params)
+        if not self._sim:
+            self._wait(
+                "nodegroup_deleted",
+                f"nodegroup {name} of {cluster}",
+                f"wait again with lab.wait('eks', 'nodegroup_deleted', clusterName={cluster!r}, "
+                f"nodegroupName={name!r})",
+                clusterName=cluster,
+                nodegroupName=name,
+            )
         self._lab.forget("eks-nodegroup", name)
         return response
 
@@ -572,18 +632,42 @@ class EksClient(ServiceClient):
             )
         params.setdefault("podExecutionRoleArn", self._lab.role_arn("eks-fargate-pod"))
         params["tags"] = {**(params.get("tags") or {}), TAG_KEY: self._lab.lab_id}
+        if not self._sim:
+            # Fargate pods run in private subnets only: on real AWS they need a way to pull.
+            self._lab.ensure_private_egress("Fargate pods on EKS run in private subnets")
         response = self._call("create_fargate_profile", **params)
         profile = response["fargateProfile"]
-        self._lab.record(
-            "eks-fargate-profile", profile["fargateProfileName"], cluster=params["clusterName"]
-        )
+        cluster = params["clusterName"]
+        self._lab.record("eks-fargate-profile", profile["fargateProfileName"], cluster=cluster)
         if self._sim:
-            self._sim.fargate_profile_created(params["clusterName"], profile)
+            self._sim.fargate_profile_created(cluster, profile)
+        else:
+            name = profile["fargateProfileName"]
+            self._wait(
+                "fargate_profile_active",
+                f"Fargate profile {name} of {cluster}",
+                f"wait again with lab.wait('eks', 'fargate_profile_active', "
+                f"clusterName={cluster!r}, fargateProfileName={name!r})",
+                clusterName=cluster,
+                fargateProfileName=name,
+            )
         return response
 
     def delete_fargate_profile(self, **params: Any) -> dict:
+        """boto3 ``delete_fargate_profile``; on real AWS it waits (with progress) until the
+        profile is gone: EKS deletes one at a time and refuses the cluster until then."""
         response = self._call("delete_fargate_profile", **params)
-        self._lab.forget("eks-fargate-profile", params.get("fargateProfileName", ""))
+        cluster, name = params.get("clusterName", ""), params.get("fargateProfileName", "")
+        if not self._sim:
+            self._wait(
+                "fargate_profile_deleted",
+                f"Fargate profile {name} of {cluster}",
+                f"wait again with lab.wait('eks', 'fargate_profile_deleted', "
+                f"clusterName={cluster!r}, fargateProfileName={name!r})",
+                clusterName=cluster,
+                fargateProfileName=name,
+            )
+        self._lab.forget("eks-fargate-profile", name)
         if self._sim:
             self._sim.fargate_profile_deleted(
                 params.get("clusterName", ""), params.get("fargateProfileName", "")

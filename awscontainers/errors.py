@@ -66,6 +66,18 @@ class BackendError(LabError):
     """The backend failed: a moto server is unreachable, or moto itself raised a bug."""
 
 
+class WaitInterruptedError(LabError, KeyboardInterrupt):
+    """The learner interrupted a long wait on AWS (Ctrl-C, or the notebook's stop button).
+
+    AWS goes on with what it was doing and the lab's ledger still holds the resource; the
+    hint says how to wait again or clean up. It is a ``KeyboardInterrupt`` too, so code that
+    stops on an interrupt still stops."""
+
+
+class BudgetExceededError(LabError):
+    """A create would push the lab's hourly rate past the budget it was opened with."""
+
+
 class UnsupportedError(LabError):
     """What was asked has no counterpart in this backend (for example the simulated
     scheduler's per-node verdicts, which real kube-scheduler keeps to itself)."""

@@ -206,6 +206,13 @@ class Lab:
       account the credentials belong to. Everything created is tagged ``awscontainers:lab``
       and ``lab.teardown()`` deletes it.
 
+      There, long waits show progress (``lab.waits``), ``lab.cost()`` meters what the lab
+      holds, ``budget_usd=5`` refuses a create that would take the hourly rate past 5 USD,
+      the ledger is also kept in a file (``awscontainers teardown --lab LAB_ID`` finds what
+      a crashed lab left from its tags), and Fargate in private subnets gets the
+      ``private_egress`` it needs (``"nat"``, ``"endpoints"`` or ``"none"``). See
+      ``docs/real-aws.md``.
+
     moto's ids (instances, VPCs, subnets, ...) come from one generator per process, seeded
     by the first lab (with its ``seed``): they never repeat within a process, and a fresh
     process making the same calls gets the same ids. ``seed`` also seeds the lab's own ids
@@ -230,7 +237,16 @@ class Lab:
         confirm: str | None = None,
         profile_name: str | None = None,
         name: str = "lab",
+        budget_usd: float | None = None,
+        private_egress: str = "nat",
+        _cleanup: str | None = None,
     ):
+        from .meter import check_budget_value
+        from .network import check_egress
+
+        # Checked before anything is opened or created.
+        budget = check_budget_value(budget_usd)
+        egress = check_egress(private_egress)
         code = JoinCode.parse(join) if join is not None else None
         if code is not None:
             if endpoint_url and endpoint_url.rstrip("/") != code.url.rstrip("/"):
@@ -265,6 +281,11 @@ class Lab:
                 "A room decides your account from your join code; account_id cannot choose one.",
                 hint="drop account_id: Lab(join='<your join code>').",
             )
+        if _cleanup is not None and backend != "aws":
+            raise InvalidParameterError(
+                "A cleanup lab is for the real-AWS backend only.",
+                hint="use `awscontainers teardown --lab LAB_ID` from a terminal.",
+            )
         self.backend = backend
         self.region = region
         self.endpoint_url = endpoint_url
@@ -274,11 +295,17 @@ class Lab:
         self._services: dict[str, Any] = {}
         self._kube: dict[str, tuple[KubeClient, float]] = {}
         self._closed = False
-        self.lab_id = f"{name}-{seed}"
+        # A cleanup lab (awscontainers teardown) acts as the lab whose leftovers it deletes.
+        self.lab_id = _cleanup or f"{name}-{seed}"
         self.learner: str | None = None
+        #: The most the lab may cost an hour (USD), or None: see :meth:`cost`.
+        self.budget_usd = budget
+        self._meter_hook: Any = None
 
         if backend == "aws":
-            self._session = self._confirmed_session(confirm, profile_name, region)
+            self._session = self._confirmed_session(
+                confirm, profile_name, region, cleanup=_cleanup is not None
+            )
             self.account_id = self._session_account
             self._config = Config(retries={"max_attempts": 5, "mode": "standard"})
         elif backend == "moto":
@@ -302,6 +329,10 @@ class Lab:
             seed=seed,
             events=EventBus(),
         )
+        self.account.private_egress = egress
+        if backend == "aws" and _cleanup is None:
+            self._keep_ledger_in_a_file()
+            self._start_meter()
         # A deleted EKS cluster's Kubernetes client goes with it (a new one of the same name
         # is another cluster).
         self.events.subscribe(CLUSTER_DELETED, self._forget_kube)
@@ -328,8 +359,36 @@ class Lab:
             self._start_autosave()
 
     # -- backends ---------------------------------------------------------------------------
-    def _confirmed_session(self, confirm: str | None, profile: str | None, region: str) -> Any:
-        confirm = confirm or os.environ.get(CONFIRM_ENV)
+    def _confirmed_session(
+        self, confirm: str | None, profile: str | None, region: str, cleanup: bool = False
+    ) -> Any:
+        """The real account's boto3 session, once ``confirm`` matches the account its
+        credentials belong to (a cleanup lab, which only deletes, needs no confirmation)."""
+        if cleanup:
+            confirm = None
+        else:
+            confirm = confirm or os.environ.get(CONFIRM_ENV)
+            self._check_confirmation(confirm)
+        from botocore.exceptions import BotoCoreError
+
+        from ._aws import translate
+
+        try:
+            session = boto3.Session(profile_name=profile, region_name=region)
+            sts = session.client("sts")
+        except BotoCoreError as exc:  # a missing profile, a broken config file
+            raise translate(exc, "boto3.Session") from exc
+        identity = call(sts, "get_caller_identity")
+        if confirm is not None and identity["Account"] != confirm:
+            raise ConfirmationRequiredError(
+                f"Your credentials belong to account {identity['Account']}, not {confirm}.",
+                hint="pick the profile for the account you confirmed, or confirm that account.",
+            )
+        self._session_account = identity["Account"]
+        return session
+
+    @staticmethod
+    def _check_confirmation(confirm: str | None) -> None:
         if not confirm:
             raise ConfirmationRequiredError(
                 "The real-AWS backend creates resources that cost money in a real account, "
@@ -343,23 +402,6 @@ class Lab:
                 hint="pass the id of the account you mean to use, as `aws sts "
                 "get-caller-identity` prints it.",
             )
-        from botocore.exceptions import BotoCoreError
-
-        from ._aws import translate
-
-        try:
-            session = boto3.Session(profile_name=profile, region_name=region)
-            sts = session.client("sts")
-        except BotoCoreError as exc:  # a missing profile, a broken config file
-            raise translate(exc, "boto3.Session") from exc
-        identity = call(sts, "get_caller_identity")
-        if identity["Account"] != confirm:
-            raise ConfirmationRequiredError(
-                f"Your credentials belong to account {identity['Account']}, not {confirm}.",
-                hint="pick the profile for the account you confirmed, or confirm that account.",
-            )
-        self._session_account = identity["Account"]
-        return session
 
     def _join_room(self, code: JoinCode | None, learner: str | None, region: str) -> str:
         """Check the room answers (its constant-time health check), then that it knows
@@ -443,6 +485,12 @@ class Lab:
                     client.meta.events.register(
                         "after-call.ec2.TerminateInstances", self._on_instances_terminated
                     )
+            elif service == "ec2":
+                # Real AWS: every instance launched through the lab goes in the ledger (and
+                # its file), so teardown terminates it.
+                client.meta.events.register(
+                    "after-call.ec2.RunInstances", self._on_instances_launched
+                )
             self._clients[service] = client
         return self._clients[service]
 
@@ -844,6 +892,179 @@ class Lab:
                 hint="real AWS keeps everything: open the lab again and describe it.",
             )
 
+    # -- the real account: waits, the meter, crash-proof ledger, private egress -------------
+    @property
+    def waits(self) -> Any:
+        """How the lab waits on AWS (:class:`~awscontainers.waits.WaitSettings`): tests set
+        ``sleep``/``clock``/``display`` so nothing really sleeps."""
+        return self.account.waits
+
+    def wait(self, service: str, waiter: str, **params: Any) -> dict:
+        """Wait (again) for one of boto3's waiters, with progress: after an interrupted
+        wait, ``lab.wait('eks', 'cluster_active', name='demo')``."""
+        from .waits import wait_for
+
+        check_type(service, str, "service", "pass the boto3 service name, e.g. 'eks'.")
+        check_type(waiter, str, "waiter", "pass a boto3 waiter name, e.g. 'cluster_active'.")
+        client = self.client(service)
+        if waiter not in client.waiter_names:
+            raise InvalidParameterError(
+                f"{service} has no waiter {waiter!r}.",
+                hint="use one of " + ", ".join(client.waiter_names) + ".",
+            )
+        return wait_for(
+            client,
+            waiter,
+            what=", ".join(f"{k}={v}" for k, v in params.items()),
+            resume=f"wait again with lab.wait({service!r}, {waiter!r}, ...), or lab.teardown().",
+            settings=self.waits,
+            **params,
+        )
+
+    def cost(self) -> Any:
+        """What the lab holds now, priced from the dated price table: per hour, and so far
+        since each thing was made (:class:`~awscontainers.meter.LabCost`; shows itself as a
+        small meter in a notebook)."""
+        from .meter import lab_cost
+
+        self._ensure_open()
+        return lab_cost(self)
+
+    def check_budget(self, adding: Any, what: str) -> None:
+        """Refuse ``what`` (adding ``adding`` USD an hour, or a function giving it) if it
+        would take the lab past ``budget_usd``; does nothing without a budget."""
+        from .meter import check_budget
+
+        check_budget(self, adding, what)
+
+    def add_private_egress(self, how: str | None = None) -> list[str]:
+        """Let the private subnets pull images: ``"nat"`` (a NAT gateway) or ``"endpoints"``
+        (VPC endpoints for ECR, S3 and CloudWatch Logs); default: the lab's
+        ``private_egress``. Priced on the meter; returns what was made."""
+        from .costs import load_prices
+        from .meter import endpoints_hourly, nat_gateway_hourly
+        from .network import add_private_egress, check_egress, egress_facts
+
+        self._ensure_open()
+        how = check_egress(how or self.account.private_egress)
+        if how == "none" or self.account.egress_added:
+            return []
+        prices = load_prices()
+        zones = len(self.network().private_subnet_ids)
+        hourly = (
+            nat_gateway_hourly(prices)
+            if how == "nat"
+            else endpoints_hourly(prices, len(egress_facts()["interface_endpoints"]), zones)
+        )
+        self.check_budget(
+            hourly, "private egress " + ("(a NAT gateway)" if how == "nat" else "(VPC endpoints)")
+        )
+        made = add_private_egress(self.account, how)
+        self.account.egress_added = how
+        return made
+
+    def ensure_private_egress(self, reason: str) -> None:
+        """On real AWS, give the private subnets a way to pull images once (the lab's
+        ``private_egress`` choice), and say so and what it costs."""
+        if self.simulated or self.account.egress_added or self.account.private_egress == "none":
+            return
+        from .costs import load_prices
+        from .meter import endpoints_hourly, nat_gateway_hourly
+        from .network import egress_facts
+
+        how = self.account.private_egress
+        made = self.add_private_egress(how)
+        prices = load_prices()
+        if how == "nat":
+            rate = nat_gateway_hourly(prices)
+            other = "Lab(..., private_egress='endpoints') uses VPC endpoints instead (ECR only)"
+        else:
+            zones = len(self.network().private_subnet_ids)
+            rate = endpoints_hourly(prices, len(egress_facts()["interface_endpoints"]), zones)
+            other = "Lab(..., private_egress='nat') uses one NAT gateway instead (any registry)"
+        print(
+            f"{reason}, which have no route to the internet: added {', '.join(made[1:])} so "
+            f"they can pull images ({rate:.4f} USD an hour on the meter). {other}; "
+            "private_egress='none' adds nothing."
+        )
+
+    def _keep_ledger_in_a_file(self) -> None:
+        """Real AWS: keep the ledger in a file too (it outlives the kernel), take back what
+        a crashed lab of the same id left, and point at what other labs left."""
+        import warnings
+
+        from . import saved_ledger
+
+        path = saved_ledger.ledger_path(self.account_id, self.region, self.lab_id)
+        opened = _dt.datetime.now(_dt.timezone.utc).isoformat()
+        others = []
+        for saved in saved_ledger.read_all(self.account_id, self.region):
+            if saved.get("lab_id") == self.lab_id:
+                for r in saved["records"]:
+                    self.account.ledger.append(
+                        Record(r["kind"], r["id"], dict(r.get("info") or {}), r.get("since", ""))
+                    )
+                warnings.warn(
+                    f"Lab {self.lab_id} was left with {len(saved['records'])} resources in "
+                    f"account {self.account_id} (saved {saved.get('saved', '?')}); they are "
+                    "in this lab's ledger again: lab.cost() prices them, lab.teardown() "
+                    f"deletes them (or `awscontainers teardown --lab {self.lab_id}`).",
+                    stacklevel=3,
+                )
+            else:
+                others.append(saved)
+        for saved in others:
+            warnings.warn(
+                f"Lab {saved.get('lab_id')} left {len(saved['records'])} resources in account "
+                f"{self.account_id} ({self.region}). Delete them with `awscontainers teardown "
+                f"--lab {saved.get('lab_id')}` (awscontainers.leftovers() lists them).",
+                stacklevel=3,
+            )
+
+        def save() -> None:
+            saved_ledger.write(
+                path,
+                {
+                    "lab_id": self.lab_id,
+                    "account_id": self.account_id,
+                    "region": self.region,
+                    "opened": opened,
+                    "saved": _dt.datetime.now(_dt.timezone.utc).isoformat(),
+                    "pid": os.getpid(),
+                    "records": [
+                        {"kind": r.kind, "id": r.id, "info": r.info, "since": r.since}
+                        for r in self.account.ledger
+                    ],
+                },
+            )
+
+        self.account.ledger_listeners.append(save)
+        if self.account.ledger:
+            save()
+
+    def _start_meter(self) -> None:
+        """In a notebook on real AWS, one line after every cell: what the lab costs now."""
+        import sys
+        import weakref
+
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+        if shell is None:
+            return
+        ref = weakref.ref(self)
+
+        def show(*_: Any) -> None:
+            lab = ref()
+            if lab is None or lab._closed or not lab.ledger:
+                return
+            try:
+                print(lab.cost().summary())
+            except LabError as exc:
+                print(f"(the cost meter could not read the lab: {exc.message})")
+
+        shell.events.register("post_run_cell", show)
+        self._meter_hook = (shell, show)
+
     # -- teardown --------------------------------------------------------------------------
     def teardown(self) -> list[str]:
         """Delete everything this lab created, in dependency order. Safe to call again.
@@ -868,6 +1089,13 @@ class Lab:
                 except ValueError:
                     pass
                 self._autosave_hook = None
+        if self._meter_hook is not None:
+            shell, hook = self._meter_hook
+            try:
+                shell.events.unregister("post_run_cell", hook)
+            except ValueError:
+                pass
+            self._meter_hook = None
         self._closed = True
         if self.backend == "moto":
             _IN_PROCESS.release(self.account_id)

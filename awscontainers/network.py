@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from ._aws import call
 from .errors import InvalidParameterError, NotFoundError
+from .rules.data import load_packaged
+from .waits import wait_for
 
 if TYPE_CHECKING:
     from .sim.account import Account
@@ -203,3 +205,115 @@ def create_role(lab: Account, purpose: str) -> str:
         call(iam, "add_role_to_instance_profile", InstanceProfileName=name, RoleName=name)
         lab.record("iam-instance-profile", name, role=name)
     return arn
+
+
+EGRESS_CHOICES = ("nat", "endpoints", "none")
+
+
+def check_egress(how: object) -> str:
+    """``private_egress`` as a lab takes it: ``"nat"``, ``"endpoints"`` or ``"none"``."""
+    if how not in EGRESS_CHOICES:
+        raise InvalidParameterError(
+            f"private_egress must be one of {', '.join(EGRESS_CHOICES)}, not {how!r}.",
+            code="InvalidParameterException",
+            hint="'nat' (one NAT gateway: any registry), 'endpoints' (VPC endpoints: ECR and "
+            "S3 only) or 'none' (add your own).",
+        )
+    return str(how)
+
+
+def egress_facts() -> dict:
+    """Which VPC endpoints the 'endpoints' choice makes (``data/real_aws.yaml``)."""
+    return load_packaged("real_aws.yaml")["private_egress"]
+
+
+def add_private_egress(lab: Account, how: str) -> list[str]:
+    """Give the lab's private subnets a way to pull images: a route table of their own and
+    either a NAT gateway (with an Elastic IP, in the first public subnet) or the VPC
+    endpoints ECR and S3 pulls need (``ecr.api``, ``ecr.dkr``, ``logs`` interface endpoints
+    and the ``s3`` gateway endpoint). Everything is tagged and recorded for teardown;
+    returns what was made. Waits (with progress) for the NAT gateway on real AWS."""
+    check_egress(how)
+    if how == "none":
+        return []
+    network = lab.network()
+    ec2 = lab.client("ec2")
+    made: list[str] = []
+    table = call(
+        ec2,
+        "create_route_table",
+        VpcId=network.vpc_id,
+        TagSpecifications=lab.ec2_tag_spec("route-table", f"awscontainers-{lab.lab_id}-private"),
+    )["RouteTable"]["RouteTableId"]
+    lab.record("ec2-route-table", table)
+    made.append(f"route table {table} for the private subnets")
+    for subnet in network.private_subnet_ids:
+        call(ec2, "associate_route_table", RouteTableId=table, SubnetId=subnet)
+    if how == "nat":
+        allocation = call(
+            ec2,
+            "allocate_address",
+            Domain="vpc",
+            TagSpecifications=lab.ec2_tag_spec("elastic-ip", f"awscontainers-{lab.lab_id}-nat"),
+        )["AllocationId"]
+        lab.record("ec2-elastic-ip", allocation)
+        nat = call(
+            ec2,
+            "create_nat_gateway",
+            SubnetId=network.subnet_ids[0],
+            AllocationId=allocation,
+            TagSpecifications=lab.ec2_tag_spec("natgateway", f"awscontainers-{lab.lab_id}"),
+        )["NatGateway"]["NatGatewayId"]
+        lab.record("ec2-nat-gateway", nat, allocation=allocation)
+        made += [f"Elastic IP {allocation}", f"NAT gateway {nat}"]
+        if not lab.simulated:
+            wait_for(
+                ec2,
+                "nat_gateway_available",
+                what=f"NAT gateway {nat}",
+                resume="the lab's ledger holds the NAT gateway: lab.teardown() deletes it.",
+                settings=lab.waits,
+                NatGatewayIds=[nat],
+            )
+        call(
+            ec2,
+            "create_route",
+            RouteTableId=table,
+            DestinationCidrBlock="0.0.0.0/0",
+            NatGatewayId=nat,
+        )
+    else:
+        facts = egress_facts()
+        for service in facts["interface_endpoints"]:
+            endpoint = call(
+                ec2,
+                "create_vpc_endpoint",
+                VpcEndpointType="Interface",
+                VpcId=network.vpc_id,
+                ServiceName=f"com.amazonaws.{lab.region}.{service}",
+                SubnetIds=network.private_subnet_ids,
+                SecurityGroupIds=[network.security_group_id],
+                PrivateDnsEnabled=True,
+                TagSpecifications=lab.ec2_tag_spec("vpc-endpoint", f"awscontainers-{service}"),
+            )["VpcEndpoint"]["VpcEndpointId"]
+            lab.record(
+                "ec2-vpc-endpoint",
+                endpoint,
+                type="Interface",
+                service=service,
+                zones=len(network.private_subnet_ids),
+            )
+            made.append(f"interface endpoint {endpoint} ({service})")
+        for service in facts["gateway_endpoints"]:
+            endpoint = call(
+                ec2,
+                "create_vpc_endpoint",
+                VpcEndpointType="Gateway",
+                VpcId=network.vpc_id,
+                ServiceName=f"com.amazonaws.{lab.region}.{service}",
+                RouteTableIds=[table],
+                TagSpecifications=lab.ec2_tag_spec("vpc-endpoint", f"awscontainers-{service}"),
+            )["VpcEndpoint"]["VpcEndpointId"]
+            lab.record("ec2-vpc-endpoint", endpoint, type="Gateway", service=service)
+            made.append(f"gateway endpoint {endpoint} ({service})")
+    return made

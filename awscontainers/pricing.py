@@ -157,6 +157,7 @@ def save_prices(table: PriceTable, path: str | Path) -> Path:
         "control_plane": dict(table.control_plane),
         "management_fee": dict(table.management_fee),
         "ec2": {"spot_discount": table.ec2_spot_discount, "instances": table.instances},
+        "network": dict(table.network),
     }
     path = Path(path)
     path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._aws import call
-from .errors import LabError, NotFoundError
+from .errors import LabError, NotFoundError, WaitInterruptedError
 from .sim.ec2 import delete_terminated_interfaces
+from .waits import wait_for
 
 if TYPE_CHECKING:
     from .lab import Lab
@@ -59,6 +60,10 @@ def _ecs_instance_group(lab: Lab, r: Record) -> None:
         call(lab.client("ec2"), "delete_launch_template", LaunchTemplateName=r.info["template"])
 
 
+def _launch_template(lab: Lab, r: Record) -> None:
+    call(lab.client("ec2"), "delete_launch_template", LaunchTemplateName=r.id)
+
+
 def _ec2_instances(lab: Lab, records: list[Record]) -> None:
     ids = [r.id for r in records]
     ec2 = lab.client("ec2")
@@ -72,12 +77,25 @@ def _ec2_instances(lab: Lab, records: list[Record]) -> None:
     if live:
         call(ec2, "terminate_instances", InstanceIds=live)
         if not lab.simulated:
-            ec2.get_waiter("instance_terminated").wait(InstanceIds=live)
+            wait_for(
+                ec2,
+                "instance_terminated",
+                what=f"{len(live)} instance(s)",
+                resume=_AGAIN,
+                settings=lab.account.waits,
+                InstanceIds=live,
+            )
 
 
 def _ecs_cluster(lab: Lab, r: Record) -> None:
     if lab.ecs_sim is not None:
         lab.ecs_sim.empty_cluster(r.id)
+    else:
+        # ECS refuses to delete a cluster with running tasks (a crashed lab's Fargate tasks,
+        # or ones a service started): stop them first.
+        ecs = lab.client("ecs")
+        for arn in call(ecs, "list_tasks", cluster=r.id)["taskArns"]:
+            call(ecs, "stop_task", cluster=r.id, task=arn, reason="awscontainers teardown")
     lab.ecs.delete_cluster(cluster=r.id)
 
 
@@ -160,20 +178,13 @@ def _vpc(lab: Lab, r: Record) -> None:
 
 
 def _eks_fargate_profile(lab: Lab, r: Record) -> None:
+    # On real AWS the client waits until it is gone (EKS deletes profiles one at a time and
+    # refuses the cluster until they are).
     lab.eks.delete_fargate_profile(clusterName=r.info["cluster"], fargateProfileName=r.id)
-    if not lab.simulated:
-        # EKS deletes profiles one at a time and refuses the cluster until they are gone.
-        lab.client("eks").get_waiter("fargate_profile_deleted").wait(
-            clusterName=r.info["cluster"], fargateProfileName=r.id
-        )
 
 
 def _eks_nodegroup(lab: Lab, r: Record) -> None:
     lab.eks.delete_nodegroup(clusterName=r.info["cluster"], nodegroupName=r.id)
-    if not lab.simulated:
-        lab.client("eks").get_waiter("nodegroup_deleted").wait(
-            clusterName=r.info["cluster"], nodegroupName=r.id
-        )
 
 
 def _eks_self_managed(lab: Lab, r: Record) -> None:
@@ -181,10 +192,39 @@ def _eks_self_managed(lab: Lab, r: Record) -> None:
 
 
 def _eks_cluster(lab: Lab, r: Record) -> None:
+    # On real AWS the client waits: the cluster's ENIs and security group hold the VPC
+    # until the cluster is gone.
     lab.eks.delete_cluster(name=r.id)
+
+
+def _vpc_endpoint(lab: Lab, r: Record) -> None:
+    ec2 = lab.client("ec2")
+    found = call(ec2, "describe_vpc_endpoints", VpcEndpointIds=[r.id])["VpcEndpoints"]
+    if found and found[0].get("State", "").lower() not in ("deleted", "deleting"):
+        call(ec2, "delete_vpc_endpoints", VpcEndpointIds=[r.id])
+
+
+def _nat_gateway(lab: Lab, r: Record) -> None:
+    ec2 = lab.client("ec2")
+    found = call(ec2, "describe_nat_gateways", NatGatewayIds=[r.id])["NatGateways"]
+    if not found or found[0]["State"] == "deleted":
+        return
+    if found[0]["State"] != "deleting":
+        call(ec2, "delete_nat_gateway", NatGatewayId=r.id)
     if not lab.simulated:
-        # The cluster's ENIs and security group hold the VPC until the cluster is gone.
-        lab.client("eks").get_waiter("cluster_deleted").wait(name=r.id)
+        # Its Elastic IP and subnet stay in use until it is gone.
+        wait_for(
+            ec2,
+            "nat_gateway_deleted",
+            what=f"NAT gateway {r.id}",
+            resume=_AGAIN,
+            settings=lab.account.waits,
+            NatGatewayIds=[r.id],
+        )
+
+
+def _elastic_ip(lab: Lab, r: Record) -> None:
+    call(lab.client("ec2"), "release_address", AllocationId=r.id)
 
 
 #: (ledger kind, how to delete one) in the order teardown runs. Other modules add their
@@ -196,6 +236,7 @@ STEPS: list[tuple[str, Callable[[Any, Any], None]]] = [
     ("ecs-service", _ecs_service),
     ("ecs-capacity-provider", _ecs_capacity_provider),
     ("ecs-instance-group", _ecs_instance_group),
+    ("ec2-launch-template", _launch_template),
     ("ec2-instance", lambda lab, records: _ec2_instances(lab, records)),
     ("ecs-cluster", _ecs_cluster),
     ("eks-cluster", _eks_cluster),
@@ -204,6 +245,9 @@ STEPS: list[tuple[str, Callable[[Any, Any], None]]] = [
     ("ecr-repository", _ecr_repository),
     ("iam-instance-profile", _instance_profile),
     ("iam-role", _role),
+    ("ec2-vpc-endpoint", _vpc_endpoint),
+    ("ec2-nat-gateway", _nat_gateway),
+    ("ec2-elastic-ip", _elastic_ip),
     ("ec2-security-group", _security_group),
     ("ec2-subnet", _subnet),
     ("ec2-route-table", _route_table),
@@ -211,6 +255,10 @@ STEPS: list[tuple[str, Callable[[Any, Any], None]]] = [
     ("ec2-vpc", _vpc),
 ]
 _BATCHED = {"ec2-instance"}
+_AGAIN = (
+    "run lab.teardown() again to carry on (what is left is still in lab.ledger), or "
+    "`awscontainers teardown --lab LAB_ID` from a terminal."
+)
 
 
 def register(kind: str, delete: Callable[[Any, Any], None], before: str) -> None:
@@ -235,6 +283,8 @@ def teardown(lab: Lab) -> list[str]:
                 delete(lab, records)
             except NotFoundError:
                 pass
+            except WaitInterruptedError:
+                raise
             except LabError as exc:
                 problems.append(f"{kind}: {exc.message}")
                 continue
@@ -247,6 +297,8 @@ def teardown(lab: Lab) -> list[str]:
                 delete(lab, r)
             except NotFoundError:
                 pass  # already gone: nothing to do, and teardown stays repeatable
+            except WaitInterruptedError:
+                raise  # the learner stopped it: what is left stays in the ledger
             except LabError as exc:
                 problems.append(f"{kind} {r.id}: {exc.message}")
                 continue

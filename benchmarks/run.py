@@ -500,6 +500,32 @@ def day2_day() -> None:
     lab.close()
 
 
+def cost_meter() -> None:
+    """lab.cost() on a lab holding an EKS cluster, a nodegroup, a Fargate task and a NAT
+    gateway (the real backend runs it after every notebook cell). Target: within 100 ms."""
+    from awscontainers import Lab
+
+    lab = Lab(name="bench-meter")
+    lab.eks.create_cluster(name="demo")
+    lab.eks.create_nodegroup(clusterName="demo", nodegroupName="ng")
+    lab.ecs.create_cluster(clusterName="web")
+    lab.ecs.register_task_definition(
+        family="app", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+        cpu="512", memory="1024", containerDefinitions=[{"name": "app", "image": "nginx"}],
+    )
+    lab.ecs.run_task(
+        cluster="web", taskDefinition="app", launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": lab.network().subnet_ids}},
+    )
+    lab.add_private_egress("nat")
+    best, median = timed(lab.cost, repeat=20)
+    print(
+        f"cost meter: lab.cost() over {len(lab.ledger)} ledger entries: best "
+        f"{best * 1000:.1f} ms, median {median * 1000:.1f} ms (target: 100 ms)"
+    )
+    lab.close()
+
+
 BENCHMARKS = {
     "import_time": import_time,
     "overhead": overhead,
@@ -514,6 +540,7 @@ BENCHMARKS = {
     "growth": growth,
     "widget_latency": widget_latency,
     "notebooks": notebooks,
+    "cost_meter": cost_meter,
 }
 
 

@@ -12,6 +12,12 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(autouse=True)
+def _lab_state_dir(tmp_path_factory, monkeypatch):
+    """A real-backend lab keeps its ledger in a file: never in the tester's own cache."""
+    monkeypatch.setenv("AWSCONTAINERS_STATE_DIR", str(tmp_path_factory.mktemp("labs")))
+
+
 @pytest.fixture
 def lab():
     lab = Lab()

@@ -104,6 +104,7 @@ def test_every_packaged_file_loads_once():
         "fargate.yaml",
         "modes.yaml",
         "prices.yaml",
+        "real_aws.yaml",
     ]
     for name in packaged_files():
         assert isinstance(load_packaged(name), dict)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..waits import WaitSettings
 from .clock import Clock
 from .events import EventBus
 
@@ -33,6 +34,8 @@ class Record:
     kind: str
     id: str
     info: dict = field(default_factory=dict)
+    #: When the lab made it (ISO 8601, the lab's clock): the cost meter counts from here.
+    since: str = ""
 
 
 class Account:
@@ -40,6 +43,9 @@ class Account:
 
     ``clients`` makes a boto3 client for a service name (the Lab's, with its hooks);
     ``backend`` is ``moto``, ``server`` or ``aws``."""
+
+    # Wiring of this process (callbacks, the real clock's sleep), not simulator state.
+    _snapshot_exclude = ("ledger_listeners", "waits")
 
     def __init__(
         self,
@@ -62,6 +68,15 @@ class Account:
         self.events = events or EventBus()
         self.clock = Clock(self.events, simulated=backend != "aws")
         self.ledger: list[Record] = []
+        #: Called after every change to the ledger (the real backend saves it to a file).
+        self.ledger_listeners: list[Callable[[], None]] = []
+        #: How long waits on AWS sleep, poll and show themselves (the real backend).
+        self.waits = WaitSettings()
+        #: How private subnets reach image registries when Fargate runs there on real AWS:
+        #: "nat", "endpoints" or "none" (see network.add_private_egress).
+        self.private_egress = "nat"
+        #: What the private subnets were given ("nat" or "endpoints"), once they were.
+        self.egress_added: str | None = None
         self._network: Network | None = None
         self._roles: dict[str, str] = {}
         #: Calls that may have changed the account (the lab's clients count every one that
@@ -139,11 +154,21 @@ class Account:
     def record(self, kind: str, id_: str, **info: Any) -> None:
         """Remember something the lab created, for teardown (once per kind and id)."""
         if not any(r.kind == kind and r.id == id_ for r in self.ledger):
-            self.ledger.append(Record(kind, id_, info))
+            # peek: reading the simulated clock would move it.
+            when = self.clock.peek() if self.simulated else self.clock.now()
+            self.ledger.append(Record(kind, id_, info, when.isoformat()))
+            self._ledger_changed()
 
     def forget(self, kind: str, id_: str) -> None:
         """Drop a ledger entry (the resource is gone)."""
+        before = len(self.ledger)
         self.ledger = [r for r in self.ledger if not (r.kind == kind and r.id == id_)]
+        if len(self.ledger) != before:
+            self._ledger_changed()
+
+    def _ledger_changed(self) -> None:
+        for listener in self.ledger_listeners:
+            listener()
 
     def created(self, kind: str) -> list[Record]:
         """The ledger's entries of one kind, oldest first."""
@@ -174,6 +199,7 @@ class Account:
     def network_deleted(self) -> None:
         """The VPC is gone (teardown): the next :meth:`network` makes a new one."""
         self._network = None
+        self.egress_added = None
 
     def roles_deleted(self) -> None:
         """The roles are gone (teardown): the next :meth:`role_arn` makes them again."""

@@ -18,6 +18,7 @@ and drive it from code by setting widget values and calling ``panel.button.click
 * :class:`WorkloadPanel` - apply the sample Deployment and DaemonSet; pods running/pending.
 * :class:`ExplainPanel` - why a pending pod fits on no node: each scheduler plugin's verdict.
 * :class:`CleanupPanel` - delete everything the lab made, when you choose to.
+* :class:`CostMeter` - what the lab costs now, per hour and so far (``lab.cost()``).
 
 Every panel derives from :class:`~awscontainers.widgets.panel.Panel`: a stored notebook
 keeps an HTML picture and a line of text beside the widget, so a lesson opened fresh (before
@@ -45,6 +46,7 @@ from .eks import (
     SelfManagedPanel,
     WorkloadPanel,
 )
+from .meter import CostMeter
 from .panel import CleanupPanel, Panel
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "PLACEMENT_STRATEGIES",
     "CleanupPanel",
     "ClusterView",
+    "CostMeter",
     "ExplainPanel",
     "FargateRunPanel",
     "FargateSizePicker",
