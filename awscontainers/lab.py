@@ -456,8 +456,6 @@ class Lab:
             client.meta.events.register("before-call", self._refuse_if_closed)
             # Every call that may write tells the account, whose cached reads then expire.
             client.meta.events.register("before-call", self._count_write)
-            # Every call that may write tells the account, whose cached reads then expire.
-            client.meta.events.register("before-call", self._count_write)
             if self.backend != "aws":
                 if self.backend == "moto":
                     account = self.account_id
@@ -1106,10 +1104,6 @@ class Lab:
                 "This Lab is closed.",
                 hint="a closed lab acts on nothing any more; create a new one: lab = Lab().",
             )
-
-    def _count_write(self, model: Any = None, **_: Any) -> None:
-        if model is not None:
-            self.account.wrote(model.name)
 
     def _count_write(self, model: Any = None, **_: Any) -> None:
         if model is not None:
