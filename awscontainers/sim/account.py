@@ -45,7 +45,7 @@ class Account:
     ``backend`` is ``moto``, ``server`` or ``aws``."""
 
     # Wiring of this process (callbacks, the real clock's sleep), not simulator state.
-    _snapshot_exclude = ("ledger_listeners", "waits")
+    _snapshot_exclude = ("ledger_listeners", "waits", "_ledger_keys")
 
     def __init__(
         self,
@@ -151,9 +151,20 @@ class Account:
             tags = [*tags, {"Key": "Name", "Value": name}]
         return [{"ResourceType": resource_type, "Tags": tags}]
 
+    def _in_ledger(self) -> set[tuple[str, str]]:
+        """The ledger's (kind, id) pairs, kept beside it (rebuilt if the list was changed
+        directly), so recording and forgetting stay quick with thousands of entries."""
+        kept = self.__dict__.get("_ledger_keys")
+        if kept is None or kept[0] is not self.ledger or len(kept[1]) != len(self.ledger):
+            kept = (self.ledger, {(r.kind, r.id) for r in self.ledger})
+            self.__dict__["_ledger_keys"] = kept
+        return kept[1]
+
     def record(self, kind: str, id_: str, **info: Any) -> None:
         """Remember something the lab created, for teardown (once per kind and id)."""
-        if not any(r.kind == kind and r.id == id_ for r in self.ledger):
+        keys = self._in_ledger()
+        if (kind, id_) not in keys:
+            keys.add((kind, id_))
             # peek: reading the simulated clock would move it.
             when = self.clock.peek() if self.simulated else self.clock.now()
             self.ledger.append(Record(kind, id_, info, when.isoformat()))
@@ -161,10 +172,15 @@ class Account:
 
     def forget(self, kind: str, id_: str) -> None:
         """Drop a ledger entry (the resource is gone)."""
-        before = len(self.ledger)
-        self.ledger = [r for r in self.ledger if not (r.kind == kind and r.id == id_)]
-        if len(self.ledger) != before:
-            self._ledger_changed()
+        keys = self._in_ledger()
+        if (kind, id_) not in keys:
+            return
+        keys.discard((kind, id_))
+        for i in range(len(self.ledger) - 1, -1, -1):  # the newest entries go soonest
+            r = self.ledger[i]
+            if r.kind == kind and r.id == id_:
+                del self.ledger[i]
+        self._ledger_changed()
 
     def _ledger_changed(self) -> None:
         for listener in self.ledger_listeners:

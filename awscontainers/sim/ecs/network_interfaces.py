@@ -71,10 +71,8 @@ class NetworkInterfaces(EcsState):
         subnets = [s for s in network["subnets"] if s not in self.unavailable_subnets]
         subnets = subnets or network["subnets"]
         # Spread tasks over the given subnets (and so over AZs), as Fargate does.
-        used = [0] * len(subnets)
-        for alloc in self._alloc.values():
-            if alloc.get("subnet") in subnets:
-                used[subnets.index(alloc["subnet"])] += 1
+        in_use = self._tasks_per_subnet()
+        used = [in_use.get(s, 0) for s in subnets]
         subnet = subnets[used.index(min(used))]
         attachment = (
             f"{task_id[:8]}-{task_id[8:12]}-{task_id[12:16]}-{task_id[16:20]}-{task_id[20:]}"
@@ -95,6 +93,26 @@ class NetworkInterfaces(EcsState):
         self.account.record("ec2-network-interface", eni["NetworkInterfaceId"])
         eni["attachment"] = attachment
         return {**eni, "SubnetId": subnet}
+
+    def _tasks_per_subnet(self) -> dict[str, int]:
+        """How many live tasks have their ENI in each subnet: counted from the tasks once,
+        then kept as tasks start and stop (:meth:`_subnet_changed`), so placing a thousand
+        tasks does not count a thousand times."""
+        counted = self.__dict__.get("_subnet_tasks")
+        if counted is None:
+            counted = {}
+            for alloc in self._alloc.values():
+                subnet = alloc.get("subnet")
+                if subnet:
+                    counted[subnet] = counted.get(subnet, 0) + 1
+            self.__dict__["_subnet_tasks"] = counted
+        return counted
+
+    def _subnet_changed(self, subnet: str | None, change: int) -> None:
+        """A task with its ENI in ``subnet`` started (+1) or stopped (-1)."""
+        counted = self.__dict__.get("_subnet_tasks")
+        if subnet and counted is not None:
+            counted[subnet] = counted.get(subnet, 0) + change
 
     def _create_eni_in_process(self, subnet: str, groups: list[str], description: str) -> dict:
         """The ENI made on moto's EC2 backend directly (what CreateNetworkInterface does,

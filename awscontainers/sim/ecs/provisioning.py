@@ -318,6 +318,7 @@ class Provisioning(Tasks):
         if started_by:
             task["startedBy"] = started_by
         self._tasks[arn] = task
+        self._task_live(task, True)
         self._alloc[arn] = {}
         return arn
 

@@ -238,9 +238,11 @@ class Services(Provisioning):
             self._stop(t["taskArn"], f"Service {svc.name}: {why}.", "ServiceSchedulerInitiated")
             stopped.append(t["taskArn"])
         # Scale in: stop tasks from the Availability Zone with the most, keeping the spread.
-        while len(running) > svc.desired:
-            victim = self._scale_in_victim(running)
-            running.remove(victim)
+        victims = self._scale_in_victims(running, len(running) - svc.desired)
+        if victims:
+            gone = {id(t) for t in victims}
+            running = [t for t in running if id(t) not in gone]
+        for victim in victims:
             self._stop(
                 victim["taskArn"],
                 f"Service {svc.name}: scaling in (desired count lowered).",
@@ -281,17 +283,31 @@ class Services(Provisioning):
         inst = self._instances.get(self._alloc.get(task_arn, {}).get("instance", ""))
         return inst is not None and inst.status == "DRAINING"
 
-    def _scale_in_victim(self, running: list[dict]) -> dict:
+    def _scale_in_victims(self, running: list[dict], count: int) -> list[dict]:
+        """The ``count`` tasks a scale-in stops, in order: tasks still waiting for an
+        instance (PROVISIONING) first, newest first; then, one at a time, the newest task
+        of the Availability Zone with the most (of the zones tied for most, the one whose
+        newest task is newest), keeping the spread."""
+        victims: list[dict] = []
+        if count <= 0:
+            return victims
         waiting = [t for t in running if t["lastStatus"] == "PROVISIONING"]
-        if waiting:
-            return waiting[-1]  # a task still waiting for an instance goes first
-        by_az: dict[str, int] = {}
+        while waiting and len(victims) < count:
+            victims.append(waiting.pop())
+        taken = {id(t) for t in victims}
+        position = {id(t): i for i, t in enumerate(running)}
+        by_az: dict[str, list[dict]] = {}
         for t in running:
-            by_az[t.get("availabilityZone") or ""] = (
-                by_az.get(t.get("availabilityZone") or "", 0) + 1
+            if id(t) not in taken:
+                by_az.setdefault(t.get("availabilityZone") or "", []).append(t)
+        while len(victims) < count:
+            busiest = max(len(tasks) for tasks in by_az.values())
+            zone = max(
+                (z for z, tasks in by_az.items() if len(tasks) == busiest),
+                key=lambda z: position[id(by_az[z][-1])],
             )
-        busiest = max(by_az.values())
-        return [t for t in running if by_az[t.get("availabilityZone") or ""] == busiest][-1]
+            victims.append(by_az[zone].pop())
+        return victims
 
     def _service_place(self, svc: SimService, td: dict, missing: int) -> list[dict]:
         if self.uses_group_providers(svc):

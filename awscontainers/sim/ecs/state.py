@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 class EcsState:
     """The ECS data plane's records (instances, tasks, services), and moto for the rest."""
 
+    # Kept indexes (live tasks per cluster, tasks per subnet), rebuilt from the tasks when
+    # first read after a snapshot is read back.
+    _snapshot_exclude = ("_live", "_subnet_tasks")
+
     def __init__(self, account: Account) -> None:
         self.account = account
         self._instances: dict[str, SimInstance] = {}  # by container instance ARN
@@ -127,13 +131,34 @@ class EcsState:
         )
 
     def live_tasks(self, cluster: str, group: str | None = None) -> list[dict]:
-        return [
-            t
-            for t in self._tasks.values()
-            if cluster_name(t["clusterArn"]) == cluster
-            and t["lastStatus"] != "STOPPED"
-            and (group is None or t.get("group") == group)
-        ]
+        """The cluster's tasks that have not stopped (of ``group`` if given), oldest first."""
+        arns = self._live_index().get(cluster, {})
+        tasks = [self._tasks[a] for a in arns]
+        return tasks if group is None else [t for t in tasks if t.get("group") == group]
+
+    def _live_index(self) -> dict[str, dict[str, None]]:
+        """Per cluster, the ARNs of its tasks that have not stopped, in the order they were
+        made: built from the tasks once, then kept by :meth:`_task_live` (stopped tasks stay
+        listed for describe_tasks, and a day makes thousands)."""
+        index = self.__dict__.get("_live")
+        if index is None:
+            index = {}
+            for arn, t in self._tasks.items():
+                if t["lastStatus"] != "STOPPED":
+                    index.setdefault(cluster_name(t["clusterArn"]), {})[arn] = None
+            self.__dict__["_live"] = index
+        return index
+
+    def _task_live(self, task: dict, live: bool) -> None:
+        """``task`` was recorded (or started), or it stopped."""
+        index = self.__dict__.get("_live")
+        if index is None:
+            return  # built from the tasks when first read
+        arns = index.setdefault(cluster_name(task["clusterArn"]), {})
+        if live:
+            arns[task["taskArn"]] = None
+        else:
+            arns.pop(task["taskArn"], None)
 
     def reconcile(self, cluster: str) -> None:
         """Run the service scheduler for the cluster (see :mod:`.services`)."""

@@ -283,14 +283,18 @@ class Tasks(NetworkInterfaces):
         if started_by:
             task["startedBy"] = started_by
         self._tasks[arn] = task
+        self._task_live(task, True)
         self._alloc[arn] = alloc
+        self._subnet_changed(alloc.get("subnet"), +1)
         return copy.deepcopy(task)
 
     def _stop(self, task_arn: str, reason: str, code: str = "UserInitiated") -> dict:
+        """Stop a task (the simulator's own record: copy it before handing it out)."""
         task = self._tasks[task_arn]
         if task["lastStatus"] == "STOPPED":
-            return copy.deepcopy(task)
+            return task
         now = self.account.now()
+        self._task_live(task, False)
         task.update(
             lastStatus="STOPPED",
             desiredStatus="STOPPED",
@@ -304,6 +308,7 @@ class Tasks(NetworkInterfaces):
             c["lastStatus"] = "STOPPED"
             c["exitCode"] = 0 if code == "UserInitiated" else 143
         alloc = self._alloc.pop(task_arn, {})
+        self._subnet_changed(alloc.get("subnet"), -1)
         inst = self._instances.get(alloc.get("instance", ""))
         if inst is not None:
             inst.cpu_used -= alloc["cpu"]
@@ -318,11 +323,11 @@ class Tasks(NetworkInterfaces):
             self.account.forget("ec2-network-interface", alloc["eni"])
             for att in task["attachments"]:
                 att["status"] = "DELETED"
-        return copy.deepcopy(task)
+        return task
 
     def stop_task(self, cluster: str, ref: str, reason: str | None) -> dict:
         arn = self.find_task(cluster, ref)
-        task = self._stop(arn, reason or "Task stopped by user")
+        task = copy.deepcopy(self._stop(arn, reason or "Task stopped by user"))
         self.reconcile(cluster)
         return task
 
