@@ -166,6 +166,18 @@ class _NoNetwork:
         """Nothing to close: no connection was ever opened."""
 
 
+_LOADER: Any = None
+
+
+def _shared_loader(core: Any) -> Any:
+    """The first in-process lab's botocore data loader, shared by every later one (the
+    files it reads are botocore's own, the same for every account)."""
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = core.get_component("data_loader")
+    return _LOADER
+
+
 def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Session:
     """A boto3 session that reads nothing from the environment or ~/.aws: no profile, no
     configured endpoint URL, no FIPS or dual-stack host names, only these credentials."""
@@ -179,6 +191,9 @@ def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Se
             "credentials_file": (None, None, os.devnull, None),
         }
     )
+    # botocore reads each service's model (JSON files) once per session and caches it in
+    # the session's loader: one loader for every in-process lab reads each file once.
+    core.register_component("data_loader", _shared_loader(core))
     for name, value in (
         ("ignore_configured_endpoint_urls", True),
         ("use_fips_endpoint", False),
