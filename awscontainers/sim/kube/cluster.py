@@ -509,6 +509,7 @@ class Cluster:
         if node is not None:
             del node.pods[pod.key]
             node.take(pod.shape, -1)
+            self._scheduler.node_changed(node)
             self._gen += 1
             if node.fargate and drop_fargate_node and node.name in self._nodes:
                 # A Fargate node exists for exactly one pod and goes away with it.
@@ -571,6 +572,7 @@ class Cluster:
         node.gpu_free -= shape.gpu
         node.score_cpu_free -= shape.score_cpu
         node.score_mem_free -= shape.score_mem
+        self._scheduler.node_changed(node)
         node.pods[pod.key] = None
         pod.node = node
         del self._pending[pod.key]
