@@ -4,6 +4,7 @@ controllers, and the core kinds it cannot do without (Namespace, Node, Pod)."""
 from __future__ import annotations
 
 import hashlib
+from bisect import insort
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, cast
@@ -287,8 +288,7 @@ class Cluster:
         node = NodeInfo(name, obj, cpu, mem, pods, fargate, gpus)
         self._nodes[name] = node
         if not node.fargate:
-            self._ec2_nodes.append(node)
-            self._ec2_nodes.sort(key=lambda n: n.name)
+            insort(self._ec2_nodes, node, key=_node_name)  # names are unique: stays sorted
             self._scheduler.nodes_changed()
             self._gen += 1
             self._nodes_changed()
@@ -660,6 +660,10 @@ class Cluster:
         []
         """
         return copy_object(self._events)
+
+
+def _node_name(node: NodeInfo) -> str:
+    return node.name
 
 
 def _qos(shape: PodShape) -> str:
