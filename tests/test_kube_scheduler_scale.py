@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ from awscontainers.sim.kube import Cluster
 from awscontainers.sim.kube.disruption import cordon, drain, uncordon
 from awscontainers.sim.kube.objects import NodeInfo, PodInfo
 from awscontainers.sim.kube.plugins import FILTERS
-from awscontainers.sim.kube.scheduler import Scheduler, failure_message
+from awscontainers.sim.kube.scheduler import Scheduler, _Eligible, failure_message
+from awscontainers.sim.kube.template_nodes import template_node
 
 GI = 2**30
 GOLDEN = Path(__file__).parent / "data" / "kube_bindings.json"
@@ -328,3 +330,33 @@ def _record() -> None:
 
 if __name__ == "__main__":
     _record()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.lists(st.integers(0, 3), min_size=1, max_size=30),
+    moves=st.lists(st.tuples(st.integers(0, 29), st.integers(0, 3)), max_size=400),
+)
+def test_nodes_by_state_always_know_the_first_node_of_each_state(start, moves):
+    # The index the fast path reads: for every state, the first node (by position) in it,
+    # and how many nodes are in it, whatever order nodes move in (many moves among few
+    # states also exercise dropping the positions nodes left behind).
+    nodes = [
+        template_node(f"n{i:02d}", labels={}, cpu=1000, mem=GI, pods=10) for i in range(len(start))
+    ]
+    for node, slots in zip(nodes, start, strict=True):
+        node.pods_free = slots
+    index = _Eligible(nodes, Counter())
+    for which, slots in moves:
+        node = nodes[which % len(nodes)]
+        node.pods_free = slots
+        index.move(node)
+        members: dict[int, list[int]] = {}
+        for i, n in enumerate(nodes):
+            members.setdefault(n.pods_free, []).append(i)
+        assert {state[2]: heap[0] for state, heap in index.states.items()} == {
+            slots: at[0] for slots, at in members.items()
+        }
+        assert {state[2]: n for state, n in index.count.items()} == {
+            slots: len(at) for slots, at in members.items()
+        }

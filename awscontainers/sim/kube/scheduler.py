@@ -22,9 +22,9 @@ A per-plugin table is built only when :func:`explain` is asked for one.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
 from collections import Counter
 from dataclasses import dataclass
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 from .objects import (
@@ -121,38 +121,50 @@ def _state(node: NodeInfo) -> tuple:
 class _Eligible:
     """The EC2 nodes one pod shape's static filters let in, grouped by state.
 
-    ``nodes`` keeps name order (the tie-break order); ``states`` maps each state to the
-    sorted positions in ``nodes`` of the nodes in it; ``reasons`` counts why the other
-    EC2 nodes were refused."""
+    ``nodes`` keeps name order (the tie-break order) and ``state_at`` each one's state;
+    ``states`` maps each state to a heap of positions in ``nodes`` whose smallest is always
+    a node in that state (the first by name), and ``count`` how many nodes are in it;
+    ``reasons`` counts why the other EC2 nodes were refused. A node that leaves a state
+    leaves its position in that heap behind until it comes to the top (a lazy delete), so
+    a move costs O(log n), not a search."""
 
-    __slots__ = ("nodes", "reasons", "position", "state_of", "states")
+    __slots__ = ("nodes", "reasons", "position", "state_at", "states", "count")
 
     def __init__(self, nodes: list[NodeInfo], reasons: Counter):
         self.nodes, self.reasons = nodes, reasons
         self.position = {node.name: i for i, node in enumerate(nodes)}
-        self.state_of: dict[str, tuple] = {}
+        self.state_at = [_state(node) for node in nodes]
         self.states: dict[tuple, list[int]] = {}
-        for i, node in enumerate(nodes):
-            state = self.state_of[node.name] = _state(node)
-            self.states.setdefault(state, []).append(i)  # i grows: lists stay sorted
+        self.count: dict[tuple, int] = {}
+        for i, state in enumerate(self.state_at):
+            self.states.setdefault(state, []).append(i)  # i grows: a sorted list is a heap
+            self.count[state] = self.count.get(state, 0) + 1
 
     def move(self, node: NodeInfo) -> None:
         """Put ``node`` under its current state."""
-        old = self.state_of[node.name]
-        new = _state(node)
+        i = self.position[node.name]
+        old, new = self.state_at[i], _state(node)
         if new == old:
             return
-        i = self.position[node.name]
-        positions = self.states[old]
-        del positions[bisect_left(positions, i)]
-        if not positions:
-            del self.states[old]
-        self.state_of[node.name] = new
-        found = self.states.get(new)
-        if found is None:
-            self.states[new] = [i]
+        self.state_at[i] = new
+        left = self.count[old] - 1
+        if left:
+            self.count[old] = left
+            heap = self.states[old]
+            state_at = self.state_at
+            while state_at[heap[0]] != old:  # drop positions of nodes that moved away
+                heappop(heap)
+            if len(heap) > 2 * left + 16:  # too many left behind: keep only the members
+                heap[:] = sorted({j for j in heap if state_at[j] == old})
         else:
-            insort(found, i)
+            del self.count[old], self.states[old]
+        joined = self.states.get(new)
+        if joined is None:
+            self.states[new] = [i]
+            self.count[new] = 1
+        else:
+            heappush(joined, i)
+            self.count[new] += 1
 
 
 class Scheduler:
@@ -183,7 +195,7 @@ class Scheduler:
         ``explain`` and Karpenter's "would it fit elsewhere?" do) need not."""
         name = node.name
         for eligible in self._eligible.values():
-            if name in eligible.state_of:
+            if name in eligible.position:
                 eligible.move(node)
 
     # ------------------------------------------------------------------ binding
