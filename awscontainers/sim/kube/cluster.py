@@ -4,6 +4,7 @@ controllers, and the core kinds it cannot do without (Namespace, Node, Pod)."""
 from __future__ import annotations
 
 import hashlib
+from bisect import insort
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, cast
@@ -287,8 +288,7 @@ class Cluster:
         node = NodeInfo(name, obj, cpu, mem, pods, fargate, gpus)
         self._nodes[name] = node
         if not node.fargate:
-            self._ec2_nodes.append(node)
-            self._ec2_nodes.sort(key=lambda n: n.name)
+            insort(self._ec2_nodes, node, key=_node_name)  # names are unique: stays sorted
             self._scheduler.nodes_changed()
             self._gen += 1
             self._nodes_changed()
@@ -509,6 +509,7 @@ class Cluster:
         if node is not None:
             del node.pods[pod.key]
             node.take(pod.shape, -1)
+            self._scheduler.node_changed(node)
             self._gen += 1
             if node.fargate and drop_fargate_node and node.name in self._nodes:
                 # A Fargate node exists for exactly one pod and goes away with it.
@@ -571,6 +572,7 @@ class Cluster:
         node.gpu_free -= shape.gpu
         node.score_cpu_free -= shape.score_cpu
         node.score_mem_free -= shape.score_mem
+        self._scheduler.node_changed(node)
         node.pods[pod.key] = None
         pod.node = node
         del self._pending[pod.key]
@@ -658,6 +660,10 @@ class Cluster:
         []
         """
         return copy_object(self._events)
+
+
+def _node_name(node: NodeInfo) -> str:
+    return node.name
 
 
 def _qos(shape: PodShape) -> str:
