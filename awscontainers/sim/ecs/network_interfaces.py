@@ -63,9 +63,9 @@ class NetworkInterfaces(EcsState):
                 )
         # One id per call: asked for several, moto names the wrong one when one is missing.
         for subnet in conf.get("subnets") or []:
-            call(self.ec2, "describe_subnets", SubnetIds=[subnet])
+            self.account.read("ec2", "describe_subnets", SubnetIds=[subnet])
         for group in conf.get("securityGroups") or []:
-            call(self.ec2, "describe_security_groups", GroupIds=[group])
+            self.account.read("ec2", "describe_security_groups", GroupIds=[group])
 
     def _create_eni(self, network: dict, task_id: str) -> dict:
         subnets = [s for s in network["subnets"] if s not in self.unavailable_subnets]
