@@ -238,3 +238,27 @@ def test_only_reads_leave_the_write_count(operation, reads):
     account = Account(lambda service: None, region="us-east-1", account_id="123456789012")
     account.wrote(operation)
     assert account.writes == (0 if reads else 1)
+
+
+def test_a_read_may_expire_only_on_the_writes_that_change_it():
+    with Lab() as lab:
+        subnet = lab.network().subnet_ids[0]
+        first = lab.account.read(
+            "ec2", "describe_subnets", SubnetIds=[subnet], expire_on=("DeleteSubnet",)
+        )
+        lab.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")  # not a DeleteSubnet
+        assert (
+            lab.account.read(
+                "ec2", "describe_subnets", SubnetIds=[subnet], expire_on=("DeleteSubnet",)
+            )
+            is first
+        )
+        vpc = lab.client("ec2").create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+        spare = lab.client("ec2").create_subnet(VpcId=vpc, CidrBlock="10.8.0.0/24")
+        lab.client("ec2").delete_subnet(SubnetId=spare["Subnet"]["SubnetId"])
+        assert (
+            lab.account.read(
+                "ec2", "describe_subnets", SubnetIds=[subnet], expire_on=("DeleteSubnet",)
+            )
+            is not first
+        )

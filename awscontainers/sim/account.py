@@ -45,7 +45,8 @@ class Account:
     ``backend`` is ``moto``, ``server`` or ``aws``."""
 
     # Wiring of this process (callbacks, the real clock's sleep), not simulator state.
-    _snapshot_exclude = ("ledger_listeners", "waits", "_ledger_keys")
+    # Kept beside the state, not state: rebuilt on first use after a snapshot is read back.
+    _snapshot_exclude = ("ledger_listeners", "waits", "_ledger_keys", "_reads", "_writes_of")
 
     def __init__(
         self,
@@ -82,6 +83,7 @@ class Account:
         #: Calls that may have changed the account (the lab's clients count every one that
         #: is not a read); :meth:`read` answers from memory while it stays the same.
         self.writes = 0
+        self._writes_of: dict[str, int] = {}  # per operation name
         self._reads: dict[tuple, tuple[int, dict]] = {}
 
     @property
@@ -110,8 +112,18 @@ class Account:
         """A call named ``operation`` went to the account (the lab's clients tell it)."""
         if not operation.startswith(READ_PREFIXES):
             self.writes += 1
+            counts = self.__dict__.setdefault("_writes_of", {})
+            counts[operation] = counts.get(operation, 0) + 1
 
-    def read(self, service: str, operation: str, /, **params: Any) -> dict:
+    def read(
+        self,
+        service: str,
+        operation: str,
+        /,
+        *,
+        expire_on: tuple[str, ...] | None = None,
+        **params: Any,
+    ) -> dict:
         """``client(service).<operation>(**params)`` (a read, errors translated), answered
         from memory when nothing was written to the account since the same read.
 
@@ -119,18 +131,28 @@ class Account:
         group every minute); in the simulated backends nothing changes an account but
         the lab's own calls, so an unchanged write count means an unchanged answer. The
         answer is shared between readers: read it, never change it. On real AWS, every
-        read is sent."""
+        read is sent.
+
+        ``expire_on`` narrows what expires the answer to the writes named (say
+        ``("DeleteSubnet",)`` for a reader that only asks whether a subnet exists, which a
+        new ENI does not change)."""
         from .._aws import call
 
         if not self.simulated:
             return call(self.client(service), operation, **params)
-        key = (service, operation, repr(sorted(params.items())))
-        kept = self._reads.get(key)
-        if kept is None or kept[0] != self.writes:
+        key = (service, operation, repr(sorted(params.items())), expire_on)
+        stamp = (
+            self.writes
+            if expire_on is None
+            else sum(self.__dict__.setdefault("_writes_of", {}).get(op, 0) for op in expire_on)
+        )
+        reads = self.__dict__.setdefault("_reads", {})
+        kept = reads.get(key)
+        if kept is None or kept[0] != stamp:
             answer = call(self.client(service), operation, **params)
             # botocore's ResponseMetadata differs per call; nothing reads it here.
-            kept = (self.writes, answer)
-            self._reads[key] = kept
+            kept = (stamp, answer)
+            reads[key] = kept
         return kept[1]
 
     # -- tagging and the ledger ---------------------------------------------------------------
@@ -180,6 +202,7 @@ class Account:
             r = self.ledger[i]
             if r.kind == kind and r.id == id_:
                 del self.ledger[i]
+                break  # each kind and id is recorded once
         self._ledger_changed()
 
     def _ledger_changed(self) -> None:

@@ -9,6 +9,9 @@ from ...errors import InvalidParameterError, NotFoundError
 from ...moto_state import ec2_backend
 from .state import EcsState
 
+_GONE_SUBNET = ("DeleteSubnet", "DeleteVpc")
+_GONE_GROUP = ("DeleteSecurityGroup", "DeleteVpc")
+
 
 class NetworkInterfaces(EcsState):
     """The awsvpc configuration of a task, and its ENI."""
@@ -62,10 +65,14 @@ class NetworkInterfaces(EcsState):
                     hint=f"pass {key}=['...'] with ids from lab.network().",
                 )
         # One id per call: asked for several, moto names the wrong one when one is missing.
+        # Whether they exist: only deleting one changes that (an ENI changes a subnet's
+        # free addresses, not its existence).
         for subnet in conf.get("subnets") or []:
-            self.account.read("ec2", "describe_subnets", SubnetIds=[subnet])
+            self.account.read("ec2", "describe_subnets", SubnetIds=[subnet], expire_on=_GONE_SUBNET)
         for group in conf.get("securityGroups") or []:
-            self.account.read("ec2", "describe_security_groups", GroupIds=[group])
+            self.account.read(
+                "ec2", "describe_security_groups", GroupIds=[group], expire_on=_GONE_GROUP
+            )
 
     def _create_eni(self, network: dict, task_id: str) -> dict:
         subnets = [s for s in network["subnets"] if s not in self.unavailable_subnets]
