@@ -27,7 +27,7 @@ from .errors import (
     UnsupportedError,
     check_type,
 )
-from .moto_state import forget_account
+from .moto_state import forget_account, quicken
 from .network import Network
 from .room.keys import JoinCode, check_learner_name, learner_account_id
 from .sim.account import TAG_KEY, Account, Record
@@ -85,6 +85,7 @@ class _InProcessMoto:
                 from moto import mock_aws
                 from moto.moto_api import state_manager
 
+                quicken()
                 self._mock = mock_aws()
                 self._mock.start()
                 # Keep moto's own ECS tasks RUNNING until stopped (a plain boto3 client sees

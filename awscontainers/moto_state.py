@@ -75,3 +75,20 @@ def ec2_backend(account_id: str, region: str) -> Any:
     from moto.ec2.models import ec2_backends
 
     return ec2_backends[account_id][region]
+
+
+def quicken() -> None:
+    """Answer every moto request without listing its handler class's methods again.
+
+    moto's dispatcher asks ``inspect.getmembers`` for the response class's method names on
+    every request (about 2 ms, more than half of a simple call); the names of a class do
+    not change, so they are listed once per class. Idempotent."""
+    import functools
+
+    import moto.core.responses as responses
+    from moto.core.utils import method_names_from_class
+
+    if getattr(responses.method_names_from_class, "cache_info", None) is None:
+        responses.method_names_from_class = functools.lru_cache(maxsize=None)(
+            method_names_from_class
+        )

@@ -381,3 +381,20 @@ def test_teardown_leaves_no_interfaces_of_terminated_instances():
         assert [e["NetworkInterfaceId"] for e in left] == []
         assert vpc not in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
         assert lab.ledger == []
+
+
+def test_moto_lists_a_handler_class_s_methods_once_and_the_same():
+    """quicken() keeps moto's per-request method listing; the names are moto's own."""
+    import moto.core.responses as responses
+    from moto.core.utils import method_names_from_class
+    from moto.ec2.responses import EC2Response
+
+    from awscontainers.moto_state import quicken
+
+    with Lab() as lab:
+        lab.client("ec2").describe_vpcs()
+        quicken()  # idempotent: still one cache
+        listed = responses.method_names_from_class
+        assert listed.cache_info().currsize >= 1
+        assert listed(EC2Response) == method_names_from_class(EC2Response)
+        assert "describe_vpcs" in listed(EC2Response)

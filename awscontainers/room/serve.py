@@ -27,6 +27,9 @@ def prepare_moto(seed: int = ROOM_SEED) -> None:
     from moto.moto_api import state_manager
     from moto.moto_api._internal import mock_random
 
+    from ..moto_state import quicken
+
+    quicken()
     mock_random.seed(seed)
     state_manager.set_transition(
         model_name="ecs::task", transition={"progression": "manual", "times": 10**9}
