@@ -244,14 +244,16 @@ def day2_five_modes() -> None:
     serial = time.perf_counter() - t
     for mode, seconds, peak, rows in results:
         print(
-            f"day 2, {mode}: setup {seconds['setup']:.2f} s, the day {seconds['day']:.2f} s "
-            f"({rows} rows at 15 s, peak {peak} running)"
+            f"day 2, {mode}: setup {seconds['setup']:.2f} s ({seconds['setup_cpu']:.2f} s CPU), "
+            f"the day {seconds['day']:.2f} s ({seconds['day_cpu']:.2f} s CPU; {rows} rows at "
+            f"15 s, peak {peak} running)"
         )
     days = sum(r[1]["day"] for r in results)
+    days_cpu = sum(r[1]["day_cpu"] for r in results)
     setups = sum(r[1]["setup"] for r in results)
     print(
-        f"day 2, five modes one after another: the days {days:.2f} s, setups {setups:.2f} s, "
-        f"{serial:.2f} s in all (target < 2 s)"
+        f"day 2, five modes one after another: the days {days:.2f} s ({days_cpu:.2f} s CPU), "
+        f"setups {setups:.2f} s, {serial:.2f} s in all (target < 2 s)"
     )
     with mp.get_context("spawn").Pool(2, initializer=_warm_day) as pool:
         pool.map(_noop, range(2))  # both workers warm before the clock starts
