@@ -173,3 +173,42 @@ def test_spot_draining_moves_the_tasks_before_the_instance_goes():
     started = [r for r in plain if "has started" in r["what"]]
     terminated = [r for r in plain if r["what"].endswith("terminated.")]
     assert started[0]["after"] > terminated[0]["after"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.one_of(
+        st.integers(max_value=0),
+        st.integers(min_value=26),
+        st.floats(allow_nan=True),
+        st.booleans(),
+        st.text(max_size=3),
+        st.none(),
+    )
+)
+def test_a_scale_outside_1_to_25_is_refused_before_any_lab(scale):
+    with pytest.raises(InvalidParameterError, match="scale must be a whole number from 1 to 25"):
+        run_day("ecs-fargate", constant(1), hours=1, scale=scale)
+
+
+def test_at_scale_the_service_bounds_capacity_and_load_grow_together():
+    from awscontainers.oneday import MAX_TASKS, MIN_TASKS, Size
+
+    big = Size(25)
+    assert (big.min_tasks, big.max_tasks) == (25 * MIN_TASKS, 25 * MAX_TASKS)
+    # Above scale 6 an instance is an m5.2xlarge (4 m5.large), so the group stays within 50.
+    assert big.instance_type == "m5.2xlarge" and big.max_instances == 50
+    assert Size(6).instance_type == "m5.large" and Size(6).max_instances == 48
+    day = run_day(
+        "ecs-fargate",
+        constant(1),
+        hours=0.25,
+        step=dt.timedelta(minutes=1),
+        steps=["service-auto-scaling"],
+        scale=10,
+    )
+    assert day.timeline[0]["desired"] == 10 * START_TASKS
+    # Ten times the load on ten times the tasks: the same utilisation as at scale 1.
+    small = run_day("ecs-fargate", constant(1), hours=0.25, step=dt.timedelta(minutes=1), steps=[])
+    assert day.timeline[0]["cpu_percent"] == small.timeline[0]["cpu_percent"]
+    assert set(day.seconds) == {"setup", "day", "setup_cpu", "day_cpu"}
