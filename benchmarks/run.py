@@ -5,12 +5,14 @@
     .venv/bin/python benchmarks/run.py --only day2_day planner_bench
 
 Targets on a 2-core machine: Lab overhead over raw boto3 on moto at most 1.3x; 1,000
-placements within 1 s; each notebook within 10 s.
+placements within 1 s; each notebook within 10 s; the chooser panel answers a change
+within 100 ms (median), 50 ms at the 95th percentile.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import subprocess
@@ -485,30 +487,70 @@ def growth() -> None:
 
 
 def widget_latency() -> None:
+    """The chooser panel's update after each of 40 changes a learner makes: counts typed,
+    sizes picked, sliders dragged, needs ticked and unticked, the load shape switched, and
+    some controls put back where they were. Prints the median and the 95th percentile."""
     import statistics as st
 
     from awscontainers.widgets.chooser import ChooserPanel
 
     panel = ChooserPanel()
-    samples = []
+    rows = panel.rows
+
+    def set_(widget, value):
+        return lambda: setattr(widget, "value", value)
+
     changes = [
-        lambda: setattr(panel.rows[0]["count"], "value", 12),
-        lambda: setattr(panel.rows[1]["count"], "value", 5),
-        lambda: setattr(panel.needs["kubernetes_api"], "value", True),
-        lambda: setattr(panel.architecture, "value", "arm"),
-        lambda: setattr(panel.architecture, "value", "x86"),
-        lambda: setattr(panel.hours, "value", 300),
-        lambda: setattr(panel.spot, "value", True),
-        lambda: setattr(panel.rows[2]["count"], "value", 3),
-        lambda: setattr(panel.needs["kubernetes_api"], "value", False),
-        lambda: setattr(panel.rows[0]["count"], "value", 200),
+        set_(rows[0]["count"], 12),
+        set_(rows[1]["count"], 5),
+        set_(panel.needs["kubernetes_api"], True),
+        set_(panel.architecture, "arm"),
+        set_(panel.architecture, "x86"),
+        set_(panel.hours, 300),
+        set_(panel.spot, True),
+        set_(rows[2]["count"], 3),
+        set_(panel.needs["kubernetes_api"], False),
+        set_(rows[0]["count"], 200),
+        set_(panel.premium, 20),
+        set_(panel.premium, 30),
+        set_(rows[1]["vcpu"], 2.0),
+        set_(rows[1]["memory_gb"], 4.0),
+        set_(rows[1]["memory_gb"], 6.0),
+        set_(panel.hours, 500),
+        set_(panel.hours, 730),
+        set_(panel.spot, False),
+        set_(panel.needs["daemonsets"], True),
+        set_(panel.needs["stateful_ebs"], True),
+        set_(panel.needs["daemonsets"], False),
+        set_(panel.needs["stateful_ebs"], False),
+        set_(panel.load_shape, "daily"),
+        set_(panel.night, 50),
+        set_(panel.night, 10),
+        set_(rows[0]["count"], 40),
+        set_(panel.load_shape, "steady"),
+        set_(rows[2]["vcpu"], 4.0),
+        set_(rows[2]["memory_gb"], 16.0),
+        set_(rows[2]["count"], 8),
+        set_(panel.needs["privileged"], True),
+        set_(panel.needs["privileged"], False),
+        set_(rows[0]["count"], 12),
+        set_(rows[0]["vcpu"], 1.0),
+        set_(panel.architecture, "arm"),
+        set_(panel.premium, 15),
+        set_(panel.architecture, "x86"),
+        set_(rows[1]["count"], 0),
+        set_(rows[1]["count"], 5),
+        set_(panel.hours, 100),
     ]
+    samples = []
     for change in changes:
         change()
         samples.append(panel.last_update_ms)
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
     print(
-        f"chooser widget: {len(samples)} changes, update median {st.median(samples):.0f} ms, "
-        f"max {max(samples):.0f} ms (target < 100 ms)"
+        f"chooser widget: {len(samples)} changes, update median {st.median(samples):.0f} ms "
+        f"(target < 100 ms), p95 {p95:.0f} ms (target < 50 ms), max {max(samples):.0f} ms"
     )
 
 
