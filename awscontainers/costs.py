@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import math
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -700,6 +701,31 @@ def _fleet(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} × {t}" for t, n in sorted(counts.items()))
 
 
+#: How many fleets :func:`_planned` keeps (the least recently used is dropped first).
+PLAN_CACHE_SIZE = 512
+_PLAN_CACHE: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
+
+
+def clear_caches() -> None:
+    """Forget every fleet planned so far and the planner's LP systems, so the next estimate
+    plans from nothing. Only tests and benchmarks need this: a cached plan is the plan the
+    same inputs would make again."""
+    _PLAN_CACHE.clear()
+    planner.clear_caches()
+
+
+def _copied(plan: Any) -> Any:
+    # Each estimate gets its own copy, so editing one plan never changes a cached one.
+    return planner.Plan(
+        dict(plan.instances),
+        plan.hourly,
+        [(kind, dict(contents), n) for kind, contents, n in plan.patterns],
+        plan.lower_bound,
+        dict(plan.lower_bound_mix),
+        plan.strategy,
+    )
+
+
 def _planned(
     workload: Workload,
     groups: list[planner.TaskGroup],
@@ -709,25 +735,27 @@ def _planned(
     *,
     quick: bool = False,
 ) -> tuple[Any, Any]:
-    """The best fleet for ``groups`` (and the naive one, unless quick), kept in ``plans``
-    (shared by the modes of one flavour)."""
+    """The best fleet for ``groups`` (and the naive one, unless quick or ``plans`` says
+    ``quick``).
+
+    A plan is a function of the task groups and the instance types on offer (their
+    capacities and prices) alone, so it is kept under exactly those, with ``quick``: the
+    chooser re-plans only when a count, a size, the architecture or the price table changed.
+    """
     quick = quick or bool(plans is not None and plans.get("quick"))
-    key = (
-        flavour,
-        workload.architecture,
-        workload.needs["gpus"],
-        tuple((g.name, g.cpu, g.memory, g.count, g.gpus) for g in groups),
-        quick,
-    )
-    if plans is not None and key in plans:
-        return plans[key]
     specs = _ec2_specs(workload, prices, flavour)
-    best = planner.plan(groups, specs, quick=quick)
-    # Curves need totals only: they skip the naive plan shown for contrast.
-    naive = None if quick else _naive(groups, specs)
-    if plans is not None:
-        plans[key] = (best, naive)
-    return best, naive
+    key = (tuple(groups), tuple(specs), quick)
+    if key in _PLAN_CACHE:
+        _PLAN_CACHE.move_to_end(key)
+        best, naive = _PLAN_CACHE[key]
+    else:
+        best = planner.plan(groups, specs, quick=quick)
+        # Curves need totals only: they skip the naive plan shown for contrast.
+        naive = None if quick else _naive(groups, specs)
+        _PLAN_CACHE[key] = (best, naive)
+        while len(_PLAN_CACHE) > PLAN_CACHE_SIZE:
+            _PLAN_CACHE.popitem(last=False)
+    return _copied(best), None if naive is None else _copied(naive)
 
 
 def _ec2_lines(
@@ -1241,7 +1269,21 @@ def held(series: list[int], *, ahead: int, after: int) -> list[int]:
         return list(series)
     if ahead + after + 1 >= n:
         return [max(series)] * n
-    return [max(series[(i + k) % n] for k in range(-after, ahead + 1)) for i in range(n)]
+    # The day laid out from ``after`` samples before midnight to ``ahead`` after the next
+    # one; a sliding window's maximum over it, each sample entering and leaving it once.
+    ext = list(series[n - after :]) + list(series) + list(series[:ahead])
+    width = after + ahead + 1
+    out: list[int] = []
+    window: deque[int] = deque()  # indexes into ext, their values falling
+    for j, value in enumerate(ext):
+        while window and ext[window[-1]] <= value:
+            window.pop()
+        window.append(j)
+        if window[0] <= j - width:
+            window.popleft()
+        if j >= width - 1:
+            out.append(ext[window[0]])
+    return out
 
 
 def _fleets_over_day(
@@ -1288,10 +1330,19 @@ def _fleets_over_day(
     return fleets, peak_plan
 
 
+def _day_needs(workload: Workload, plans: dict | None) -> list[tuple[int, ...]]:
+    """:func:`tasks_over_day`, worked out once for all the modes of one comparison."""
+    if plans is None:
+        return tasks_over_day(workload)
+    if "needs" not in plans:
+        plans["needs"] = tasks_over_day(workload)
+    return plans["needs"]
+
+
 def _ec2_day_lines(
     workload: Workload, mode: modes.Mode, prices: PriceTable, plans: dict | None
 ) -> tuple[list[Line], list[str], Any]:
-    needs = tasks_over_day(workload)
+    needs = _day_needs(workload, plans)
     step = SAMPLE_SECONDS
     fleets, peak_plan = _fleets_over_day(workload, needs, FLAVOURS[mode.id], prices, plans)
     rule = scaling(mode.id)
@@ -1386,7 +1437,7 @@ def estimate_over_day(
     lines = [steady.lines[0]]  # the control plane, billed every hour whatever the load
     if mode.compute == "Fargate":
         days = workload.hours_per_month / 24
-        needs = tasks_over_day(workload)
+        needs = _day_needs(workload, _plans)
         task_hours = {
             s.name: sum(n[i] for n in needs) * SAMPLE_SECONDS / 3600 * days
             for i, s in enumerate(workload.services)

@@ -129,6 +129,13 @@ class Plan:
         return self.hourly / self.lower_bound
 
 
+def clear_caches() -> None:
+    """Forget the LP systems and knapsack capacities kept between plans (tests use it to
+    plan from nothing; the answers are the same either way)."""
+    for cached in (_elimination, _vertices, _dual_vertices, _usable):
+        cached.cache_clear()
+
+
 # -- capacity -----------------------------------------------------------------------------------
 
 
@@ -238,22 +245,54 @@ def _fits_one(g: TaskGroup, s: InstanceSpec) -> bool:
 
 def _solve(matrix: list[list[float]], rhs: list[float]) -> list[float] | None:
     """Solve a tiny square system by Gaussian elimination; ``None`` if singular."""
-    n = len(rhs)
-    a = [row[:] + [b] for row, b in zip(matrix, rhs, strict=True)]
+    steps = _elimination(tuple(map(tuple, matrix)))
+    return None if steps is None else _replay(steps, rhs)
+
+
+# The row operations of one elimination, then the pivots left on the diagonal.
+_Steps = tuple[tuple[tuple[int, int, tuple[tuple[int, float], ...]], ...], tuple[float, ...]]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _elimination(matrix: tuple[tuple[float, ...], ...]) -> _Steps | None:
+    """Gaussian elimination with partial pivoting of ``matrix`` alone: the row swaps and
+    multipliers, then the diagonal, or ``None`` if singular.
+
+    They depend on the matrix only, so a system with the same matrix and another right side
+    (the LP's vertices when only the task counts change) replays them (:func:`_replay`),
+    the same floating-point operations in the same order as eliminating the two together.
+    """
+    n = len(matrix)
+    a = [list(row) for row in matrix]
+    ops = []
     for col in range(n):
         pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
         if abs(a[pivot][col]) < 1e-12:
             return None
         a[col], a[pivot] = a[pivot], a[col]
+        rows = []
         for r in range(n):
             if r != col and a[r][col]:
                 f = a[r][col] / a[col][col]
                 a[r] = [x - f * y for x, y in zip(a[r], a[col], strict=True)]
+                rows.append((r, f))
+        ops.append((col, pivot, tuple(rows)))
     # Types with identical capacities make some systems singular in a way rounding can hide
     # until here: treat an exactly vanished pivot as singular too.
     if any(a[i][i] == 0 for i in range(n)):
         return None
-    return [a[i][n] / a[i][i] for i in range(n)]
+    return tuple(ops), tuple(a[i][i] for i in range(n))
+
+
+def _replay(steps: _Steps, rhs: Sequence[float]) -> list[float]:
+    """The solution for ``rhs`` of the system whose elimination is ``steps``."""
+    ops, diagonal = steps
+    b = list(rhs)
+    for col, pivot, rows in ops:
+        b[col], b[pivot] = b[pivot], b[col]
+        for r, f in rows:
+            b[r] = b[r] - f * b[col]
+    return [v / d for v, d in zip(b, diagonal, strict=True)]
 
 
 def lower_bound(
@@ -381,34 +420,54 @@ def _simplex_cover(rows: list[list[float]], prices: list[float]) -> list[float] 
 def _lp(
     groups: Sequence[TaskGroup], specs: Sequence[InstanceSpec], exact: bool = True
 ) -> tuple[float, dict[str, float]]:
-    """The aggregate LP (totals only), for :func:`plan`'s type mixes; see :func:`_lp_data`."""
+    """The aggregate LP (totals only), for :func:`plan`'s type mixes; see :func:`_lp_data`.
+
+    Every vertex is tried: each set of up to ``len(need)`` types with each set of as many
+    binding rows, in that order, the first cheapest kept.
+    """
     need, columns = _lp_data(groups, specs, exact)
     if not any(need):
         return 0.0, {}
     rows = range(len(need))
     best: tuple[float, dict[str, float]] | None = None
-    for k in range(1, len(need) + 1):
-        for support in itertools.combinations(range(len(specs)), k):
-            for binding in itertools.combinations(rows, k):
-                x = _solve(
-                    [[columns[t][r] for t in support] for r in binding], [need[r] for r in binding]
-                )
-                if x is None or any(v < -_EPS for v in x):
-                    continue
-                x = [max(v, 0.0) for v in x]
-                covered = all(
-                    sum(columns[t][r] * v for t, v in zip(support, x, strict=True))
-                    >= need[r] * (1 - _EPS)
-                    for r in rows
-                )
-                if not covered:
-                    continue
-                cost = sum(specs[t].hourly * v for t, v in zip(support, x, strict=True))
-                if best is None or cost < best[0] - 1e-12:
-                    mix = {specs[t].name: v for t, v in zip(support, x, strict=True) if v > 1e-12}
-                    best = (cost, mix)
+    for support, binding, steps in _vertices(tuple(map(tuple, columns))):
+        x = _replay(steps, [need[r] for r in binding])
+        if any(v < -_EPS for v in x):
+            continue
+        x = [max(v, 0.0) for v in x]
+        covered = all(
+            sum(columns[t][r] * v for t, v in zip(support, x, strict=True)) >= need[r] * (1 - _EPS)
+            for r in rows
+        )
+        if not covered:
+            continue
+        cost = sum(specs[t].hourly * v for t, v in zip(support, x, strict=True))
+        if best is None or cost < best[0] - 1e-12:
+            mix = {specs[t].name: v for t, v in zip(support, x, strict=True) if v > 1e-12}
+            best = (cost, mix)
     # None only when these types cannot hold the tasks at all (checked for all types).
     return best if best is not None else (float("inf"), {})
+
+
+@functools.lru_cache(maxsize=256)
+def _vertices(
+    columns: tuple[tuple[float, ...], ...],
+) -> tuple[tuple[tuple[int, ...], tuple[int, ...], _Steps], ...]:
+    """The LP's vertex systems for these capacity columns, in :func:`_lp`'s order, the
+    singular ones left out: ``(types, binding rows, elimination)``.
+
+    The columns depend on the task shapes and the instance types, not on the counts, so
+    the chooser's redraws as counts change find them here.
+    """
+    rows = range(len(columns[0])) if columns else range(0)
+    out = []
+    for k in range(1, len(rows) + 1):
+        for support in itertools.combinations(range(len(columns)), k):
+            for binding in itertools.combinations(rows, k):
+                steps = _elimination(tuple(tuple(columns[t][r] for t in support) for r in binding))
+                if steps is not None:
+                    out.append((support, binding, steps))
+    return tuple(out)
 
 
 def _lp_data(
@@ -545,11 +604,25 @@ def _duals(
     A task's worth at these prices is what the cheapest fractional fleet pays for it.
     """
     need, columns = _lp_data(groups, specs, exact)
-    m = len(need)
+    best, best_value = [0.0] * len(need), -1.0
+    hourly = tuple(s.hourly for s in specs)
+    for price in _dual_vertices(tuple(map(tuple, columns)), hourly, len(need)):
+        value = sum(n * v for n, v in zip(need, price, strict=True))
+        if value > best_value:
+            best, best_value = price, value
+    return list(best)
+
+
+@functools.lru_cache(maxsize=256)
+def _dual_vertices(
+    columns: tuple[tuple[float, ...], ...], hourly: tuple[float, ...], m: int
+) -> tuple[list[float], ...]:
+    """The dual LP's feasible vertices, in :func:`_duals`' order: they depend on the
+    capacities and prices only, so a new need just picks the best of them again."""
     # Candidate tight constraints: "type t is worth exactly its price", or "price r is 0".
-    tight = [(col, specs[t].hourly) for t, col in enumerate(columns)]
+    tight = [(list(col), h) for col, h in zip(columns, hourly, strict=True)]
     tight += [([1.0 if r == q else 0.0 for r in range(m)], 0.0) for q in range(m)]
-    best, best_value = [0.0] * m, -1.0
+    out = []
     for chosen in itertools.combinations(tight, m):
         price = _solve([list(col) for col, _ in chosen], [h for _, h in chosen])
         if price is None or any(v < -_EPS for v in price):
@@ -560,10 +633,8 @@ def _duals(
             for col, h in tight[: len(columns)]
         ):
             continue
-        value = sum(n * v for n, v in zip(need, price, strict=True))
-        if value > best_value:
-            best, best_value = price, value
-    return best
+        out.append(price)
+    return tuple(out)
 
 
 # -- packing by shape counts --------------------------------------------------------------------

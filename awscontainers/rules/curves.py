@@ -28,6 +28,7 @@ at each sample of the day (the curve rounded up).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -157,6 +158,16 @@ _AT: dict[str, Callable[[tuple, float], float]] = {
 }
 
 
+@functools.lru_cache(maxsize=256)
+def _needed(kind: str, params: tuple, step_seconds: int) -> tuple[int, ...]:
+    # A curve is its kind and numbers: the chooser asks for the same day on every redraw.
+    at = _AT[kind]
+    return tuple(
+        math.ceil(round(at(params, (i * step_seconds) % DAY_SECONDS), 6))
+        for i in range(DAY_SECONDS // step_seconds)
+    )
+
+
 @dataclass(frozen=True)
 class DayCurve:
     """Tasks needed over one day: ``at(seconds into the day)``. Plain data, as the
@@ -181,14 +192,11 @@ class DayCurve:
                 f"step_seconds must divide a day evenly, not {step_seconds!r}.",
                 "use 60 (a minute), 300 or 900.",
             )
-        return [
-            math.ceil(round(self.at(i * step_seconds), 6))
-            for i in range(DAY_SECONDS // step_seconds)
-        ]
+        return list(_needed(self.kind, self.params, step_seconds))
 
     def peak(self, step_seconds: int = SAMPLE_SECONDS) -> int:
         """The most whole tasks needed at once during the day."""
-        return max(self.needed(step_seconds))
+        return max(_needed(self.kind, self.params, step_seconds))
 
     def scaled(self, factor: float) -> DayCurve:
         """The same shape with every count multiplied by ``factor``."""

@@ -13,7 +13,9 @@ True
 from __future__ import annotations
 
 import html
+import json
 import time
+from collections import OrderedDict
 from typing import Any
 
 import ipywidgets as widgets
@@ -40,6 +42,8 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
     {"name": "worker", "vcpu": 2.0, "memory_gb": 4.0, "count": 0},
 ]
 CURVE_POINTS = 5
+#: How many charts a panel keeps, so going back to an earlier workload redraws nothing.
+CHARTS_KEPT = 32
 #: The load over the day: each service's count all day, or a daily curve peaking at
 #: PEAK_HOUR (UTC) with the night at a share of the count.
 LOAD_SHAPES = [("the same count all day", "steady"), ("a daily curve (peak 14:00 UTC)", "daily")]
@@ -124,6 +128,7 @@ class ChooserPanel(Panel):
         self.chart = widgets.HTML()
         self.advice = widgets.HTML()
         self.last_update_ms = 0.0
+        self._charts: OrderedDict[str, str] = OrderedDict()
         self.comparison: Any = None
         self.over_day: Any = None
         self.recommendation: Any = None
@@ -222,6 +227,21 @@ class ChooserPanel(Panel):
         )
 
     def _chart(self, workload: Workload) -> str:
+        """The chart for ``workload``, drawn again only when something it shows changed (it
+        sizes for each service's peak, so the load's shape and the premium leave it as is)."""
+        data = workload.to_dict()
+        for service, spec in zip(data["services"], workload.services, strict=True):
+            service.pop("load", None)
+            service["count"] = spec.count
+        key = json.dumps(data, sort_keys=True)
+        if key not in self._charts:
+            self._charts[key] = self._draw_chart(workload)
+            while len(self._charts) > CHARTS_KEPT:
+                self._charts.popitem(last=False)
+        self._charts.move_to_end(key)
+        return self._charts[key]
+
+    def _draw_chart(self, workload: Workload) -> str:
         """Cost of every mode as the whole mix grows or shrinks in proportion, from one task
         to four times today's size, so the point where EC2 overtakes Fargate shows."""
         total = workload.task_count
