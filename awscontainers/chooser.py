@@ -1,8 +1,8 @@
 """Which hosting modes can run a workload, and which one to pick.
 
 Feasibility (:func:`awscontainers.costs.feasibility`, also importable from here) reads the
-modes data (``Mode.supports``), so every "no" carries the reason and the source written
-there. The recommendation weighs two things: the monthly cost (from
+modes data (``Mode.supports``), so every "no" says which modes offer what is needed and
+carries the reason written there. The recommendation weighs two things: the monthly cost (from
 :mod:`awscontainers.costs`) and how many duties the mode leaves to you (from the modes data).
 
 >>> from awscontainers.workload import Workload
@@ -213,7 +213,7 @@ def recommend(
         reasons.append("No mode can run this workload as written; see the reasons below.")
     for e in comp.estimates:
         if not e.feasible:
-            reasons.append(f"{e.name} is not possible: " + "; ".join(e.reasons) + ".")
+            reasons.append(f"{e.name} is not possible: " + "; ".join(e.reasons).rstrip(".") + ".")
     if comp.over_day:
         reasons.append(f"Monthly figures: {comp.basis} (the steady state sizes for the peak).")
     reasons.append(f"Prices: {comp.prices}.")

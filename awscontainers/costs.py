@@ -621,10 +621,7 @@ def _fargate_lines(
             "On-Demand (Spot prices move with spare capacity; tasks can be interrupted)."
         )
     if workload.spot and eks:
-        notes.append(
-            "Fargate Spot is not available for EKS pods (modes data: "
-            f"{mode.supports['spot'].reason}): priced On-Demand."
-        )
+        notes.append(f"{mode.supports['spot'].reason.strip().rstrip('.')}: priced On-Demand.")
     return lines, notes
 
 
@@ -836,9 +833,39 @@ def _ec2_lines(
 # --------------------------------------------------------------------------- feasibility
 
 
+#: How a need reads after "needs" where the feature's label alone reads badly there.
+_NEED_WORDS = {
+    "kubernetes_api": "the Kubernetes API",
+    "stateful_ebs": "stateful apps on EBS volumes",
+    "privileged": "privileged containers",
+}
+
+
+def _offered_by(feature: str) -> str:
+    """Which modes offer ``feature``, in words, from the modes data ("only the EKS modes")."""
+    every = list(modes.MODES.values())
+    givers = [m for m in every if m.supports[feature].value]
+    if not givers:
+        return "no mode offers"
+    for value in sorted({m.orchestrator for m in givers}):
+        if givers == [m for m in every if m.orchestrator == value]:
+            return f"only the {value} modes offer"
+    for value in sorted({m.compute for m in givers}):
+        if givers == [m for m in every if m.compute == value]:
+            where = "EC2 instances" if value == "EC2" else value
+            return f"only the modes on {where} offer"
+    if len(givers) == len(every) - 1:
+        (lacking,) = [m for m in every if m not in givers]
+        return f"every mode but {lacking.name} offers"
+    names = [m.name for m in givers]
+    return "only " + ", ".join(names[:-1]) + " and " + names[-1] + " offer"
+
+
 def _support_reason(mode: modes.Mode, feature: str, what: str) -> str:
-    s = mode.supports[feature]
-    return f"{what}: {s.reason} (modes data: {mode.id} supports.{feature} = false)"
+    # Plain words for the app and the CLI: what the workload asks for, which modes give it,
+    # and why this one does not (the reason written in the modes data).
+    reason = mode.supports[feature].reason.strip().rstrip(".")
+    return f"{what}, which {_offered_by(feature)}: {reason}"
 
 
 def _fargate_words(mode: modes.Mode, need: str) -> str:
@@ -924,8 +951,9 @@ def feasibility(
 ) -> list[str]:
     """Why ``mode_id`` cannot run ``workload`` (an empty list when it can).
 
-    Every "no" carries the reason and the source written in the modes data
-    (``Mode.supports``), or the Fargate size or priced instance type it runs into. A workload
+    Every "no" says, in plain words, which modes offer what the workload needs and why
+    this one does not (the reason written in the modes data, ``Mode.supports``), or the
+    Fargate size or priced instance type it runs into. A workload
     that names a ``kubernetes_version`` past EKS's extended support on ``on`` (default: the
     price table's date) cannot run on the EKS modes.
 
@@ -936,7 +964,7 @@ def feasibility(
     """
     mode = modes.get(mode_id)
     reasons = [
-        _support_reason(mode, need, f"needs {modes.FEATURES[need].label}")
+        _support_reason(mode, need, f"needs {_NEED_WORDS.get(need, modes.FEATURES[need].label)}")
         + _fargate_words(mode, need)
         for need in NEEDS
         if workload.needs[need] and not mode.supports[need].value

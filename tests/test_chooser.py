@@ -69,9 +69,10 @@ def test_daemonsets_are_not_possible_on_fargate_modes():
     w = one(needs={"daemonsets": True})
     for mode_id in ("ecs-fargate", "eks-fargate"):
         (reason,) = chooser.feasibility(w, mode_id)
-        # The reason is the one written in the modes data, with where it comes from.
-        assert modes.get(mode_id).supports["daemonsets"].reason in reason
-        assert f"modes data: {mode_id} supports.daemonsets" in reason
+        # Plain words: what is needed, which modes offer it, and the modes data's reason.
+        assert modes.get(mode_id).supports["daemonsets"].reason.rstrip(".") in reason
+        assert reason.startswith("needs DaemonSets (one copy on every node), which only the ")
+        assert "modes data" not in reason and "supports." not in reason
     assert chooser.feasibility(w, "ecs-ec2") == []
 
 
@@ -80,8 +81,19 @@ def test_kubernetes_api_is_not_possible_on_ecs_modes():
     ecs = [m.id for m in modes.MODES.values() if m.orchestrator == "ECS"]
     assert ecs == ["ecs-ec2", "ecs-fargate", "ecs-managed-instances"]
     for mode_id in ecs:
-        assert "not Kubernetes" in chooser.feasibility(w, mode_id)[0]
+        (reason,) = chooser.feasibility(w, mode_id)
+        assert reason.startswith("needs the Kubernetes API, which only the EKS modes offer: ")
+        assert "not Kubernetes" in reason
     assert chooser.feasibility(w, "eks-nodegroup") == []
+    rec = chooser.recommend(w)
+    assert "ECS on EC2 is not possible: needs the Kubernetes API" in "\n".join(rec.reasons)
+    assert not any(r.endswith("..") for r in rec.reasons)
+
+
+def test_arm_reads_which_modes_run_it():
+    w = one(architecture="arm")
+    (reason,) = chooser.feasibility(w, "eks-fargate")
+    assert reason.startswith("runs on Arm (Graviton), which every mode but EKS on Fargate offers")
 
 
 def test_a_32_vcpu_task_is_too_big_for_fargate_and_for_the_priced_instances():
