@@ -35,6 +35,7 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from awscontainers.errors import InvalidParameterError
 from awscontainers.rules.capacity import max_pods, node_allocatable, registered_resources
@@ -132,7 +133,15 @@ class Plan:
 def clear_caches() -> None:
     """Forget the LP systems and knapsack capacities kept between plans (tests use it to
     plan from nothing; the answers are the same either way)."""
-    for cached in (_elimination, _vertices, _dual_vertices, _usable):
+    for cached in (
+        _elimination,
+        _vertices,
+        _dual_vertices,
+        _usable,
+        _kept_filling,
+        _kept_packing,
+        _kept_capacity,
+    ):
         cached.cache_clear()
 
 
@@ -150,6 +159,26 @@ def capacity(name: str, entry: dict, flavour: str) -> InstanceSpec:
     >>> capacity("g4dn.xlarge", {**entry, "vcpu": 4, "memory_mib": 16384, "gpus": 1}, "ecs").gpus
     1
     """
+    fields = tuple(entry.get(k) for k in _CAPACITY_FIELDS)
+    try:
+        return _kept_capacity(name, flavour, fields)
+    except TypeError:  # a field that cannot be a key (not from a price table): work it out
+        return _capacity(name, entry, flavour)
+
+
+# What :func:`capacity` reads of a price-table entry.
+_CAPACITY_FIELDS = ("vcpu", "memory_mib", "gpus", "hourly", "enis", "ipv4_per_eni")
+
+
+@functools.lru_cache(maxsize=1024)
+def _kept_capacity(name: str, flavour: str, fields: tuple[Any, ...]) -> InstanceSpec:
+    # The chooser asks for every type's capacity on every redraw: keep each.
+    entry = {k: v for k, v in zip(_CAPACITY_FIELDS, fields, strict=True) if v is not None}
+    return _capacity(name, entry, flavour)
+
+
+def _capacity(name: str, entry: dict, flavour: str) -> InstanceSpec:
+    """:func:`capacity`'s work."""
     vcpus, memory_mib = int(entry["vcpu"]), int(entry["memory_mib"])
     # Every GPU is offered whole: the ECS agent registers each as a GPU resource, the NVIDIA
     # device plugin as one nvidia.com/gpu.
@@ -426,35 +455,69 @@ def _lp(
     binding rows, in that order, the first cheapest kept.
     """
     need, columns = _lp_data(groups, specs, exact)
+    return _lp_over(need, columns, specs)
+
+
+def _lp_over(
+    need: list[float], columns: Sequence[Sequence[float]], specs: Sequence[InstanceSpec]
+) -> tuple[float, dict[str, float]]:
+    """:func:`_lp` from its data; ``columns[t]`` is ``specs[t]``'s (each type's column is
+    its own, so :func:`plan` works them out once and passes any subset of the types).
+
+    A set of types whose :func:`_floor` is no less than the best cost found so far is
+    skipped: none of its vertices could replace the best, so the answer is the one trying
+    them all gives.
+    """
     if not any(need):
         return 0.0, {}
     rows = range(len(need))
+    least = [need[r] * (1 - _EPS) for r in rows]
+    unit = [
+        [s.hourly / c if c > 0 else math.inf for c in col]
+        for s, col in zip(specs, columns, strict=True)
+    ]
     best: tuple[float, dict[str, float]] | None = None
-    for support, binding, steps in _vertices(tuple(map(tuple, columns))):
-        x = _replay(steps, [need[r] for r in binding])
-        if any(v < -_EPS for v in x):
+    for support, systems in _vertices(tuple(map(tuple, columns))):
+        if best is not None and _floor(support, unit, least) * (1 - 1e-12) >= best[0]:
             continue
-        x = [max(v, 0.0) for v in x]
-        covered = all(
-            sum(columns[t][r] * v for t, v in zip(support, x, strict=True)) >= need[r] * (1 - _EPS)
-            for r in rows
-        )
-        if not covered:
-            continue
-        cost = sum(specs[t].hourly * v for t, v in zip(support, x, strict=True))
-        if best is None or cost < best[0] - 1e-12:
-            mix = {specs[t].name: v for t, v in zip(support, x, strict=True) if v > 1e-12}
-            best = (cost, mix)
+        for binding, steps in systems:
+            x = _replay(steps, [need[r] for r in binding])
+            if any(v < -_EPS for v in x):
+                continue
+            x = [max(v, 0.0) for v in x]
+            covered = all(
+                sum(columns[t][r] * v for t, v in zip(support, x, strict=True)) >= least[r]
+                for r in rows
+            )
+            if not covered:
+                continue
+            cost = sum(specs[t].hourly * v for t, v in zip(support, x, strict=True))
+            if best is None or cost < best[0] - 1e-12:
+                mix = {specs[t].name: v for t, v in zip(support, x, strict=True) if v > 1e-12}
+                best = (cost, mix)
     # None only when these types cannot hold the tasks at all (checked for all types).
     return best if best is not None else (float("inf"), {})
+
+
+def _floor(support: Sequence[int], unit: list[list[float]], least: list[float]) -> float:
+    """The least any vertex on the ``support`` types that passes :func:`_lp_over`'s cover
+    test can cost: each row r needs ``least[r]`` units, at ``unit[t][r]`` dollars a unit
+    at best (infinite where the type gives none). Prices and capacities are never negative,
+    so a fleet pays at least that for each row alone; the margin the caller allows covers
+    the rounding of the sums."""
+    floor = 0.0
+    for r, total in enumerate(least):
+        if total > 0:
+            floor = max(floor, total * min(unit[t][r] for t in support))
+    return floor
 
 
 @functools.lru_cache(maxsize=256)
 def _vertices(
     columns: tuple[tuple[float, ...], ...],
-) -> tuple[tuple[tuple[int, ...], tuple[int, ...], _Steps], ...]:
-    """The LP's vertex systems for these capacity columns, in :func:`_lp`'s order, the
-    singular ones left out: ``(types, binding rows, elimination)``.
+) -> tuple[tuple[tuple[int, ...], tuple[tuple[tuple[int, ...], _Steps], ...]], ...]:
+    """The LP's vertex systems for these capacity columns, in :func:`_lp_over`'s order, the
+    singular ones left out: each set of types with its ``(binding rows, elimination)``.
 
     The columns depend on the task shapes and the instance types, not on the counts, so
     the chooser's redraws as counts change find them here.
@@ -463,10 +526,13 @@ def _vertices(
     out = []
     for k in range(1, len(rows) + 1):
         for support in itertools.combinations(range(len(columns)), k):
+            systems = []
             for binding in itertools.combinations(rows, k):
                 steps = _elimination(tuple(tuple(columns[t][r] for t in support) for r in binding))
                 if steps is not None:
-                    out.append((support, binding, steps))
+                    systems.append((binding, steps))
+            if systems:
+                out.append((support, tuple(systems)))
     return tuple(out)
 
 
@@ -672,6 +738,33 @@ def _build_pattern(
     eks: bool,
     proportional: bool,
 ) -> dict[str, int]:
+    """Fill one instance of ``spec`` from the remaining ``counts`` (see :func:`_fill`).
+
+    A filling is a function of its arguments alone, and the strategies of one plan (and the
+    plans of one chooser) ask for the same ones again and again: each is worked out once.
+    """
+    kept = _kept_filling(tuple(counts.items()), tuple(order), spec, eks, proportional)
+    return dict(kept)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _kept_filling(
+    counts: tuple[tuple[str, int], ...],
+    order: tuple[TaskGroup, ...],
+    spec: InstanceSpec,
+    eks: bool,
+    proportional: bool,
+) -> tuple[tuple[str, int], ...]:
+    return tuple(_fill(dict(counts), list(order), spec, eks, proportional).items())
+
+
+def _fill(
+    counts: dict[str, int],
+    order: list[TaskGroup],
+    spec: InstanceSpec,
+    eks: bool,
+    proportional: bool,
+) -> dict[str, int]:
     """Fill one instance of ``spec`` from the remaining ``counts``.
 
     ``proportional`` first takes the same fraction of every group (so the instance has the
@@ -709,7 +802,35 @@ def _pack(
     eks: bool,
     proportional: bool,
 ) -> list[_Pattern]:
-    """Pack every task of ``counts`` on instances of ``spec`` (each must fit one instance)."""
+    """Pack every task of ``counts`` on instances of ``spec`` (each must fit one instance).
+
+    Worked out once per distinct pool (the candidates of a plan share many)."""
+    groups = tuple(by_name[name] for name in counts)
+    kept = _kept_packing(tuple(counts.items()), groups, spec, eks, proportional)
+    return [(kind, dict(contents), n) for kind, contents, n in kept]
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _kept_packing(
+    counts: tuple[tuple[str, int], ...],
+    groups: tuple[TaskGroup, ...],
+    spec: InstanceSpec,
+    eks: bool,
+    proportional: bool,
+) -> tuple[tuple[str, tuple[tuple[str, int], ...], int], ...]:
+    by_name = {g.name: g for g in groups}
+    patterns = _pack_all(dict(counts), by_name, spec, eks, proportional)
+    return tuple((kind, tuple(contents.items()), n) for kind, contents, n in patterns)
+
+
+def _pack_all(
+    counts: dict[str, int],
+    by_name: dict[str, TaskGroup],
+    spec: InstanceSpec,
+    eks: bool,
+    proportional: bool,
+) -> list[_Pattern]:
+    """:func:`_pack`'s work."""
     counts = {k: v for k, v in counts.items() if v}
     # Largest first, measured by the share of the instance the task takes in its tightest
     # dimension: big tasks placed late are the ones that fail to find room.
@@ -745,20 +866,33 @@ def _holds(contents: dict[str, int], by_name: dict[str, TaskGroup], spec: Instan
 
 
 def _downsize(
-    patterns: list[_Pattern], by_name: dict[str, TaskGroup], specs: Sequence[InstanceSpec]
+    patterns: list[_Pattern],
+    by_name: dict[str, TaskGroup],
+    specs: Sequence[InstanceSpec],
+    moves: dict[tuple[str, tuple[tuple[str, int], ...]], str] | None = None,
 ) -> list[_Pattern]:
-    """Move each filling to the cheapest type that holds it (mostly the part-empty tail)."""
+    """Move each filling to the cheapest type that holds it (mostly the part-empty tail).
+
+    ``moves`` keeps where each filling went, for the next call with the same groups and
+    types (the strategies of one plan move the same fillings many times)."""
     price = {s.name: s.hourly for s in specs}
     cheapest = sorted(specs, key=lambda s: s.hourly)
     merged: dict[tuple[str, tuple[tuple[str, int], ...]], int] = {}
     for kind, contents, n in patterns:
-        for s in cheapest:
-            if s.hourly >= price[kind]:
-                break
-            if _holds(contents, by_name, s):
-                kind = s.name
-                break
-        key = (kind, tuple(sorted(contents.items())))
+        items = tuple(sorted(contents.items()))
+        if moves is not None and (kind, items) in moves:
+            moved = moves[kind, items]
+        else:
+            moved = kind
+            for s in cheapest:
+                if s.hourly >= price[kind]:
+                    break
+                if _holds(contents, by_name, s):
+                    moved = s.name
+                    break
+            if moves is not None:
+                moves[kind, items] = moved
+        key = (moved, items)
         merged[key] = merged.get(key, 0) + n
     return [(kind, dict(items), n) for (kind, items), n in merged.items()]
 
@@ -786,15 +920,49 @@ def _value_greedy(
     """
 
     gpu = _gpu_row(by_name.values())
+    worths: dict[str, float] = {}
+    shares: dict[tuple[int, str], float] = {}
+    kept_orders: dict[tuple[int, tuple[str, ...], str | None], list[list[TaskGroup]]] = {}
 
     def worth(g: TaskGroup) -> float:
-        # The tiny size term keeps tasks that use only free resources from being worth 0.
-        size = _lp_size(g, eks, gpu)
-        return sum(p * d for p, d in zip(price, size, strict=True)) + 1e-12 * (g.cpu + g.memory)
+        if g.name not in worths:
+            # The tiny size term keeps tasks that use only free resources from being worth 0.
+            size = _lp_size(g, eks, gpu)
+            worths[g.name] = sum(p * d for p, d in zip(price, size, strict=True)) + 1e-12 * (
+                g.cpu + g.memory
+            )
+        return worths[g.name]
 
     def hardness(g: TaskGroup) -> tuple[int, float]:
         fits = sum(_fits_one(g, s) for s in specs)
         return fits, -sum(d / r for d, r in zip(_size(g, eks), top, strict=True) if r)
+
+    def orders_for(
+        t: int, todo: list[TaskGroup], anchor: TaskGroup | None
+    ) -> list[list[TaskGroup]]:
+        # The same groups left on the same type sort the same way: sort them once.
+        key = (t, tuple(g.name for g in todo), None if anchor is None else anchor.name)
+        if key in kept_orders:
+            return kept_orders[key]
+        room = _room(specs[t])
+
+        def share(g: TaskGroup) -> float:
+            if (t, g.name) not in shares:
+                shares[t, g.name] = max(
+                    d / r for d, r in zip(_size(g, eks), room, strict=True) if r
+                )
+            return shares[t, g.name]
+
+        orders = [
+            sorted(todo, key=lambda g: -share(g)),
+            sorted(todo, key=lambda g: -g.cpu / (g.memory or 0.5)),
+            sorted(todo, key=lambda g: -g.memory / (g.cpu or 0.5)),
+            sorted(todo, key=lambda g: -worth(g) / share(g)),
+        ]
+        if anchor is not None:  # the anchor's tasks first, then the others' in each order
+            orders = [[anchor] + [g for g in order if g is not anchor] for order in orders]
+        kept_orders[key] = orders
+        return orders
 
     top = [max(r) for r in zip(*(_room(s) for s in specs), strict=True)]
     counts = {k: v for k, v in counts.items() if v}
@@ -803,22 +971,11 @@ def _value_greedy(
         todo = [by_name[k] for k in counts]
         anchor = min(todo, key=hardness) if anchored else None
         best: tuple[float, InstanceSpec, dict[str, int]] | None = None
-        for spec in specs:
+        for t, spec in enumerate(specs):
             if anchor is not None and not _fits_one(anchor, spec):
                 continue
-            room = _room(spec)
-
-            def share(g: TaskGroup, room: tuple[int, int, int, int] = room) -> float:
-                return max(d / r for d, r in zip(_size(g, eks), room, strict=True) if r)
-
-            orders = [
-                sorted(todo, key=lambda g: -share(g)),
-                sorted(todo, key=lambda g: -g.cpu / (g.memory or 0.5)),
-                sorted(todo, key=lambda g: -g.memory / (g.cpu or 0.5)),
-                sorted(todo, key=lambda g: -worth(g) / share(g)),
-            ]
-            if anchor is not None:  # the anchor's tasks first, then the others' in each order
-                orders = [[anchor] + [g for g in order if g is not anchor] for order in orders]
+            orders = orders_for(t, todo, anchor)
+            if anchor is not None:
                 fillings = [_build_pattern(counts, order, spec, eks, False) for order in orders]
             else:
                 fillings = [_build_pattern(counts, orders[0], spec, eks, True)]
@@ -912,9 +1069,12 @@ def _make_plan(
     strategy: str,
 ) -> Plan:
     price = {s.name: s.hourly for s in specs}
+    totals: dict[str, int] = {}
+    for kind, _, count in patterns:
+        totals[kind] = totals.get(kind, 0) + count
     instances: dict[str, int] = {}
     for s in specs:  # price-table order, so plans read the same way every time
-        n = sum(count for kind, _, count in patterns if kind == s.name)
+        n = totals.get(s.name, 0)
         if n:
             instances[s.name] = n
     hourly = sum(price[k] * n for k, n in instances.items())
@@ -994,17 +1154,26 @@ def heuristic_plan(
     quick = quick or len(counts) > _FULL_HEURISTIC_GROUPS
     by_spec = {s.name: s for s in specs}
 
+    # The LP's data for every type, both views, once: each type's column is its own, so
+    # the LP of any subset of the types reads its columns from these.
+    data = {exact: _lp_data(groups, specs, exact) for exact in (True, False)}
+
+    def lp(subset: Sequence[int], exact: bool = True) -> tuple[float, dict[str, float]]:
+        need, columns = data[exact]
+        return _lp_over(need, [columns[t] for t in subset], [specs[t] for t in subset])
+
     # ``quick`` (cost curves redrawn on every keystroke) tries only the three types that are
     # cheapest alone by the LP, and skips the pairs and the greedy.
-    alone = sorted(specs, key=lambda s: (_lp(groups, [s])[0], s.name))
+    alone = sorted(range(len(specs)), key=lambda t: (lp([t])[0], specs[t].name))
     candidates: list[tuple[str, list[tuple[InstanceSpec, dict[str, int]]]]] = []
-    for s in alone[:3] if quick else specs:
+    for s in [specs[t] for t in alone[:3]] if quick else specs:
         candidates.append((f"{s.name} alone", _route([(s, counts)], by_name, specs)))
     # The LP optimum's own mix, and the LP optimum of every pair of types: integer packing
     # wastes different amounts on different types, so the LP's favourite is not always best.
-    mixes = [bound[1], _lp(groups, specs)[1], _lp(groups, specs, False)[1]]
+    every = range(len(specs))
+    mixes = [bound[1], lp(every)[1], lp(every, False)[1]]
     for pair in itertools.combinations([] if quick else alone, 2):
-        mixes += [_lp(groups, pair)[1], _lp(groups, pair, False)[1]]
+        mixes += [lp(pair)[1], lp(pair, False)[1]]
     seen: set[tuple[tuple[str, float], ...]] = set()
     for mix in mixes:
         key = tuple(sorted(mix.items()))
@@ -1016,11 +1185,12 @@ def heuristic_plan(
         candidates.append((f"LP mix {kinds}, groups split by CPU:memory ratio", pools))
 
     best: Plan | None = None
+    moves: dict[tuple[str, tuple[tuple[str, int], ...]], str] = {}
     # Shadow prices of both capacity views, and the exact ones with the hardest group first.
     for exact, anchored in () if quick else ((True, False), (False, False), (True, True)):
         price = _duals(groups, specs, exact)
         patterns = _value_greedy(counts, by_name, specs, eks, price, anchored)
-        patterns = _downsize(patterns, by_name, specs)
+        patterns = _downsize(patterns, by_name, specs, moves)
         candidate = _make_plan(
             patterns,
             specs,
@@ -1037,7 +1207,7 @@ def heuristic_plan(
             patterns = []
             for spec, pool in pools:
                 patterns += _pack(pool, by_name, spec, eks, proportional)
-            patterns = _downsize(patterns, by_name, specs)
+            patterns = _downsize(patterns, by_name, specs, moves)
             how = "proportional fill" if proportional else "largest-first fill"
             strategy = (
                 f"{label}; packed by shape counts ({how}, each instance filling repeated), "

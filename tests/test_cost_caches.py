@@ -7,6 +7,7 @@ computation with every cache emptied first, over generated workloads.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -164,6 +165,49 @@ def test_plans_with_the_planners_caches_equal_plans_without(groups, flavour, qui
     warm = planner.plan(groups, specs, quick=quick)
     planner.clear_caches()
     assert vars(planner.plan(groups, specs, quick=quick)) == vars(warm)
+
+
+def _lp_trying_every_vertex(groups, specs, exact):
+    """The aggregate LP as the planner first solved it: every vertex, none skipped."""
+    need, columns = planner._lp_data(groups, specs, exact)
+    if not any(need):
+        return 0.0, {}
+    rows = range(len(need))
+    best = None
+    for k in range(1, len(need) + 1):
+        for support in itertools.combinations(range(len(specs)), k):
+            for binding in itertools.combinations(rows, k):
+                x = planner._solve(
+                    [[columns[t][r] for t in support] for r in binding], [need[r] for r in binding]
+                )
+                if x is None or any(v < -planner._EPS for v in x):
+                    continue
+                x = [max(v, 0.0) for v in x]
+                if not all(
+                    sum(columns[t][r] * v for t, v in zip(support, x, strict=True))
+                    >= need[r] * (1 - planner._EPS)
+                    for r in rows
+                ):
+                    continue
+                cost = sum(specs[t].hourly * v for t, v in zip(support, x, strict=True))
+                if best is None or cost < best[0] - 1e-12:
+                    mix = {specs[t].name: v for t, v in zip(support, x, strict=True) if v > 1e-12}
+                    best = (cost, mix)
+    return best if best is not None else (float("inf"), {})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    task_groups(),
+    st.sampled_from(["ecs", "eks"]),
+    st.sampled_from(["x86", "arm"]),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_skipping_types_that_cannot_beat_the_best_changes_no_lp(groups, flavour, arch, exact, rnd):
+    every = costs.instance_specs(costs.load_prices(), arch, flavour, gpus=True)
+    specs = rnd.sample(every, rnd.randint(1, len(every)))
+    assert planner._lp(groups, specs, exact) == _lp_trying_every_vertex(groups, specs, exact)
 
 
 # --------------------------------------------------------------------------- the day
