@@ -159,21 +159,22 @@ def capacity(name: str, entry: dict, flavour: str) -> InstanceSpec:
     >>> capacity("g4dn.xlarge", {**entry, "vcpu": 4, "memory_mib": 16384, "gpus": 1}, "ecs").gpus
     1
     """
-    fields = tuple(entry.get(k) for k in _CAPACITY_FIELDS)
+    fields = tuple(entry.get(k, _ABSENT) for k in _CAPACITY_FIELDS)
     try:
         return _kept_capacity(name, flavour, fields)
     except TypeError:  # a field that cannot be a key (not from a price table): work it out
         return _capacity(name, entry, flavour)
 
 
-# What :func:`capacity` reads of a price-table entry.
+# What :func:`capacity` reads of a price-table entry, and what stands for a field it lacks.
 _CAPACITY_FIELDS = ("vcpu", "memory_mib", "gpus", "hourly", "enis", "ipv4_per_eni")
+_ABSENT = object()
 
 
 @functools.lru_cache(maxsize=1024)
 def _kept_capacity(name: str, flavour: str, fields: tuple[Any, ...]) -> InstanceSpec:
     # The chooser asks for every type's capacity on every redraw: keep each.
-    entry = {k: v for k, v in zip(_CAPACITY_FIELDS, fields, strict=True) if v is not None}
+    entry = {k: v for k, v in zip(_CAPACITY_FIELDS, fields, strict=True) if v is not _ABSENT}
     return _capacity(name, entry, flavour)
 
 
