@@ -1367,28 +1367,54 @@ def _day_needs(workload: Workload, plans: dict | None) -> list[tuple[int, ...]]:
     return plans["needs"]
 
 
+def _instance_hours_a_day(
+    fleets: dict[tuple[int, ...], dict[str, int]],
+    needs: list[tuple[int, ...]],
+    target: float,
+    ahead: int,
+    after: int,
+) -> dict[str, float]:
+    """Each instance type's instance-hours over the day, in type order: the instances each
+    sample's need takes with ``target`` headroom, held ``ahead`` and ``after`` samples."""
+    out = {}
+    for itype in sorted({t for fleet in fleets.values() for t in fleet}):
+        # Headroom: the tasks may fill only target_utilisation of the instances. The day
+        # has few distinct needs: work out each one's instances once.
+        bought = {
+            need: math.ceil(round(fleet.get(itype, 0) / target, 6))
+            for need, fleet in fleets.items()
+        }
+        counts = held([bought[need] for need in needs], ahead=ahead, after=after)
+        out[itype] = sum(counts) * SAMPLE_SECONDS / 3600
+    return out
+
+
 def _ec2_day_lines(
     workload: Workload, mode: modes.Mode, prices: PriceTable, plans: dict | None
 ) -> tuple[list[Line], list[str], Any]:
     needs = _day_needs(workload, plans)
     step = SAMPLE_SECONDS
-    fleets, peak_plan = _fleets_over_day(workload, needs, FLAVOURS[mode.id], prices, plans)
+    flavour = FLAVOURS[mode.id]
+    # Modes of one packing flavour share the day's fleets, and those with the same scaling
+    # rule the instance-hours too: within one comparison, each is worked out once.
+    kept: dict = plans if plans is not None else {}
+    if ("fleets", flavour) not in kept:
+        kept["fleets", flavour] = _fleets_over_day(workload, needs, flavour, prices, plans)
+    fleets, peak_plan = kept["fleets", flavour]
+    peak_plan = None if peak_plan is None else _copied(peak_plan)
     rule = scaling(mode.id)
-    types = sorted({t for fleet in fleets.values() for t in fleet})
+    ahead = math.ceil(rule.launch_ahead_seconds / step)
+    after = math.ceil(rule.keep_after_seconds / step)
+    if ("hours", flavour, rule.target_utilisation, ahead, after) not in kept:
+        kept["hours", flavour, rule.target_utilisation, ahead, after] = _instance_hours_a_day(
+            fleets, needs, rule.target_utilisation, ahead, after
+        )
+    hours_a_day = kept["hours", flavour, rule.target_utilisation, ahead, after]
     days = workload.hours_per_month / 24
     factor = 1 - prices.ec2_spot_discount if workload.spot else 1.0
     market = "Spot" if workload.spot else "On-Demand"
     lines: list[Line] = []
-    for itype in types:
-        counts = [fleets[need].get(itype, 0) for need in needs]
-        # Headroom: the tasks may fill only target_utilisation of the instances.
-        counts = [math.ceil(round(c / rule.target_utilisation, 6)) for c in counts]
-        counts = held(
-            counts,
-            ahead=math.ceil(rule.launch_ahead_seconds / step),
-            after=math.ceil(rule.keep_after_seconds / step),
-        )
-        per_day = sum(counts) * step / 3600
+    for itype, per_day in hours_a_day.items():
         if not per_day:
             continue
         lines.append(
