@@ -465,22 +465,26 @@ def _lp_over(
     """:func:`_lp` from its data; ``columns[t]`` is ``specs[t]``'s (each type's column is
     its own, so :func:`plan` works them out once and passes any subset of the types).
 
-    A set of types whose :func:`_floor` is no less than the best cost found so far is
-    skipped: none of its vertices could replace the best, so the answer is the one trying
-    them all gives.
+    A set of types is skipped when, for some row, every one of them costs at least the best
+    found so far for that row alone (``least[r]`` units at ``hourly / capacity`` each):
+    prices and capacities are never negative, so any vertex on those types that passes
+    the cover test costs at least that much, and could not replace the best (the margin
+    covers the rounding of the sums). The answer is the one trying them all gives.
     """
     if not any(need):
         return 0.0, {}
     rows = range(len(need))
     least = [need[r] * (1 - _EPS) for r in rows]
-    unit = [
-        [s.hourly / c if c > 0 else math.inf for c in col]
-        for s, col in zip(specs, columns, strict=True)
+    # What each row alone costs at least on each type (infinite where the type gives none).
+    floors = [
+        [least[r] * (s.hourly / c[r] if c[r] > 0 else math.inf) for r in rows if least[r] > 0]
+        for s, c in zip(specs, columns, strict=True)
     ]
     best: tuple[float, dict[str, float]] | None = None
-    for support, systems in _vertices(tuple(map(tuple, columns))):
-        if best is not None and _floor(support, unit, least) * (1 - 1e-12) >= best[0]:
-            continue
+    cheap: list[int] = []  # per row, the types whose floor for it is below the best
+    for support, mask, systems in _vertices(tuple(map(tuple, columns))):
+        if best is not None and not all(mask & row for row in cheap):
+            continue  # some row costs at least the best on every one of these types
         for binding, steps in systems:
             x = _replay(steps, [need[r] for r in binding])
             if any(v < -_EPS for v in x):
@@ -496,29 +500,21 @@ def _lp_over(
             if best is None or cost < best[0] - 1e-12:
                 mix = {specs[t].name: v for t, v in zip(support, x, strict=True) if v > 1e-12}
                 best = (cost, mix)
+                cheap = [
+                    sum(1 << t for t, f in enumerate(floors) if f[i] * (1 - 1e-12) < cost)
+                    for i in range(len(floors[0]))
+                ]
     # None only when these types cannot hold the tasks at all (checked for all types).
     return best if best is not None else (float("inf"), {})
-
-
-def _floor(support: Sequence[int], unit: list[list[float]], least: list[float]) -> float:
-    """The least any vertex on the ``support`` types that passes :func:`_lp_over`'s cover
-    test can cost: each row r needs ``least[r]`` units, at ``unit[t][r]`` dollars a unit
-    at best (infinite where the type gives none). Prices and capacities are never negative,
-    so a fleet pays at least that for each row alone; the margin the caller allows covers
-    the rounding of the sums."""
-    floor = 0.0
-    for r, total in enumerate(least):
-        if total > 0:
-            floor = max(floor, total * min(unit[t][r] for t in support))
-    return floor
 
 
 @functools.lru_cache(maxsize=256)
 def _vertices(
     columns: tuple[tuple[float, ...], ...],
-) -> tuple[tuple[tuple[int, ...], tuple[tuple[tuple[int, ...], _Steps], ...]], ...]:
+) -> tuple[tuple[tuple[int, ...], int, tuple[tuple[tuple[int, ...], _Steps], ...]], ...]:
     """The LP's vertex systems for these capacity columns, in :func:`_lp_over`'s order, the
-    singular ones left out: each set of types with its ``(binding rows, elimination)``.
+    singular ones left out: each set of types (and its bitmask) with its ``(binding rows,
+    elimination)``.
 
     The columns depend on the task shapes and the instance types, not on the counts, so
     the chooser's redraws as counts change find them here.
@@ -533,7 +529,7 @@ def _vertices(
                 if steps is not None:
                     systems.append((binding, steps))
             if systems:
-                out.append((support, tuple(systems)))
+                out.append((support, sum(1 << t for t in support), tuple(systems)))
     return tuple(out)
 
 
