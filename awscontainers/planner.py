@@ -849,17 +849,12 @@ def _pack_all(
     return patterns
 
 
-def _holds(contents: dict[str, int], by_name: dict[str, TaskGroup], spec: InstanceSpec) -> bool:
+def _needs_of(contents: dict[str, int], by_name: dict[str, TaskGroup]) -> tuple[int, int, int, int]:
+    """The CPU, memory, GPUs and pod slots a filling takes."""
     cpu = sum(by_name[k].cpu * n for k, n in contents.items())
     memory = sum(by_name[k].memory * n for k, n in contents.items())
     gpus = sum(by_name[k].gpus * n for k, n in contents.items())
-    pods = sum(contents.values())
-    return (
-        cpu <= spec.cpu
-        and memory <= spec.memory
-        and (spec.pods is None or pods <= spec.pods)
-        and gpus <= spec.gpus
-    )
+    return cpu, memory, gpus, sum(contents.values())
 
 
 def _downsize(
@@ -881,10 +876,16 @@ def _downsize(
             moved = moves[kind, items]
         else:
             moved = kind
+            cpu, memory, gpus, pods = _needs_of(contents, by_name)
             for s in cheapest:
                 if s.hourly >= price[kind]:
                     break
-                if _holds(contents, by_name, s):
+                if (
+                    cpu <= s.cpu
+                    and memory <= s.memory
+                    and (s.pods is None or pods <= s.pods)
+                    and gpus <= s.gpus
+                ):  # the filling fits on s
                     moved = s.name
                     break
             if moves is not None:
