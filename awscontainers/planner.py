@@ -135,6 +135,7 @@ def clear_caches() -> None:
     plan from nothing; the answers are the same either way)."""
     for cached in (
         _elimination,
+        _subset_usable,
         _vertices,
         _dual_vertices,
         _usable,
@@ -381,13 +382,7 @@ def _cut_lp(
         subsets = [(g,) for g in active] + [tuple(active)]
     rows: list[list[float]] = []  # each row divided by its need, so the right side is 1
     for sub in subsets:
-        # An instance of type t holds only the tasks of S with enough GPUs on t (GPU tasks
-        # need GPU instances), so only their shapes count towards what t can give S.
-        usable = []
-        for sp in specs:
-            shapes = tuple(sorted({(g.cpu, g.memory) for g in sub if g.gpus <= sp.gpus}))
-            cap = _usable(shapes, sp.cpu, sp.memory, sp.pods) if shapes else (0, 0, 0)
-            usable.append((*cap, sp.gpus if shapes else 0))
+        usable = _subset_usable(tuple((g.cpu, g.memory, g.gpus) for g in sub), tuple(specs))
         need = [sum(g.cpu * g.count for g in sub), sum(g.memory * g.count for g in sub)]
         need.append(sum(g.count for g in sub) if eks else 0)
         need.append(sum(g.gpus * g.count for g in sub))
@@ -399,6 +394,23 @@ def _cut_lp(
         return float("inf"), {}
     cost = sum(sp.hourly * v for sp, v in zip(specs, x, strict=True))
     return cost, {sp.name: v for sp, v in zip(specs, x, strict=True) if v > 1e-12}
+
+
+@functools.lru_cache(maxsize=1024)
+def _subset_usable(
+    sub: tuple[tuple[int, int, int], ...], specs: tuple[InstanceSpec, ...]
+) -> tuple[tuple[int, int, int, int], ...]:
+    """What each type can give the tasks of shapes ``sub`` ((CPU, memory, GPUs) each): the
+    most CPU, memory, tasks and GPUs. It depends on the shapes, not the counts, so a bound
+    for new counts finds it here."""
+    usable = []
+    for sp in specs:
+        # An instance of type t holds only the tasks of S with enough GPUs on t (GPU tasks
+        # need GPU instances), so only their shapes count towards what t can give S.
+        shapes = tuple(sorted({(cpu, memory) for cpu, memory, gpus in sub if gpus <= sp.gpus}))
+        cap = _usable(shapes, sp.cpu, sp.memory, sp.pods) if shapes else (0, 0, 0)
+        usable.append((*cap, sp.gpus if shapes else 0))
+    return tuple(usable)
 
 
 def _simplex_cover(rows: list[list[float]], prices: list[float]) -> list[float] | None:
