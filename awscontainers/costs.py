@@ -17,6 +17,7 @@ gets its reasons instead of a total. :mod:`awscontainers.chooser` builds on thes
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import html
 import math
@@ -638,11 +639,26 @@ def instance_specs(
     >>> [s.name for s in instance_specs(load_prices(), "x86", "ecs", gpus=True)][-2:]
     ['g6.xlarge', 'p4d.24xlarge']
     """
-    return [
+    key = (id(prices.instances), architecture, flavour, gpus)
+    kept = _SPECS.get(key)
+    # Kept while the table's instances are the same object and still equal to a copy taken
+    # then (so an edited table is worked out again).
+    if kept is not None and kept[0] is prices.instances and kept[1] == prices.instances:
+        return list(kept[2])
+    specs = [
         planner.capacity(name, entry, flavour)
         for name, entry in prices.instances_for(architecture).items()
         if gpus or not entry.get("gpus")
     ]
+    if len(_SPECS) >= 64:
+        _SPECS.clear()
+    _SPECS[key] = (prices.instances, copy.deepcopy(prices.instances), specs)
+    return list(specs)
+
+
+# instance_specs' answers, by price table and question: the chooser asks for them for every
+# mode of every point of its chart.
+_SPECS: dict[tuple[int, str, str, bool], tuple[Any, Any, list[planner.InstanceSpec]]] = {}
 
 
 def task_groups(workload: Workload) -> list[planner.TaskGroup]:
@@ -708,6 +724,7 @@ def clear_caches() -> None:
     plans from nothing. Only tests and benchmarks need this: a cached plan is the plan the
     same inputs would make again."""
     _PLAN_CACHE.clear()
+    _SPECS.clear()
     planner.clear_caches()
 
 

@@ -497,7 +497,14 @@ def _lp_over(
     for support, mask, systems in _vertices(tuple(map(tuple, columns))):
         if best is not None and not all(mask & row for row in cheap):
             continue  # some row costs at least the best on every one of these types
-        for binding, steps in systems:
+        for system in systems:
+            binding, steps = system
+            if steps is _UNSOLVED:  # eliminated when first needed, then kept
+                steps = system[1] = _elimination(
+                    tuple(tuple(columns[t][r] for t in support) for r in binding)
+                )
+            if steps is None:
+                continue  # singular
             x = _replay(steps, [need[r] for r in binding])
             if any(v < -_EPS for v in x):
                 continue
@@ -520,29 +527,29 @@ def _lp_over(
     return best if best is not None else (float("inf"), {})
 
 
+# A vertex system not eliminated yet (its slot in _vertices' answer is filled when needed).
+_UNSOLVED: Any = object()
+
+
 @functools.lru_cache(maxsize=256)
 def _vertices(
     columns: tuple[tuple[float, ...], ...],
-) -> tuple[tuple[tuple[int, ...], int, tuple[tuple[tuple[int, ...], _Steps], ...]], ...]:
-    """The LP's vertex systems for these capacity columns, in :func:`_lp_over`'s order, the
-    singular ones left out: each set of types (and its bitmask) with its ``(binding rows,
-    elimination)``.
+) -> tuple[tuple[tuple[int, ...], int, list[list[Any]]], ...]:
+    """The LP's vertex systems for these capacity columns, in :func:`_lp_over`'s order: each
+    set of types (and its bitmask) with its ``[binding rows, elimination]`` pairs, the
+    elimination filled in by :func:`_lp_over` the first time it is needed (most sets are
+    skipped) and ``None`` when the system is singular.
 
     The columns depend on the task shapes and the instance types, not on the counts, so
     the chooser's redraws as counts change find them here.
     """
     rows = range(len(columns[0])) if columns else range(0)
-    out = []
-    for k in range(1, len(rows) + 1):
-        for support in itertools.combinations(range(len(columns)), k):
-            systems = []
-            for binding in itertools.combinations(rows, k):
-                steps = _elimination(tuple(tuple(columns[t][r] for t in support) for r in binding))
-                if steps is not None:
-                    systems.append((binding, steps))
-            if systems:
-                out.append((support, sum(1 << t for t in support), tuple(systems)))
-    return tuple(out)
+    combos = itertools.combinations
+    return tuple(
+        (support, sum(1 << t for t in support), [[b, _UNSOLVED] for b in combos(rows, k)])
+        for k in range(1, len(rows) + 1)
+        for support in combos(range(len(columns)), k)
+    )
 
 
 def _lp_data(
