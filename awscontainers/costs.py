@@ -488,6 +488,20 @@ def eks_pod(service: Service) -> dict[str, Any]:
     }
 
 
+def _pod_size(service: Service) -> tuple[float, float]:
+    """:func:`fargate.provisioned_capacity` of :func:`eks_pod`, kept by the pod's requests
+    (all it reads of the pod); a pod too big for Fargate raises every time."""
+    requests = eks_pod(service)["spec"]["containers"][0]["resources"]["requests"]
+    return _kept_pod_size(requests["cpu"], requests["memory"])
+
+
+@lru_cache(maxsize=1024)
+def _kept_pod_size(cpu: str, memory: str) -> tuple[float, float]:
+    resources = {"requests": {"cpu": cpu, "memory": memory}}
+    pod = {"spec": {"containers": [{"name": "pod", "resources": resources}]}}
+    return fargate.provisioned_capacity(pod)
+
+
 def _fargate_market(
     workload: Workload, mode: modes.Mode, prices: PriceTable
 ) -> tuple[str, bool, list[str]]:
@@ -576,7 +590,7 @@ def _fargate_lines(
         if eks:
             # Build the pod EKS would see, so the 256 MB overhead and rounding are the
             # documented ones in fargate.provisioned_capacity, not a copy of them.
-            vcpu, gb = fargate.provisioned_capacity(eks_pod(s))
+            vcpu, gb = _pod_size(s)
             notes.append(
                 f"{s.name}: EKS adds 256 MB to every pod (kubelet, kube-proxy, containerd) "
                 f"before rounding: {s.vcpu:g} vCPU / {s.memory_gb:g} GB is billed as "
@@ -725,6 +739,7 @@ def clear_caches() -> None:
     same inputs would make again."""
     _PLAN_CACHE.clear()
     _SPECS.clear()
+    _kept_pod_size.cache_clear()
     planner.clear_caches()
 
 
@@ -911,7 +926,7 @@ def _fargate_size_reasons(workload: Workload, mode: modes.Mode) -> list[str]:
     for s in workload.services:
         if mode.orchestrator == "EKS":
             try:
-                fargate.provisioned_capacity(eks_pod(s))
+                _pod_size(s)
             except FargateSizeError:
                 reasons.append(
                     f"service {s.name}: {s.vcpu:g} vCPU / {s.memory_gb:g} GB plus the 256 MB "
@@ -1660,7 +1675,7 @@ def hourly_rate(
     )
     if mode.compute == "Fargate":
         if mode.orchestrator == "EKS":
-            v, gb = fargate.provisioned_capacity(eks_pod(service))
+            v, gb = _pod_size(service)
         else:
             fit = fargate.smallest_size(service.cpu_units, service.memory_mib)
             if fit is None:
