@@ -27,6 +27,7 @@ from .errors import InvalidParameterError, LabError, NotFoundError, check_type
 from .fargate import check_task_definition, parse_cpu, parse_memory
 from .meter import fargate_hourly, instance_hourly
 from .rules.capacity import ecs_facts
+from .sim.ec2 import give_profile
 from .sim.ecs import cluster_name, container_gpus
 from .sim.ecs.capacity_providers import check_capacity_provider
 from .tables import Table
@@ -391,14 +392,17 @@ class EcsClient(ServiceClient):
         gpus = bool((info["InstanceTypes"][0].get("GpuInfo") or {}).get("Gpus"))
         image = image_id or self.ecs_optimized_ami(gpu=gpus)
         profile = self._lab.instance_profile("ecs-instance")
-        launched: list[str] = []
-        for n in range(count):
+        # Round robin over the subnets (two AZs), one RunInstances per subnet: EC2 checks the
+        # image and type once a call, so a batch launches in a few calls, not one each.
+        per_subnet = [len(range(i, count, len(subnets))) for i in range(min(count, len(subnets)))]
+        batches: list[list[str]] = []
+        for i, n in enumerate(per_subnet):
             params: dict[str, Any] = {
                 "ImageId": image,
                 "InstanceType": instance_type,
-                "MinCount": 1,
-                "MaxCount": 1,
-                "SubnetId": subnets[n % len(subnets)],
+                "MinCount": n,
+                "MaxCount": n,
+                "SubnetId": subnets[i],
                 "IamInstanceProfile": {"Name": profile},
                 "TagSpecifications": self._lab.ec2_tag_spec(
                     "instance", f"ecs-{cluster_name(cluster)}"
@@ -407,8 +411,11 @@ class EcsClient(ServiceClient):
             if user_data:
                 params["UserData"] = user_data
             # The lab's run_instances hook boots the simulated agent on each instance.
-            inst = call(ec2, "run_instances", **params)["Instances"][0]
-            launched.append(inst["InstanceId"])
+            made = [i["InstanceId"] for i in call(ec2, "run_instances", **params)["Instances"]]
+            give_profile(self._lab.account, made, profile)
+            batches.append(made)
+        # In the round robin's order: the first of each subnet, then the second, ...
+        launched = [b[k] for k in range(max(per_subnet)) for b in batches if k < len(b)]
         rows = []
         for iid in launched:
             inst = self._sim.container_instance_of(iid) if self._sim else None

@@ -39,6 +39,23 @@ def test_instances_spread_over_two_azs_and_join(lab, ec2_cluster):
     )
 
 
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_a_batch_launches_round_robin_each_with_its_role_and_joins(lab, count):
+    """One RunInstances per subnet; every instance has the instance profile (moto gives it
+    to the first of a call only) and joins; rows come in round-robin order over the AZs."""
+    lab.ecs.create_cluster(clusterName="web")
+    rows = list(lab.ecs.launch_instances("web", count=count))
+    assert [r["az"] for r in rows] == [("us-east-1a", "us-east-1b")[n % 2] for n in range(count)]
+    assert all(r["joined"] == "web" for r in rows)
+    described = lab.client("ec2").describe_instances(InstanceIds=[r["instance"] for r in rows])
+    instances = [i for r in described["Reservations"] for i in r["Instances"]]
+    assert len(instances) == count
+    assert all(
+        i["IamInstanceProfile"]["Arn"].endswith("/" + lab.instance_profile("ecs-instance"))
+        for i in instances
+    )
+
+
 def test_user_data_is_what_the_ecs_guide_shows(lab, ec2_cluster):
     iid = lab.ecs.container_instances("web")[0]["instance"]
     import base64

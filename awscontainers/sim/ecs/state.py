@@ -70,7 +70,13 @@ class EcsState:
         return self.account.arn("ecs", f"cluster/{name}")
 
     def cluster_exists(self, name: str) -> bool:
-        found = self.account.read("ecs", "describe_clusters", clusters=[name]).get("clusters", [])
+        # Only creating or deleting a cluster changes whether it is ACTIVE.
+        found = self.account.read(
+            "ecs",
+            "describe_clusters",
+            clusters=[name],
+            expire_on=("CreateCluster", "DeleteCluster"),
+        ).get("clusters", [])
         return any(c.get("status") == "ACTIVE" for c in found)
 
     def require_cluster(self, cluster: str | None) -> str:
