@@ -75,11 +75,11 @@ def load_packaged(name: str) -> Any:
 
     >>> load_packaged("modes.yaml") is load_packaged("modes.yaml")
     True
-    >>> load_packaged("nope.yaml")
+    >>> load_packaged("nope.yaml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     awscontainers.errors.NotFoundError: No packaged data file 'nope.yaml'.
-      What to do: Use one of: day2.yaml, ecs.yaml, eks.yaml, fargate.yaml, modes.yaml, prices.yaml, real_aws.yaml.
+      What to do: Use one of: day2.yaml, ecs.yaml, eks.yaml, fargate.yaml, ..., real_aws.yaml.
     """
     # importlib.resources finds the file inside a wheel or zip too, not only in a checkout.
     resource = resources.files(_PACKAGE).joinpath(name)

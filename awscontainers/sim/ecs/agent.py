@@ -10,6 +10,7 @@ import json
 from ..._aws import call
 from ...arns import short_name
 from ...errors import InvalidParameterError, ResourceInUseError
+from ...moto_state import ec2_backend
 from ...rules.capacity import ecs_facts, parse_ecs_config, registered_resources
 from ..events import CLUSTER_CREATED
 from .records import SimInstance, task_counts
@@ -21,12 +22,31 @@ class Agent(Services):
 
     def agents_boot(self, instance_ids: list[str]) -> None:
         """Each launched instance boots; where the ECS agent is installed, it registers."""
+        instance_ids = self._not_eks_nodes(instance_ids)
         if not instance_ids:
             return
         reservations = call(self.ec2, "describe_instances", InstanceIds=instance_ids)
         for reservation in reservations["Reservations"]:
             for inst in reservation["Instances"]:
                 self._agent_start(inst)
+
+    def _not_eks_nodes(self, instance_ids: list[str]) -> list[str]:
+        """The instances whose AMI is not an EKS node image: on the others no ECS agent
+        runs (:meth:`_agent_start` leaves them to the kubelet). In process, the AMI is read
+        off moto's instance, so an EKS node group growing costs the ECS side no call."""
+        if self.account.backend != "moto" or not instance_ids:
+            return instance_ids
+        backend = ec2_backend(self.account.account_id, self.account.region)
+        keep = []
+        for iid in instance_ids:
+            try:
+                image = backend.get_instance(iid).image_id
+            except Exception:  # noqa: BLE001 - unknown here: the describe call will say
+                keep.append(iid)
+                continue
+            if "eks" not in self._image(image).get("Name", ""):
+                keep.append(iid)
+        return keep
 
     def _agent_start(self, inst: dict) -> None:
         iid = inst["InstanceId"]
