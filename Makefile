@@ -52,11 +52,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check awscontainers tests benchmarks scripts lessons
 	$(BIN)/mypy
 
+# Both spread over every core with pytest-xdist (-n auto): unit tests one by one (a module
+# marked xdist_group stays on one worker), notebooks one file a worker (nbval runs a
+# notebook's cells in order in one kernel). A single file runs alone as usual:
+# .venv/bin/python -m pytest tests/test_lab.py
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env \
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg notebooks/ -o testpaths=notebooks -o addopts=""
 
 # Write notebooks/*.ipynb from lessons/*.py and run them, storing the outputs nbval compares.
