@@ -14,9 +14,6 @@ from pathlib import Path
 
 import pytest
 
-# One build of the site for the whole module, on one xdist worker (make unit).
-pytestmark = pytest.mark.xdist_group("docs_site")
-
 for _tool in ("mkdocs", "material", "mkdocs_jupyter", "mkdocstrings_handlers.python"):
     pytest.importorskip(_tool, reason="the docs extra is not installed: pip install -e '.[docs]'")
 
