@@ -209,7 +209,9 @@ def _changed(page, panel, before: str, timeout_ms: int, settle: bool = False) ->
         )
     except Exception:  # Playwright's TimeoutError
         return False
-    return panel.inner_text() != before
+    # Settled: changed only if the text differs now (the kernel may have answered the click
+    # with the very same view).
+    return not settle or panel.inner_text() != before
 
 
 def _click_panels(page, name: str) -> tuple[int, list[str]]:
