@@ -52,11 +52,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check awscontainers tests benchmarks scripts lessons
 	$(BIN)/mypy
 
+# Both spread over every core with pytest-xdist (-n auto): unit tests one by one (a module's
+# module-scoped fixture is then made once per worker that runs its tests), notebooks a whole
+# file per worker (nbval runs a notebook's cells in order in one kernel). One file runs
+# alone as usual: .venv/bin/python -m pytest tests/test_lab.py
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env \
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg notebooks/ -o testpaths=notebooks -o addopts=""
 
 # Write notebooks/*.ipynb from lessons/*.py and run them, storing the outputs nbval compares.

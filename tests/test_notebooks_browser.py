@@ -171,17 +171,47 @@ def _errors(page) -> list[str]:
     return [t for t in texts if "Traceback" in t or "Error" in t]
 
 
-def _changed(page, panel, before: str, timeout_ms: int) -> bool:
+def _watch_kernel(page, panel) -> None:
+    """Start watching the notebook's kernel status (JupyterLab's toolbar indicator): once it
+    has gone busy and back to idle, the kernel has handled what was sent since."""
+    page.evaluate(
+        """(panel) => {
+            window.__kernelSettled = false;
+            let busy = false;
+            const notebook = panel.closest('.jp-NotebookPanel');
+            if (window.__kernelWatch) window.__kernelWatch.disconnect();
+            window.__kernelWatch = new MutationObserver(() => {
+                const status = notebook.querySelector('.jp-Notebook-ExecutionIndicator');
+                const now = status && status.getAttribute('data-status');
+                if (now === 'busy') busy = true;
+                if (busy && now === 'idle') window.__kernelSettled = true;
+            });
+            window.__kernelWatch.observe(notebook, {
+                attributes: true, attributeFilter: ['data-status'], subtree: true,
+                childList: true});
+        }""",
+        panel.element_handle(),
+    )
+
+
+def _changed(page, panel, before: str, timeout_ms: int, settle: bool = False) -> bool:
+    """Whether the panel's text differs from ``before`` within ``timeout_ms``. With
+    ``settle`` (after _watch_kernel), stop waiting once the kernel has handled the click and
+    say whether the text changed by then: a click answered with the same view (Launch at the
+    count already running) need not wait out the whole limit."""
     try:
         page.wait_for_function(
-            "([el, before]) => el.innerText !== before",
-            arg=[panel.element_handle(), before],
+            """([el, before, settle]) => el.innerText !== before ||
+                (settle && window.__kernelSettled === true)""",
+            arg=[panel.element_handle(), before, settle],
             timeout=timeout_ms,
             polling=500,
         )
-        return True
     except Exception:  # Playwright's TimeoutError
         return False
+    # Settled: changed only if the text differs now (the kernel may have answered the click
+    # with the very same view).
+    return not settle or panel.inner_text() != before
 
 
 def _click_panels(page, name: str) -> tuple[int, list[str]]:
@@ -203,10 +233,14 @@ def _click_panels(page, name: str) -> tuple[int, list[str]]:
         before = panel.inner_text()
         changed = False
         for n, j in enumerate(tries):
+            last = n == len(tries) - 1
+            if not last:
+                _watch_kernel(page, panel)
             buttons.nth(j).click()
             # A click in the simulation answers in a second or two; the last try may run a
-            # whole simulated day (lesson 08's panel), so it gets longer.
-            if _changed(page, panel, before, 240_000 if n == len(tries) - 1 else 45_000):
+            # whole simulated day (lesson 08's panel), so it gets longer and waits for a
+            # change only. An earlier try moves on once the kernel has handled the click.
+            if _changed(page, panel, before, 240_000 if last else 45_000, settle=not last):
                 changed = True
                 break
         if not tries:
