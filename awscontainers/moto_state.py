@@ -92,3 +92,57 @@ def quicken() -> None:
         responses.method_names_from_class = functools.lru_cache(maxsize=None)(
             method_names_from_class
         )
+    _quick_image_lookup()
+
+
+def _quick_image_lookup() -> None:
+    """Every instance moto makes looks its AMI up with ``describe_images(filters={"image-id":
+    id})``: a wildcard match against each of the region's 1,300 images (about 4 ms an
+    instance). An id with no wildcard matches only the image of that id, so it is looked up
+    in moto's own dict of images instead; any other call goes to moto unchanged."""
+    from moto.ec2.models.amis import AmiBackend
+
+    original = AmiBackend.describe_images
+    if getattr(original, "quick", False):
+        return
+
+    def describe_images(
+        self: Any,
+        ami_ids: Any = None,
+        filters: Any = None,
+        exec_users: Any = None,
+        owners: Any = None,
+    ) -> Any:
+        wanted = (filters or {}).get("image-id")
+        if (
+            not ami_ids
+            and not exec_users
+            and not owners
+            and isinstance(filters, dict)
+            and len(filters) == 1
+            and isinstance(wanted, str)
+            and not any(c in wanted for c in "*?[")
+        ):
+            image = self.amis.get(wanted)
+            return [image] if image is not None else []
+        return original(self, ami_ids, filters, exec_users, owners)
+
+    describe_images.quick = True  # type: ignore[attr-defined]
+    AmiBackend.describe_images = describe_images  # type: ignore[method-assign]
+
+
+def instance_user_data(account_id: str, region: str, instance_id: str) -> str | None:
+    """An in-process instance's user data, base64-encoded as ``DescribeInstanceAttribute``
+    gives it (``None`` if it has none); raises ``KeyError`` for an unknown instance.
+
+    The ECS agent and nodeadm read their configuration from it once per instance: read off
+    moto's instance, that costs no request."""
+    from moto.ec2.exceptions import InvalidInstanceIdError
+
+    try:
+        data = ec2_backend(account_id, region).get_instance(instance_id).user_data
+    except InvalidInstanceIdError as exc:
+        raise KeyError(instance_id) from exc
+    if data is None or isinstance(data, str):
+        return data
+    return str(data.as_bytes().decode("ascii"))

@@ -398,3 +398,42 @@ def test_moto_lists_a_handler_class_s_methods_once_and_the_same():
         assert listed.cache_info().currsize >= 1
         assert listed(EC2Response) == method_names_from_class(EC2Response)
         assert "describe_vpcs" in listed(EC2Response)
+
+
+def test_quick_image_lookup_gives_what_moto_s_filter_gives():
+    """moto's per-instance AMI lookup by id, answered from its dict of images, equals its
+    own wildcard filter for present, missing and wildcard ids."""
+    import fnmatch
+
+    from moto.ec2.models.amis import AmiBackend
+
+    from awscontainers.moto_state import ec2_backend
+
+    with Lab() as lab:
+        image = lab.ecs.ecs_optimized_ami()
+        backend = ec2_backend(lab.account_id, lab.region)
+        assert getattr(AmiBackend.describe_images, "quick", False)
+        for wanted in (image, "ami-00000000000000000", "ami-*", image[:-1] + "?"):
+            quick = backend.describe_images(filters={"image-id": wanted})
+            every = [a for a in backend.amis.values() if fnmatch.fnmatchcase(a.id, wanted)]
+            assert [a.id for a in quick] == [a.id for a in every]
+        assert [a.id for a in backend.describe_images(filters={"image-id": image})] == [image]
+
+
+def test_user_data_read_in_process_is_what_ec2_describes():
+    from awscontainers.moto_state import instance_user_data
+
+    with Lab() as lab:
+        lab.ecs.create_cluster(clusterName="web")
+        (row,) = list(lab.ecs.launch_instances("web", count=1))
+        bare = lab.client("ec2").run_instances(
+            ImageId=lab.ecs.ecs_optimized_ami(), InstanceType="t3.micro", MinCount=1, MaxCount=1
+        )["Instances"][0]["InstanceId"]
+        for iid in (row["instance"], bare):
+            described = lab.client("ec2").describe_instance_attribute(
+                InstanceId=iid, Attribute="userData"
+            )
+            value = described.get("UserData", {}).get("Value")
+            assert instance_user_data(lab.account_id, lab.region, iid) == value
+        with pytest.raises(KeyError):
+            instance_user_data(lab.account_id, lab.region, "i-0123456789abcdef0")

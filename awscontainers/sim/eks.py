@@ -39,6 +39,7 @@ import yaml
 
 from .._aws import call
 from ..errors import AlreadyExistsError, InvalidParameterError, NotFoundError
+from ..moto_state import instance_user_data
 from ..rules.capacity import eks_facts, node_allocatable
 from . import kube
 from .ec2 import give_profile
@@ -644,6 +645,11 @@ class EksSimulator:
             self.instances_launched(list(dict.fromkeys(held)))
 
     def _user_data(self, iid: str) -> str | None:
+        if self.account.backend == "moto":
+            try:
+                return instance_user_data(self.account.account_id, self.account.region, iid)
+            except KeyError:
+                pass  # not in this account's backend: ask EC2, which says why
         data = call(
             self.account.client("ec2"),
             "describe_instance_attribute",
