@@ -25,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -360,3 +361,28 @@ def test_nodes_by_state_always_know_the_first_node_of_each_state(start, moves):
         assert {state[2]: n for state, n in index.count.items()} == {
             slots: len(at) for slots, at in members.items()
         }
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_apply_leaves_the_cycle_collector_as_it_found_it(enabled):
+    """Bulk applies pause Python's cycle collector; after a good or a refused apply it is
+    back as it was."""
+    import gc
+
+    from awscontainers.errors import LabError
+    from awscontainers.manifests import sample_deployment
+    from awscontainers.sim.kube import Cluster
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        cluster = Cluster()
+        cluster.apply(sample_deployment(3, cpu="100m", memory="64Mi"))
+        assert gc.isenabled() is enabled
+        with pytest.raises(LabError):
+            cluster.apply(
+                {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}, "spec": {}}
+            )
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
