@@ -88,21 +88,29 @@ def overhead() -> None:
     lab.close()
 
 
-def placement_pure() -> None:
-    from awscontainers.sim.placement import Candidate, TaskShape, place
+def _placement_candidates(n: int, per_instance: int = 1) -> list:
+    """``n`` container instances over three AZs, each an m5.xlarge's registered CPU and
+    memory times ``per_instance``."""
+    from awscontainers.sim.placement import Candidate
 
-    rng = random.Random(1)
     azs = ["us-east-1a", "us-east-1b", "us-east-1c"]
-    cands = [
+    return [
         Candidate(
             f"arn:ci/{i}",
             f"i-{i}",
             {"ecs.availability-zone": azs[i % 3], "ecs.instance-type": "m5.xlarge"},
-            cpu=4096,
-            memory=15564,
+            cpu=4096 * per_instance,
+            memory=15564 * per_instance,
         )
-        for i in range(100)
+        for i in range(n)
     ]
+
+
+def placement_pure() -> None:
+    from awscontainers.sim.placement import TaskShape, place
+
+    rng = random.Random(1)
+    cands = _placement_candidates(100)
     shape = TaskShape(cpu=256, memory=512, group="family:bench")
     for name, strategy in (
         ("random", None),
@@ -427,7 +435,7 @@ def growth() -> None:
     from awscontainers.draw.render import Renderer, render
     from awscontainers.draw.responsibility import all_diagrams
     from awscontainers.planner import TaskGroup, plan
-    from awscontainers.sim.placement import Candidate, TaskShape, place
+    from awscontainers.sim.placement import TaskShape, place
 
     def curve(label: str, sizes: list[int], run) -> None:
         run(sizes[0])  # warm
@@ -463,17 +471,7 @@ def growth() -> None:
         [2, 4, 8, 16],
         lambda n: [render(sources[i % len(sources)], "svg", renderer) for i in range(n)],
     )
-    azs = ["us-east-1a", "us-east-1b", "us-east-1c"]
-    cands = [
-        Candidate(
-            f"arn:ci/{i}",
-            f"i-{i}",
-            {"ecs.availability-zone": azs[i % 3], "ecs.instance-type": "m5.xlarge"},
-            cpu=4096 * 8,
-            memory=15564 * 8,
-        )
-        for i in range(100)
-    ]
+    cands = _placement_candidates(100, per_instance=8)
     shape = TaskShape(cpu=256, memory=512, group="family:bench")
     spread = [
         {"type": "spread", "field": "attribute:ecs.availability-zone"},

@@ -1,5 +1,6 @@
 import logging
 import os
+import socket
 
 import pytest
 from hypothesis import settings
@@ -62,3 +63,34 @@ def register_fargate(lab, family="fg", cpu="256", memory="512", **extra):
         containerDefinitions=[{"name": "app", "image": "nginx"}],
         **extra,
     )["taskDefinition"]
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """The real-AWS backend with moto standing in for AWS: boto3's usual environment
+    credentials, AWS's managed IAM policies loaded (the lab's roles attach them), account
+    123456789012 fresh, and every socket connection refused (nothing leaves the machine)."""
+    # moto must be active (any in-process Lab starts it); this one lives elsewhere.
+    holder = Lab(account_id="999999999999")
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    from awscontainers.moto_state import forget_account
+
+    forget_account("123456789012")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network used: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    yield
+    forget_account("123456789012")
+    holder.close()

@@ -6,42 +6,9 @@ What is checked is that the real backend asks for confirmation against the calle
 account, passes calls through unchanged (no simulator), tags, and tears down.
 """
 
-import socket
-
 import pytest
 
 from awscontainers import ConfirmationRequiredError, Lab
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    # moto must be active (any in-process Lab starts it); this one lives elsewhere.
-    holder = Lab(account_id="999999999999")
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    # Real accounts have AWS's managed policies (the lab's roles attach them); moto loads
-    # them only when asked, when an account's backends start.
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    from awscontainers.moto_state import forget_account
-
-    forget_account("123456789012")
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network used: {args}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    yield
-    monkeypatch.delenv("MOTO_IAM_LOAD_MANAGED_POLICIES")
-    forget_account("123456789012")
-    holder.close()
 
 
 def test_confirmation_must_match_the_callers_account(aws):

@@ -13,7 +13,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -31,34 +30,6 @@ from awscontainers.waits import TerminalDisplay, typical
 
 ROOT = Path(__file__).resolve().parents[1]
 PRICES = load_prices()
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    # moto must be active (any in-process Lab starts it); this one lives elsewhere.
-    holder = Lab(account_id="999999999999")
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    from awscontainers.moto_state import forget_account
-
-    forget_account("123456789012")
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network used: {args}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    yield
-    forget_account("123456789012")
-    holder.close()
 
 
 class FakeTime:

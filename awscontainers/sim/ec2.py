@@ -15,7 +15,27 @@ from typing import Any
 
 from .._aws import call
 
-__all__ = ["delete_terminated_interfaces", "give_profile"]
+__all__ = ["delete_terminated_interfaces", "give_profile", "user_data"]
+
+
+def user_data(account: Any, instance_id: str) -> str | None:
+    """An instance's user data, base64-encoded, as ``DescribeInstanceAttribute`` gives it
+    (what the ECS agent and nodeadm read at boot). In process it is read off moto's
+    instance, with no request; elsewhere, or for an instance moto does not know here, EC2
+    is asked (and says why)."""
+    if account.backend == "moto":
+        from ..moto_state import instance_user_data
+
+        try:
+            return instance_user_data(account.account_id, account.region, instance_id)
+        except KeyError:
+            pass
+    data = call(
+        account.client("ec2"), "describe_instance_attribute", InstanceId=instance_id,
+        Attribute="userData",
+    )  # fmt: skip
+    value = data.get("UserData", {}).get("Value")
+    return str(value) if value is not None else None
 
 
 def give_profile(account: Any, instance_ids: list[str], profile: str) -> None:

@@ -39,10 +39,9 @@ import yaml
 
 from .._aws import call
 from ..errors import AlreadyExistsError, InvalidParameterError, NotFoundError
-from ..moto_state import instance_user_data
 from ..rules.capacity import eks_facts, node_allocatable
 from . import kube
-from .ec2 import give_profile
+from .ec2 import give_profile, user_data
 from .events import (
     CLUSTER_CREATED,
     CLUSTER_DELETED,
@@ -644,23 +643,9 @@ class EksSimulator:
         if held:
             self.instances_launched(list(dict.fromkeys(held)))
 
-    def _user_data(self, iid: str) -> str | None:
-        if self.account.backend == "moto":
-            try:
-                return instance_user_data(self.account.account_id, self.account.region, iid)
-            except KeyError:
-                pass  # not in this account's backend: ask EC2, which says why
-        data = call(
-            self.account.client("ec2"),
-            "describe_instance_attribute",
-            InstanceId=iid,
-            Attribute="userData",
-        )
-        return data.get("UserData", {}).get("Value")
-
     def _kubelet_start(self, inst: dict) -> None:
         iid = inst["InstanceId"]
-        config = parse_node_config(self._user_data(iid))
+        config = parse_node_config(user_data(self.account, iid))
         if config is None:
             self.kubelet_log.append(
                 f"{iid}: nodeadm found no NodeConfig in the user data; kubelet was not started."

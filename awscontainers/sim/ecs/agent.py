@@ -10,8 +10,9 @@ import json
 from ..._aws import call
 from ...arns import short_name
 from ...errors import InvalidParameterError, ResourceInUseError
-from ...moto_state import ec2_backend, instance_user_data
+from ...moto_state import ec2_backend
 from ...rules.capacity import ecs_facts, parse_ecs_config, registered_resources
+from ..ec2 import user_data
 from ..events import CLUSTER_CREATED
 from .records import SimInstance, task_counts
 from .services import Services
@@ -48,17 +49,6 @@ class Agent(Services):
                 keep.append(iid)
         return keep
 
-    def _user_data(self, iid: str) -> str | None:
-        """The instance's user data (base64), as the agent reads it at boot."""
-        if self.account.backend == "moto":
-            try:
-                return instance_user_data(self.account.account_id, self.account.region, iid)
-            except KeyError:
-                pass  # not in this account's backend: ask EC2, which says why
-        data = call(self.ec2, "describe_instance_attribute", InstanceId=iid, Attribute="userData")
-        value = data.get("UserData", {}).get("Value")
-        return str(value) if value is not None else None
-
     def _agent_start(self, inst: dict) -> None:
         iid = inst["InstanceId"]
         image = self._image(inst["ImageId"])
@@ -71,7 +61,7 @@ class Agent(Services):
                 "and no container runtime: the instance runs but never joins a cluster."
             )
             return
-        config = parse_ecs_config(self._user_data(iid))
+        config = parse_ecs_config(user_data(self.account, iid))
         named = config.get("ECS_CLUSTER")
         cluster = named or ecs_facts()["agent"]["default_cluster"]
         # One describe call, as before: moto draws request ids from its seeded random, so an
