@@ -179,6 +179,45 @@ def _shared_loader(core: Any) -> Any:
     return _LOADER
 
 
+#: Service models and client classes botocore made for the labs' sessions, by service.
+_MODELS: dict[tuple[str, Any], Any] = {}
+_CLASSES: dict[int, type] = {}
+
+
+def _share_client_classes() -> None:
+    """botocore builds each client's service model and client class afresh: for EC2, 600
+    operation models and docstrings (about 40 ms a client, a few clients a lab). The labs'
+    sessions are made alike (``_isolated_session``), so theirs are built once per service
+    and process and shared; a session of anyone else's is served as botocore serves it.
+    Idempotent."""
+    from botocore.client import ClientCreator
+
+    if getattr(ClientCreator._create_client_class, "shared", False):
+        return
+    load_model = ClientCreator._load_service_model
+    make_class = ClientCreator._create_client_class
+
+    def _load_service_model(self: Any, service_name: str, api_version: Any = None) -> Any:
+        if not getattr(self._event_emitter, "awscontainers_lab", False):
+            return load_model(self, service_name, api_version)
+        key = (service_name, api_version)
+        if key not in _MODELS:
+            _MODELS[key] = load_model(self, service_name, api_version)
+        return _MODELS[key]
+
+    def _create_client_class(self: Any, service_name: str, service_model: Any) -> type:
+        if not getattr(self._event_emitter, "awscontainers_lab", False):
+            return make_class(self, service_name, service_model)  # type: ignore[no-any-return]
+        key = id(service_model)  # a shared model, kept alive in _MODELS
+        if key not in _CLASSES:
+            _CLASSES[key] = make_class(self, service_name, service_model)
+        return _CLASSES[key]
+
+    _create_client_class.shared = True  # type: ignore[attr-defined]
+    ClientCreator._load_service_model = _load_service_model  # type: ignore[method-assign]
+    ClientCreator._create_client_class = _create_client_class  # type: ignore[method-assign]
+
+
 def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Session:
     """A boto3 session that reads nothing from the environment or ~/.aws: no profile, no
     configured endpoint URL, no FIPS or dual-stack host names, only these credentials."""
@@ -195,6 +234,9 @@ def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Se
     # botocore reads each service's model (JSON files) once per session and caches it in
     # the session's loader: one loader for every in-process lab reads each file once.
     core.register_component("data_loader", _shared_loader(core))
+    # Made alike, the labs' sessions share their service models and client classes.
+    _share_client_classes()
+    core.get_component("event_emitter").awscontainers_lab = True
     for name, value in (
         ("ignore_configured_endpoint_urls", True),
         ("use_fips_endpoint", False),

@@ -92,19 +92,175 @@ def quicken() -> None:
         responses.method_names_from_class = functools.lru_cache(maxsize=None)(
             method_names_from_class
         )
-    _quick_image_lookup()
+    _lazy_images()
 
 
-def _quick_image_lookup() -> None:
-    """Every instance moto makes looks its AMI up with ``describe_images(filters={"image-id":
-    id})``: a wildcard match against each of the region's 1,300 images (about 4 ms an
-    instance). An id with no wildcard matches only the image of that id, so it is looked up
-    in moto's own dict of images instead; any other call goes to moto unchanged."""
+class LazyImages(dict):
+    """A region's images (moto's ``AmiBackend.amis``), each made when first asked for.
+
+    moto makes all 1,300 of a region's public images when an account's EC2 backend is made:
+    an ``Ami`` each, with a volume and a snapshot named by random ids (about 0.15 s per
+    ``Lab()``, most of a new lab's first call). Here the images wait as moto's own
+    specifications and are made, exactly as moto makes them, when something asks for one
+    by id or lists them. The dict holds the images made so far; listing makes the rest and
+    puts all of them back in moto's order (the defaults first, in moto's loading order,
+    then the account's own). ``describe_images`` first makes the waiting images its ids or
+    its ``image-id`` / ``name`` filters can match and then answers from those
+    (``_images_view``): the same images in the same order as with all of them made."""
+
+    def __init__(self, backend: Any, pending: dict[str, dict]) -> None:
+        super().__init__()
+        self._backend = backend
+        self._pending = pending
+        self._rank = {ami_id: i for i, ami_id in enumerate(pending)}
+
+    # -- making images ---------------------------------------------------------------------
+    def _make(self, ami_id: str) -> None:
+        spec = self._pending.pop(ami_id, None)
+        if spec is not None:
+            from moto.ec2.models.amis import Ami
+
+            dict.__setitem__(self, ami_id, Ami(self._backend, **spec))
+            if not self._pending:
+                self.make(())  # the last one: put them in order
+
+    def make(self, ids: Any) -> None:
+        """Make the waiting images among ``ids``, in moto's order (once none waits, the
+        dict itself is in moto's order)."""
+        for ami_id in sorted((i for i in ids if i in self._pending), key=self._rank.__getitem__):
+            self._make(ami_id)
+        if not self._pending and not self.__dict__.get("_in_order"):
+            ordered = self.ordered()
+            dict.clear(self)
+            dict.update(self, ordered)
+            self._in_order = True
+
+    def make_all(self) -> None:
+        """Make every waiting image and put all in moto's order."""
+        if self._pending:
+            self.make(list(self._pending))
+
+    def ordered(self) -> dict:
+        """The images made so far, in the order moto would list them."""
+        last = len(self._rank)
+        items = list(dict.items(self))
+        keys = {k: (self._rank.get(k, last), n) for n, (k, _) in enumerate(items)}
+        return dict(sorted(items, key=lambda kv: keys[kv[0]]))
+
+    def pending_matching(self, field: str, patterns: Any) -> list[str]:
+        """Waiting images whose ``field`` (``ami_id`` or ``name``) a filter value could
+        match: the glob patterns of moto's ``is_filter_matching`` (an image whose field is
+        not text might match otherwise, so it is included)."""
+        import fnmatch
+
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        out = []
+        for ami_id, spec in self._pending.items():
+            value = spec.get(field)
+            if not isinstance(value, str) or any(
+                fnmatch.fnmatch(value, str(p)) for p in patterns or []
+            ):
+                out.append(ami_id)
+        return out
+
+    # -- the dict moto sees ---------------------------------------------------------------------
+    def __getitem__(self, key: Any) -> Any:
+        if key in self._pending:
+            self._make(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in self._pending:
+            self._make(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._pending or dict.__contains__(self, key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        if key in self._pending:
+            self._make(key)
+        return dict.pop(self, key, *default)
+
+    def __delitem__(self, key: Any) -> None:
+        if key in self._pending:
+            self._make(key)
+        dict.__delitem__(self, key)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + len(self._pending)
+
+    def __iter__(self) -> Any:
+        self.make_all()
+        return dict.__iter__(self)
+
+    def keys(self) -> Any:
+        self.make_all()
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self.make_all()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self.make_all()
+        return dict.items(self)
+
+    def copy(self) -> dict:
+        if getattr(_VIEW, "on", False):
+            return self.ordered()  # describe_images made what it can match
+        self.make_all()
+        return dict(dict.items(self))
+
+    def __reduce__(self) -> Any:
+        self.make_all()
+        return (dict, (dict(dict.items(self)),))
+
+
+import threading as _threading  # noqa: E402
+
+_VIEW = _threading.local()
+
+
+def _lazy_images() -> None:
+    """Patch moto's ``AmiBackend`` once: images made on first use (:class:`LazyImages`),
+    and ``describe_images`` making only what it can match; an image looked up by its id
+    alone (every new instance's) is found in the dict. With ``MOTO_AMIS_PATH`` set, moto
+    loads as it always does."""
+    import os
+
+    from moto.ec2.models import amis as moto_amis
     from moto.ec2.models.amis import AmiBackend
+    from moto.utilities.utils import load_resource
 
-    original = AmiBackend.describe_images
-    if getattr(original, "quick", False):
+    original_describe = AmiBackend.describe_images
+    if getattr(original_describe, "quick", False):
         return
+    original_load = AmiBackend._load_amis
+
+    def _load_amis(self: Any) -> None:
+        from moto import settings
+
+        if "MOTO_AMIS_PATH" in os.environ or not settings.ec2_load_default_amis():
+            original_load(self)
+            return
+        from moto.core.parse import default_timestamp_parser as parse_timestamp
+
+        pending: dict[str, dict] = {}
+        sources = [moto_amis.AMIS]
+        for path in ("latest_amis", "ecs/optimized_amis"):
+            try:
+                sources.append(load_resource(f"ec2/resources/{path}/{self.region_name}.json"))
+            except FileNotFoundError:
+                pass  # a region moto has no list for
+        for source in sources:
+            for spec in source:
+                spec = dict(spec, owner_alias="amazon")
+                if isinstance(spec.get("creation_date"), str) and spec["creation_date"]:
+                    spec["creation_date"] = parse_timestamp(spec["creation_date"])
+                pending[spec["ami_id"]] = spec
+        self.amis = LazyImages(self, pending)
 
     def describe_images(
         self: Any,
@@ -113,7 +269,7 @@ def _quick_image_lookup() -> None:
         exec_users: Any = None,
         owners: Any = None,
     ) -> Any:
-        wanted = (filters or {}).get("image-id")
+        wanted = (filters or {}).get("image-id") if isinstance(filters, dict) else None
         if (
             not ami_ids
             and not exec_users
@@ -123,12 +279,31 @@ def _quick_image_lookup() -> None:
             and isinstance(wanted, str)
             and not any(c in wanted for c in "*?[")
         ):
+            # Every new instance looks its AMI up so: one id, no wildcard, one image.
             image = self.amis.get(wanted)
             return [image] if image is not None else []
-        return original(self, ami_ids, filters, exec_users, owners)
+        images = self.amis
+        if not isinstance(images, LazyImages) or not images._pending:
+            return original_describe(self, ami_ids, filters, exec_users, owners)
+        given = filters if isinstance(filters, dict) else {}
+        if ami_ids:
+            images.make(ami_ids)  # moto matches ids only, filters aside
+        elif "image-id" in given:
+            images.make(images.pending_matching("ami_id", given["image-id"]))
+        elif "name" in given:
+            images.make(images.pending_matching("name", given["name"]))
+        else:
+            images.make_all()
+        _VIEW.on = True
+        try:
+            return original_describe(self, ami_ids, filters, exec_users, owners)
+        finally:
+            _VIEW.on = False
 
     describe_images.quick = True  # type: ignore[attr-defined]
     AmiBackend.describe_images = describe_images  # type: ignore[method-assign]
+    _load_amis.original = original_load  # type: ignore[attr-defined]
+    AmiBackend._load_amis = _load_amis  # type: ignore[method-assign]
 
 
 def instance_user_data(account_id: str, region: str, instance_id: str) -> str | None:

@@ -104,6 +104,14 @@ def parse_node_config(user_data: str | bytes | None) -> dict | None:
     if not user_data:
         return None
     text = user_data.decode("utf-8", "replace") if isinstance(user_data, bytes) else user_data
+    found = _node_config(text)
+    return None if found is None else dict(found)
+
+
+@functools.lru_cache(maxsize=64)
+def _node_config(text: str) -> dict | None:
+    """:func:`parse_node_config` of one text, kept: every node of a group boots on the
+    same user data (a copy goes out each time)."""
     if "NodeConfig" not in text:
         try:
             text = base64.b64decode(text, validate=True).decode("utf-8", "replace")

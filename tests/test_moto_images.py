@@ -1,0 +1,146 @@
+"""moto's images made on first use (moto_state.LazyImages) answer exactly as moto's own
+eager list does: the same images, in the same order, with the same errors, whatever is
+asked first."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from awscontainers.moto_state import LazyImages, forget_account, quicken
+
+_ACCOUNTS = itertools.count(210000000000)
+
+
+def _backends():
+    """A lazy backend (the lab's) and an eager one (moto's own loader), each in a fresh
+    account of this process."""
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.amis import AmiBackend
+
+    quicken()
+    lazy_id, eager_id = str(next(_ACCOUNTS)), str(next(_ACCOUNTS))
+    lazy = ec2_backends[lazy_id]["us-east-1"]
+    eager = ec2_backends[eager_id]["us-east-1"]
+    eager.amis = {}
+    AmiBackend._load_amis.original(eager)
+    return (lazy_id, lazy), (eager_id, eager)
+
+
+def _answer(backend, **kwargs):
+    """What describe_images answers: each image by id (an image of the account's own by
+    its name, its id being random) or the error's name."""
+    try:
+        images = backend.describe_images(**kwargs)
+    except Exception as exc:  # moto's own errors: compared by name
+        return type(exc).__name__
+    return [a.id if a.owner_alias == "amazon" else f"own:{a.name}" for a in images]
+
+
+def test_a_new_backend_makes_no_image_until_asked():
+    (lazy_id, lazy), (eager_id, eager) = _backends()
+    try:
+        assert isinstance(lazy.amis, LazyImages)
+        assert dict.__len__(lazy.amis) == 0
+        assert len(lazy.amis) == len(eager.amis) > 1000
+        assert list(lazy.amis) == list(eager.amis)  # listing makes them all, in order
+        assert dict.__len__(lazy.amis) == len(eager.amis)
+    finally:
+        forget_account(lazy_id)
+        forget_account(eager_id)
+
+
+_ASKS = st.sampled_from(
+    [
+        "by-id",
+        "by-ids",
+        "by-missing-id",
+        "by-malformed-id",
+        "image-id-exact",
+        "image-id-wild",
+        "name-wild",
+        "owner-and-name",
+        "all",
+        "get",
+        "deregister",
+        "copy",
+    ]
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(asks=st.lists(st.tuples(_ASKS, st.integers(0, 10_000)), min_size=1, max_size=6))
+def test_lazy_images_answer_as_moto_s_eager_ones(asks):
+    (lazy_id, lazy), (eager_id, eager) = _backends()
+    ids = list(eager.amis)
+    names = [eager.amis[i].name for i in ids]
+    try:
+        for ask, n in asks:
+            image, name = ids[n % len(ids)], names[n % len(ids)]
+            other = ids[(n * 7 + 3) % len(ids)]
+            if ask == "by-id":
+                kwargs = {"ami_ids": [image]}
+            elif ask == "by-ids":
+                kwargs = {"ami_ids": [other, image]}
+            elif ask == "by-missing-id":
+                kwargs = {"ami_ids": ["ami-00000000000000000"]}
+            elif ask == "by-malformed-id":
+                kwargs = {"ami_ids": ["image-1"]}
+            elif ask == "image-id-exact":
+                kwargs = {"filters": {"image-id": [image]}}
+            elif ask == "image-id-wild":
+                kwargs = {"filters": {"image-id": [image[: 4 + n % 6] + "*"]}}
+            elif ask == "name-wild":
+                kwargs = {"filters": {"name": [(name or "x")[: 1 + n % 12] + "*"]}}
+            elif ask == "owner-and-name":
+                kwargs = {"owners": ["amazon"], "filters": {"name": ["amazon-eks-node*"]}}
+            elif ask == "all":
+                kwargs = {}
+            if ask == "get":
+                assert (image in lazy.amis) == (image in eager.amis)
+                found = lazy.amis.get(image)
+                assert (found and found.id) == (eager.amis.get(image) and image)
+            elif ask == "deregister":
+                outcomes = []
+                for backend in (lazy, eager):
+                    try:
+                        backend.deregister_image(image)
+                        outcomes.append("ok")
+                    except Exception as exc:
+                        outcomes.append(type(exc).__name__)
+                assert outcomes[0] == outcomes[1]
+            elif ask == "copy":
+                for backend in (lazy, eager):
+                    try:
+                        backend.copy_image(image, "us-east-1", name=f"copy-{n}")
+                    except Exception as exc:
+                        backend.copy_error = type(exc).__name__
+                assert getattr(lazy, "copy_error", None) == getattr(eager, "copy_error", None)
+            else:
+                assert _answer(lazy, **kwargs) == _answer(eager, **kwargs)
+        assert len(lazy.amis) == len(eager.amis)
+        assert _answer(lazy) == _answer(eager)  # in the end, everything in the same order
+    finally:
+        forget_account(lazy_id)
+        forget_account(eager_id)
+
+
+def test_an_instance_launches_on_a_waiting_image_and_makes_only_it():
+    """RunInstances looks its AMI up by id: only that image is made."""
+    from awscontainers import Lab
+    from awscontainers.moto_state import ec2_backend
+
+    with Lab() as lab:
+        image = lab.ecs.ecs_optimized_ami()
+        lab.client("ec2").run_instances(
+            ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1
+        )
+        made = dict.keys(ec2_backend(lab.account_id, lab.region).amis)
+        assert image in made and len(made) < 10
+        with pytest.raises(Exception, match="does not exist"):
+            lab.client("ec2").run_instances(
+                ImageId="ami-00000000000000000", InstanceType="t3.micro", MinCount=1, MaxCount=1
+            )
