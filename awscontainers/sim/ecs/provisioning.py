@@ -12,13 +12,13 @@ controllers that publish the metric and move the group are in
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..._aws import call
 from ...errors import AlreadyExistsError, InvalidParameterError, NotFoundError, ResourceInUseError
 from ...rules.capacity import registered_resources
 from .. import placement
+from ..plain import copy_object
 from .capacity_providers import (
     FARGATE_PROVIDERS,
     check_capacity_provider,
@@ -273,7 +273,7 @@ class Provisioning(Tasks):
             }
             arns.append(arn)
         self.start_provisioning(cluster)
-        return [copy.deepcopy(self._tasks[a]) for a in arns]
+        return [copy_object(self._tasks[a]) for a in arns]
 
     def _provision(
         self,

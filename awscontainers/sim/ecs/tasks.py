@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ...arns import short_name
 from ...errors import InvalidParameterError
 from ...rules.capacity import ecs_facts
 from .. import placement
+from ..plain import copy_object
 from .capacity_providers import FARGATE_PROVIDERS, check_strategy, split_by_strategy
 from .network_interfaces import NetworkInterfaces
 
@@ -286,7 +286,7 @@ class Tasks(NetworkInterfaces):
         self._task_live(task, True)
         self._alloc[arn] = alloc
         self._subnet_changed(alloc.get("subnet"), +1)
-        return copy.deepcopy(task)
+        return copy_object(task)
 
     def _stop(self, task_arn: str, reason: str, code: str = "UserInitiated") -> dict:
         """Stop a task (the simulator's own record: copy it before handing it out)."""
@@ -327,7 +327,7 @@ class Tasks(NetworkInterfaces):
 
     def stop_task(self, cluster: str, ref: str, reason: str | None) -> dict:
         arn = self.find_task(cluster, ref)
-        task = copy.deepcopy(self._stop(arn, reason or "Task stopped by user"))
+        task = copy_object(self._stop(arn, reason or "Task stopped by user"))
         self.reconcile(cluster)
         return task
 
@@ -505,7 +505,7 @@ class Tasks(NetworkInterfaces):
         tasks, failures = [], []
         for ref in refs:
             try:
-                tasks.append(copy.deepcopy(self._tasks[self.find_task(name, ref)]))
+                tasks.append(copy_object(self._tasks[self.find_task(name, ref)]))
             except InvalidParameterError:
                 failures.append({"arn": ref, "reason": "MISSING"})
         return tasks, failures

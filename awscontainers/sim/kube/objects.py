@@ -12,6 +12,7 @@ from typing import Any
 from awscontainers.errors import InvalidParameterError
 from awscontainers.fargate import parse_quantity_cpu, parse_quantity_memory
 from awscontainers.rules.data import load_packaged
+from awscontainers.sim.plain import copy_object  # noqa: F401  (kept here for its users)
 
 #: Label EKS puts on every Fargate node (value ``fargate``).
 COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type"
@@ -86,16 +87,6 @@ def millicores(quantity: Any) -> int:
     """
     # parse_quantity_cpu returns whole millicores / 1000, so rounding back is exact.
     return round(parse_quantity_cpu(quantity) * 1000)
-
-
-def copy_object(value: Any) -> Any:
-    """A deep copy of JSON-like data (dicts, lists, scalars)."""
-    # Several times faster than copy.deepcopy, which matters when a learner lists 10,000 pods.
-    if isinstance(value, dict):
-        return {k: copy_object(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [copy_object(v) for v in value]
-    return value
 
 
 def _resources(res: Any, where: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
