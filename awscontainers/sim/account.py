@@ -140,6 +140,13 @@ class Account:
 
         if not self.simulated:
             return call(self.client(service), operation, **params)
+        if (
+            self.backend == "moto"
+            and (service, operation) == ("autoscaling", "describe_auto_scaling_groups")
+            and list(params) == ["AutoScalingGroupNames"]
+            and isinstance(params["AutoScalingGroupNames"], list)
+        ):
+            return self._groups_in_process(params["AutoScalingGroupNames"])
         key = (service, operation, repr(sorted(params.items())), expire_on)
         stamp = (
             self.writes
@@ -154,6 +161,23 @@ class Account:
             kept = (stamp, answer)
             reads[key] = kept
         return kept[1]
+
+    def _groups_in_process(self, names: list[str]) -> dict:
+        """Auto Scaling groups read off the in-process moto account (see
+        :func:`awscontainers.moto_state.describe_groups`): the controllers read their
+        groups at every scan, and through the API each read serialises every instance."""
+        from .._aws import call
+        from ..moto_state import describe_groups
+
+        def fetch(name: str) -> dict:
+            found = call(
+                self.client("autoscaling"),
+                "describe_auto_scaling_groups",
+                AutoScalingGroupNames=[name],
+            )["AutoScalingGroups"]
+            return dict(found[0]) if found else {}
+
+        return describe_groups(self.account_id, self.region, names, fetch)
 
     # -- tagging and the ledger ---------------------------------------------------------------
     def tags(self, style: str = "Key") -> list[dict]:

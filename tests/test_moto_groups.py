@@ -1,0 +1,164 @@
+"""Auto Scaling groups read off moto's model in process (moto_state.describe_groups, what
+the controllers read at every scan) are exactly what describe_auto_scaling_groups answers,
+through any sequence of group changes."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from awscontainers import Lab
+from awscontainers.moto_state import GROUP_FIELDS, GroupView
+
+_CHANGES = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "desired",
+                "bounds",
+                "tag",
+                "untag",
+                "protect",
+                "terminate",
+                "detach",
+                "standby",
+                "attach",
+                "protect-new",
+            ]
+        ),
+        st.integers(0, 5),
+        st.booleans(),
+    ),
+    max_size=8,
+)
+
+
+def _api(lab, names):
+    answer = lab.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=names)
+    return answer["AutoScalingGroups"]
+
+
+def _apply(lab, group, change, n, flag):
+    autoscaling = lab.client("autoscaling")
+    members = [i["InstanceId"] for i in _api(lab, [group])[0]["Instances"]]
+    pick = members[n % len(members)] if members else None
+    try:
+        if change == "desired":
+            autoscaling.set_desired_capacity(AutoScalingGroupName=group, DesiredCapacity=n)
+        elif change == "bounds":
+            autoscaling.update_auto_scaling_group(
+                AutoScalingGroupName=group, MinSize=0, MaxSize=5 + n
+            )
+        elif change == "tag":
+            autoscaling.create_or_update_tags(
+                Tags=[
+                    {
+                        "ResourceId": group,
+                        "ResourceType": "auto-scaling-group",
+                        "Key": f"k{n}",
+                        "Value": f"v{n}",
+                        "PropagateAtLaunch": flag,
+                    }
+                ]
+            )
+        elif change == "untag":
+            autoscaling.delete_tags(
+                Tags=[{"ResourceId": group, "ResourceType": "auto-scaling-group", "Key": f"k{n}"}]
+            )
+        elif change == "protect-new":
+            autoscaling.update_auto_scaling_group(
+                AutoScalingGroupName=group, NewInstancesProtectedFromScaleIn=flag
+            )
+        elif pick is None:
+            return
+        elif change == "protect":
+            autoscaling.set_instance_protection(
+                AutoScalingGroupName=group, InstanceIds=[pick], ProtectedFromScaleIn=flag
+            )
+        elif change == "terminate":
+            autoscaling.terminate_instance_in_auto_scaling_group(
+                InstanceId=pick, ShouldDecrementDesiredCapacity=flag
+            )
+        elif change == "detach":
+            autoscaling.detach_instances(
+                AutoScalingGroupName=group, InstanceIds=[pick], ShouldDecrementDesiredCapacity=True
+            )
+        elif change == "standby":
+            autoscaling.enter_standby(
+                AutoScalingGroupName=group, InstanceIds=[pick], ShouldDecrementDesiredCapacity=True
+            )
+        elif change == "attach":
+            image = lab.ecs.ecs_optimized_ami()
+            made = lab.client("ec2").run_instances(
+                ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1
+            )["Instances"][0]["InstanceId"]
+            autoscaling.attach_instances(AutoScalingGroupName=group, InstanceIds=[made])
+    except lab.client("autoscaling").exceptions.ClientError:
+        pass  # refused by Auto Scaling (moto): nothing changed, still compared
+
+
+def _check(lab, names):
+    expected = _api(lab, names)
+    seen = lab.account.read(
+        "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=names
+    )["AutoScalingGroups"]
+    assert len(seen) == len(expected)
+    for view, api in zip(seen, expected, strict=True):
+        assert isinstance(view, GroupView)
+        for key in GROUP_FIELDS:
+            assert (key in view) == (key in api), key
+            assert view.get(key) == api.get(key), key
+        assert not view._whole  # the fields read at every scan cost no API call
+        assert dict(view.items()) == api  # and anything else is the API's answer
+        assert view._whole
+
+
+@settings(max_examples=20, deadline=None)
+@given(changes=_CHANGES, with_template=st.booleans())
+def test_groups_read_in_process_are_what_the_api_answers(changes, with_template):
+    with Lab() as lab:
+        image = lab.ecs.ecs_optimized_ami()
+        net = lab.network()
+        autoscaling = lab.client("autoscaling")
+        subnets = ",".join(s["SubnetId"] for s in net.private_subnets)
+        if with_template:
+            lab.client("ec2").create_launch_template(
+                LaunchTemplateName="web-lt",
+                LaunchTemplateData={"ImageId": image, "InstanceType": "t3.micro"},
+            )
+            source = {"LaunchTemplate": {"LaunchTemplateName": "web-lt", "Version": "$Latest"}}
+        else:
+            autoscaling.create_launch_configuration(
+                LaunchConfigurationName="lc", ImageId=image, InstanceType="t3.micro"
+            )
+            source = {"LaunchConfigurationName": "lc"}
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName="g",
+            MinSize=0,
+            MaxSize=5,
+            DesiredCapacity=2,
+            VPCZoneIdentifier=subnets,
+            Tags=[{"Key": "team", "Value": "web", "PropagateAtLaunch": True}],
+            **source,
+        )
+        _check(lab, ["g"])
+        for change, n, flag in changes:
+            _apply(lab, "g", change, n, flag)
+            _check(lab, ["g"])
+        _check(lab, ["g", "missing"])
+
+
+def test_a_real_backend_reads_through_the_api():
+    """Only the in-process backend reads moto's model; the view is a plain answer
+    elsewhere (here: a lab whose backend is not in-process is not built, so the switch is
+    checked on the account)."""
+    with Lab() as lab:
+        lab.account.backend = "server"  # as a room's lab would be
+        try:
+            answer = lab.account.read(
+                "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=["x"]
+            )
+        finally:
+            lab.account.backend = "moto"
+        assert answer["AutoScalingGroups"] == []
+        assert "ResponseMetadata" in answer
