@@ -382,11 +382,13 @@ GROUP_FIELDS = (
 )
 
 
-class GroupView(dict):
-    """One group of ``describe_auto_scaling_groups``'s answer, read off moto's model in
-    process: :data:`GROUP_FIELDS` at once, as the API gives them; anything else (asked by
-    key, ``get``, ``in`` or listing) makes the API call once and fills in the rest, so a
-    reader sees exactly the API's answer either way."""
+class LazyAnswer(dict):
+    """One record of an API answer read off moto's model in process: the class's
+    ``FIELDS`` at once, exactly as the API gives them; anything else (asked by key,
+    ``get``, ``in`` or listing) makes the API call once and fills in the rest, so a reader
+    sees the API's answer either way."""
+
+    FIELDS: tuple[str, ...] = ()
 
     def __init__(self, fields: dict, fetch: Any) -> None:
         super().__init__(fields)
@@ -407,12 +409,12 @@ class GroupView(dict):
         return dict.__getitem__(self, key)
 
     def get(self, key: Any, default: Any = None) -> Any:
-        if not self._whole and key not in GROUP_FIELDS:
+        if not self._whole and key not in self.FIELDS:
             self._fill()
         return dict.get(self, key, default)
 
     def __contains__(self, key: Any) -> bool:
-        if not self._whole and key not in GROUP_FIELDS:
+        if not self._whole and key not in self.FIELDS:
             self._fill()
         return dict.__contains__(self, key)
 
@@ -425,7 +427,7 @@ class GroupView(dict):
         return dict.__len__(self)
 
     def __bool__(self) -> bool:
-        return True  # a group always has its name
+        return True  # a record always has its id
 
     def keys(self) -> Any:
         self._fill()
@@ -452,6 +454,12 @@ class GroupView(dict):
     def __reduce__(self) -> Any:
         self._fill()
         return (dict, (dict(dict.items(self)),))
+
+
+class GroupView(LazyAnswer):
+    """A group of ``describe_auto_scaling_groups``'s answer (see :func:`describe_groups`)."""
+
+    FIELDS = GROUP_FIELDS
 
 
 def _flag(value: Any) -> bool:
@@ -527,3 +535,76 @@ def describe_groups(account_id: str, region: str, names: list[str], fetch: Any) 
             GroupView(_group_fields(g), lambda name=g.name: fetch(name)) for g in groups
         ]
     }
+
+
+# -- EC2 instances read in process ---------------------------------------------------------------
+#: What :func:`describe_instances` fills in at once: what the ECS agent and the kubelet read
+#: when an instance boots. Any other field is fetched through the API on first use.
+INSTANCE_FIELDS = (
+    "InstanceId",
+    "ImageId",
+    "InstanceType",
+    "State",
+    "PrivateDnsName",
+    "PrivateIpAddress",
+    "Placement",
+    "SubnetId",
+    "VpcId",
+    "IamInstanceProfile",
+    "Tags",
+)
+
+
+class InstanceView(LazyAnswer):
+    """An instance of ``describe_instances``'s answer (see :func:`describe_instances`)."""
+
+    FIELDS = INSTANCE_FIELDS
+
+
+def _instance_fields(inst: Any) -> dict:
+    """:data:`INSTANCE_FIELDS` of one of moto's instances, as botocore parses moto's reply
+    (a field moto leaves out when empty is left out here too)."""
+    placement = {
+        k: v
+        for k, v in (
+            ("GroupName", inst.placement.group_name),
+            ("Tenancy", inst.placement.tenancy),
+            ("AvailabilityZone", inst.placement.zone),
+            ("HostId", inst.placement.host_id),
+        )
+        if v is not None
+    }
+    fields: dict[str, Any] = {
+        "InstanceId": inst.id,
+        "ImageId": inst.image_id,
+        "InstanceType": inst.instance_type,
+        "State": {"Code": int(inst.state_code), "Name": inst.state},
+        "PrivateDnsName": inst.private_dns_name,
+        "PrivateIpAddress": inst.private_ip,
+        "Placement": placement,
+        "SubnetId": inst.subnet_id,
+        "VpcId": inst.vpc_id,
+        "IamInstanceProfile": dict(inst.iam_instance_profile)
+        if inst.iam_instance_profile
+        else None,
+        "Tags": [{"Key": t["key"], "Value": t["value"]} for t in inst.get_tags()],
+    }
+    return {k: v for k, v in fields.items() if v not in (None, [])}
+
+
+def describe_instances(account_id: str, region: str, ids: list[str], fetch: Any) -> list | None:
+    """The instances of ``describe_instances(InstanceIds=ids)`` of an in-process account, in
+    the API's order, each an :class:`InstanceView` (``fetch(id)`` gives the API's record
+    when a reader asks for more); ``None`` when an id is unknown (the API call then says
+    so, as it would)."""
+    backend = ec2_backend(account_id, region)
+    wanted = set(ids)
+    found = [
+        inst
+        for reservation in backend.reservations.values()
+        for inst in reservation.instances
+        if inst.id in wanted
+    ]
+    if {inst.id for inst in found} != wanted:
+        return None
+    return [InstanceView(_instance_fields(i), lambda iid=i.id: fetch(iid)) for i in found]

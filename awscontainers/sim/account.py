@@ -179,6 +179,28 @@ class Account:
 
         return describe_groups(self.account_id, self.region, names, fetch)
 
+    def instances(self, ids: list[str]) -> list[dict]:
+        """The instances of ``describe_instances(InstanceIds=ids)``, in the API's order
+        (errors translated; no ids, no instances). In process they are read off moto's model (see
+        :func:`awscontainers.moto_state.describe_instances`): an instance that boots is read
+        by its agent or kubelet, and through the API each read serialises every field."""
+        from .._aws import call
+
+        if not ids:
+            return []  # (the API would answer every instance)
+        if self.backend == "moto":
+            from ..moto_state import describe_instances
+
+            def fetch(iid: str) -> dict:
+                found = call(self.client("ec2"), "describe_instances", InstanceIds=[iid])
+                return next((dict(i) for r in found["Reservations"] for i in r["Instances"]), {})
+
+            seen = describe_instances(self.account_id, self.region, list(ids), fetch)
+            if seen is not None:
+                return seen
+        found = call(self.client("ec2"), "describe_instances", InstanceIds=list(ids))
+        return [i for r in found["Reservations"] for i in r["Instances"]]
+
     # -- tagging and the ledger ---------------------------------------------------------------
     def tags(self, style: str = "Key") -> list[dict]:
         """The lab's tag in the casing each API wants (EC2/ECR/IAM ``Key``, ECS ``key``)."""

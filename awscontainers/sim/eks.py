@@ -804,10 +804,7 @@ class EksSimulator:
             return
         if not instance_ids or not self._clusters:
             return
-        reservations = call(
-            self.account.client("ec2"), "describe_instances", InstanceIds=instance_ids
-        )["Reservations"]
-        self.kubelets_boot([i for r in reservations for i in r["Instances"]])
+        self.kubelets_boot(self.account.instances(instance_ids))
 
     def instances_terminated(self, instance_ids: list[str]) -> None:
         for cluster in self._clusters.values():

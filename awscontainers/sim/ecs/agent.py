@@ -26,10 +26,8 @@ class Agent(Services):
         instance_ids = self._not_eks_nodes(instance_ids)
         if not instance_ids:
             return
-        reservations = call(self.ec2, "describe_instances", InstanceIds=instance_ids)
-        for reservation in reservations["Reservations"]:
-            for inst in reservation["Instances"]:
-                self._agent_start(inst)
+        for inst in self.account.instances(instance_ids):
+            self._agent_start(inst)
 
     def _not_eks_nodes(self, instance_ids: list[str]) -> list[str]:
         """The instances whose AMI is not an EKS node image: on the others no ECS agent

@@ -1,14 +1,16 @@
-"""Auto Scaling groups read off moto's model in process (moto_state.describe_groups, what
-the controllers read at every scan) are exactly what describe_auto_scaling_groups answers,
-through any sequence of group changes."""
+"""Auto Scaling groups and EC2 instances read off moto's model in process are exactly
+what the API answers, through any sequence of changes: moto_state.describe_groups (what the
+controllers read at every scan) and moto_state.describe_instances (what an agent or a
+kubelet reads when its instance boots)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from awscontainers import Lab
-from awscontainers.moto_state import GROUP_FIELDS, GroupView
+from awscontainers.moto_state import GROUP_FIELDS, INSTANCE_FIELDS, GroupView, InstanceView
 
 _CHANGES = st.lists(
     st.tuples(
@@ -162,3 +164,76 @@ def test_a_real_backend_reads_through_the_api():
             lab.account.backend = "moto"
         assert answer["AutoScalingGroups"] == []
         assert "ResponseMetadata" in answer
+
+
+_INSTANCE_CHANGES = st.lists(
+    st.tuples(
+        st.sampled_from(["stop", "start", "terminate", "tag", "untag", "launch", "bare"]),
+        st.integers(0, 5),
+    ),
+    max_size=8,
+)
+
+
+def _check_instances(lab, ids):
+    api = [
+        i
+        for r in lab.client("ec2").describe_instances(InstanceIds=ids)["Reservations"]
+        for i in r["Instances"]
+    ]
+    seen = lab.account.instances(ids)
+    assert [i["InstanceId"] for i in seen] == [i["InstanceId"] for i in api]
+    for view, record in zip(seen, api, strict=True):
+        assert isinstance(view, InstanceView)
+        for key in INSTANCE_FIELDS:
+            assert (key in view) == (key in record), key
+            assert view.get(key) == record.get(key), key
+        assert not view._whole
+        assert dict(view.items()) == record
+        assert view._whole
+
+
+@settings(max_examples=15, deadline=None)
+@given(changes=_INSTANCE_CHANGES)
+def test_instances_read_in_process_are_what_the_api_answers(changes):
+    with Lab() as lab:
+        ec2 = lab.client("ec2")
+        lab.ecs.create_cluster(clusterName="w")
+        ids = [r["instance"] for r in lab.ecs.launch_instances("w", count=2)]
+        _check_instances(lab, ids)
+        for change, n in changes:
+            pick = ids[n % len(ids)]
+            try:
+                if change == "stop":
+                    ec2.stop_instances(InstanceIds=[pick])
+                elif change == "start":
+                    ec2.start_instances(InstanceIds=[pick])
+                elif change == "terminate":
+                    ec2.terminate_instances(InstanceIds=[pick])
+                elif change == "tag":
+                    ec2.create_tags(Resources=[pick], Tags=[{"Key": f"k{n}", "Value": "v"}])
+                elif change == "untag":
+                    ec2.delete_tags(Resources=[pick], Tags=[{"Key": "Name"}])
+                elif change == "launch":
+                    ids += [r["instance"] for r in lab.ecs.launch_instances("w", count=1)]
+                elif change == "bare":  # no subnet, no profile, no tags
+                    ids.append(
+                        ec2.run_instances(
+                            ImageId=lab.ecs.ecs_optimized_ami(),
+                            InstanceType="t3.micro",
+                            MinCount=1,
+                            MaxCount=1,
+                        )["Instances"][0]["InstanceId"]
+                    )
+            except ec2.exceptions.ClientError:
+                pass
+            _check_instances(lab, ids)
+        _check_instances(lab, ids[::-1])  # the API's order, whatever was asked
+        assert lab.account.instances([]) == []
+
+
+def test_an_unknown_instance_is_refused_as_the_api_refuses_it():
+    from awscontainers.errors import NotFoundError
+
+    with Lab() as lab, pytest.raises(NotFoundError):
+        lab.account.instances(["i-0123456789abcdef0"])
