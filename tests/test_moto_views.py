@@ -101,6 +101,7 @@ def _apply(lab, group, change, n, flag):
 
 def _check(lab, names):
     expected = _api(lab, names)
+    lab.account._reads.clear()  # a fresh read (a kept one may have been filled below)
     seen = lab.account.read(
         "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=names
     )["AutoScalingGroups"]

@@ -140,13 +140,6 @@ class Account:
 
         if not self.simulated:
             return call(self.client(service), operation, **params)
-        if (
-            self.backend == "moto"
-            and (service, operation) == ("autoscaling", "describe_auto_scaling_groups")
-            and list(params) == ["AutoScalingGroupNames"]
-            and isinstance(params["AutoScalingGroupNames"], list)
-        ):
-            return self._groups_in_process(params["AutoScalingGroupNames"])
         key = (service, operation, repr(sorted(params.items())), expire_on)
         stamp = (
             self.writes
@@ -156,7 +149,15 @@ class Account:
         reads = self.__dict__.setdefault("_reads", {})
         kept = reads.get(key)
         if kept is None or kept[0] != stamp:
-            answer = call(self.client(service), operation, **params)
+            if (
+                self.backend == "moto"
+                and (service, operation) == ("autoscaling", "describe_auto_scaling_groups")
+                and list(params) == ["AutoScalingGroupNames"]
+                and isinstance(params["AutoScalingGroupNames"], list)
+            ):
+                answer = self._groups_in_process(params["AutoScalingGroupNames"])
+            else:
+                answer = call(self.client(service), operation, **params)
             # botocore's ResponseMetadata differs per call; nothing reads it here.
             kept = (stamp, answer)
             reads[key] = kept

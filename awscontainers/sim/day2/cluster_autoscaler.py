@@ -183,6 +183,18 @@ def _scan_cluster(
         _scale_down(day2, eks, name, sim, state, when)
 
 
+#: The calls that change what describe_nodegroup says of a nodegroup's sizes (nothing
+#: else does: Auto Scaling changes to its group leave the nodegroup's minSize as it was).
+_NODEGROUP_WRITES = (
+    "CreateCluster",
+    "DeleteCluster",
+    "CreateNodegroup",
+    "UpdateNodegroupConfig",
+    "UpdateNodegroupVersion",
+    "DeleteNodegroup",
+)
+
+
 @dataclass
 class _Group:
     name: str
@@ -217,7 +229,11 @@ def _groups(eks: EksSimulator, cluster: str, sim: SimEksCluster) -> list[_Group]
             tagged = True
             low = int(
                 eks.account.read(
-                    "eks", "describe_nodegroup", clusterName=cluster, nodegroupName=managed[gname]
+                    "eks",
+                    "describe_nodegroup",
+                    clusterName=cluster,
+                    nodegroupName=managed[gname],
+                    expire_on=_NODEGROUP_WRITES,
                 )["nodegroup"]["scalingConfig"]["minSize"]
             )
         else:
