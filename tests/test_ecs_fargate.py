@@ -174,3 +174,15 @@ def test_given_network_configuration_is_used(lab, fg):
     )["tasks"][0]
     details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
     assert details["subnetId"] == subnet
+
+
+def test_run_task_hands_out_copies_of_the_simulator_s_records(lab, fg):
+    """The simulator keeps its own task records; what run_task answers may be changed by
+    the learner without changing what describe_tasks says."""
+    register_fargate(lab)
+    (task,) = lab.ecs.run_task(cluster="fg", taskDefinition="fg", launchType="FARGATE")["tasks"]
+    task["lastStatus"] = "CHANGED"
+    task["containers"][0]["name"] = "changed"
+    (again,) = lab.ecs.describe_tasks(cluster="fg", tasks=[task["taskArn"]])["tasks"]
+    assert again["lastStatus"] == "RUNNING"
+    assert again["containers"][0]["name"] != "changed"

@@ -286,7 +286,7 @@ class Tasks(NetworkInterfaces):
         self._task_live(task, True)
         self._alloc[arn] = alloc
         self._subnet_changed(alloc.get("subnet"), +1)
-        return copy_object(task)
+        return task  # the simulator's own record: the task API hands out copies
 
     def _stop(self, task_arn: str, reason: str, code: str = "UserInitiated") -> dict:
         """Stop a task (the simulator's own record: copy it before handing it out)."""
@@ -383,9 +383,9 @@ class Tasks(NetworkInterfaces):
                 started_by=started_by,
                 tags=tags,
             )
-            return tasks, []
+            return copy_object(tasks), []
         if providers is None:
-            return self.run_on_ec2(
+            placed, failures = self.run_on_ec2(
                 name,
                 td,
                 count,
@@ -395,6 +395,7 @@ class Tasks(NetworkInterfaces):
                 started_by=started_by,
                 tags=tags,
             )
+            return copy_object(placed), failures
         tasks = self.run_on_fargate(
             name,
             td,
@@ -405,7 +406,7 @@ class Tasks(NetworkInterfaces):
             started_by=started_by,
             tags=tags,
         )
-        return tasks, []
+        return copy_object(tasks), []
 
     def capacity_providers(
         self,
@@ -497,7 +498,7 @@ class Tasks(NetworkInterfaces):
                     )
                 )
             failures.extend(result.failures)
-        return tasks, failures
+        return copy_object(tasks), failures
 
     def describe_tasks(self, cluster: str | None, refs: list[str]) -> tuple[list[dict], list[dict]]:
         """DescribeTasks: (tasks, failures), a task not found failing as ``MISSING``."""
