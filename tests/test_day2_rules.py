@@ -406,3 +406,28 @@ def test_every_day2_fact_has_a_source_and_a_date():
     ):
         assert "https://" in facts[section]["source"], section
         assert str(facts[section]["checked"]) == "2026-11-30", section
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    periods=st.lists(st.sampled_from([15, 30, 45, 60, 90, 300, 3600]), max_size=4),
+    offsets=st.lists(st.integers(0, 10**7).map(lambda n: 15 * n), min_size=1, max_size=20),
+)
+def test_what_is_due_at_a_tick_is_every_controller_whose_period_divides_it(periods, offsets):
+    """The table of what acts at each tick (kept per cycle of the periods) gives, at any
+    tick, exactly the controllers whose period divides the tick's offset, in run order,
+    and follows the registry when a controller is added."""
+    from awscontainers.sim.day2 import simulation
+
+    def direct(offset):
+        return [c.act for c in CONTROLLERS.values() if offset % c.period == 0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        for i, period in enumerate(periods):
+            patch.setitem(
+                CONTROLLERS, f"test-{i}", Controller(f"test-{i}", period, lambda d, w, i=i: i)
+            )
+            for offset in offsets:
+                assert simulation._due(offset) == direct(offset)
+    for offset in offsets:  # and back to the built-in ones
+        assert simulation._due(offset) == direct(offset)

@@ -94,8 +94,14 @@ class Clock:
                 f"Time only moves forward, not by {step.total_seconds():g} seconds.",
                 hint="pass a positive duration, e.g. advance(minutes=5).",
             )
-        start = self.peek()
+        return self.move(step)
+
+    def move(self, step: _dt.timedelta) -> _dt.datetime:
+        """:meth:`advance` by a step already checked (a positive timedelta within
+        :data:`MAX_ADVANCE`): the simulation's own loop moves the clock so 5,760 times a
+        simulated day."""
+        start = EPOCH + _dt.timedelta(seconds=self._ticks) + self._advanced
         self._advanced += step
-        end = self.peek()
+        end = start + step
         self.events.publish(TIME_ADVANCED, seconds=step.total_seconds(), start=start, end=end)
         return end

@@ -86,8 +86,66 @@ class Controller:
     act: Callable[[Day2, _dt.datetime], None]
 
 
+class _Registry(dict):
+    """The controllers by name, counting its changes (so what is due at a tick is
+    worked out once per change, not at every tick)."""
+
+    version = 0
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def pop(self, *args: Any) -> Any:
+        self._changed()
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self._changed()
+        return super().popitem()
+
+    def clear(self) -> None:
+        self._changed()
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self._changed()
+        return super().setdefault(key, default)
+
+
 #: Every controller, in the order they run at a tick.
-CONTROLLERS: dict[str, Controller] = {}
+CONTROLLERS: dict[str, Controller] = _Registry()
+_DUE: dict[int, list[Callable[[Day2, _dt.datetime], None]]] = {}
+_DUE_VERSION = [-1, 1]  # the registry's version the table is for, and its cycle in seconds
+
+
+def _due(offset: int) -> list[Callable[[Day2, _dt.datetime], None]]:
+    """What acts at the tick ``offset`` seconds after the epoch, in run order: the
+    controllers whose period divides it. Ticks a whole cycle (the periods' least common
+    multiple) apart have the same list, kept until a controller is added or replaced."""
+    version = getattr(CONTROLLERS, "version", None)
+    if version is None or version != _DUE_VERSION[0]:
+        _DUE.clear()
+        _DUE_VERSION[0] = -1 if version is None else version
+        _DUE_VERSION[1] = math.lcm(*(c.period for c in CONTROLLERS.values()), TICK_SECONDS)
+    if version is None:  # a plain dict put in its place: worked out every time
+        return [c.act for c in CONTROLLERS.values() if offset % c.period == 0]
+    phase = offset % _DUE_VERSION[1]
+    found = _DUE.get(phase)
+    if found is None:
+        found = _DUE[phase] = [c.act for c in CONTROLLERS.values() if phase % c.period == 0]
+    return found
 
 
 def register_controller(controller: Controller) -> Controller:
@@ -244,9 +302,9 @@ class Day2:
             target = min(start + step * n, end)
             # Readings of the clock during a step (events, new tasks) tick it on a second
             # each; stepping to fixed targets keeps the timeline on the step grid.
-            gap = (target - self.account.clock.peek()).total_seconds()
-            if gap > 0:
-                self.account.clock.advance(gap)
+            gap = target - self.account.clock.peek()
+            if gap > _dt.timedelta():
+                self.account.clock.move(gap)  # within the run's span, checked above
             self._record(target)
             if target >= end:
                 break
@@ -260,10 +318,8 @@ class Day2:
             when = EPOCH + _dt.timedelta(seconds=tick * TICK_SECONDS)
             if when > end:
                 break
-            offset = tick * TICK_SECONDS
-            for controller in CONTROLLERS.values():
-                if offset % controller.period == 0:
-                    controller.act(self, when)
+            for act in _due(tick * TICK_SECONDS):
+                act(self, when)
             tick += 1
 
     # -- what controllers read ------------------------------------------------------------------
