@@ -49,6 +49,7 @@ from ...errors import InvalidParameterError, NotFoundError
 from ...rules.data import load_packaged
 from ...tables import Table
 from ..clock import EPOCH
+from ..collector import full_collections_deferred
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
 from ..load import LoadCurve, utilisation
@@ -297,6 +298,11 @@ class Day2:
                 hint="pass a larger step or an earlier until.",
             )
         first = len(self._timeline.rows)
+        with full_collections_deferred():
+            self._steps(start, end, step)
+        return Table(self._timeline.rows[first:], title="Timeline")
+
+    def _steps(self, start: _dt.datetime, end: _dt.datetime, step: _dt.timedelta) -> None:
         n = 1
         while True:
             target = min(start + step * n, end)
@@ -309,9 +315,12 @@ class Day2:
             if target >= end:
                 break
             n += 1
-        return Table(self._timeline.rows[first:], title="Timeline")
 
     def _on_time_advanced(self, seconds: float, start: _dt.datetime, end: _dt.datetime) -> None:
+        with full_collections_deferred():
+            self._ticks(start, end)
+
+    def _ticks(self, start: _dt.datetime, end: _dt.datetime) -> None:
         since = (start - EPOCH).total_seconds()
         tick = math.floor(since / TICK_SECONDS) + 1
         while True:

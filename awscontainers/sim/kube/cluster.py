@@ -3,11 +3,9 @@ controllers, and the core kinds it cannot do without (Namespace, Node, Pod)."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 from bisect import insort
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, cast
 
@@ -15,6 +13,7 @@ import yaml
 
 from awscontainers.errors import AlreadyExistsError, InvalidParameterError, NotFoundError
 
+from ..collector import collection_paused
 from .fargate import schedule_fargate
 from .kinds import KINDS, Kind, applicable_kind, check_metadata, check_spec, resolve_kind
 from .objects import (
@@ -42,19 +41,6 @@ FargateMatcher = Callable[[dict[str, Any]], "bool | str | None"]
 Watcher = Callable[["dict | None"], None]
 
 _BUILT_IN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
-
-
-@contextlib.contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Pause Python's cycle collector for a bulk of allocations, then restore it as it was
-    (a collection runs as usual on the next allocations after)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class Cluster:
@@ -382,7 +368,7 @@ class Cluster:
         # Python's cycle collector would scan the growing heap again and again as they come
         # (making the time grow faster than the pods). They hold no cycles: collection
         # waits until the batch is made.
-        with _collection_paused():
+        with collection_paused():
             results = [self._apply_one(kind, doc, prepared) for kind, doc, prepared in checked]
             self.schedule()
         return [cast(dict, self.get(kind, ns, name)) for kind, ns, name in results]

@@ -1,0 +1,65 @@
+"""Python's cycle collector, kept out of the simulator's hot loops.
+
+The simulator makes many small objects in bursts (a Deployment's 1,000 pods, a simulated
+day's 5,760 ticks) while moto and botocore keep hundreds of thousands of long-lived ones.
+A full collection walks all of them (tens of milliseconds each time), so:
+
+- :func:`collection_paused` pauses the collector for one bulk of allocations;
+- :func:`full_collections_deferred` lets the young generations be collected as usual but
+  holds full collections until the outermost caller is done (a run of simulated time).
+
+Both restore the collector as they found it, also when several labs' threads use them.
+
+>>> import gc
+>>> before = gc.get_threshold()
+>>> with full_collections_deferred():
+...     gc.get_threshold()[2] > before[2]
+True
+>>> gc.get_threshold() == before
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import threading
+from collections.abc import Iterator
+
+__all__ = ["collection_paused", "full_collections_deferred"]
+
+_LOCK = threading.Lock()
+_DEFERRING = [0, None]  # callers inside, the thresholds they found
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a bulk of allocations, then restore it as it was
+    (a collection runs as usual on the next allocations after)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def full_collections_deferred() -> Iterator[None]:
+    """Collect the young generations as usual, but no full collection until the outermost
+    caller leaves (its thresholds are then restored, and the next allocations collect)."""
+    with _LOCK:
+        if _DEFERRING[0] == 0:
+            found = gc.get_threshold()
+            _DEFERRING[1] = found
+            gc.set_threshold(found[0], found[1], 2**30)
+        _DEFERRING[0] += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _DEFERRING[0] -= 1
+            if _DEFERRING[0] == 0 and _DEFERRING[1] is not None:
+                gc.set_threshold(*_DEFERRING[1])
+                _DEFERRING[1] = None
