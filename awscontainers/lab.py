@@ -36,7 +36,6 @@ from .sim.events import (
     CLUSTER_DELETED,
     GROUP_CHANGED,
     GROUP_DELETED,
-    INSTANCES_LAUNCHED,
     INSTANCES_TERMINATED,
     EventBus,
 )
@@ -553,10 +552,7 @@ class Lab:
     # boto3's after-call hooks tell the account's subscribers what happened, whoever called.
     def _on_instances_launched(self, parsed: dict, **_: Any) -> None:
         if "Instances" in parsed:
-            ids = [i["InstanceId"] for i in parsed["Instances"]]
-            for iid in ids:
-                self.record("ec2-instance", iid)
-            self.events.publish(INSTANCES_LAUNCHED, instance_ids=ids)
+            self.account.instances_launched([i["InstanceId"] for i in parsed["Instances"]])
 
     def _on_instances_terminated(self, parsed: dict, **_: Any) -> None:
         ids = [i["InstanceId"] for i in parsed.get("TerminatingInstances", [])]

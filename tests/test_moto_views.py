@@ -238,3 +238,69 @@ def test_an_unknown_instance_is_refused_as_the_api_refuses_it():
 
     with Lab() as lab, pytest.raises(NotFoundError):
         lab.account.instances(["i-0123456789abcdef0"])
+
+
+def _masked(value):
+    """A describe answer with what differs between any two launches (ids, addresses,
+    times, tokens) masked, the rest as it is."""
+    import datetime as dt
+    import re
+
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items() if k != "ClientToken"}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return "<time>"
+    if isinstance(value, str):
+        value = re.sub(r"\b(i|eni|vol|r|iip-assoc|eni-attach)-[0-9a-f]{8,17}\b", r"\1-<id>", value)
+        value = re.sub(r"\d+\.\d+\.\d+\.\d+", "<ip>", value)
+        value = re.sub(r"\d+-\d+-\d+-\d+", "<ip>", value)
+        value = re.sub(r"([0-9a-f]{2}:){5}[0-9a-f]{2}", "<mac>", value)
+    return value
+
+
+def test_an_in_process_launch_is_what_run_instances_makes():
+    """sim.ec2.launch makes on moto's backend what RunInstances makes through the API
+    (every field, ids and addresses aside): the same profile on every instance, the same
+    tags and user data; the ledger and the account's subscribers hear of both alike."""
+    from awscontainers.sim.ec2 import launch
+    from awscontainers.sim.events import INSTANCES_LAUNCHED
+
+    with Lab() as lab:
+        net = lab.network()
+        heard = []
+        lab.events.subscribe(INSTANCES_LAUNCHED, lambda instance_ids: heard.append(instance_ids))
+        args = dict(
+            image=lab.ecs.ecs_optimized_ami(),
+            instance_type="m5.large",
+            count=3,
+            subnet=net.private_subnets[1]["SubnetId"],
+            profile=lab.instance_profile("ecs-instance"),
+            user_data="#!/bin/bash\necho ECS_CLUSTER=web >> /etc/ecs/ecs.config\n",
+            security_groups=[net.security_group_id],
+            tags=[{"Key": "Name", "Value": "web"}, {"Key": "team", "Value": "a"}],
+        )
+        writes = lab.account.writes
+        quick = launch(lab.account, **args)
+        assert lab.account.writes > writes  # kept reads expire as after any write
+        lab.account.backend = "server"  # the API's way (a room's lab takes it)
+        try:
+            slow = launch(lab.account, **args)
+        finally:
+            lab.account.backend = "moto"
+        assert heard == [quick, slow]
+        assert {r.id for r in lab.created("ec2-instance")} >= set(quick + slow)
+        ec2 = lab.client("ec2")
+        described = {
+            i["InstanceId"]: i
+            for r in ec2.describe_instances(InstanceIds=quick + slow)["Reservations"]
+            for i in r["Instances"]
+        }
+        for a, b in zip(quick, slow, strict=True):
+            assert _masked(described[a]) == _masked(described[b])
+            data = [
+                ec2.describe_instance_attribute(InstanceId=i, Attribute="userData")["UserData"]
+                for i in (a, b)
+            ]
+            assert data[0] == data[1]

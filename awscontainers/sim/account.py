@@ -202,6 +202,15 @@ class Account:
         found = call(self.client("ec2"), "describe_instances", InstanceIds=list(ids))
         return [i for r in found["Reservations"] for i in r["Instances"]]
 
+    def instances_launched(self, ids: list[str]) -> None:
+        """Instances were launched in the account (by anyone): they go in the ledger, for
+        teardown, and the account's subscribers (ECS agents, kubelets) hear of them."""
+        from .events import INSTANCES_LAUNCHED
+
+        for iid in ids:
+            self.record("ec2-instance", iid)
+        self.events.publish(INSTANCES_LAUNCHED, instance_ids=ids)
+
     # -- tagging and the ledger ---------------------------------------------------------------
     def tags(self, style: str = "Key") -> list[dict]:
         """The lab's tag in the casing each API wants (EC2/ECR/IAM ``Key``, ECS ``key``)."""

@@ -41,7 +41,7 @@ from .._aws import call
 from ..errors import AlreadyExistsError, InvalidParameterError, NotFoundError
 from ..rules.capacity import eks_facts, node_allocatable
 from . import kube
-from .ec2 import give_profile, user_data
+from .ec2 import launch, user_data
 from .events import (
     CLUSTER_CREATED,
     CLUSTER_DELETED,
@@ -626,21 +626,19 @@ class EksSimulator:
                 subnet = next(
                     s["SubnetId"] for s in spec["subnets"] if s["AvailabilityZone"] == zone
                 )
-                made = call(
-                    ec2,
-                    "run_instances",
-                    ImageId=spec["image"],
-                    InstanceType=spec["instance_type"],
-                    MinCount=per_zone[zone],
-                    MaxCount=per_zone[zone],
-                    SubnetId=subnet,
-                    IamInstanceProfile={"Name": spec["profile"]},
-                    UserData=spec["user_data"],
-                    SecurityGroupIds=spec["security_groups"],
-                    TagSpecifications=[{"ResourceType": "instance", "Tags": spec["tags"]}],
-                )["Instances"]
-                give_profile(self.account, [i["InstanceId"] for i in made], spec["profile"])
-                launched.extend(i["InstanceId"] for i in made)
+                launched.extend(
+                    launch(
+                        self.account,
+                        image=spec["image"],
+                        instance_type=spec["instance_type"],
+                        count=per_zone[zone],
+                        subnet=subnet,
+                        profile=spec["profile"],
+                        user_data=spec["user_data"],
+                        security_groups=spec["security_groups"],
+                        tags=spec["tags"],
+                    )
+                )
             if launched:
                 call(
                     autoscaling,
