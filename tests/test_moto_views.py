@@ -304,3 +304,57 @@ def test_an_in_process_launch_is_what_run_instances_makes():
                 for i in (a, b)
             ]
             assert data[0] == data[1]
+
+
+def test_an_in_process_termination_is_what_the_two_calls_do():
+    """sim.ec2.terminate_in_group leaves the group, the instance and the account's
+    subscribers as TerminateInstanceInAutoScalingGroup and TerminateInstances do."""
+    from awscontainers.sim.ec2 import terminate_in_group
+    from awscontainers.sim.events import GROUP_CHANGED, INSTANCES_TERMINATED
+
+    outcomes = []
+    for backend in ("moto", "server"):
+        with Lab() as lab:
+            heard = []
+            for topic in (INSTANCES_TERMINATED, GROUP_CHANGED):
+                lab.events.subscribe(topic, lambda topic=topic, **e: heard.append((topic, e)))
+            image = lab.ecs.ecs_optimized_ami()
+            autoscaling = lab.client("autoscaling")
+            autoscaling.create_launch_configuration(
+                LaunchConfigurationName="lc", ImageId=image, InstanceType="t3.micro"
+            )
+            autoscaling.create_auto_scaling_group(
+                AutoScalingGroupName="g",
+                LaunchConfigurationName="lc",
+                MinSize=0,
+                MaxSize=5,
+                DesiredCapacity=3,
+                VPCZoneIdentifier=lab.network().private_subnets[0]["SubnetId"],
+            )
+            members = [i["InstanceId"] for i in _api(lab, ["g"])[0]["Instances"]]
+            heard.clear()
+            writes = lab.account.writes
+            lab.account.backend = backend
+            try:
+                terminate_in_group(lab.account, members[0])
+                terminate_in_group(lab.account, members[1], decrement=False)
+            finally:
+                lab.account.backend = "moto"
+            assert lab.account.writes >= writes + 4
+            group = _api(lab, ["g"])[0]
+            states = {
+                i["InstanceId"]: i["State"]["Name"]
+                for r in lab.client("ec2").describe_instances(InstanceIds=members)["Reservations"]
+                for i in r["Instances"]
+            }
+            outcomes.append(
+                (
+                    group["DesiredCapacity"],
+                    len(group["Instances"]),
+                    [states[i] for i in members],
+                    [(t, {k: [members.index(i) for i in v] for k, v in e.items()})
+                     for t, e in heard],
+                )
+            )  # fmt: skip
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][2][:2] == ["terminated", "terminated"]

@@ -19,7 +19,13 @@ from typing import Any
 
 from .._aws import call
 
-__all__ = ["delete_terminated_interfaces", "give_profile", "launch", "user_data"]
+__all__ = [
+    "delete_terminated_interfaces",
+    "give_profile",
+    "launch",
+    "terminate_in_group",
+    "user_data",
+]
 
 
 def user_data(account: Any, instance_id: str) -> str | None:
@@ -123,6 +129,52 @@ def launch(
         backend.associate_iam_instance_profile(instance_id=iid, iam_instance_profile_name=profile)
     account.instances_launched(ids)
     return ids
+
+
+def terminate_in_group(account: Any, instance_id: str, *, decrement: bool = True) -> None:
+    """``TerminateInstanceInAutoScalingGroup`` (``ShouldDecrementDesiredCapacity`` as
+    ``decrement`` says), then ``TerminateInstances`` of the same instance, which tells the
+    account's subscribers (agents, kubelets) it is gone: how the simulator's autoscalers
+    and rollouts remove a group's instance.
+
+    In process both are done on moto's backends with the model methods moto's handlers
+    call, and the subscribers hear what the second call's hook would have told them; an
+    instance in no group, or any other backend, goes through the API."""
+    from ..errors import NotFoundError
+
+    if account.backend == "moto":
+        from moto.autoscaling.models import autoscaling_backends
+        from moto.elbv2.models import elbv2_backends
+
+        from ..moto_state import ec2_backend
+        from .events import INSTANCES_TERMINATED
+
+        groups = autoscaling_backends[account.account_id][account.region]
+        if any(
+            state.instance.id == instance_id
+            for group in groups.autoscaling_groups.values()
+            for state in group.instance_states
+        ):
+            account.wrote("TerminateInstanceInAutoScalingGroup")
+            groups.terminate_instance(instance_id, decrement)
+            account.wrote("TerminateInstances")
+            ec2_backend(account.account_id, account.region).terminate_instances([instance_id])
+            groups.notify_terminate_instances([instance_id])
+            elbv2_backends[account.account_id][account.region].notify_terminate_instances(
+                [instance_id]
+            )
+            account.events.publish(INSTANCES_TERMINATED, instance_ids=[instance_id])
+            return
+    call(
+        account.client("autoscaling"),
+        "terminate_instance_in_auto_scaling_group",
+        InstanceId=instance_id,
+        ShouldDecrementDesiredCapacity=decrement,
+    )
+    try:
+        call(account.client("ec2"), "terminate_instances", InstanceIds=[instance_id])
+    except NotFoundError:
+        pass  # gone already
 
 
 def give_profile(account: Any, instance_ids: list[str], profile: str) -> None:

@@ -41,7 +41,7 @@ from .._aws import call
 from ..errors import AlreadyExistsError, InvalidParameterError, NotFoundError
 from ..rules.capacity import eks_facts, node_allocatable
 from . import kube
-from .ec2 import launch, user_data
+from .ec2 import launch, terminate_in_group, user_data
 from .events import (
     CLUSTER_CREATED,
     CLUSTER_DELETED,
@@ -592,7 +592,6 @@ class EksSimulator:
         Availability Zones, as Auto Scaling does (moto would put them all in one subnet)."""
         spec = self._groups[group]
         autoscaling = self.account.client("autoscaling")
-        ec2 = self.account.client("ec2")
         found = self.account.read(
             "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=[group]
         )
@@ -604,13 +603,7 @@ class EksSimulator:
             zone = max(sorted(by_zone), key=lambda z: len(by_zone[z]))
             victim = sorted(by_zone[zone])[-1]
             by_zone[zone].remove(victim)
-            call(
-                autoscaling,
-                "terminate_instance_in_auto_scaling_group",
-                InstanceId=victim,
-                ShouldDecrementDesiredCapacity=True,
-            )
-            call(ec2, "terminate_instances", InstanceIds=[victim])
+            terminate_in_group(self.account, victim)
         # New instances go to the group's own zones that still work, fewest first: count
         # them per zone, then launch each zone's in one call and boot them all together.
         usable = sorted({s["AvailabilityZone"] for s in spec["subnets"]} - self.lost_zones)

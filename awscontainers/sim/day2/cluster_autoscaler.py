@@ -41,9 +41,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..._aws import call
-from ...errors import NotFoundError
 from ...rules.data import load_packaged
+from ..ec2 import terminate_in_group
 from ..kube.objects import NodeInfo
 from ..kube.template_nodes import judge, template_node
 
@@ -466,17 +465,7 @@ def _scale_down(
         to_move = [p for p in movable if p.owner and p.owner[0] != "DaemonSet"]
         if not _fit_elsewhere(kube, name, to_move):
             continue
-        autoscaling = eks.account.client("autoscaling")
-        call(
-            autoscaling,
-            "terminate_instance_in_auto_scaling_group",
-            InstanceId=iid,
-            ShouldDecrementDesiredCapacity=True,
-        )
-        try:
-            call(eks.account.client("ec2"), "terminate_instances", InstanceIds=[iid])
-        except NotFoundError:
-            pass
+        terminate_in_group(eks.account, iid)
         state.unneeded_since.pop(name, None)
         state.kept.pop(name, None)
         day2.note(

@@ -28,6 +28,7 @@ from ..._aws import call
 from ...errors import InvalidParameterError, NotFoundError, ResourceInUseError
 from ...rules.capacity import parse_ecs_config
 from ...rules.data import load_packaged
+from ..ec2 import terminate_in_group
 from ..kube import disruption
 from .patching import AWS, replace_in_group
 
@@ -372,11 +373,7 @@ class Interruptions:
             # Its replacement is already running: the group shrinks back as it goes.
             self._replaced_early.discard(iid)
             group = eks._group_of.get(iid)
-            call(
-                self.account.client("autoscaling"), "terminate_instance_in_auto_scaling_group",
-                InstanceId=iid, ShouldDecrementDesiredCapacity=True,
-            )  # fmt: skip
-            call(self.account.client("ec2"), "terminate_instances", InstanceIds=[iid])
+            terminate_in_group(self.account, iid)
         elif eks is not None:
             group = replace_in_group(eks, iid)
         else:

@@ -38,6 +38,7 @@ from ..._aws import call
 from ...errors import InvalidParameterError, NotFoundError, ResourceInUseError
 from ...rules.data import load_packaged
 from ...tables import Table
+from ..ec2 import terminate_in_group
 from ..kube import disruption
 
 if TYPE_CHECKING:
@@ -147,13 +148,7 @@ def replace_in_group(eks: EksSimulator, iid: str) -> str | None:
     group = eks._group_of.get(iid)
     if group is not None and group in eks._groups and iid in _members(account, group):
         size = len(_members(account, group))
-        call(
-            account.client("autoscaling"),
-            "terminate_instance_in_auto_scaling_group",
-            InstanceId=iid,
-            ShouldDecrementDesiredCapacity=True,
-        )
-        call(account.client("ec2"), "terminate_instances", InstanceIds=[iid])
+        terminate_in_group(account, iid)
         eks.scale_group(group, size)
         return group
     call(account.client("ec2"), "terminate_instances", InstanceIds=[iid])
