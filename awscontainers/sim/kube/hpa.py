@@ -307,10 +307,14 @@ def sync(cluster: Cluster, namespace: str, name: str, now: _dt.datetime) -> list
     # limit the rate (scale-up: double or +4 per period), then min/max.
     state = _hpa_state(cluster, key)
     window = float(RULES["scale_down_stabilization_seconds"])
-    state.recommendations = [
-        (t, r) for t, r in state.recommendations if (now - t).total_seconds() < window
-    ]
-    state.recommendations.append((now, wanted))
+    # Recommendations are kept in time order: the ones out of the window are the oldest.
+    recent = state.recommendations
+    old = 0
+    while old < len(recent) and (now - recent[old][0]).total_seconds() >= window:
+        old += 1
+    if old:
+        del recent[:old]
+    recent.append((now, wanted))
     stabilised = (
         min(current, max(r for _, r in state.recommendations)) if wanted < current else wanted
     )

@@ -70,9 +70,10 @@ _STATE: weakref.WeakKeyDictionary[Cluster, _Metrics] = weakref.WeakKeyDictionary
 
 
 def _state(cluster: Cluster) -> _Metrics:
-    if cluster not in _STATE:
-        _STATE[cluster] = _Metrics()
-    return _STATE[cluster]
+    found = _STATE.get(cluster)
+    if found is None:
+        found = _STATE[cluster] = _Metrics()
+    return found
 
 
 def set_load(cluster: Cluster, namespace: str, deployment: str, curve: LoadCurve) -> None:
@@ -97,8 +98,30 @@ def _containers(template_spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [c for c in template_spec.get("containers") or [] if isinstance(c, Mapping)]
 
 
+#: What was read off pod templates (the container missing a CPU request, the pod's CPU
+#: limit), by template object: a stored object is replaced, never changed, when applied
+#: again. The HPA and the Metrics Server ask at every 15 s tick.
+_MISSING: dict[int, tuple[Mapping[str, Any], str | None]] = {}
+_LIMITS: dict[int, tuple[Mapping[str, Any], int | None]] = {}
+
+
+def _kept(table: dict, spec: Mapping[str, Any], read: Any) -> Any:
+    found = table.get(id(spec))
+    if found is not None and found[0] is spec:
+        return found[1]
+    value = read(spec)
+    if len(table) > 256:
+        table.clear()
+    table[id(spec)] = (spec, value)
+    return value
+
+
 def missing_cpu_request(template_spec: Mapping[str, Any]) -> str | None:
     """The first container of a pod template without a CPU request, or None."""
+    return _kept(_MISSING, template_spec, _missing_cpu_request)  # type: ignore[no-any-return]
+
+
+def _missing_cpu_request(template_spec: Mapping[str, Any]) -> str | None:
     for c in _containers(template_spec):
         requests = (c.get("resources") or {}).get("requests") or {}
         if "cpu" not in requests:
@@ -107,6 +130,10 @@ def missing_cpu_request(template_spec: Mapping[str, Any]) -> str | None:
 
 
 def _limit_millis(template_spec: Mapping[str, Any]) -> int | None:
+    return _kept(_LIMITS, template_spec, _read_limit_millis)  # type: ignore[no-any-return]
+
+
+def _read_limit_millis(template_spec: Mapping[str, Any]) -> int | None:
     total = 0
     for c in _containers(template_spec):
         limits = (c.get("resources") or {}).get("limits") or {}
