@@ -206,15 +206,15 @@ def _share_client_classes() -> None:
 
     def _create_client_class(self: Any, service_name: str, service_model: Any) -> type:
         if not getattr(self._event_emitter, "awscontainers_lab", False):
-            return make_class(self, service_name, service_model)  # type: ignore[no-any-return]
+            return make_class(self, service_name, service_model)
         key = id(service_model)  # a shared model, kept alive in _MODELS
         if key not in _CLASSES:
             _CLASSES[key] = make_class(self, service_name, service_model)
         return _CLASSES[key]
 
     _create_client_class.shared = True  # type: ignore[attr-defined]
-    ClientCreator._load_service_model = _load_service_model  # type: ignore[method-assign]
-    ClientCreator._create_client_class = _create_client_class  # type: ignore[method-assign]
+    ClientCreator._load_service_model = _load_service_model
+    ClientCreator._create_client_class = _create_client_class
 
 
 def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Session:

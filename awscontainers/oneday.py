@@ -340,7 +340,9 @@ def run_day(
         scale=scale,
     )
     next(staged)  # set up
-    return next(staged)
+    day = next(staged)
+    assert day is not None
+    return day
 
 
 def staged_day(

@@ -167,3 +167,35 @@ def test_not_trigger_message_counts_each_reason_once_sorted(reasons):
 
 def test_figures_still_come_from_data():
     assert cluster_autoscaler.RULES["scan_interval_seconds"] == 10
+
+
+def test_a_deployment_s_pending_pods_are_judged_once_unless_a_filter_reads_more():
+    """Pending pods sharing a template's shape get one verdict per template node from the
+    built-in filters (which read nothing else of them); a filter registered from outside
+    may read anything, so then each pod is judged on its own, and what CA decides follows
+    that filter pod by pod."""
+    from awscontainers.sim.kube import plugins
+    from awscontainers.sim.kube.template_nodes import judged_alike
+
+    spec = {"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": 1}}}]}
+    shape = PodShape(spec, "pod")
+    pods = [
+        PodInfo(("default", f"p{i}"), {}, shape, ("ReplicaSet", "default", "rs")) for i in range(3)
+    ]
+    assert {id(judged_alike(p)) for p in pods} == {id(shape)}
+    pods[2].pinned = "node-1"  # a pod for one node: judged on its own
+    assert judged_alike(pods[2]) is pods[2]
+
+    class OddOnly(plugins.FilterPlugin):
+        name = "OddOnly"
+
+        def filter(self, pod, node):
+            return () if pod.key[1][-1] in "13579" else ("even pods stay out",)
+
+    plugins.register_filter(OddOnly())
+    try:
+        assert [judged_alike(p) for p in pods[:2]] == pods[:2]
+        node = template_node("t", labels={}, cpu=4000, mem=2**33, pods=17)
+        assert [judge(p, node) for p in pods[:2]] == [("even pods stay out",), ()]
+    finally:
+        plugins.FILTERS.pop("OddOnly")

@@ -317,7 +317,9 @@ def test_an_in_process_termination_is_what_the_two_calls_do():
         with Lab() as lab:
             heard = []
             for topic in (INSTANCES_TERMINATED, GROUP_CHANGED):
-                lab.events.subscribe(topic, lambda topic=topic, **e: heard.append((topic, e)))
+                lab.events.subscribe(
+                    topic, lambda topic=topic, heard=heard, **e: heard.append((topic, e))
+                )
             image = lab.ecs.ecs_optimized_ami()
             autoscaling = lab.client("autoscaling")
             autoscaling.create_launch_configuration(

@@ -29,7 +29,11 @@ from collections.abc import Iterator
 __all__ = ["collection_paused", "full_collections_deferred"]
 
 _LOCK = threading.Lock()
-_DEFERRING = [0, None]  # callers inside, the thresholds they found
+
+
+class _Deferring:
+    inside = 0  # callers inside
+    found: tuple[int, ...] | None = None  # the thresholds the first one found
 
 
 @contextlib.contextmanager
@@ -50,16 +54,16 @@ def full_collections_deferred() -> Iterator[None]:
     """Collect the young generations as usual, but no full collection until the outermost
     caller leaves (its thresholds are then restored, and the next allocations collect)."""
     with _LOCK:
-        if _DEFERRING[0] == 0:
+        if _Deferring.inside == 0:
             found = gc.get_threshold()
-            _DEFERRING[1] = found
+            _Deferring.found = found
             gc.set_threshold(found[0], found[1], 2**30)
-        _DEFERRING[0] += 1
+        _Deferring.inside += 1
     try:
         yield
     finally:
         with _LOCK:
-            _DEFERRING[0] -= 1
-            if _DEFERRING[0] == 0 and _DEFERRING[1] is not None:
-                gc.set_threshold(*_DEFERRING[1])
-                _DEFERRING[1] = None
+            _Deferring.inside -= 1
+            if _Deferring.inside == 0 and _Deferring.found is not None:
+                gc.set_threshold(*_Deferring.found)
+                _Deferring.found = None

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from ...rules.data import load_packaged
 from ..ec2 import terminate_in_group
 from ..kube.objects import NodeInfo
-from ..kube.template_nodes import judge, template_node
+from ..kube.template_nodes import judge, judged_alike, template_node
 
 if TYPE_CHECKING:
     from ..eks import EksSimulator, SimEksCluster
@@ -311,18 +311,23 @@ def _scale_up(
         )
         return
     # Which groups would take which pod: the scheduler's own filters on each group's
-    # template node (nodeSelector, taints and tolerations, requests on an empty node).
-    refused: dict[tuple[str, str], Counter] = {p.key: Counter() for p in pending}
+    # template node (nodeSelector, taints and tolerations, requests on an empty node),
+    # once for each kind of pod that is judged alike (a Deployment's pods).
+    kinds = {p.key: judged_alike(p) for p in pending}
+    first: dict[object, Any] = {}
+    for pod in pending:
+        first.setdefault(kinds[pod.key], pod)
+    refused: dict[object, Counter] = {kind: Counter() for kind in first}
     handled: set[tuple[str, str]] = set()
     scaled = False
     for group in tagged:
-        admitted = []
-        for pod in pending:
+        takes = {}
+        for kind, pod in first.items():
             reasons = judge(pod, group.template)
+            takes[kind] = not reasons
             if reasons:
-                refused[pod.key].update(reasons)
-            else:
-                admitted.append(pod)
+                refused[kind].update(reasons)
+        admitted = [p for p in pending if takes[kinds[p.key]]]
         if not admitted:
             continue
         current = len(group.instances)
@@ -330,8 +335,9 @@ def _scale_up(
             handled.update(p.key for p in admitted)
             continue
         if current >= group.max_size:
-            for pod in admitted:
-                refused[pod.key][MAX_SIZE_REACHED] += 1
+            for kind, took in takes.items():
+                if took:
+                    refused[kind][MAX_SIZE_REACHED] += 1
             continue
         needed = _nodes_needed(group.template, admitted)
         target = min(group.max_size, current + needed)
@@ -349,8 +355,9 @@ def _scale_up(
         handled.update(p.key for p in admitted)
     # The pods no group takes: CA's NotTriggerScaleUp event on each, with why per group.
     left = [p for p in pending if p.key not in handled and p.key in sim.kube._pods]
+    messages = {kind: not_trigger_message(reasons) for kind, reasons in refused.items()}
     for pod in left:
-        message = not_trigger_message(refused[pod.key])
+        message = messages[kinds[pod.key]]
         if state.pod_notes.get(pod.key) != message:
             state.pod_notes[pod.key] = message
             sim.kube._event("Normal", "NotTriggerScaleUp", pod, message, "cluster-autoscaler")
@@ -360,7 +367,7 @@ def _scale_up(
             when,
             cluster,
             state,
-            f"NotTriggerScaleUp: {not_trigger_message(refused[left[0].key])} "
+            f"NotTriggerScaleUp: {messages[kinds[left[0].key]]} "
             f"({len(left)} pending pod(s); raise a group's max size, or add a group whose "
             "nodes take them: labels for their nodeSelector, tolerated taints, a larger "
             "instance type).",

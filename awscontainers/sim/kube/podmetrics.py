@@ -118,7 +118,7 @@ def _kept(table: dict, spec: Mapping[str, Any], read: Any) -> Any:
 
 def missing_cpu_request(template_spec: Mapping[str, Any]) -> str | None:
     """The first container of a pod template without a CPU request, or None."""
-    return _kept(_MISSING, template_spec, _missing_cpu_request)  # type: ignore[no-any-return]
+    return _kept(_MISSING, template_spec, _missing_cpu_request)
 
 
 def _missing_cpu_request(template_spec: Mapping[str, Any]) -> str | None:
@@ -130,7 +130,7 @@ def _missing_cpu_request(template_spec: Mapping[str, Any]) -> str | None:
 
 
 def _limit_millis(template_spec: Mapping[str, Any]) -> int | None:
-    return _kept(_LIMITS, template_spec, _read_limit_millis)  # type: ignore[no-any-return]
+    return _kept(_LIMITS, template_spec, _read_limit_millis)
 
 
 def _read_limit_millis(template_spec: Mapping[str, Any]) -> int | None:

@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .objects import NodeInfo, PodInfo
-from .plugins import FILTERS
+from .plugins import FILTERS, FilterPlugin
 
-__all__ = ["judge", "template_node"]
+__all__ = ["judge", "judged_alike", "template_node"]
 
 
 def template_node(
@@ -55,3 +55,19 @@ def judge(pod: PodInfo, node: NodeInfo) -> tuple[str, ...]:
         if verdict:
             return verdict
     return ()
+
+
+def judged_alike(pod: PodInfo) -> object:
+    """A key under which pods get the same :func:`judge` verdict on any node: for a pending
+    pod (no node, not Fargate's, not pinned) judged by the built-in filters, which read
+    nothing else of it, its shape, shared by the pods of one template; with a filter
+    registered from elsewhere, the pod itself. Lets an autoscaler judge a Deployment's
+    hundred pending pods once per template node."""
+    builtin = all(type(p).__module__ == _BUILTIN for p in FILTERS.values())
+    if builtin and pod.node is None and pod.fargate is None and pod.pinned is None:
+        return pod.shape
+    return pod
+
+
+#: The module the built-in filter plugins are defined in.
+_BUILTIN = FilterPlugin.__module__
