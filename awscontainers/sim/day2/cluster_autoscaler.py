@@ -395,13 +395,6 @@ def _set_size(eks: EksSimulator, group: str, desired: int) -> None:
     eks.scale_group(group, desired)
 
 
-def _allocatable(node: Any) -> tuple[int, int]:
-    return (
-        round(1 / node.inv_cpu) if node.inv_cpu else 0,
-        round(1 / node.inv_mem) if node.inv_mem else 0,
-    )
-
-
 def _blocks(pod: Any) -> bool:
     """A pod CA will not move: one without a controller, or a kube-system pod that is not a
     DaemonSet's (``--skip-nodes-with-system-pods``, true by default)."""
@@ -426,11 +419,14 @@ def _scale_down(
     # only when a node has been unneeded long enough, so a quiet day costs no API calls.
     node_instance = {node: iid for iid, node in sim.nodes.items()}
     seen = set()
+    nodes = kube._nodes
     for name in sorted(node_instance):
-        node = kube._nodes.get(name)
+        node = nodes.get(name)
         if node is None:
             continue
-        cpu, mem = _allocatable(node)
+        # Allocatable, as the node registered it (the scheduler keeps its inverse).
+        cpu = round(1 / node.inv_cpu) if node.inv_cpu else 0
+        mem = round(1 / node.inv_mem) if node.inv_mem else 0
         used_cpu = (cpu - node.cpu_free) / cpu if cpu else 1.0
         used_mem = (mem - node.mem_free) / mem if mem else 1.0
         if max(used_cpu, used_mem) < threshold:
@@ -448,6 +444,8 @@ def _scale_down(
         for n in sorted(state.unneeded_since, key=lambda n: (state.unneeded_since[n], n))
         if (when - state.unneeded_since[n]).total_seconds() >= unneeded_time
     ]
+    if not due:
+        return
     looks = (
         len(kube._pods),
         tuple((n.name, n.cpu_free, n.mem_free) for n in kube._ec2_nodes),
