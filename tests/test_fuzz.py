@@ -482,9 +482,12 @@ def test_workload_text_raises_only_lab_errors(text):
 
 
 def test_limits_refuse_large_workloads_up_front():
-    many = {"services": [{"name": f"s{i}", "vcpu": 1, "memory_gb": 2} for i in range(500)]}
+    from awscontainers.workload import MAX_SERVICES
+
+    many = [{"name": f"s{i}", "vcpu": 1, "memory_gb": 2} for i in range(MAX_SERVICES + 1)]
     with pytest.raises(LabError, match="lab's limit"):
-        Workload.from_dict(many)
+        Workload.from_dict({"services": many})
+    assert len(Workload.from_dict({"services": many[:MAX_SERVICES]}).services) == MAX_SERVICES
     tasks = {"services": [{"name": "a", "vcpu": 1, "memory_gb": 2, "count": 10**6}]}
     with pytest.raises(LabError, match="lab's limit"):
         Workload.from_dict(tasks)
