@@ -212,9 +212,42 @@ def _share_client_classes() -> None:
             _CLASSES[key] = make_class(self, service_name, service_model)
         return _CLASSES[key]
 
+    _share_alias_names()
     _create_client_class.shared = True  # type: ignore[attr-defined]
     ClientCreator._load_service_model = _load_service_model
     ClientCreator._create_client_class = _create_client_class
+
+
+#: botocore's event names as aliased for the labs' sessions (all alias alike).
+_ALIASED: dict[str, str] = {}
+
+
+def _default_aliases() -> dict:
+    from botocore.hooks import EVENT_ALIASES
+
+    return dict(EVENT_ALIASES)
+
+
+def _share_alias_names() -> None:
+    """botocore aliases every event name it registers or emits (a loop over 30 aliases),
+    keeping the answers per emitter; every client copies its session's emitter and starts
+    with none, and registers a few hundred handlers. A copy now shares its original's
+    answers (same aliases, which botocore never changes), and the labs' sessions share
+    one set (:data:`_ALIASED`)."""
+    from botocore.hooks import EventAliaser
+
+    if getattr(EventAliaser.__copy__, "shared", False):
+        return
+    original = EventAliaser.__copy__
+
+    def __copy__(self: Any) -> Any:
+        copied = original(self)
+        if copied._event_aliases == self._event_aliases:
+            copied._alias_name_cache = self._alias_name_cache
+        return copied
+
+    __copy__.shared = True  # type: ignore[attr-defined]
+    EventAliaser.__copy__ = __copy__  # type: ignore[method-assign]
 
 
 def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Session:
@@ -235,7 +268,10 @@ def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Se
     core.register_component("data_loader", _shared_loader(core))
     # Made alike, the labs' sessions share their service models and client classes.
     _share_client_classes()
-    core.get_component("event_emitter").awscontainers_lab = True
+    emitter = core.get_component("event_emitter")
+    emitter.awscontainers_lab = True
+    if emitter._event_aliases == _default_aliases():
+        emitter._alias_name_cache = _ALIASED
     for name, value in (
         ("ignore_configured_endpoint_urls", True),
         ("use_fips_endpoint", False),
