@@ -247,7 +247,7 @@ def _share_alias_names() -> None:
         return copied
 
     __copy__.shared = True  # type: ignore[attr-defined]
-    EventAliaser.__copy__ = __copy__  # type: ignore[method-assign]
+    EventAliaser.__copy__ = __copy__
 
 
 def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Session:
