@@ -47,9 +47,14 @@ NOT_RENDERED = (
 )
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
-)
+# `make unit` spreads tests with --dist loadgroup: this group runs on one worker, so its
+# module-scoped JupyterLab server and browser is made once rather than once per worker.
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+    ),
+    pytest.mark.xdist_group("notebooks_browser"),
+]
 
 
 def _settings(root: Path) -> None:

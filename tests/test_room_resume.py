@@ -20,7 +20,9 @@ from awscontainers.room.front import STATE_PATH
 from awscontainers.server import start_server
 from tests.conftest import register
 
-pytestmark = pytest.mark.server
+# `make unit` spreads tests with --dist loadgroup: this group runs on one worker, so its
+# module-scoped room is made once rather than once per worker.
+pytestmark = [pytest.mark.server, pytest.mark.xdist_group("room_resume")]
 
 
 @pytest.fixture(scope="module")
