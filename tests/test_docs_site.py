@@ -18,9 +18,6 @@ for _tool in ("mkdocs", "material", "mkdocs_jupyter", "mkdocstrings_handlers.pyt
     pytest.importorskip(_tool, reason="the docs extra is not installed: pip install -e '.[docs]'")
 
 ROOT = Path(__file__).resolve().parent.parent
-# `make unit` spreads tests with --dist loadgroup: this group runs on one worker, so its
-# module-scoped site (a whole mkdocs build) is made once rather than once per worker.
-pytestmark = pytest.mark.xdist_group("docs_site")
 # Attributes that make the browser fetch something while showing the page (a link only
 # fetches when followed).
 LOADS = {

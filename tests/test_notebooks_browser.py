@@ -47,14 +47,9 @@ NOT_RENDERED = (
 )
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
-# `make unit` spreads tests with --dist loadgroup: this group runs on one worker, so its
-# module-scoped JupyterLab server and browser is made once rather than once per worker.
-pytestmark = [
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
-    ),
-    pytest.mark.xdist_group("notebooks_browser"),
-]
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
 
 
 def _settings(root: Path) -> None:

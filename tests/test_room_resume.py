@@ -20,9 +20,7 @@ from awscontainers.room.front import STATE_PATH
 from awscontainers.server import start_server
 from tests.conftest import register
 
-# `make unit` spreads tests with --dist loadgroup: this group runs on one worker, so its
-# module-scoped room is made once rather than once per worker.
-pytestmark = [pytest.mark.server, pytest.mark.xdist_group("room_resume")]
+pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,7 @@ from awscontainers.errors import InvalidParameterError
 from awscontainers.server import check_port, start_server
 from tests.conftest import register, register_fargate
 
-# `make unit` spreads tests with --dist loadgroup: this group runs on one worker, so its
-# module-scoped room is made once rather than once per worker.
-pytestmark = [pytest.mark.server, pytest.mark.xdist_group("server")]
+pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")

@@ -77,11 +77,6 @@ def _without_request_ids(value):
     return value
 
 
-# `make unit` spreads tests with --dist loadgroup: this group runs on one worker, so its
-# module-scoped snapshot is made once rather than once per worker.
-pytestmark = pytest.mark.xdist_group("snapshot")
-
-
 @pytest.fixture(scope="module")
 def saved():
     lab = busy_lab()
