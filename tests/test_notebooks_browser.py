@@ -257,10 +257,6 @@ def _click_panels(page, name: str) -> tuple[int, list[str]]:
     return clicked, unchanged
 
 
-def _workspace(name: str) -> str:
-    return name.removesuffix(".ipynb")
-
-
 def _shown_outputs(cells: list[dict]) -> int:
     """How many outputs JupyterLab shows for these stored cells: one per output, with a run
     of stream outputs to the same stream (stdout, stderr) shown as one."""
@@ -303,10 +299,11 @@ def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, bro
         page.locator(".jp-Dialog", has_text="Select Kernel"),
         lambda dialog: dialog.locator("button", has_text="Select").click(),
     )
+    stem = name.removesuffix(".ipynb")
     try:
         # A workspace of its own: JupyterLab would otherwise restore the lessons opened
         # before (and their kernels) in the same tab, and the panel read could be another's.
-        page.goto(f"{jupyterlab}/lab/workspaces/{_workspace(name)}/tree/{name}", timeout=120_000)
+        page.goto(f"{jupyterlab}/lab/workspaces/{stem}/tree/{name}", timeout=120_000)
         stored = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
         # JupyterLab adds a notebook's cells a few at a time; wait until every stored cell
         # and output is on the page, then for the stored pictures (diagrams, plots) to
@@ -330,7 +327,6 @@ def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, bro
             page.locator(f"{PANEL} .jp-OutputArea-output img").nth(pictures - 1).wait_for(
                 timeout=120_000
             )
-        stem = name.removesuffix(".ipynb")
         page.screenshot(path=str(SHOTS / f"{stem}-fresh.png"))
         fresh = _notebook_text(page)
         shown = [s for s in NOT_RENDERED if s in fresh]
