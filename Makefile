@@ -52,12 +52,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check awscontainers tests benchmarks scripts lessons
 	$(BIN)/mypy
 
-# Both spread over every core with pytest-xdist (-n auto): unit tests one by one (a module's
-# module-scoped fixture is then made once per worker that runs its tests), notebooks a whole
-# file per worker (nbval runs a notebook's cells in order in one kernel). One file runs
-# alone as usual: .venv/bin/python -m pytest tests/test_lab.py
+# Both spread over every core with pytest-xdist (-n auto): unit tests one by one, except
+# that a module with a costly module-scoped fixture (JupyterLab, the docs build, a room:
+# SHARED_SETUP in tests/conftest.py) runs whole on one worker, these first (--dist
+# loadgroup); notebooks a whole file per worker (nbval runs a notebook's cells in order in
+# one kernel). The unit run leaves nbval's plugin out (-p no:nbval): loading it imports
+# jsonschema, about 2 s in every process. One file runs alone as usual:
+# .venv/bin/python -m pytest tests/test_lab.py
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadgroup -p no:nbval
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile --nbval --nbval-current-env \

@@ -13,6 +13,39 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+#: Test modules whose tests share a costly module-scoped fixture (JupyterLab and a browser,
+#: a whole docs build, a room server, a busy lab's snapshot): `make unit` sends each whole to
+#: one worker, so the fixture is made once rather than once per worker.
+SHARED_SETUP = frozenset(
+    f"tests/{name}.py"
+    for name in (
+        "test_notebooks_browser",
+        "test_docs_site",
+        "test_server",
+        "test_room_resume",
+        "test_snapshot",
+    )
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadgroup`` (`make unit`): a module in SHARED_SETUP is one unit of work,
+    every other test is sent on its own, and the largest units start first. pytest-xdist's own
+    loadgroup names its units by rewriting each test's node id, which pytest 9 ignores (the id
+    lives elsewhere now), so the units are named here, from the ids."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedSetupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_SETUP else nodeid
+
+    return SharedSetupScheduling(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _lab_state_dir(tmp_path_factory, monkeypatch):
     """A real-backend lab keeps its ledger in a file: never in the tester's own cache."""

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import jsonschema
 import pytest
 import yaml
 from traitlets.config import Config
@@ -130,6 +129,8 @@ def test_values_use_only_the_charts_keys(values):
 
 
 def test_values_match_what_the_project_expects(values):
+    import jsonschema  # here, not at the top: its format checkers take about 2 s to import
+
     jsonschema.validate(values, SCHEMA)
 
 

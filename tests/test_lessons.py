@@ -11,8 +11,6 @@ import json
 import shutil
 from pathlib import Path
 
-import jupytext
-import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,11 +19,19 @@ NOTEBOOKS = ROOT / "notebooks"
 LESSON_NAMES = sorted(p.stem for p in LESSONS.glob("[0-9][0-9]-*.py"))
 
 
+# jupytext and nbformat are imported where used: nbformat loads jsonschema, whose format
+# checkers take about 2 s to import, and every pytest-xdist worker collects this module.
+
+
 def cells_of_lesson(path: Path) -> list[tuple[str, str]]:
+    import jupytext
+
     return [(c.cell_type, c.source) for c in jupytext.read(path, fmt="py:percent").cells]
 
 
 def cells_of_notebook(path: Path) -> list[tuple[str, str]]:
+    import nbformat
+
     return [(c.cell_type, c.source) for c in nbformat.read(path, as_version=4).cells]
 
 

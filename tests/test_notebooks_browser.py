@@ -9,6 +9,7 @@ build/screenshots/notebooks/ (kept as test artefacts).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -119,11 +120,16 @@ def jupyterlab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
+    """One Chromium and one browsing context for the module: the lessons share its HTTP cache,
+    so JupyterLab's scripts are fetched and compiled once. Nothing a lesson shows comes from
+    the context (the notebook and its outputs are read from the server each time)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+        yield context
+        context.close()
         chromium.close()
 
 
@@ -161,7 +167,7 @@ def _run_all(page, timeout_s: float = 900) -> None:
                 c.querySelector('.jp-InputArea-prompt').textContent));
         }""",
         timeout=timeout_s * 1000,
-        polling=500,
+        polling=100,
     )
 
 
@@ -205,7 +211,7 @@ def _changed(page, panel, before: str, timeout_ms: int, settle: bool = False) ->
                 (settle && window.__kernelSettled === true)""",
             arg=[panel.element_handle(), before, settle],
             timeout=timeout_ms,
-            polling=500,
+            polling=100,
         )
     except Exception:  # Playwright's TimeoutError
         return False
@@ -251,30 +257,76 @@ def _click_panels(page, name: str) -> tuple[int, list[str]]:
     return clicked, unchanged
 
 
+def _shown_outputs(cells: list[dict]) -> int:
+    """How many outputs JupyterLab shows for these stored cells: one per output, with a run
+    of stream outputs to the same stream (stdout, stderr) shown as one."""
+    shown = 0
+    for cell in cells:
+        stream = None
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream" and out["name"] == stream:
+                continue
+            shown += 1
+            stream = out["name"] if out["output_type"] == "stream" else None
+    return shown
+
+
+def _shut_down_kernel(page, name: str) -> None:
+    """Shut the lesson's kernel down (JupyterLab leaves it running when the tab closes), so
+    the lessons after it do not share the machine with idle labs."""
+    from playwright.sync_api import Error
+
+    with contextlib.suppress(Error):  # a page that broke keeps the test's own failure
+        page.evaluate(
+            """async (name) => {
+                const xsrf = (document.cookie.match(/(?:^|; )_xsrf=([^;]*)/) || [])[1];
+                const headers = xsrf ? {'X-XSRFToken': decodeURIComponent(xsrf)} : {};
+                const sessions = await (await fetch('/api/sessions')).json();
+                for (const s of sessions.filter(s => s.path === name || s.name === name)) {
+                    await fetch(`/api/sessions/${s.id}`, {method: 'DELETE', headers});
+                }
+            }""",
+            name,
+        )
+
+
 @pytest.mark.parametrize("name", LESSONS)
 def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, browser, name):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page()
     # On a busy machine JupyterLab may ask which kernel to start (the notebook names
     # python3, which is there): answer as a learner would, with the one offered.
     page.add_locator_handler(
         page.locator(".jp-Dialog", has_text="Select Kernel"),
         lambda dialog: dialog.locator("button", has_text="Select").click(),
     )
+    stem = name.removesuffix(".ipynb")
     try:
-        page.goto(f"{jupyterlab}/lab/tree/{name}", timeout=120_000)
-        page.locator(f"{PANEL} .jp-Cell").first.wait_for(timeout=120_000)
+        # A workspace of its own: JupyterLab would otherwise restore the lessons opened
+        # before (and their kernels) in the same tab, and the panel read could be another's.
+        page.goto(f"{jupyterlab}/lab/workspaces/{stem}/tree/{name}", timeout=120_000)
         stored = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
+        # JupyterLab adds a notebook's cells a few at a time; wait until every stored cell
+        # and output is on the page, then for the stored pictures (diagrams, plots) to
+        # load as images, then read the page.
+        page.wait_for_function(
+            """([cells, outputs]) => {
+                const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+                return panel !== null &&
+                    panel.querySelectorAll('.jp-Cell').length >= cells &&
+                    panel.querySelectorAll('.jp-Cell-outputArea > .jp-OutputArea-child' +
+                        ' > .jp-OutputArea-output').length >= outputs;
+            }""",
+            arg=[len(stored), _shown_outputs(stored)],
+            timeout=120_000,
+            polling=100,
+        )
         pictures = sum(
             "image/png" in out.get("data", {}) for c in stored for out in c.get("outputs", [])
         )
-        # Stored pictures (diagrams, plots) render as images before anything runs; wait for
-        # them (a busy machine renders slowly), then read the page.
         if pictures:
             page.locator(f"{PANEL} .jp-OutputArea-output img").nth(pictures - 1).wait_for(
                 timeout=120_000
             )
-        page.wait_for_timeout(1000)
-        stem = name.removesuffix(".ipynb")
         page.screenshot(path=str(SHOTS / f"{stem}-fresh.png"))
         fresh = _notebook_text(page)
         shown = [s for s in NOT_RENDERED if s in fresh]
@@ -301,4 +353,5 @@ def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, bro
             assert clicked > 0, f"{name}: no panel found to click"
         assert "This Lab is closed" not in _notebook_text(page)
     finally:
+        _shut_down_kernel(page, name)
         page.close()
