@@ -27,7 +27,7 @@ from .errors import InvalidParameterError, LabError, NotFoundError, check_type
 from .fargate import check_task_definition, parse_cpu, parse_memory
 from .meter import fargate_hourly, instance_hourly
 from .rules.capacity import ecs_facts
-from .sim.ec2 import give_profile
+from .sim.ec2 import launch
 from .sim.ecs import cluster_name, container_gpus
 from .sim.ecs.capacity_providers import check_capacity_provider
 from .tables import Table
@@ -396,24 +396,22 @@ class EcsClient(ServiceClient):
         # image and type once a call, so a batch launches in a few calls, not one each.
         per_subnet = [len(range(i, count, len(subnets))) for i in range(min(count, len(subnets)))]
         batches: list[list[str]] = []
+        tags = self._lab.ec2_tag_spec("instance", f"ecs-{cluster_name(cluster)}")[0]["Tags"]
         for i, n in enumerate(per_subnet):
-            params: dict[str, Any] = {
-                "ImageId": image,
-                "InstanceType": instance_type,
-                "MinCount": n,
-                "MaxCount": n,
-                "SubnetId": subnets[i],
-                "IamInstanceProfile": {"Name": profile},
-                "TagSpecifications": self._lab.ec2_tag_spec(
-                    "instance", f"ecs-{cluster_name(cluster)}"
-                ),
-            }
-            if user_data:
-                params["UserData"] = user_data
-            # The lab's run_instances hook boots the simulated agent on each instance.
-            made = [i["InstanceId"] for i in call(ec2, "run_instances", **params)["Instances"]]
-            give_profile(self._lab.account, made, profile)
-            batches.append(made)
+            # RunInstances (made on moto's backend in the simulation), each instance with
+            # the profile; the account tells the simulated agent on each to boot.
+            batches.append(
+                launch(
+                    self._lab.account,
+                    image=image,
+                    instance_type=instance_type,
+                    count=n,
+                    subnet=subnets[i],
+                    profile=profile,
+                    tags=tags,
+                    user_data=user_data or None,
+                )
+            )
         # In the round robin's order: the first of each subnet, then the second, ...
         launched = [b[k] for k in range(max(per_subnet)) for b in batches if k < len(b)]
         rows = []

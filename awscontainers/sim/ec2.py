@@ -56,9 +56,9 @@ def launch(
     count: int,
     subnet: str,
     profile: str,
-    user_data: str,
-    security_groups: list[str],
     tags: list[dict],
+    user_data: str | None = None,
+    security_groups: list[str] | None = None,
 ) -> list[str]:
     """Launch ``count`` instances in ``subnet``, each with instance profile ``profile``, as
     ``RunInstances`` would (the account records them and tells its subscribers); returns
@@ -69,19 +69,20 @@ def launch(
     every field of every instance (about 10 ms for a group's two or three), and a busy day
     grows its groups dozens of times. Elsewhere it is the API call."""
     if account.backend != "moto":
-        made = call(
-            account.client("ec2"),
-            "run_instances",
-            ImageId=image,
-            InstanceType=instance_type,
-            MinCount=count,
-            MaxCount=count,
-            SubnetId=subnet,
-            IamInstanceProfile={"Name": profile},
-            UserData=user_data,
-            SecurityGroupIds=security_groups,
-            TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
-        )["Instances"]
+        params: dict[str, Any] = {
+            "ImageId": image,
+            "InstanceType": instance_type,
+            "MinCount": count,
+            "MaxCount": count,
+            "SubnetId": subnet,
+            "IamInstanceProfile": {"Name": profile},
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": tags}],
+        }
+        if user_data:
+            params["UserData"] = user_data
+        if security_groups:
+            params["SecurityGroupIds"] = security_groups
+        made = call(account.client("ec2"), "run_instances", **params)["Instances"]
         ids = [i["InstanceId"] for i in made]
         give_profile(account, ids, profile)
         return ids
@@ -97,7 +98,7 @@ def launch(
     reservation = backend.run_instances(
         image,
         count,
-        parse_user_data(base64.b64encode(user_data.encode()).decode()),
+        parse_user_data(base64.b64encode(user_data.encode()).decode()) if user_data else None,
         [],
         instance_type=instance_type,
         is_instance_type_default=False,
@@ -106,7 +107,7 @@ def launch(
         region_name=account.region,
         subnet_id=subnet,
         key_name=None,
-        security_group_ids=list(security_groups),
+        security_group_ids=list(security_groups or []),
         nics=[],
         private_ip=None,
         associate_public_ip=None,
