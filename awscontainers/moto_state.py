@@ -12,6 +12,7 @@ bounded.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 #: moto services a lab calls (and whose dashboard lists are emptied when an account goes).
@@ -94,6 +95,104 @@ def quicken() -> None:
         )
     _lazy_images()
     _quick_attribute_names()
+    _lazy_public_parameters()
+
+
+#: The public parameters of one tree moto ships (name -> value), read once per process.
+_TREES: dict[str, dict[str, str]] = {}
+#: The tree of the ECS-optimized AMIs' public parameters, by region.
+_ECS_AMIS = "/aws/service/ecs/optimized-ami"
+
+
+def _public_tree(path: str) -> dict[str, str]:
+    if path not in _TREES:
+        import os
+
+        from moto.ssm.utils import convert_to_params
+        from moto.utilities.utils import load_resource
+
+        try:
+            params = convert_to_params(load_resource(os.path.join("ssm", "resources", path)))
+        except FileNotFoundError:
+            params = []
+        _TREES[path] = {p["Name"]: p["Value"] for p in params}
+    return _TREES[path]
+
+
+def _lazy_public_parameters() -> None:
+    """moto makes all 5,500 of a region's ECS-optimized AMI parameters (``/aws/service/
+    ecs/optimized-ami/...``) the first time a lab asks for one of them (about 0.15 s a lab,
+    each lab a new account). Asked by its exact name, a parameter is now made alone, as moto
+    makes it; asked by a path (``get_parameters_by_path``), the rest are made as moto makes
+    them. Other trees load as moto loads them. Idempotent."""
+    from moto.ssm.models import ParameterDict
+
+    original = ParameterDict._check_loading_status
+    if getattr(original, "quick", False):
+        return
+
+    def _check_loading_status(self: Any, key: str) -> None:
+        key = str(key or "")
+        if key.startswith(_ECS_AMIS) and not self.latest_ecs_amis_loaded:
+            path = f"ecs/optimized_amis/{self.region_name}.json"
+            tree = _public_tree(path)
+            made = self.__dict__.setdefault("_public_made", set())
+            if key in tree:
+                if key not in made:
+                    made.add(key)
+                    _make_parameter(self, key, tree[key])
+                return
+            for name, value in tree.items():  # a path: the whole tree, as moto loads it
+                if name not in made:
+                    _make_parameter(self, name, value)
+            if made:
+                _tree_in_place(self, tree, made)
+            made.update(tree)
+            self.latest_ecs_amis_loaded = True
+            return
+        original(self, key)
+
+    _check_loading_status.quick = True  # type: ignore[attr-defined]
+    _check_loading_status.original = original  # type: ignore[attr-defined]
+    ParameterDict._check_loading_status = _check_loading_status  # type: ignore[method-assign]
+
+
+def _tree_in_place(params: Any, tree: dict[str, str], made: set[str]) -> None:
+    """Put a tree's parameters where moto would have: all of them, in the tree's order,
+    where the first one made alone stands (moto loads the tree when the first is asked)."""
+    items = list(dict.items(params))
+    by_name = dict(items)
+    dict.clear(params)
+    placed = False
+    for name, versions in items:
+        if name in tree:
+            if not placed and name in made:
+                placed = True
+                for tree_name in tree:
+                    dict.__setitem__(params, tree_name, by_name[tree_name])
+            continue
+        dict.__setitem__(params, name, versions)
+
+
+def _make_parameter(params: Any, name: str, value: str) -> None:
+    """One public parameter, as moto's ``_load_tree_parameters`` makes it."""
+    from moto.core.utils import utcnow
+    from moto.ssm.models import Parameter
+
+    defaultdict.__getitem__(params, name).append(
+        Parameter(  # type: ignore[abstract]
+            account_id=params.account_id,
+            name=name,
+            value=value,
+            parameter_type="String",
+            description=None,
+            allowed_pattern=None,
+            keyid=None,
+            last_modified_date=utcnow(),
+            version=1,
+            data_type="text",
+        )
+    )
 
 
 def _quick_attribute_names() -> None:

@@ -1,6 +1,7 @@
-"""moto's images made on first use (moto_state.LazyImages) answer exactly as moto's own
-eager list does: the same images, in the same order, with the same errors, whatever is
-asked first."""
+"""moto's public data made on first use answers exactly as moto's own eager loading does:
+the region's images (moto_state.LazyImages) and the ECS-optimized AMI parameters of SSM
+(moto_state._lazy_public_parameters): the same records, in the same order, with the same
+errors, whatever is asked first."""
 
 from __future__ import annotations
 
@@ -144,3 +145,75 @@ def test_an_instance_launches_on_a_waiting_image_and_makes_only_it():
             lab.client("ec2").run_instances(
                 ImageId="ami-00000000000000000", InstanceType="t3.micro", MinCount=1, MaxCount=1
             )
+
+
+_PARAMETER_ASKS = st.lists(
+    st.tuples(st.sampled_from(["name", "path", "missing", "own"]), st.integers(0, 10**4)),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(asks=_PARAMETER_ASKS)
+def test_public_parameters_made_one_by_one_answer_as_moto_s_whole_tree(asks):
+    """Asked by name, one ECS-optimized AMI parameter is made; asked by path, the rest: the
+    answers, and in the end every parameter in its place, are those of moto's own tree."""
+    from moto.ssm.models import ParameterDict, ssm_backends
+
+    from awscontainers.moto_state import _public_tree
+
+    quicken()
+    region = "us-east-1"
+    tree = list(_public_tree(f"ecs/optimized_amis/{region}.json"))
+    lazy_id, eager_id = str(next(_ACCOUNTS)), str(next(_ACCOUNTS))
+    lazy, eager = ssm_backends[lazy_id][region], ssm_backends[eager_id][region]
+
+    def answer(backend, ask, n):
+        name = tree[n % len(tree)]
+        try:
+            if ask == "name":
+                found = backend.get_parameter(name)
+                return (found.name, found.value, found.version, found.parameter_type)
+            if ask == "missing":
+                return backend.get_parameter(f"{name}-nope")
+            if ask == "own":
+                backend.put_parameter(
+                    name=f"/team/p{n}", description=None, value="v", parameter_type="String",
+                    allowed_pattern=None, keyid=None, overwrite=True, tags=None,
+                    data_type="text", tier=None, policies=None,
+                )  # fmt: skip
+                return "put"
+            path = "/".join(name.split("/")[:6])
+            found, _ = backend.get_parameters_by_path(path, recursive=True, max_results=10)
+            return [(p.name, p.value) for p in found]
+        except Exception as exc:  # moto's own errors: compared by name
+            return type(exc).__name__
+
+    try:
+        # The eager side: moto's own loading, the whole tree when the first is asked.
+        original = ParameterDict._check_loading_status.original
+        for ask, n in asks:
+            if ask in ("name", "missing", "path"):
+                original(eager._parameters, tree[n % len(tree)])
+            assert answer(lazy, ask, n) == answer(eager, ask, n)
+        answer(lazy, "path", 0)
+        original(eager._parameters, tree[0])
+        assert list(dict.keys(lazy._parameters)) == list(dict.keys(eager._parameters))
+        made = dict.__len__(lazy._parameters)
+        assert made >= len(tree)
+    finally:
+        forget_account(lazy_id)
+        forget_account(eager_id)
+
+
+def test_a_lab_asking_for_the_ecs_ami_makes_one_parameter():
+    from moto.ssm.models import ssm_backends
+
+    from awscontainers import Lab
+
+    with Lab() as lab:
+        image = lab.ecs.ecs_optimized_ami()
+        params = ssm_backends[lab.account_id][lab.region]._parameters
+        assert image.startswith("ami-")
+        assert dict.__len__(params) == 1
