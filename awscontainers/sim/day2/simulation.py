@@ -350,6 +350,18 @@ class Day2:
             load.counts = (marker, (len(live) - pending, pending))
         return load.counts[1]
 
+    def _ecs_instances(self, cluster: str) -> int:
+        """Container instances registered in ECS ``cluster``, counted again only when an
+        instance registered or left (the timeline asks at every step)."""
+        assert self.ecs is not None
+        instances = self.ecs._instances
+        marker = (getattr(self.ecs, "instance_changes", 0), id(instances), len(instances))
+        kept = self.__dict__.setdefault("_instance_counts", {})
+        if kept.get(cluster, (None,))[0] != marker:
+            count = sum(1 for i in self.ecs._instances.values() if i.cluster == cluster)
+            kept[cluster] = (marker, count)
+        return int(kept[cluster][1])
+
     def _task_vcpu(self, load: _EcsLoad) -> float:
         assert self.ecs is not None
         svc = self.ecs.service(load.cluster, load.service)
@@ -396,9 +408,7 @@ class Day2:
                     "desired": svc.desired,
                     "running": running,
                     "pending": pending,
-                    "nodes": "-"
-                    if fargate
-                    else sum(1 for i in self.ecs._instances.values() if i.cluster == load.cluster),
+                    "nodes": "-" if fargate else self._ecs_instances(load.cluster),
                     "cpu_percent": None if load.utilisation is None else round(load.utilisation, 1),
                 }
             )

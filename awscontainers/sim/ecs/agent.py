@@ -121,6 +121,7 @@ class Agent(Services):
             instanceIdentityDocument=json.dumps(doc),
         )["containerInstance"]
         arn = reg["containerInstanceArn"]
+        self.instance_changes = getattr(self, "instance_changes", 0) + 1
         self._instances[arn] = SimInstance(
             arn=arn,
             instance_id=iid,
@@ -210,6 +211,7 @@ class Agent(Services):
             force=True,
         )
         del self._instances[inst.arn]
+        self.instance_changes = getattr(self, "instance_changes", 0) + 1
 
     def container_instance_of(self, instance_id: str) -> SimInstance | None:
         """The container instance EC2 instance ``instance_id`` became, if it joined."""

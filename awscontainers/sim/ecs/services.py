@@ -221,7 +221,8 @@ class Services(Provisioning):
         stopped: list[str] = []
         # Tasks on a draining instance are replaced elsewhere first; with the default
         # minimumHealthyPercent of 100 a draining task stops only once its replacement runs.
-        draining = [t for t in current if self._on_draining(t["taskArn"])]
+        on_draining = self._draining_instances()
+        draining = [t for t in current if on_draining and self._on_draining(t["taskArn"])]
         keep = [t for t in current if t not in draining]
         started: list[dict] = []
         if svc.desired - len(keep) > 0:
@@ -265,7 +266,9 @@ class Services(Provisioning):
         steady = (
             len(live) == svc.desired
             and all(t["lastStatus"] == "RUNNING" for t in live)
-            and not any(self._on_draining(t["taskArn"]) for t in live)
+            and not (
+                self._draining_instances() and any(self._on_draining(t["taskArn"]) for t in live)
+            )
             and all(t["taskDefinitionArn"] == td["taskDefinitionArn"] for t in live)
         )
         last = svc.events[0]["message"] if svc.events else ""
@@ -278,6 +281,11 @@ class Services(Provisioning):
             i["capacityProvider"] in self._capacity_providers
             for i in svc.capacity_provider_strategy
         )
+
+    def _draining_instances(self) -> bool:
+        """Whether any container instance is DRAINING (most of a day, none is: then no
+        task need be looked at)."""
+        return any(i.status == "DRAINING" for i in self._instances.values())
 
     def _on_draining(self, task_arn: str) -> bool:
         inst = self._instances.get(self._alloc.get(task_arn, {}).get("instance", ""))

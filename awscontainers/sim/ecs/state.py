@@ -42,6 +42,7 @@ class EcsState:
         self._provisioning: dict[str, dict[str, Any]] = {}
         self._acting_at: _dt.datetime | None = None  # a controller's tick, while it acts
         self.task_starts = 0  # PROVISIONING tasks started so far (day 2 recounts on change)
+        self.instance_changes = 0  # container instances registered or gone so far
         # Subnets of a lost Availability Zone: Fargate places no task there (sim/day2).
         self.unavailable_subnets: set[str] = set()
 
