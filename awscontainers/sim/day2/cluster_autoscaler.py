@@ -85,6 +85,8 @@ class _State:
     # Auto Scaling API called) until that changes
     kept: dict[str, tuple] = field(default_factory=dict)
     pod_notes: dict[tuple[str, str], str] = field(default_factory=dict)  # NotTriggerScaleUp said
+    # what the cluster's nodes and their use were at the last utilisation pass
+    usage: tuple | None = None
 
 
 _STATE: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -395,6 +397,31 @@ def _set_size(eks: EksSimulator, group: str, desired: int) -> None:
     eks.scale_group(group, desired)
 
 
+def _mark_unneeded(
+    kube: Any, node_instance: dict[str, str], state: _State, when: _dt.datetime, threshold: float
+) -> None:
+    """Note since when each node has been under ``threshold`` of its allocatable CPU and
+    memory requested; forget the others. (Run again only when a node came, went, or took or
+    freed a pod: otherwise the answer is the same.)"""
+    seen = set()
+    nodes = kube._nodes
+    for name in sorted(node_instance):
+        node = nodes.get(name)
+        if node is None:
+            continue
+        # Allocatable, as the node registered it (the scheduler keeps its inverse).
+        cpu = round(1 / node.inv_cpu) if node.inv_cpu else 0
+        mem = round(1 / node.inv_mem) if node.inv_mem else 0
+        used_cpu = (cpu - node.cpu_free) / cpu if cpu else 1.0
+        used_mem = (mem - node.mem_free) / mem if mem else 1.0
+        if max(used_cpu, used_mem) < threshold:
+            seen.add(name)
+            state.unneeded_since.setdefault(name, when)
+    for name in list(state.unneeded_since):
+        if name not in seen:
+            del state.unneeded_since[name]
+
+
 def _blocks(pod: Any) -> bool:
     """A pod CA will not move: one without a controller, or a kube-system pod that is not a
     DaemonSet's (``--skip-nodes-with-system-pods``, true by default)."""
@@ -418,23 +445,10 @@ def _scale_down(
     # Utilisation is read from the cluster at every scan; the groups (Auto Scaling calls)
     # only when a node has been unneeded long enough, so a quiet day costs no API calls.
     node_instance = {node: iid for iid, node in sim.nodes.items()}
-    seen = set()
-    nodes = kube._nodes
-    for name in sorted(node_instance):
-        node = nodes.get(name)
-        if node is None:
-            continue
-        # Allocatable, as the node registered it (the scheduler keeps its inverse).
-        cpu = round(1 / node.inv_cpu) if node.inv_cpu else 0
-        mem = round(1 / node.inv_mem) if node.inv_mem else 0
-        used_cpu = (cpu - node.cpu_free) / cpu if cpu else 1.0
-        used_mem = (mem - node.mem_free) / mem if mem else 1.0
-        if max(used_cpu, used_mem) < threshold:
-            seen.add(name)
-            state.unneeded_since.setdefault(name, when)
-    for name in list(state.unneeded_since):
-        if name not in seen:
-            del state.unneeded_since[name]
+    usage = (getattr(kube, "_usage", None), id(kube._nodes), tuple(sim.nodes.values()))
+    if usage[0] is None or state.usage != usage:
+        state.usage = usage
+        _mark_unneeded(kube, node_instance, state, when, threshold)
     if state.last_scale_up is not None and (
         (when - state.last_scale_up).total_seconds() < delay_after_add
     ):

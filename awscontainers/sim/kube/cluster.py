@@ -77,6 +77,7 @@ class Cluster:
         self._name_counter = 0
         self._ip_counter = 0
         self._gen = 0  # bumped whenever capacity appears, so blocked pods are retried
+        self._usage = 0  # bumped whenever a node comes, goes, or takes or frees a pod
         self._scheduler = Scheduler(self, profile)
         self._namespaces: dict[str, dict] = {}
         self._nodes: dict[str, NodeInfo] = {}
@@ -288,6 +289,7 @@ class Cluster:
         fargate = labels.get(COMPUTE_TYPE_LABEL) == "fargate"
         node = NodeInfo(name, obj, cpu, mem, pods, fargate, gpus)
         self._nodes[name] = node
+        self._usage += 1
         if not node.fargate:
             insort(self._ec2_nodes, node, key=_node_name)  # names are unique: stays sorted
             self._scheduler.nodes_changed()
@@ -324,6 +326,7 @@ class Cluster:
 
     def _drop_node(self, node: NodeInfo) -> None:
         del self._nodes[node.name]
+        self._usage += 1
         if not node.fargate:
             self._ec2_nodes.remove(node)
             self._scheduler.nodes_changed()
@@ -517,6 +520,7 @@ class Cluster:
             node.take(pod.shape, -1)
             self._scheduler.node_changed(node)
             self._gen += 1
+            self._usage += 1
             if node.fargate and drop_fargate_node and node.name in self._nodes:
                 # A Fargate node exists for exactly one pod and goes away with it.
                 self._drop_node(node)
@@ -579,6 +583,7 @@ class Cluster:
         node.score_cpu_free -= shape.score_cpu
         node.score_mem_free -= shape.score_mem
         self._scheduler.node_changed(node)
+        self._usage += 1
         node.pods[pod.key] = None
         pod.node = node
         del self._pending[pod.key]
