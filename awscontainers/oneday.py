@@ -31,6 +31,7 @@ from .costs import hourly_rate, priced_timeline
 from .errors import InvalidParameterError, check_type
 from .lab import Lab
 from .manifests import metrics_server, sample_deployment
+from .sim.collector import full_collections_deferred
 from .sim.load import LoadCurve, points
 from .tables import Table
 
@@ -376,11 +377,14 @@ def staged_day(
         set_up, set_up_cpu = time.perf_counter(), time.process_time()
         yield None
         ready, ready_cpu = time.perf_counter(), time.process_time()
-        for at, what in moments:
-            lab.run(until=start + at, step=step)
-            _HAPPENINGS[what](lab, mode, set(taken))
-        lab.run(until=start + _dt.timedelta(hours=hours), step=step)
-        ran, ran_cpu = time.perf_counter(), time.process_time()
+        # The whole day, its happenings too, holds Python's full collections to its end
+        # (as each run does), so none walks every lab's objects in the middle of it.
+        with full_collections_deferred():
+            for at, what in moments:
+                lab.run(until=start + at, step=step)
+                _HAPPENINGS[what](lab, mode, set(taken))
+            lab.run(until=start + _dt.timedelta(hours=hours), step=step)
+            ran, ran_cpu = time.perf_counter(), time.process_time()
         outdated = [r for r in lab.patch_status() if r["outdated"]] if patch_at else []
         rows = [dict(r) for r in lab.timeline() if r["target"] == target]
         events = Table(
