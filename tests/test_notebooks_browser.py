@@ -220,6 +220,15 @@ def _changed(page, panel, before: str, timeout_ms: int, settle: bool = False) ->
     return not settle or panel.inner_text() != before
 
 
+def _settled(page, timeout_ms: int) -> bool:
+    """Whether the kernel went back to idle (after _watch_kernel) within ``timeout_ms``."""
+    try:
+        page.wait_for_function("() => window.__kernelSettled === true", timeout=timeout_ms)
+    except Exception:  # Playwright's TimeoutError
+        return False
+    return True
+
+
 def _click_panels(page, name: str) -> tuple[int, list[str]]:
     """Click each panel's buttons (not Refresh) in turn, at most three, until one changes
     what it shows; a panel without buttons gets its first checkbox ticked. Returns how many
@@ -240,14 +249,14 @@ def _click_panels(page, name: str) -> tuple[int, list[str]]:
         changed = False
         for n, j in enumerate(tries):
             last = n == len(tries) - 1
-            if not last:
-                _watch_kernel(page, panel)
+            _watch_kernel(page, panel)
             buttons.nth(j).click()
             # A click in the simulation answers in a second or two; the last try may run a
             # whole simulated day (lesson 08's panel), so it gets longer and waits for a
-            # change only. An earlier try moves on once the kernel has handled the click.
+            # change, then for the kernel to finish (the panel's final view, not a "Running"
+            # line). An earlier try moves on once the kernel has handled the click.
             if _changed(page, panel, before, 240_000 if last else 45_000, settle=not last):
-                changed = True
+                changed = not last or _settled(page, 240_000)
                 break
         if not tries:
             panel.locator("input[type=checkbox]").first.click(force=True)
