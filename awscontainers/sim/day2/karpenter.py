@@ -931,8 +931,10 @@ def _consolidate(
                 claim.pods_seen, claim.stable_since = seen, when
             if after is not None and (when - claim.stable_since).total_seconds() >= after:
                 eligible.append(claim)
+        if not eligible:
+            continue
         key = (tuple(c.name for c in eligible), looks, repr(disruption))
-        if not eligible or state.kept.get(pname) == key:
+        if state.kept.get(pname) == key:
             continue
         candidates = []
         for claim in eligible:

@@ -18,6 +18,7 @@ figures they come from are in ``data/day2.yaml`` (``karpenter``).
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,17 @@ _RESTRICTED = ("karpenter.sh/nodepool", "kubernetes.io/hostname")
 def parse_duration(text: Any) -> float | None:
     """A Go duration as Karpenter's fields take it (``720h``, ``1h30m``, ``30s``) in
     seconds; ``Never`` is None. Anything else is refused."""
+    if isinstance(text, str):
+        return _parse_duration_text(text)  # kept: the scans read a pool's every 15 s
+    return _parse_duration(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_duration_text(text: str) -> float | None:
+    return _parse_duration(text)
+
+
+def _parse_duration(text: Any) -> float | None:
     if text == "Never":
         return None
     match = _DURATION.match(str(text)) if isinstance(text, str) and text else None
