@@ -250,6 +250,17 @@ def _share_alias_names() -> None:
     EventAliaser.__copy__ = __copy__
 
 
+def _unhook_cell(registered: tuple[Any, Any] | None) -> None:
+    """Take a (shell, hook) the lab registered for IPython's ``post_run_cell`` off again."""
+    if registered is None:
+        return
+    shell, hook = registered
+    try:
+        shell.events.unregister("post_run_cell", hook)
+    except ValueError:
+        pass  # already gone
+
+
 def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Session:
     """A boto3 session that reads nothing from the environment or ~/.aws: no profile, no
     configured endpoint URL, no FIPS or dual-stack host names, only these credentials."""
@@ -1170,20 +1181,10 @@ class Lab:
             return
         if self.backend == "server":
             self._save_quietly()
-            if self._autosave_hook is not None:
-                shell, hook = self._autosave_hook
-                try:
-                    shell.events.unregister("post_run_cell", hook)
-                except ValueError:
-                    pass
-                self._autosave_hook = None
-        if self._meter_hook is not None:
-            shell, hook = self._meter_hook
-            try:
-                shell.events.unregister("post_run_cell", hook)
-            except ValueError:
-                pass
-            self._meter_hook = None
+            _unhook_cell(self._autosave_hook)
+            self._autosave_hook = None
+        _unhook_cell(self._meter_hook)
+        self._meter_hook = None
         self._closed = True
         if self.backend == "moto":
             _IN_PROCESS.release(self.account_id)

@@ -12,6 +12,7 @@ bounded.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from typing import Any
 
@@ -236,7 +237,36 @@ def _kept_names(original: Any) -> Any:
     return get_possible_keys
 
 
-class LazyImages(dict):
+class _Completing(dict):
+    """A dict some of whose entries are made on demand (moto's public images, an answer
+    read in process): whatever lists it (iteration, ``keys``, ``values``, ``items``,
+    pickling) first completes it with :meth:`_complete`."""
+
+    def _complete(self) -> None:
+        raise NotImplementedError
+
+    def __iter__(self) -> Any:
+        self._complete()
+        return dict.__iter__(self)
+
+    def keys(self) -> Any:
+        self._complete()
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self._complete()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._complete()
+        return dict.items(self)
+
+    def __reduce__(self) -> Any:
+        self._complete()
+        return (dict, (dict(dict.items(self)),))
+
+
+class LazyImages(_Completing):
     """A region's images (moto's ``AmiBackend.amis``), each made when first asked for.
 
     moto makes all 1,300 of a region's public images when an account's EC2 backend is made:
@@ -247,7 +277,7 @@ class LazyImages(dict):
     puts all of them back in moto's order (the defaults first, in moto's loading order,
     then the account's own). ``describe_images`` first makes the waiting images its ids or
     its ``image-id`` / ``name`` filters can match and then answers from those
-    (``_images_view``): the same images in the same order as with all of them made."""
+    (:meth:`copy`): the same images in the same order as with all of them made."""
 
     def __init__(self, backend: Any, pending: dict[str, dict]) -> None:
         super().__init__()
@@ -332,21 +362,8 @@ class LazyImages(dict):
     def __len__(self) -> int:
         return dict.__len__(self) + len(self._pending)
 
-    def __iter__(self) -> Any:
+    def _complete(self) -> None:
         self.make_all()
-        return dict.__iter__(self)
-
-    def keys(self) -> Any:
-        self.make_all()
-        return dict.keys(self)
-
-    def values(self) -> Any:
-        self.make_all()
-        return dict.values(self)
-
-    def items(self) -> Any:
-        self.make_all()
-        return dict.items(self)
 
     def copy(self) -> dict:
         if getattr(_VIEW, "on", False):
@@ -354,14 +371,9 @@ class LazyImages(dict):
         self.make_all()
         return dict(dict.items(self))
 
-    def __reduce__(self) -> Any:
-        self.make_all()
-        return (dict, (dict(dict.items(self)),))
 
-
-import threading as _threading  # noqa: E402
-
-_VIEW = _threading.local()
+#: Set while describe_images answers from the images it made (LazyImages.copy).
+_VIEW = threading.local()
 
 
 def _lazy_images() -> None:
@@ -481,7 +493,7 @@ GROUP_FIELDS = (
 )
 
 
-class LazyAnswer(dict):
+class LazyAnswer(_Completing):
     """One record of an API answer read off moto's model in process: the class's
     ``FIELDS`` at once, exactly as the API gives them; anything else (asked by key,
     ``get``, ``in`` or listing) makes the API call once and fills in the rest, so a reader
@@ -494,7 +506,7 @@ class LazyAnswer(dict):
         self._fetch = fetch
         self._whole = False
 
-    def _fill(self) -> None:
+    def _complete(self) -> None:
         if not self._whole:
             self._whole = True
             full = self._fetch()
@@ -504,55 +516,35 @@ class LazyAnswer(dict):
     def __missing__(self, key: Any) -> Any:
         if self._whole:
             raise KeyError(key)
-        self._fill()
+        self._complete()
         return dict.__getitem__(self, key)
 
     def get(self, key: Any, default: Any = None) -> Any:
         if not self._whole and key not in self.FIELDS:
-            self._fill()
+            self._complete()
         return dict.get(self, key, default)
 
     def __contains__(self, key: Any) -> bool:
         if not self._whole and key not in self.FIELDS:
-            self._fill()
+            self._complete()
         return dict.__contains__(self, key)
 
-    def __iter__(self) -> Any:
-        self._fill()
-        return dict.__iter__(self)
-
     def __len__(self) -> int:
-        self._fill()
+        self._complete()
         return dict.__len__(self)
 
     def __bool__(self) -> bool:
         return True  # a record always has its id
 
-    def keys(self) -> Any:
-        self._fill()
-        return dict.keys(self)
-
-    def values(self) -> Any:
-        self._fill()
-        return dict.values(self)
-
-    def items(self) -> Any:
-        self._fill()
-        return dict.items(self)
-
     def __eq__(self, other: object) -> bool:
-        self._fill()
+        self._complete()
         return dict.__eq__(self, other)
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        self._fill()
+        self._complete()
         return dict.__repr__(self)
-
-    def __reduce__(self) -> Any:
-        self._fill()
-        return (dict, (dict(dict.items(self)),))
 
 
 class GroupView(LazyAnswer):

@@ -183,20 +183,7 @@ def give_profile(account: Any, instance_ids: list[str], profile: str) -> None:
     launched, after the first (the one moto gave it to), as AWS would have."""
     if not account.simulated:
         return
-    rest = instance_ids[1:]
-    if not rest:
-        return
-    if account.backend == "moto":
-        from ..moto_state import ec2_backend
-
-        backend = ec2_backend(account.account_id, account.region)
-        account.wrote("AssociateIamInstanceProfile")
-        for iid in rest:
-            backend.associate_iam_instance_profile(
-                instance_id=iid, iam_instance_profile_name=profile
-            )
-        return
-    for iid in rest:
+    for iid in instance_ids[1:]:  # (in process, launch gives it to every one itself)
         call(
             account.client("ec2"),
             "associate_iam_instance_profile",

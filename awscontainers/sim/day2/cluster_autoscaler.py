@@ -398,14 +398,14 @@ def _set_size(eks: EksSimulator, group: str, desired: int) -> None:
 
 
 def _mark_unneeded(
-    kube: Any, node_instance: dict[str, str], state: _State, when: _dt.datetime, threshold: float
+    kube: Any, node_names: Any, state: _State, when: _dt.datetime, threshold: float
 ) -> None:
     """Note since when each node has been under ``threshold`` of its allocatable CPU and
     memory requested; forget the others. (Run again only when a node came, went, or took or
     freed a pod: otherwise the answer is the same.)"""
     seen = set()
     nodes = kube._nodes
-    for name in sorted(node_instance):
+    for name in sorted(node_names):
         node = nodes.get(name)
         if node is None:
             continue
@@ -444,11 +444,10 @@ def _scale_down(
     delay_after_add = float(RULES["scale_down_delay_after_add_seconds"])
     # Utilisation is read from the cluster at every scan; the groups (Auto Scaling calls)
     # only when a node has been unneeded long enough, so a quiet day costs no API calls.
-    node_instance = {node: iid for iid, node in sim.nodes.items()}
     usage = (getattr(kube, "_usage", None), id(kube._nodes), tuple(sim.nodes.values()))
     if usage[0] is None or state.usage != usage:
         state.usage = usage
-        _mark_unneeded(kube, node_instance, state, when, threshold)
+        _mark_unneeded(kube, sim.nodes.values(), state, when, threshold)
     if state.last_scale_up is not None and (
         (when - state.last_scale_up).total_seconds() < delay_after_add
     ):
@@ -467,6 +466,7 @@ def _scale_down(
     due = [n for n in due if state.kept.get(n) != looks]
     if not due:
         return
+    node_instance = {node: iid for iid, node in sim.nodes.items()}
     groups = _groups(eks, cluster, sim)
     by_instance = {g_iid: g for g in groups if g.tagged for g_iid in g.instances}
     for name in due:
