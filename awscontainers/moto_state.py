@@ -25,7 +25,7 @@ def forget_account(account_id: str) -> None:
     from moto.core.base_backend import AccountSpecificBackend, BackendDict, backend_lock
 
     with backend_lock:
-        for backends in list(BackendDict._instances):  # type: ignore[misc]
+        for backends in list(BackendDict._instances):
             # dict's own membership test: BackendDict.__getitem__ would create the account.
             if dict.__contains__(backends, account_id):
                 dict.__delitem__(backends, account_id)
@@ -47,7 +47,7 @@ def release_tracked() -> None:
 
     for service in LAB_SERVICES:
         for model in model_data.get(service, {}).values():
-            model.instances_tracked = []  # type: ignore[attr-defined]
+            model.instances_tracked = []
 
 
 def tracked_count() -> int:
@@ -155,7 +155,7 @@ def _lazy_public_parameters() -> None:
 
     _check_loading_status.quick = True  # type: ignore[attr-defined]
     _check_loading_status.original = original  # type: ignore[attr-defined]
-    ParameterDict._check_loading_status = _check_loading_status  # type: ignore[method-assign]
+    ParameterDict._check_loading_status = _check_loading_status
 
 
 def _tree_in_place(params: Any, tree: dict[str, str], made: set[str]) -> None:
@@ -181,7 +181,7 @@ def _make_parameter(params: Any, name: str, value: str) -> None:
     from moto.ssm.models import Parameter
 
     defaultdict.__getitem__(params, name).append(
-        Parameter(  # type: ignore[abstract]
+        Parameter(
             account_id=params.account_id,
             name=name,
             value=value,
@@ -209,7 +209,7 @@ def _quick_attribute_names() -> None:
         original = cls.__dict__["get_possible_keys"]
         if getattr(original, "quick", False):
             continue
-        cls.get_possible_keys = _kept_names(original)  # type: ignore[method-assign]
+        cls.get_possible_keys = _kept_names(original)
 
 
 def _kept_names(original: Any) -> Any:
@@ -454,9 +454,9 @@ def _lazy_images() -> None:
             _VIEW.on = False
 
     describe_images.quick = True  # type: ignore[attr-defined]
-    AmiBackend.describe_images = describe_images  # type: ignore[method-assign]
+    AmiBackend.describe_images = describe_images
     _load_amis.original = original_load  # type: ignore[attr-defined]
-    AmiBackend._load_amis = _load_amis  # type: ignore[method-assign]
+    AmiBackend._load_amis = _load_amis
 
 
 def instance_user_data(account_id: str, region: str, instance_id: str) -> str | None:
