@@ -94,9 +94,44 @@ def quicken() -> None:
         responses.method_names_from_class = functools.lru_cache(maxsize=None)(
             method_names_from_class
         )
+    _regions_listed_once()
     _lazy_images()
     _quick_attribute_names()
     _lazy_public_parameters()
+
+
+def _regions_listed_once() -> None:
+    """List a service's regions once per process rather than once per boto3 session.
+
+    moto's EC2 module asks three new sessions for EC2's regions (one per partition) as it
+    is imported, and each new session reads botocore's endpoint files again: 0.35 s of every
+    process's first lab (a kernel's, a test worker's) went there. The answer depends only on
+    those files, so it is kept per service, partition and the data paths they are read from,
+    and one session per data paths reads them. Idempotent."""
+    from boto3.session import Session
+
+    if getattr(Session.get_available_regions, "listed_once", False):
+        return
+    original = Session.get_available_regions
+    answers: dict[tuple, list[str]] = {}
+    #: The first session seen per data paths answers for all: it has read the files.
+    readers: dict[tuple, Any] = {}
+
+    def get_available_regions(
+        self: Any,
+        service_name: str,
+        partition_name: str = "aws",
+        allow_non_regional: bool = False,
+    ) -> list[str]:
+        paths = tuple(self._session.get_component("data_loader").search_paths)
+        key = (service_name, partition_name, allow_non_regional, paths)
+        if key not in answers:
+            reader = readers.setdefault(paths, self)
+            answers[key] = original(reader, service_name, partition_name, allow_non_regional)
+        return list(answers[key])
+
+    get_available_regions.listed_once = True  # type: ignore[attr-defined]
+    Session.get_available_regions = get_available_regions
 
 
 #: The public parameters of one tree moto ships (name -> value), read once per process.

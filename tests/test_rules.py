@@ -7,10 +7,11 @@ import base64
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from awscontainers import costs
+from awscontainers import costs, data
 from awscontainers.errors import InvalidParameterError, NotFoundError
 from awscontainers.rules import capacity
 from awscontainers.rules.data import (
@@ -109,6 +110,26 @@ def test_every_packaged_file_loads_once():
     for name in packaged_files():
         assert isinstance(load_packaged(name), dict)
         assert load_packaged(name) is load_packaged(name)
+
+
+@pytest.mark.parametrize("name", packaged_files())
+def test_libyaml_reads_each_packaged_file_as_pyyaml_does(name):
+    """The packaged files are parsed by libyaml (when PyYAML has it) for speed; what it gives
+    must be what the pure-Python loader a person's files go through gives."""
+    from awscontainers.rules.data import _load
+
+    text = (Path(data.__file__).parent / name).read_text(encoding="utf-8")
+    assert load_packaged(name) == _load(text)
+
+
+@pytest.mark.parametrize("loader", ["_PackagedLoader", "_UniqueKeyLoader"])
+def test_both_loaders_refuse_a_key_written_twice(loader):
+    import yaml
+
+    from awscontainers.rules import data as module
+
+    with pytest.raises(yaml.constructor.ConstructorError, match="found the key 'cpu' twice"):
+        yaml.load("a:\n  cpu: 1\n  cpu: 2\n", Loader=getattr(module, loader))  # noqa: S506
 
 
 def test_unknown_packaged_file_is_not_found():
