@@ -1,10 +1,11 @@
 """Every lesson in a real browser, as a workshop participant meets it.
 
 JupyterLab is started by the test (fresh settings, a copy of notebooks/, nothing trusted),
-and Debian's Chromium is driven by Playwright. Each lesson is opened fresh: its stored
-outputs must render (no diagram or widget code as text). Then Run All: no error output.
-Then one click on each panel: something visible changes. Screenshots land in
-build/screenshots/notebooks/ (kept as test artefacts).
+and Debian's Chromium is driven by Playwright. One JupyterLab tab opens each lesson in turn
+(File > Open from Path), fresh: its stored outputs must render (no diagram or widget code as
+text). Then Run All: no error output. Then one click on each panel: something visible
+changes. Then the lesson is closed and its kernel shut down (File > Close and Shut Down).
+Screenshots land in build/screenshots/notebooks/ (kept as test artefacts).
 """
 
 from __future__ import annotations
@@ -131,6 +132,58 @@ def browser():
         yield context
         context.close()
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def lab_page(jupyterlab, browser):
+    """One JupyterLab tab for every lesson, as a learner keeps one open: each lesson is
+    opened from it (File > Open from Path) and closed with its kernel shut down (File >
+    Close and Shut Down Notebook) before the next. JupyterLab itself loads once (about 3 s of
+    Chromium's time, not once a lesson)."""
+    page = browser.new_page()
+    # On a busy machine JupyterLab may ask which kernel to start (the notebook names
+    # python3, which is there): answer as a learner would, with the one offered.
+    page.add_locator_handler(
+        page.locator(".jp-Dialog", has_text="Select Kernel"),
+        lambda dialog: dialog.locator("button", has_text="Select").click(),
+    )
+    _load_lab(page, jupyterlab)
+    yield page
+    page.close()
+
+
+def _load_lab(page, url: str) -> None:
+    """JupyterLab in its own workspace, emptied (nothing restored from an earlier load)."""
+    page.goto(f"{url}/lab/workspaces/browser-test?reset", timeout=120_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text="File").first.wait_for(timeout=120_000)
+
+
+def _open(page, name: str) -> None:
+    """Open a lesson as a learner can: File > Open from Path, its name, Enter."""
+    _menu(page, "File", "Open from Path")
+    page.locator(".jp-Dialog input").fill(name)
+    page.keyboard.press("Enter")
+
+
+def _close(page, url: str, name: str) -> None:
+    """Close the lesson and shut its kernel down (JupyterLab leaves a kernel running when
+    only its tab closes), so the lessons after it do not share the machine with idle labs.
+    A page left broken by a failure is loaded again, so the next lesson starts clean."""
+    from playwright.sync_api import Error
+
+    try:
+        page.keyboard.press("Escape")  # a menu or dialog a failure left open
+        _menu(page, "File", "Close and Shut Down Notebook")
+        page.locator(".jp-Dialog", has_text="Shut down the notebook").locator(
+            "button.jp-mod-accept"
+        ).click(timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.jp-NotebookPanel').length === 0",
+            timeout=60_000,
+        )
+    except Error:  # a page that broke keeps the test's own failure
+        _shut_down_kernel(page, name)
+        _load_lab(page, url)
 
 
 def _notebook_text(page) -> str:
@@ -281,8 +334,7 @@ def _shown_outputs(cells: list[dict]) -> int:
 
 
 def _shut_down_kernel(page, name: str) -> None:
-    """Shut the lesson's kernel down (JupyterLab leaves it running when the tab closes), so
-    the lessons after it do not share the machine with idle labs."""
+    """Shut the lesson's kernel down through the server's API (when the page cannot)."""
     from playwright.sync_api import Error
 
     with contextlib.suppress(Error):  # a page that broke keeps the test's own failure
@@ -300,19 +352,11 @@ def _shut_down_kernel(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, browser, name):
-    page = browser.new_page()
-    # On a busy machine JupyterLab may ask which kernel to start (the notebook names
-    # python3, which is there): answer as a learner would, with the one offered.
-    page.add_locator_handler(
-        page.locator(".jp-Dialog", has_text="Select Kernel"),
-        lambda dialog: dialog.locator("button", has_text="Select").click(),
-    )
+def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, lab_page, name):
+    page = lab_page
     stem = name.removesuffix(".ipynb")
     try:
-        # A workspace of its own: JupyterLab would otherwise restore the lessons opened
-        # before (and their kernels) in the same tab, and the panel read could be another's.
-        page.goto(f"{jupyterlab}/lab/workspaces/{stem}/tree/{name}", timeout=120_000)
+        _open(page, name)
         stored = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
         # JupyterLab adds a notebook's cells a few at a time; wait until every stored cell
         # and output is on the page, then for the stored pictures (diagrams, plots) to
@@ -362,5 +406,4 @@ def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, bro
             assert clicked > 0, f"{name}: no panel found to click"
         assert "This Lab is closed" not in _notebook_text(page)
     finally:
-        _shut_down_kernel(page, name)
-        page.close()
+        _close(page, jupyterlab, name)
