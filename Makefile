@@ -2,6 +2,13 @@
 #   make lab    open the notebooks in JupyterLab
 #   make test   run every test (unit tests, doctests, notebooks with nbval)
 SHELL := /bin/bash
+# Python writes each module's bytecode on first import (into .venv and __pycache__/, both
+# ignored by git), even where PYTHONDONTWRITEBYTECODE is set, as it is on some CI machines:
+# the venv is installed without bytecode (setup is faster), so with it set every new
+# process (a test worker, a lesson's kernel, JupyterLab, a test's subprocess) compiled moto,
+# botocore and Jupyter from source again, about 1.5 s of CPU each, and pytest rewrote every
+# test module's asserts again in each worker.
+unexport PYTHONDONTWRITEBYTECODE
 # The Python that makes .venv: `python3` when it is 3.10 or newer, else the newest python3.1x
 # on PATH (PYTHON=python3.12 make lab chooses). Probed only when .venv is made, with the
 # probes' complaints (pyenv's shims for versions not selected) silenced.
