@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from awscontainers.draw.codemap import (
     PACKAGE,
     ROOT,
@@ -40,26 +42,30 @@ def _one_circle(graph: dict[str, set[str]], component: list[str]) -> list[str]:
     return paths.get(start, component)
 
 
-def test_every_module_has_a_layer():
-    assert [m for m in import_graph() if layer_of(m) is None] == []
+@pytest.fixture(scope="module")
+def graph():
+    """The package's import graph, read once for the tests here (they only read it)."""
+    return import_graph()
 
 
-def test_no_import_goes_up_a_layer():
+def test_every_module_has_a_layer(graph):
+    assert [m for m in graph if layer_of(m) is None] == []
+
+
+def test_no_import_goes_up_a_layer(graph):
     # The layers (awscontainers/draw/codemap.py, drawn in docs/architecture-layers.svg):
     # apps > facade > clients > simulator > aws > cost > rules.
-    assert layer_violations(import_graph()) == []
+    assert layer_violations(graph) == []
 
 
-def test_no_import_circle_at_run_time():
-    graph = import_graph()
+def test_no_import_circle_at_run_time(graph):
     found = find_cycles(graph)
     assert not found, "import circles:\n" + "\n".join(
         " -> ".join(_one_circle(graph, c)) + f"   (all of: {', '.join(c)})" for c in found
     )
 
 
-def test_the_graph_sees_function_level_and_relative_imports():
-    graph = import_graph()
+def test_the_graph_sees_function_level_and_relative_imports(graph):
     # lab.py imports its clients inside properties, relatively: the graph must see that.
     assert "awscontainers.ecs" in graph["awscontainers.lab"]
     # A TYPE_CHECKING-only import is not an edge.
