@@ -53,25 +53,30 @@ lab: $(LAB_STAMP)
 		--ServerApp.jpserver_extensions="{'notebook_shim': False}" \
 		--LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_ARGS)
 
-test: lint unit notebooks
+# Lint, then every test in one run spread over every core with pytest-xdist (-n auto), so
+# neither core waits for the other between unit tests and notebooks: unit tests one by one,
+# except that a module with a costly module-scoped fixture (JupyterLab, the docs build, a
+# room: SHARED_SETUP in tests/conftest.py) runs whole on one worker, these first, and so does
+# each notebook (nbval runs a notebook's cells in order in one kernel): --dist loadgroup with
+# the scheduler in tests/conftest.py.
+test: lint
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(NBVAL) tests awscontainers notebooks
+
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
 lint: $(STAMP)
 	$(BIN)/ruff check awscontainers tests benchmarks scripts lessons
 	$(BIN)/mypy
 
-# Both spread over every core with pytest-xdist (-n auto): unit tests one by one, except
-# that a module with a costly module-scoped fixture (JupyterLab, the docs build, a room:
-# SHARED_SETUP in tests/conftest.py) runs whole on one worker, these first (--dist
-# loadgroup); notebooks a whole file per worker (nbval runs a notebook's cells in order in
-# one kernel). The unit run leaves nbval's plugin out (-p no:nbval): loading it imports
-# jsonschema, about 2 s in every process. One file runs alone as usual:
+# The two halves of `make test` alone. The unit run leaves nbval's plugin out (-p no:nbval):
+# loading it imports jsonschema, about 2 s in every process. One file runs alone as usual:
 # .venv/bin/python -m pytest tests/test_lab.py
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadgroup -p no:nbval
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile --nbval --nbval-current-env \
-		--nbval-sanitize-with notebooks/sanitize.cfg notebooks/ -o testpaths=notebooks -o addopts=""
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile $(NBVAL) notebooks/ \
+		-o testpaths=notebooks -o addopts=""
 
 # Write notebooks/*.ipynb from lessons/*.py and run them, storing the outputs nbval compares.
 # All of them (slow), or some: make lessons LESSON=02 (names starting with 02).

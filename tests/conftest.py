@@ -14,7 +14,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 #: Test modules whose tests share a costly module-scoped fixture (JupyterLab and a browser,
-#: a whole docs build, a room server, a busy lab's snapshot): `make unit` sends each whole to
+#: a whole docs build, a room server, a busy lab's snapshot): `make test` sends each whole to
 #: one worker, so the fixture is made once rather than once per worker.
 SHARED_SETUP = frozenset(
     f"tests/{name}.py"
@@ -30,10 +30,11 @@ SHARED_SETUP = frozenset(
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """With ``--dist loadgroup`` (`make unit`): a module in SHARED_SETUP is one unit of work,
-    every other test is sent on its own, and the largest units start first. pytest-xdist's own
-    loadgroup names its units by rewriting each test's node id, which pytest 9 ignores (the id
-    lives elsewhere now), so the units are named here, from the ids."""
+    """With ``--dist loadgroup`` (`make test`, `make unit`): a module in SHARED_SETUP is one
+    unit of work, and so is a notebook (nbval runs its cells in order in one kernel); every
+    other test is sent on its own, and the largest units start first. pytest-xdist's own
+    loadgroup names its units by rewriting each test's node id, which pytest 9 ignores (the
+    id lives elsewhere now), so the units are named here, from the ids."""
     if config.getoption("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -41,7 +42,8 @@ def pytest_xdist_make_scheduler(config, log):
     class SharedSetupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return module if module in SHARED_SETUP else nodeid
+            whole = module in SHARED_SETUP or module.endswith(".ipynb")
+            return module if whole else nodeid
 
     return SharedSetupScheduling(config, log)
 
