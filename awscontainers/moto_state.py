@@ -437,6 +437,38 @@ class LazyImages(_Completing):
 _VIEW = threading.local()
 
 
+#: Each region's public images as moto lists them (id -> what moto makes the image from),
+#: read once per process: every lab's EC2 backend starts from a copy of its region's.
+_REGION_IMAGES: dict[str, dict[str, dict]] = {}
+
+
+def _region_images(region: str) -> dict[str, dict]:
+    """The public images moto loads into a new backend of ``region``, in moto's order: its
+    built-in list, then the region's latest and ECS-optimized AMIs. Read once per region and
+    process (a lab's backend read and parsed the files again: about 20 ms a lab). Nothing
+    changes these specifications: an image is made from one (``LazyImages._make``)."""
+    if region not in _REGION_IMAGES:
+        from moto.core.parse import default_timestamp_parser as parse_timestamp
+        from moto.ec2.models import amis as moto_amis
+        from moto.utilities.utils import load_resource
+
+        pending: dict[str, dict] = {}
+        sources = [moto_amis.AMIS]
+        for path in ("latest_amis", "ecs/optimized_amis"):
+            try:
+                sources.append(load_resource(f"ec2/resources/{path}/{region}.json"))
+            except FileNotFoundError:
+                pass  # a region moto has no list for
+        for source in sources:
+            for spec in source:
+                spec = dict(spec, owner_alias="amazon")
+                if isinstance(spec.get("creation_date"), str) and spec["creation_date"]:
+                    spec["creation_date"] = parse_timestamp(spec["creation_date"])
+                pending[spec["ami_id"]] = spec
+        _REGION_IMAGES[region] = pending
+    return _REGION_IMAGES[region]
+
+
 def _lazy_images() -> None:
     """Patch moto's ``AmiBackend`` once: images made on first use (:class:`LazyImages`),
     and ``describe_images`` making only what it can match; an image looked up by its id
@@ -444,9 +476,7 @@ def _lazy_images() -> None:
     loads as it always does."""
     import os
 
-    from moto.ec2.models import amis as moto_amis
     from moto.ec2.models.amis import AmiBackend
-    from moto.utilities.utils import load_resource
 
     original_describe = AmiBackend.describe_images
     if getattr(original_describe, "quick", False):
@@ -459,22 +489,7 @@ def _lazy_images() -> None:
         if "MOTO_AMIS_PATH" in os.environ or not settings.ec2_load_default_amis():
             original_load(self)
             return
-        from moto.core.parse import default_timestamp_parser as parse_timestamp
-
-        pending: dict[str, dict] = {}
-        sources = [moto_amis.AMIS]
-        for path in ("latest_amis", "ecs/optimized_amis"):
-            try:
-                sources.append(load_resource(f"ec2/resources/{path}/{self.region_name}.json"))
-            except FileNotFoundError:
-                pass  # a region moto has no list for
-        for source in sources:
-            for spec in source:
-                spec = dict(spec, owner_alias="amazon")
-                if isinstance(spec.get("creation_date"), str) and spec["creation_date"]:
-                    spec["creation_date"] = parse_timestamp(spec["creation_date"])
-                pending[spec["ami_id"]] = spec
-        self.amis = LazyImages(self, pending)
+        self.amis = LazyImages(self, dict(_region_images(self.region_name)))
 
     def describe_images(
         self: Any,
