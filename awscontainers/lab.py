@@ -272,7 +272,8 @@ def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Se
             "profile": (None, None, None, None),
             "config_file": (None, None, os.devnull, None),
             "credentials_file": (None, None, os.devnull, None),
-        }
+        },
+        include_builtin_handlers=False,  # registered below, with the names aliased once
     )
     # botocore reads each service's model (JSON files) once per session and caches it in
     # the session's loader: one loader for every in-process lab reads each file once.
@@ -283,6 +284,9 @@ def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Se
     emitter.awscontainers_lab = True
     if emitter._event_aliases == _default_aliases():
         emitter._alias_name_cache = _ALIASED
+    # botocore's own handlers, as Session() registers them, now that the session shares
+    # the aliased names: registering them worked the 140 names out again for every lab.
+    core._register_builtin_handlers(emitter)
     for name, value in (
         ("ignore_configured_endpoint_urls", True),
         ("use_fips_endpoint", False),
