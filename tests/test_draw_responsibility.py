@@ -161,6 +161,24 @@ def test_graphviz_pure_renders_png(tmp_path):
     assert png.startswith(PNG_SIGNATURE)
 
 
+def test_the_stored_png_is_a_small_palette_image_that_looks_the_same():
+    """What a fresh notebook shows: a palette PNG, a fraction of the renderer's bytes, the
+    same size, and no pixel far from the drawing's own colour."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    full = render.render(responsibility_diagram("eks-nodegroup").source, "png")
+    small = render.compact_png(full)
+    assert small.startswith(PNG_SIGNATURE) and len(small) < len(full) / 2
+    with Image.open(io.BytesIO(full)) as a, Image.open(io.BytesIO(small)) as b:
+        assert b.mode == "P" and a.size == b.size
+        diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB")).convert("L")
+        histogram = diff.histogram()
+        far = sum(histogram[48:])  # pixels more than 48 levels off, in grey
+        assert far <= a.size[0] * a.size[1] * 0.002, far
+
+
 def test_find_renderer_falls_back_to_graphviz_pure_next_to_python():
     if not (Path(sys.executable).parent / "graphviz-pure").is_file():
         pytest.skip("graphviz-pure is not next to this Python")
