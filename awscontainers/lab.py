@@ -166,16 +166,17 @@ class _NoNetwork:
         """Nothing to close: no connection was ever opened."""
 
 
-_LOADER: Any = None
+#: botocore data loaders by the paths they read from (a loader caches what it parsed).
+_LOADERS: dict[tuple, Any] = {}
 
 
 def _shared_loader(core: Any) -> Any:
-    """The first in-process lab's botocore data loader, shared by every later one (the
-    files it reads are botocore's own, the same for every account)."""
-    global _LOADER
-    if _LOADER is None:
-        _LOADER = core.get_component("data_loader")
-    return _LOADER
+    """The data loader of the first lab session that reads botocore's files from the same
+    paths, shared by every later one: the files (endpoints, each service's model, some MB
+    of JSON for EC2) are the same for every account, so a process parses each once rather
+    than once per lab, room lab or real-AWS lab (and their cleanup labs)."""
+    own = core.get_component("data_loader")
+    return _LOADERS.setdefault(tuple(own.search_paths), own)
 
 
 #: Service models and client classes botocore made for the labs' sessions, by service.
@@ -479,6 +480,8 @@ class Lab:
 
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
+            core = session._session
+            core.register_component("data_loader", _shared_loader(core))
             sts = session.client("sts")
         except BotoCoreError as exc:  # a missing profile, a broken config file
             raise translate(exc, "boto3.Session") from exc

@@ -1,3 +1,5 @@
+import functools
+import json
 import logging
 import os
 import socket
@@ -98,13 +100,31 @@ def register_fargate(lab, family="fg", cpu="256", memory="512", **extra):
     )["taskDefinition"]
 
 
+@functools.cache
+def lab_managed_policies() -> str:
+    """moto's copy of AWS's managed IAM policies (its ``aws_managed_policies_data``), cut to
+    the ones the lab's roles attach (``awscontainers.network.ROLES``), each as moto has it.
+    With MOTO_IAM_LOAD_MANAGED_POLICIES moto parses its whole copy (1,582 policies, 4.7 MB
+    of JSON) for each IAM backend it makes, and an account's first call makes six (one a
+    partition): about a second a new account, for policies no lab attaches."""
+    from moto.iam import aws_managed_policies
+
+    from awscontainers.network import ROLES
+
+    every = json.loads(aws_managed_policies.aws_managed_policies_data)
+    names = sorted({arn.rsplit("/", 1)[-1] for _, arns in ROLES.values() for arn in arns})
+    return json.dumps({name: every[name] for name in names})
+
+
 @pytest.fixture
 def aws(monkeypatch):
     """The real-AWS backend with moto standing in for AWS: boto3's usual environment
-    credentials, AWS's managed IAM policies loaded (the lab's roles attach them), account
-    123456789012 fresh, and every socket connection refused (nothing leaves the machine)."""
+    credentials, AWS's managed IAM policies that the lab's roles attach loaded
+    (:func:`lab_managed_policies`), account 123456789012 fresh, and every socket connection
+    refused (nothing leaves the machine)."""
     # moto must be active (any in-process Lab starts it); this one lives elsewhere.
     holder = Lab(account_id="999999999999")
+    monkeypatch.setattr("moto.iam.models.aws_managed_policies_data", lab_managed_policies())
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
