@@ -147,3 +147,25 @@ def aws(monkeypatch):
     yield
     forget_account("123456789012")
     holder.close()
+
+
+def wait_for_line(process, text: str, timeout: float = 120) -> str | None:
+    """Wait until ``process`` (started with ``stderr=PIPE, text=True``) writes a stderr
+    line holding ``text`` (a server saying where it listens): that line, or None if
+    the process ended (or said nothing of the kind in ``timeout`` seconds). The rest of its
+    output is read and dropped in a thread, so a full pipe never stalls the process."""
+    import threading
+
+    found: list[str] = []
+    said = threading.Event()
+
+    def read() -> None:
+        for line in process.stderr:
+            if not said.is_set() and text in line:
+                found.append(line.strip())
+                said.set()
+        said.set()  # the process closed its stderr: it has ended
+
+    threading.Thread(target=read, daemon=True).start()
+    said.wait(timeout)
+    return found[0] if found else None
