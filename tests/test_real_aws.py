@@ -404,9 +404,9 @@ SERVER = textwrap.dedent(
 )
 
 
-def left_in_the_account(env: dict[str, str]) -> dict[str, list]:
-    """What the server holds of a lab, as plain boto3 sees it (a fresh session with the
-    server's endpoint and credentials, nothing read from this process's environment)."""
+def plain_clients(env: dict[str, str]) -> dict[str, object]:
+    """Plain boto3 clients on the server (its endpoint and credentials, nothing read from
+    this process's environment)."""
     import boto3
 
     session = boto3.session.Session(
@@ -414,10 +414,15 @@ def left_in_the_account(env: dict[str, str]) -> dict[str, list]:
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         region_name=env["AWS_DEFAULT_REGION"],
     )
-    ec2, eks, ecs, iam, ecr = (
-        session.client(s, endpoint_url=env["AWS_ENDPOINT_URL"])
+    return {
+        s: session.client(s, endpoint_url=env["AWS_ENDPOINT_URL"])
         for s in ("ec2", "eks", "ecs", "iam", "ecr")
-    )
+    }
+
+
+def left_in_the_account(clients: dict) -> dict[str, list]:
+    """What the server holds of a lab, as plain boto3 sees it."""
+    ec2, eks, ecs, iam, ecr = (clients[s] for s in ("ec2", "eks", "ecs", "iam", "ecr"))
     tag = [{"Name": "tag-key", "Values": ["awscontainers:lab"]}]
     return {
         "eks": eks.list_clusters()["clusters"],
@@ -524,7 +529,8 @@ def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(
     os.kill(child.pid, signal.SIGKILL)  # no teardown, no atexit: the kernel died
     child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
-    before = left_in_the_account(env)
+    plain = plain_clients(env)
+    before = left_in_the_account(plain)
     assert before["eks"] == ["demo"] and before["nat"] and before["roles"]
 
     use_server_env(env, monkeypatch)
@@ -539,7 +545,7 @@ def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(
     capsys.readouterr()
     assert main(["teardown", "--lab", "lab-7"]) == 2
     assert "--yes" in capsys.readouterr().err
-    assert left_in_the_account(env) == before
+    assert left_in_the_account(plain) == before
 
     # A new process finds the lab's resources from their tags and deletes them.
     done = run(env, "-m", "awscontainers", "teardown", "--lab", "lab-7", "--yes")
@@ -550,7 +556,7 @@ def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(
     assert done.stdout.rstrip().endswith(
         "Nothing tagged by lab lab-7 is left in account 123456789012, us-east-1."
     )
-    assert left_in_the_account(env) == {
+    assert left_in_the_account(plain) == {
         "eks": [],
         "ecs": [],
         "vpcs": [],
