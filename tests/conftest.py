@@ -8,6 +8,7 @@ import pytest
 from hypothesis import settings
 
 from awscontainers import Lab
+from tests.lesson_steps import register, register_fargate  # noqa: F401  (tests import them from here)
 
 # CI runs the property-based tests (tests/test_fuzz.py, ...) derandomized, so a run is
 # repeatable; locally each run tries new examples. .ci/run sets HYPOTHESIS_PROFILE=ci.
@@ -77,27 +78,6 @@ def ec2_cluster(lab):
     lab.ecs.create_cluster(clusterName="web")
     lab.ecs.launch_instances("web", count=2, instance_type="t3.medium")
     return "web"
-
-
-def register(lab, family, cpu=256, memory=512, host_port=None, **extra):
-    container = {"name": family, "image": "nginx", "cpu": cpu, "memory": memory}
-    if host_port:
-        container["portMappings"] = [{"containerPort": 80, "hostPort": host_port}]
-    return lab.ecs.register_task_definition(
-        family=family, containerDefinitions=[container], **extra
-    )["taskDefinition"]
-
-
-def register_fargate(lab, family="fg", cpu="256", memory="512", **extra):
-    return lab.ecs.register_task_definition(
-        family=family,
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu=cpu,
-        memory=memory,
-        containerDefinitions=[{"name": "app", "image": "nginx"}],
-        **extra,
-    )["taskDefinition"]
 
 
 @functools.cache
