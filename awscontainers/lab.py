@@ -251,6 +251,14 @@ def _share_alias_names() -> None:
     EventAliaser.__copy__ = __copy__
 
 
+def _share_aliases(core: Any) -> None:
+    """A botocore session's emitter answers from :data:`_ALIASED` when its aliases are
+    botocore's own (they always are, unless someone changed them)."""
+    emitter = core.get_component("event_emitter")
+    if emitter._event_aliases == _default_aliases():
+        emitter._alias_name_cache = _ALIASED
+
+
 def _unhook_cell(registered: tuple[Any, Any] | None) -> None:
     """Take a (shell, hook) the lab registered for IPython's ``post_run_cell`` off again."""
     if registered is None:
@@ -280,10 +288,8 @@ def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Se
     core.register_component("data_loader", _shared_loader(core))
     # Made alike, the labs' sessions share their service models and client classes.
     _share_client_classes()
-    emitter = core.get_component("event_emitter")
-    emitter.awscontainers_lab = True
-    if emitter._event_aliases == _default_aliases():
-        emitter._alias_name_cache = _ALIASED
+    core.get_component("event_emitter").awscontainers_lab = True
+    _share_aliases(core)
     for name, value in (
         ("ignore_configured_endpoint_urls", True),
         ("use_fips_endpoint", False),
@@ -480,8 +486,11 @@ class Lab:
 
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
+            # Read botocore's files once per process, and alias its event names once: the
+            # same for every lab (and cleanup lab) the process opens.
             core = session._session
             core.register_component("data_loader", _shared_loader(core))
+            _share_aliases(core)
             sts = session.client("sts")
         except BotoCoreError as exc:  # a missing profile, a broken config file
             raise translate(exc, "boto3.Session") from exc
