@@ -297,12 +297,18 @@ def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Se
         ("region", region),
     ):
         core.set_config_variable(name, value)
-    return boto3.Session(
+    session = boto3.Session(
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
         region_name=region,
         botocore_session=core,
     )
+    # boto3 adds its own data path to the session's (shared) loader every time: keep one
+    # of each, or the list grows by one a lab, and every file not yet read is looked for
+    # in each copy (and moto_state's answers, kept per list, are worked out again).
+    paths = core.get_component("data_loader").search_paths
+    paths[:] = dict.fromkeys(paths)
+    return session
 
 
 class Lab:
