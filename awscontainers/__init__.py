@@ -58,6 +58,9 @@ def __getattr__(name: str) -> Any:
     if name == "leftovers":
         from .leftovers import leftovers
 
+        # Importing the module of the same name made it the package's attribute: the
+        # function takes its place, so a second awscontainers.leftovers() works too.
+        globals()["leftovers"] = leftovers
         return leftovers
     if name in ("modes", "fargate"):
         import importlib

@@ -166,16 +166,17 @@ class _NoNetwork:
         """Nothing to close: no connection was ever opened."""
 
 
-_LOADER: Any = None
+#: botocore data loaders by the paths they read from (a loader caches what it parsed).
+_LOADERS: dict[tuple, Any] = {}
 
 
 def _shared_loader(core: Any) -> Any:
-    """The first in-process lab's botocore data loader, shared by every later one (the
-    files it reads are botocore's own, the same for every account)."""
-    global _LOADER
-    if _LOADER is None:
-        _LOADER = core.get_component("data_loader")
-    return _LOADER
+    """The data loader of the first lab session that reads botocore's files from the same
+    paths, shared by every later one: the files (endpoints, each service's model, some MB
+    of JSON for EC2) are the same for every account, so a process parses each once rather
+    than once per lab, room lab or real-AWS lab (and their cleanup labs)."""
+    own = core.get_component("data_loader")
+    return _LOADERS.setdefault(tuple(own.search_paths), own)
 
 
 #: Service models and client classes botocore made for the labs' sessions, by service.
@@ -250,6 +251,14 @@ def _share_alias_names() -> None:
     EventAliaser.__copy__ = __copy__
 
 
+def _share_aliases(core: Any) -> None:
+    """A botocore session's emitter answers from :data:`_ALIASED` when its aliases are
+    botocore's own (they always are, unless someone changed them)."""
+    emitter = core.get_component("event_emitter")
+    if emitter._event_aliases == _default_aliases():
+        emitter._alias_name_cache = _ALIASED
+
+
 def _unhook_cell(registered: tuple[Any, Any] | None) -> None:
     """Take a (shell, hook) the lab registered for IPython's ``post_run_cell`` off again."""
     if registered is None:
@@ -282,8 +291,7 @@ def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Se
     _share_client_classes()
     emitter = core.get_component("event_emitter")
     emitter.awscontainers_lab = True
-    if emitter._event_aliases == _default_aliases():
-        emitter._alias_name_cache = _ALIASED
+    _share_aliases(core)
     # botocore's own handlers, as Session() registers them, now that the session shares
     # the aliased names: registering them worked the 140 names out again for every lab.
     core._register_builtin_handlers(emitter)
@@ -294,12 +302,18 @@ def _isolated_session(region: str, access_key: str, secret_key: str) -> boto3.Se
         ("region", region),
     ):
         core.set_config_variable(name, value)
-    return boto3.Session(
+    session = boto3.Session(
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
         region_name=region,
         botocore_session=core,
     )
+    # boto3 adds its own data path to the session's (shared) loader every time: keep one
+    # of each, or the list grows by one a lab, and every file not yet read is looked for
+    # in each copy (and moto_state's answers, kept per list, are worked out again).
+    paths = core.get_component("data_loader").search_paths
+    paths[:] = dict.fromkeys(paths)
+    return session
 
 
 class Lab:
@@ -483,6 +497,11 @@ class Lab:
 
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
+            # Read botocore's files once per process, and alias its event names once: the
+            # same for every lab (and cleanup lab) the process opens.
+            core = session._session
+            core.register_component("data_loader", _shared_loader(core))
+            _share_aliases(core)
             sts = session.client("sts")
         except BotoCoreError as exc:  # a missing profile, a broken config file
             raise translate(exc, "boto3.Session") from exc

@@ -1,3 +1,5 @@
+import functools
+import json
 import logging
 import os
 import socket
@@ -6,6 +8,7 @@ import pytest
 from hypothesis import settings
 
 from awscontainers import Lab
+from tests.lesson_steps import register, register_fargate  # noqa: F401  (tests import them from here)
 
 # CI runs the property-based tests (tests/test_fuzz.py, ...) derandomized, so a run is
 # repeatable; locally each run tries new examples. .ci/run sets HYPOTHESIS_PROFILE=ci.
@@ -79,34 +82,31 @@ def ec2_cluster(lab):
     return "web"
 
 
-def register(lab, family, cpu=256, memory=512, host_port=None, **extra):
-    container = {"name": family, "image": "nginx", "cpu": cpu, "memory": memory}
-    if host_port:
-        container["portMappings"] = [{"containerPort": 80, "hostPort": host_port}]
-    return lab.ecs.register_task_definition(
-        family=family, containerDefinitions=[container], **extra
-    )["taskDefinition"]
+@functools.cache
+def lab_managed_policies() -> str:
+    """moto's copy of AWS's managed IAM policies (its ``aws_managed_policies_data``), cut to
+    the ones the lab's roles attach (``awscontainers.network.ROLES``), each as moto has it.
+    With MOTO_IAM_LOAD_MANAGED_POLICIES moto parses its whole copy (1,582 policies, 4.7 MB
+    of JSON) for each IAM backend it makes, and an account's first call makes six (one a
+    partition): about a second a new account, for policies no lab attaches."""
+    from moto.iam import aws_managed_policies
 
+    from awscontainers.network import ROLES
 
-def register_fargate(lab, family="fg", cpu="256", memory="512", **extra):
-    return lab.ecs.register_task_definition(
-        family=family,
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu=cpu,
-        memory=memory,
-        containerDefinitions=[{"name": "app", "image": "nginx"}],
-        **extra,
-    )["taskDefinition"]
+    every = json.loads(aws_managed_policies.aws_managed_policies_data)
+    names = sorted({arn.rsplit("/", 1)[-1] for _, arns in ROLES.values() for arn in arns})
+    return json.dumps({name: every[name] for name in names})
 
 
 @pytest.fixture
 def aws(monkeypatch):
     """The real-AWS backend with moto standing in for AWS: boto3's usual environment
-    credentials, AWS's managed IAM policies loaded (the lab's roles attach them), account
-    123456789012 fresh, and every socket connection refused (nothing leaves the machine)."""
+    credentials, AWS's managed IAM policies that the lab's roles attach loaded
+    (:func:`lab_managed_policies`), account 123456789012 fresh, and every socket connection
+    refused (nothing leaves the machine)."""
     # moto must be active (any in-process Lab starts it); this one lives elsewhere.
     holder = Lab(account_id="999999999999")
+    monkeypatch.setattr("moto.iam.models.aws_managed_policies_data", lab_managed_policies())
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -129,3 +129,25 @@ def aws(monkeypatch):
     yield
     forget_account("123456789012")
     holder.close()
+
+
+def wait_for_line(process, text: str, timeout: float = 120) -> str | None:
+    """Wait until ``process`` (started with ``stderr=PIPE, text=True``) writes a stderr
+    line holding ``text`` (a server saying where it listens): that line, or None if
+    the process ended (or said nothing of the kind in ``timeout`` seconds). The rest of its
+    output is read and dropped in a thread, so a full pipe never stalls the process."""
+    import threading
+
+    found: list[str] = []
+    said = threading.Event()
+
+    def read() -> None:
+        for line in process.stderr:
+            if not said.is_set() and text in line:
+                found.append(line.strip())
+                said.set()
+        said.set()  # the process closed its stderr: it has ended
+
+    threading.Thread(target=read, daemon=True).start()
+    said.wait(timeout)
+    return found[0] if found else None

@@ -7,6 +7,7 @@ import pytest
 from botocore.config import Config
 
 from awscontainers import InvalidParameterError, Lab, LabError
+from awscontainers.rules.capacity import ecs_facts
 from awscontainers.sim.account import TAG_KEY, Account
 from awscontainers.sim.clock import EPOCH, Clock
 from awscontainers.sim.ecs import EcsSimulator
@@ -154,8 +155,12 @@ def test_a_simulator_works_with_an_account_and_no_lab(lab):
     ecs.create_cluster(clusterName="bare")
     sim.cluster_created("bare", account.arn("ecs", "cluster/bare"))
     ec2 = account.client("ec2")
-    image = ec2.describe_images(Owners=["amazon"])["Images"]
-    ami = next(i["ImageId"] for i in image if "ecs" in i.get("Name", "") and "eks" not in i["Name"])
+    # The ECS-optimized AMI as AWS documents finding it, from its public SSM parameter
+    # (listing Amazon's images means serializing over a thousand of them: seconds).
+    parameter = ecs_facts()["ecs_optimized_ami"]["ssm_parameter"]
+    ami = account.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"]
+    (image,) = ec2.describe_images(ImageIds=[ami])["Images"]
+    assert "ecs" in image["Name"] and "eks" not in image["Name"]
     launched = ec2.run_instances(
         ImageId=ami,
         InstanceType="t3.medium",

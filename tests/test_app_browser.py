@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from awscontainers.server import free_port
+from tests.conftest import wait_for_line
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "app" / "chooser.ipynb"
@@ -83,22 +83,16 @@ def app_url():
             "--Voila.ip=127.0.0.1",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "JUPYTER_PATH": str(TEMPLATES)},
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read(1)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"voila exited with {process.returncode}")
-            time.sleep(0.25)
-    else:
+    # Voila says where it listens once it does ("Voila is running at:", then the URL);
+    # asking for the page instead would run the notebook in a kernel of its own first.
+    if wait_for_line(process, url) is None:
         process.kill()
-        pytest.fail("voila did not answer within 60 s")
+        pytest.fail(f"voila did not start (exit code {process.poll()})")
     yield url
     process.terminate()
     process.wait(timeout=10)

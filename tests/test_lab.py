@@ -349,12 +349,13 @@ def test_a_fresh_process_gets_the_same_ids_for_the_same_calls():
         "with Lab() as lab:\n"
         "    print(lab.client('ec2').create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'])\n"
     )
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, check=True
-        ).stdout.split()
+    # Two fresh processes, side by side (each its own interpreter and moto).
+    children = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
+    runs = [child.communicate(timeout=120)[0].split() for child in children]
+    assert [child.returncode for child in children] == [0, 0]
     assert runs[0] == runs[1]  # deterministic, as the notebooks need
     assert len(set(runs[0])) == 2  # and the second lab's id is not the first's again
 

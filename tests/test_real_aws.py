@@ -389,45 +389,73 @@ CHILD = textwrap.dedent(
 SERVER = textwrap.dedent(
     """
     import sys
+    import moto.iam.models
     from moto.server import ThreadedMotoServer
+    from awscontainers.moto_state import quicken
 
+    # AWS's managed policies that the lab's roles attach, as moto has them (argv[1]).
+    moto.iam.models.aws_managed_policies_data = sys.argv[1]
+    quicken()  # the moto speed-ups a room's server has
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     print(server.get_host_and_port()[1], flush=True)
-    sys.stdin.read()
-    server.stop()
+    sys.stdin.read()  # serves until the test ends it
     """
 )
 
-LEFT = textwrap.dedent(
-    """
-    import json, boto3
-    ec2, eks, ecs, iam = (boto3.client(s) for s in ("ec2", "eks", "ecs", "iam"))
+
+def plain_clients(env: dict[str, str]) -> dict[str, object]:
+    """Plain boto3 clients on the server (its endpoint and credentials, nothing read from
+    this process's environment)."""
+    import boto3
+
+    session = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+    return {
+        s: session.client(s, endpoint_url=env["AWS_ENDPOINT_URL"])
+        for s in ("ec2", "eks", "ecs", "iam", "ecr")
+    }
+
+
+def left_in_the_account(clients: dict) -> dict[str, list]:
+    """What the server holds of a lab, as plain boto3 sees it."""
+    ec2, eks, ecs, iam, ecr = (clients[s] for s in ("ec2", "eks", "ecs", "iam", "ecr"))
     tag = [{"Name": "tag-key", "Values": ["awscontainers:lab"]}]
-    print(json.dumps({
+    return {
         "eks": eks.list_clusters()["clusters"],
-        "ecs": [c["status"] for c in ecs.describe_clusters(clusters=["web"])["clusters"]
-                if c["status"] != "INACTIVE"],
+        "ecs": [
+            c["status"]
+            for c in ecs.describe_clusters(clusters=["web"])["clusters"]
+            if c["status"] != "INACTIVE"
+        ],
         "vpcs": [v["VpcId"] for v in ec2.describe_vpcs(Filters=tag)["Vpcs"]],
-        "nat": [n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filter=tag)["NatGateways"]
-                if n["State"] != "deleted"],
+        "nat": [
+            n["NatGatewayId"]
+            for n in ec2.describe_nat_gateways(Filter=tag)["NatGateways"]
+            if n["State"] != "deleted"
+        ],
         "eip": [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]],
-        "roles": [r["RoleName"] for r in iam.list_roles()["Roles"]
-                  if r["RoleName"].startswith("awscontainers-")],
-        "repos": [r["repositoryName"] for r in
-                  boto3.client("ecr").describe_repositories()["repositories"]],
-    }))
-    """
-)
+        "roles": [
+            r["RoleName"]
+            for r in iam.list_roles()["Roles"]
+            if r["RoleName"].startswith("awscontainers-")
+        ],
+        "repos": [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]],
+    }
 
 
 @pytest.fixture
-def moto_server(tmp_path):
+def moto_server(tmp_path, monkeypatch):
     """A moto server on loopback in its own process, and the environment that points a
-    real-backend lab (and plain boto3) at it."""
+    real-backend lab (and plain boto3) at it. ``use_server_env()`` gives this process the
+    same environment, for the steps that need a process but not a new one."""
+    from tests.conftest import lab_managed_policies
+
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS")},
-        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
         "PYTHONPATH": str(ROOT),
         "HOME": str(tmp_path),
         "AWS_ACCESS_KEY_ID": "testing",
@@ -438,18 +466,26 @@ def moto_server(tmp_path):
         "AWSCONTAINERS_STATE_DIR": str(tmp_path / "labs"),
     }
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVER],
+        [sys.executable, "-c", SERVER, lab_managed_policies()],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env=env,
+        env={**env, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
         text=True,
     )
     port = int(server.stdout.readline())
     env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
     yield env
-    server.stdin.close()
+    server.terminate()  # its state goes with it: nothing to save or close first
     server.wait(timeout=30)
+
+
+def use_server_env(env: dict[str, str], monkeypatch) -> None:
+    """This process's environment as ``env`` (the server's): AWS_* variables not in it go."""
+    for key in [k for k in os.environ if k not in env]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
 
 
 def run(env, *args, stdin=None):
@@ -464,7 +500,15 @@ def run(env, *args, stdin=None):
 
 
 @pytest.mark.server
-def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(moto_server, tmp_path):
+def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(
+    moto_server, tmp_path, monkeypatch, capsys
+):
+    """The lesson runs in a process that is killed, and a new process tears down what it
+    left; the steps between (a reopened lab's warning, the listing, a refused teardown, what
+    plain boto3 sees) run here, against the same server."""
+    from awscontainers.cli import main
+    from awscontainers.leftovers import leftovers
+
     env = moto_server
     errors = (tmp_path / "child.err").open("w")
     child = subprocess.Popen(
@@ -485,25 +529,25 @@ def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(moto_se
     os.kill(child.pid, signal.SIGKILL)  # no teardown, no atexit: the kernel died
     child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
-    before = json.loads(run(env, "-c", LEFT).stdout)
+    plain = plain_clients(env)
+    before = left_in_the_account(plain)
     assert before["eks"] == ["demo"] and before["nat"] and before["roles"]
 
+    use_server_env(env, monkeypatch)
     # A reopened lab says what was left and how to remove it.
-    reopened = run(
-        env,
-        "-c",
-        "from awscontainers import Lab; Lab(backend='aws', confirm='123456789012', name='next')",
-    )
-    assert "awscontainers teardown --lab lab-7" in reopened.stderr
+    with pytest.warns(UserWarning, match="awscontainers teardown --lab lab-7"):
+        Lab(backend="aws", confirm="123456789012", name="next").close()
 
-    listed = run(env, "-c", "import awscontainers; print(awscontainers.leftovers())")
-    assert "lab-7 | eks-cluster | demo | 0.1" in listed.stdout, listed.stderr
+    assert "lab-7 | eks-cluster | demo | 0.1" in str(leftovers())
 
     # Without --yes and without a terminal, nothing is deleted.
-    refused = run(env, "-m", "awscontainers", "teardown", "--lab", "lab-7")
-    assert refused.returncode == 2 and "--yes" in refused.stderr
-    assert json.loads(run(env, "-c", LEFT).stdout) == before
+    monkeypatch.setattr(sys, "stdin", io.StringIO())
+    capsys.readouterr()
+    assert main(["teardown", "--lab", "lab-7"]) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert left_in_the_account(plain) == before
 
+    # A new process finds the lab's resources from their tags and deletes them.
     done = run(env, "-m", "awscontainers", "teardown", "--lab", "lab-7", "--yes")
     assert done.returncode == 0, done.stderr
     assert "costing 0.2" in done.stdout  # control plane, 2 nodes, a Fargate task, NAT
@@ -512,7 +556,7 @@ def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(moto_se
     assert done.stdout.rstrip().endswith(
         "Nothing tagged by lab lab-7 is left in account 123456789012, us-east-1."
     )
-    assert json.loads(run(env, "-c", LEFT).stdout) == {
+    assert left_in_the_account(plain) == {
         "eks": [],
         "ecs": [],
         "vpcs": [],
@@ -522,8 +566,8 @@ def test_a_lab_killed_mid_lesson_is_found_and_removed_from_a_new_process(moto_se
         "repos": [],
     }
     assert not list(Path(env["AWSCONTAINERS_STATE_DIR"]).glob("*.json"))
-    again = run(env, "-m", "awscontainers", "teardown", "--all-mine", "--yes")
-    assert again.returncode == 0 and again.stdout.startswith("Nothing tagged")
+    assert main(["teardown", "--all-mine", "--yes"]) == 0
+    assert capsys.readouterr().out.startswith("Nothing tagged")
 
 
 def test_a_reopened_lab_takes_back_what_its_crashed_self_left(aws):
@@ -618,3 +662,14 @@ def test_on_real_aws_each_notebook_cell_ends_with_the_meter(aws, monkeypatch, ca
     lab.teardown()
     lab.close()
     assert shell.events.hooks == []
+
+
+def test_leftovers_can_be_called_again_and_again(monkeypatch):
+    """``awscontainers.leftovers`` is the function however often it is read (importing the
+    module of the same name once made the module the package's attribute)."""
+    import awscontainers
+
+    monkeypatch.delitem(sys.modules, "awscontainers.leftovers", raising=False)
+    monkeypatch.delitem(awscontainers.__dict__, "leftovers", raising=False)
+    first, second = awscontainers.leftovers, awscontainers.leftovers
+    assert first is second and callable(second) and first.__name__ == "leftovers"

@@ -15,10 +15,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from awscontainers import Lab
-from awscontainers.manifests import sample_deployment
 from awscontainers.room.front import STATE_PATH
 from awscontainers.server import start_server
-from tests.conftest import register
+from tests.lesson_steps import lesson, what_is_there
 
 pytestmark = pytest.mark.server
 
@@ -27,37 +26,6 @@ pytestmark = pytest.mark.server
 def room():
     with start_server() as running:
         yield running
-
-
-def lesson(lab: Lab) -> None:
-    lab.ecs.create_cluster(clusterName="web")
-    lab.ecs.launch_instances("web", count=2, instance_type="t3.medium")
-    register(lab, "api")
-    lab.ecs.run_task(cluster="web", taskDefinition="api", count=3)
-    lab.ecs.create_service(cluster="web", serviceName="svc", taskDefinition="api", desiredCount=2)
-    lab.eks.create_cluster(name="demo")
-    lab.eks.create_nodegroup(
-        clusterName="demo",
-        nodegroupName="ng",
-        scalingConfig={"minSize": 2, "desiredSize": 2, "maxSize": 3},
-    )
-    lab.kube("demo").apply(sample_deployment(3))
-
-
-def what_is_there(lab: Lab) -> dict:
-    k = lab.kube("demo")
-    return {
-        "tasks": sorted(lab.ecs.list_tasks(cluster="web")["taskArns"]),
-        "instances": lab.ecs.container_instances("web"),
-        "service": lab.ecs.describe_services(cluster="web", services=["svc"])["services"][0][
-            "runningCount"
-        ],
-        "nodes": sorted(n["metadata"]["name"] for n in k.get("Node")["items"]),
-        "pods": sorted(
-            (p["metadata"]["name"], p["spec"].get("nodeName")) for p in k.get("Pod")["items"]
-        ),
-        "now": lab.clock.peek().isoformat(),
-    }
 
 
 def test_a_learner_who_comes_back_finds_the_same_lab(room):
@@ -158,7 +126,7 @@ def test_a_restarted_kernel_finds_the_lab_it_had(room):
     manager, client = start_new_kernel(kernel_name="python3")
     try:
         _run(client, f"from awscontainers import Lab\nlab = Lab(join={code!r})")
-        _run(client, "from tests.test_room_resume import lesson, what_is_there\nlesson(lab)")
+        _run(client, "from tests.lesson_steps import lesson, what_is_there\nlesson(lab)")
         before = json.loads(_run(client, "import json; print(json.dumps(what_is_there(lab)))"))
         # Killed, not shut down: only what was saved after each cell survives.
         manager.restart_kernel(now=True)
@@ -167,7 +135,7 @@ def test_a_restarted_kernel_finds_the_lab_it_had(room):
         after = json.loads(
             _run(
                 client,
-                "import json\nfrom tests.test_room_resume import what_is_there\n"
+                "import json\nfrom tests.lesson_steps import what_is_there\n"
                 "print(json.dumps(what_is_there(lab)))",
             )
         )
