@@ -95,7 +95,6 @@ def quicken() -> None:
             method_names_from_class
         )
     _regions_listed_once()
-    _eks_partitions_once()
     _lazy_images()
     _quick_attribute_names()
     _lazy_public_parameters()
@@ -148,31 +147,6 @@ def _regions_listed_once() -> None:
         return list(partitions[paths])
 
     Session.get_available_partitions = get_available_partitions
-
-
-def _eks_partitions_once() -> None:
-    """moto's EKS checks each role ARN it is given (CreateCluster, CreateNodegroup, ...)
-    against the partitions of a new boto3 session: about 45 ms a call, spent making the
-    session and reading botocore's endpoint files again. The partitions are those files'
-    and do not change while Python runs: a new session reads them once, and the check asks
-    that answer. Idempotent."""
-    import moto.eks.utils as eks_utils
-
-    if getattr(eks_utils.Session, "partitions_once", False):
-        return
-
-    class _Partitions:
-        partitions_once = True
-        known: list[str] = []
-
-        def get_available_partitions(self) -> list[str]:
-            if not self.known:
-                from boto3.session import Session
-
-                _Partitions.known = Session().get_available_partitions()
-            return list(self.known)
-
-    eks_utils.Session = _Partitions
 
 
 #: The public parameters of one tree moto ships (name -> value), read once per process.
