@@ -49,9 +49,7 @@ def _karpenter(lab: Lab) -> None:
     lab.advance(hours=13)
 
 
-def _auto_mode(lab: Lab) -> None:
-    """An Auto Mode cluster with a NodePool of its own whose nodes expire after 3 h, run for
-    8 h in steps of 25 min and a tick."""
+def _auto_cluster(lab: Lab) -> None:
     on = {"enabled": True}
     lab.eks.create_cluster(
         name="auto",
@@ -63,6 +61,12 @@ def _auto_mode(lab: Lab) -> None:
         storageConfig={"blockStorage": on},
         kubernetesNetworkConfig={"elasticLoadBalancing": on},
     )
+
+
+def _auto_mode(lab: Lab) -> None:
+    """An Auto Mode cluster with a NodePool of its own whose nodes expire after 3 h, run for
+    8 h in steps of 25 min and a tick."""
+    _auto_cluster(lab)
     k = lab.kube("auto")
     pool = sample_node_pool("short", expire_after="3h", consolidate_after="5m")
     pool["spec"]["template"]["spec"]["nodeClassRef"] = {
@@ -136,3 +140,22 @@ def test_skipping_idle_ticks_changes_nothing(scenario, words, monkeypatch):
     assert fast == slow
     assert all(word in fast for word in words)
     assert few < (len(scans) - few) / 10  # most ticks were skipped
+
+
+def test_durations_past_the_calendars_end_are_never_reached(lab):
+    """expireAfter and consolidateAfter may be any number of hours: a node that can never
+    expire or be consolidated lets the clock jump without overflowing a date."""
+    _auto_cluster(lab)
+    k = lab.kube("auto")
+    pool = sample_node_pool("far", expire_after="99999999h", consolidate_after="99999999h")
+    pool["spec"]["template"]["spec"]["nodeClassRef"] = {
+        "group": "eks.amazonaws.com",
+        "kind": "NodeClass",
+        "name": "default",
+    }
+    pool["spec"]["template"]["spec"]["requirements"] = []
+    k.apply(pool)
+    k.apply(manifests.sample_deployment(replicas=2, cpu="500m"))
+    lab.advance(hours=24 * 20)
+    messages = [e["message"] for e in lab.timeline_events() if e["source"] == "karpenter"]
+    assert len(messages) == 2 and "registered node" in messages[1]

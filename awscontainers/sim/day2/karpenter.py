@@ -251,8 +251,17 @@ def quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
         for claim in state.claims.values():
             lifetime = lifetimes[claim.nodepool][0]
             if lifetime is not None:
-                until = min(until, claim.launched + _dt.timedelta(seconds=lifetime - 1))
+                until = min(until, _early(claim.launched, lifetime))
     return until
+
+
+def _early(start: _dt.datetime, seconds: float) -> _dt.datetime:
+    """A second before ``seconds`` after ``start`` (FOREVER past the calendar's end: a
+    NodePool may say ``expireAfter: 99999999h``)."""
+    try:
+        return start + _dt.timedelta(seconds=seconds - 1)
+    except OverflowError:
+        return FOREVER
 
 
 def _note_once(day2: Day2, when: _dt.datetime, cluster: str, state: _State, message: str) -> None:
@@ -1030,7 +1039,7 @@ def _consolidate(
             if after is not None and (when - claim.stable_since).total_seconds() >= after:
                 eligible.append(claim)
             elif after is not None:  # eligible from then on (a second early, to be safe)
-                due = claim.stable_since + _dt.timedelta(seconds=after - 1)
+                due = _early(claim.stable_since, after)
                 until = due if until is None else min(until, due)
         if not eligible:
             continue
