@@ -31,6 +31,9 @@ from .events import TIME_ADVANCED, EventBus
 #: morning of the day the package's facts and prices were last checked, so what the lab says
 #: is supported (EKS versions, prices) is what AWS said that day.
 EPOCH = _dt.datetime(2026, 11, 30, 9, 0, 0, tzinfo=_dt.timezone.utc)
+#: Later than any time the clock reaches (a day-2 controller idle until something changes
+#: says so with it).
+FOREVER = _dt.datetime.max.replace(tzinfo=_dt.timezone.utc)
 #: The furthest the clock moves in one advance (the lab's limit): ten years, far beyond any
 #: lesson, and far from the end of Python's calendar.
 MAX_ADVANCE = _dt.timedelta(days=3653)

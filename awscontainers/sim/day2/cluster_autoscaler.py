@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...rules.data import load_packaged
+from ..clock import FOREVER
 from ..ec2 import terminate_in_group
 from ..kube.objects import NodeInfo
 from ..kube.template_nodes import judge, judged_alike, template_node
@@ -125,6 +126,24 @@ def scan(day2: Day2, when: _dt.datetime) -> None:
         return
     for name, sim in list(eks._clusters.items()):
         _scan_cluster(day2, eks, name, sim, when)
+
+
+def quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    """FOREVER while no cluster has both halves of the Cluster Autoscaler, and none with
+    one half has a pod it would speak of (a scan then does nothing)."""
+    eks = day2.eks
+    if eks is None:
+        return FOREVER
+    for sim in eks._clusters.values():
+        kube = sim.kube
+        state = _STATE.get(kube)
+        permitted = state is not None and state.permitted_by is not None
+        has_ca = installed(kube)
+        if has_ca and permitted:
+            return None
+        if (has_ca or permitted) and _unschedulable(kube):
+            return None
+    return FOREVER
 
 
 def _note_once(day2: Day2, when: _dt.datetime, cluster: str, state: _State, message: str) -> None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..._aws import call
 from ...arns import short_name
 from ...rules.data import load_packaged
+from ..clock import FOREVER
 from ..ecs.capacity_providers import capacity_provider_reservation, managed_scaling_desired
 
 if TYPE_CHECKING:
@@ -72,6 +73,19 @@ def join_instances(day2: Day2, when: _dt.datetime) -> None:
             f"agent registered it in cluster {inst.cluster}{provider} as container instance "
             f"{short_name(inst.arn)}; {started} task(s) started on it.",
         )
+
+
+def join_quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    """FOREVER while no instance is booting (``ecs-instance-join`` has nothing to do)."""
+    return None if day2.ecs is not None and day2.ecs.booting() else FOREVER
+
+
+def scale_quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    """FOREVER while no capacity provider is associated with a cluster."""
+    ecs = day2.ecs
+    if ecs is not None and any(ecs.clusters_of(n) for n in ecs.capacity_provider_names()):
+        return None
+    return FOREVER
 
 
 def scale(day2: Day2, when: _dt.datetime) -> None:

@@ -28,6 +28,7 @@ from ..._aws import call
 from ...errors import InvalidParameterError, NotFoundError, ResourceInUseError
 from ...rules.capacity import parse_ecs_config
 from ...rules.data import load_packaged
+from ..clock import FOREVER
 from ..ec2 import terminate_in_group
 from ..kube import disruption
 from .patching import AWS, replace_in_group
@@ -390,3 +391,8 @@ class Interruptions:
 def act(day2: Day2, when: _dt.datetime) -> None:
     """The ``interruptions`` controller."""
     day2.interruptions.step(when)
+
+
+def quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    """When the next notice falls due (FOREVER if none is pending)."""
+    return min((d.when for d in day2.interruptions._due), default=FOREVER)

@@ -61,6 +61,7 @@ from ..._aws import call
 from ...errors import InvalidParameterError, NotFoundError
 from ...fargate import parse_quantity_memory
 from ...rules.data import load_packaged
+from ..clock import FOREVER
 from ..eks import node_config_user_data
 from ..kube.karpenter import parse_duration
 from ..kube.objects import NodeInfo, PodInfo, millicores
@@ -81,6 +82,7 @@ __all__ = [
     "nodeclaims",
     "permit",
     "permitted",
+    "quiet",
     "scan",
 ]
 
@@ -125,6 +127,37 @@ class _State:
     last_note: str | None = None
     pod_notes: dict[tuple[str, str], str] = field(default_factory=dict)
     kept: dict[str, tuple] = field(default_factory=dict)  # pool -> cluster when none could go
+    # After a consolidation pass that judged nothing: what it saw, and until when the same
+    # cluster gives the same pass (see _Settled).
+    settled: _Settled | None = None
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A consolidation pass that judged no pool (each had no node eligible yet, or was kept
+    as it was): the next pass does the same while the nodes and their pods (the cluster's
+    ``_usage``), the claims and their nodes, and the NodePools (applying one stores a new
+    object) are the ones seen, and no claim's ``consolidateAfter`` has run out."""
+
+    usage: tuple
+    claims: tuple
+    pools: tuple
+    until: _dt.datetime | None
+
+    def holds(self, kube: Cluster, state: _State, pools: list[dict], when: _dt.datetime) -> bool:
+        if self.until is not None and when >= self.until:
+            return False
+        if self.usage != (kube._usage, id(kube._nodes)) or len(pools) != len(self.pools):
+            return False
+        if any(a is not b for a, b in zip(pools, self.pools, strict=True)):
+            return False
+        claims = state.claims
+        if len(claims) != len(self.claims):
+            return False
+        return all(
+            c is was and c.node == node
+            for c, (was, node) in zip(claims.values(), self.claims, strict=True)
+        )
 
 
 _STATE: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -175,6 +208,60 @@ def scan(day2: Day2, when: _dt.datetime) -> None:
         return
     for name, sim in list(eks._clusters.items()):
         _scan_cluster(day2, eks, name, sim, when)
+
+
+def quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    """Until when a scan does nothing (see ``simulation.py``): in each cluster with
+    Karpenter at work, every node joined, no pod waiting, the last consolidation pass
+    settled (:class:`_Settled`); then the first node to expire or become consolidable
+    says when (a second early)."""
+    eks = day2.eks
+    if eks is None:
+        return FOREVER
+    until = FOREVER
+    for sim in eks._clusters.values():
+        kube = sim.kube
+        state = _STATE.get(kube)
+        if not auto_mode(sim):
+            has = installed(kube)
+            permitted = state is not None and state.permitted_by is not None
+            if not has and not permitted:
+                continue
+            if not has or not permitted:
+                if _unschedulable(kube):
+                    return None
+                continue
+        if state is None or state.settled is None or _unschedulable(kube):
+            return None
+        nodes = kube._nodes
+        if not all(
+            c.booted and c.node is not None and c.node in nodes for c in state.claims.values()
+        ):
+            return None
+        pools = _node_pools(kube)
+        if not state.settled.holds(kube, state, pools, when):
+            return None
+        names = {p["metadata"]["name"] for p in pools}
+        if any(c.nodepool not in names for c in state.claims.values()):
+            return None
+        if state.settled.until is not None:
+            until = min(until, state.settled.until)
+        auto = auto_mode(sim)
+        lifetimes = {pool["metadata"]["name"]: _lifetime(pool, auto) for pool in pools}
+        for claim in state.claims.values():
+            lifetime = lifetimes[claim.nodepool][0]
+            if lifetime is not None:
+                until = min(until, _early(claim.launched, lifetime))
+    return until
+
+
+def _early(start: _dt.datetime, seconds: float) -> _dt.datetime:
+    """A second before ``seconds`` after ``start`` (FOREVER past the calendar's end: a
+    NodePool may say ``expireAfter: 99999999h``)."""
+    try:
+        return start + _dt.timedelta(seconds=seconds - 1)
+    except OverflowError:
+        return FOREVER
 
 
 def _note_once(day2: Day2, when: _dt.datetime, cluster: str, state: _State, message: str) -> None:
@@ -827,6 +914,20 @@ def _lifetime(pool: dict | None, auto: bool) -> tuple[float | None, str]:
     expire = RULES["default_expire_after"]
     if pool is not None:
         expire = pool["spec"]["template"]["spec"].get("expireAfter", expire)
+    if isinstance(expire, str):
+        key = (expire, AUTO_MODE["max_node_lifetime_hours"] if auto else None)
+        found = _LIFETIMES.get(key)
+        if found is None:
+            found = _LIFETIMES[key] = _lifetime_of(expire, auto)
+        return found
+    return _lifetime_of(expire, auto)
+
+
+#: Lifetimes by (expireAfter, Auto Mode's cap or None): asked for at every tick.
+_LIFETIMES: dict[tuple[str, Any], tuple[float | None, str]] = {}
+
+
+def _lifetime_of(expire: Any, auto: bool) -> tuple[float | None, str]:
     seconds = parse_duration(expire)
     if auto:
         cap = float(AUTO_MODE["max_node_lifetime_hours"]) * 3600
@@ -853,12 +954,12 @@ def _expire(
     auto: bool,
     when: _dt.datetime,
 ) -> None:
-    lifetimes: dict[str, tuple[float | None, str]] = {}
-    for pool in pools:
-        lifetimes[pool["metadata"]["name"]] = _lifetime(pool, auto)
+    lifetimes: dict[str, tuple[float | None, str]] | None = None
     for claim in list(state.claims.values()):
         if not claim.booted:
             continue
+        if lifetimes is None:  # every pool's expireAfter was checked when it was applied
+            lifetimes = {pool["metadata"]["name"]: _lifetime(pool, auto) for pool in pools}
         lifetime, why = lifetimes.get(claim.nodepool) or _lifetime(None, auto)
         if lifetime is None or (when - claim.launched).total_seconds() < lifetime:
             continue
@@ -913,9 +1014,15 @@ def _consolidate(
     when: _dt.datetime,
 ) -> None:
     kube = sim.kube
+    settled = state.settled
+    if settled is not None and settled.holds(kube, state, pools, when):
+        return
+    usage = (kube._usage, id(kube._nodes))
+    until: _dt.datetime | None = None
+    judged = False
     # What the cluster looks like: a pool whose candidates could not go is not judged again
     # (nor its pods fitted onto every node) until this or its candidates change.
-    looks = tuple((n.name, n.cpu_free, n.mem_free, n.pods_free) for n in kube._ec2_nodes)
+    looks = None
     for pool in pools:
         pname = pool["metadata"]["name"]
         disruption = pool["spec"].get("disruption") or {}
@@ -931,11 +1038,17 @@ def _consolidate(
                 claim.pods_seen, claim.stable_since = seen, when
             if after is not None and (when - claim.stable_since).total_seconds() >= after:
                 eligible.append(claim)
+            elif after is not None:  # eligible from then on (a second early, to be safe)
+                due = _early(claim.stable_since, after)
+                until = due if until is None else min(until, due)
         if not eligible:
             continue
+        if looks is None:
+            looks = _looks(kube)
         key = (tuple(c.name for c in eligible), looks, repr(disruption))
         if state.kept.get(pname) == key:
             continue
+        judged = True
         candidates = []
         for claim in eligible:
             pods = [kube._pods[k] for k in kube._nodes[claim.node].pods]  # type: ignore[index]
@@ -970,6 +1083,25 @@ def _consolidate(
             )
         if not removed:
             state.kept[pname] = key
+    state.settled = (
+        None
+        if judged
+        else _Settled(usage, tuple((c, c.node) for c in state.claims.values()), tuple(pools), until)
+    )
+
+
+def _looks(kube: Cluster) -> tuple:
+    """Each EC2 node's room, kept until a node comes or goes or a pod is placed or leaves
+    (the cluster's ``_usage`` counts those)."""
+    marker = (kube._usage, id(kube._nodes), len(kube._ec2_nodes))
+    kept = _LOOKS.get(kube)
+    if kept is None or kept[0] != marker:
+        looks = tuple((n.name, n.cpu_free, n.mem_free, n.pods_free) for n in kube._ec2_nodes)
+        kept = _LOOKS[kube] = (marker, looks)
+    return kept[1]
+
+
+_LOOKS: weakref.WeakKeyDictionary[Any, tuple[tuple, tuple]] = weakref.WeakKeyDictionary()
 
 
 def _fit_elsewhere(kube: Cluster, leaving: str | None, pods: list[Any]) -> bool:

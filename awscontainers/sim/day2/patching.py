@@ -38,6 +38,7 @@ from ..._aws import call
 from ...errors import InvalidParameterError, NotFoundError, ResourceInUseError
 from ...rules.data import load_packaged
 from ...tables import Table
+from ..clock import FOREVER
 from ..ec2 import terminate_in_group
 from ..kube import disruption
 
@@ -868,3 +869,16 @@ class Patching:
 def act(day2: Day2, when: _dt.datetime) -> None:
     """The ``patch-rollouts`` controller."""
     day2.patching.step(when)
+
+
+def quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    """FOREVER while no rollout is in progress and no Fargate task or pod waits to be
+    patched (``step`` has nothing to do)."""
+    patching = day2.patching
+    if patching._retire_tasks or patching._evict_pods:
+        return None
+    if any(r.status == "InProgress" for r in patching.refreshes.values()):
+        return None
+    if any(u.status == "InProgress" for u in patching.updates.values()):
+        return None
+    return FOREVER

@@ -35,6 +35,13 @@ interruptions              15 s   Spot and Fargate Spot notices fall due (``inte
 
 A new controller is a function ``act(day2, when)`` registered with
 :func:`register_controller` at the bottom of this module (one place, in run order).
+
+A controller may also say when it is idle: ``quiet(day2, when)``, asked after a tick's
+controllers acted, returns a time before which its every tick would do nothing (change
+nothing, note nothing) as long as nothing else changes, or None. When every controller
+gives one, the ticks before the earliest are skipped: they would all have done nothing, so
+the timeline is the same, and a simulated month of an idle cluster takes a moment. A
+controller without ``quiet`` is never idle, so nothing is skipped while it is registered.
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import InvalidParameterError, NotFoundError
 from ...rules.data import load_packaged
 from ...tables import Table
-from ..clock import EPOCH
+from ..clock import EPOCH, FOREVER
 from ..collector import full_collections_deferred
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
@@ -62,7 +69,15 @@ if TYPE_CHECKING:
     from ..ecs import EcsSimulator
     from ..eks import EksSimulator
 
-__all__ = ["CONTROLLERS", "TICK_SECONDS", "WHO", "Controller", "Day2", "register_controller"]
+__all__ = [
+    "CONTROLLERS",
+    "FOREVER",
+    "TICK_SECONDS",
+    "WHO",
+    "Controller",
+    "Day2",
+    "register_controller",
+]
 
 TICK_SECONDS = int(load_packaged("day2.yaml")["tick_seconds"])
 _ECS_PERIOD = int(load_packaged("day2.yaml")["cloudwatch"]["ecs_metric_period_seconds"])
@@ -79,12 +94,14 @@ WHO = {
 
 @dataclass(frozen=True)
 class Controller:
-    """A controller: a name, a period in seconds (a multiple of the tick), and what it does
-    at each of its ticks."""
+    """A controller: a name, a period in seconds (a multiple of the tick), what it does
+    at each of its ticks, and optionally until when it would do nothing (see the module's
+    docstring)."""
 
     name: str
     period: int
     act: Callable[[Day2, _dt.datetime], None]
+    quiet: Callable[[Day2, _dt.datetime], _dt.datetime | None] | None = None
 
 
 class _Registry(dict):
@@ -147,6 +164,25 @@ def _due(offset: int) -> list[Callable[[Day2, _dt.datetime], None]]:
     if found is None:
         found = _DUE[phase] = [c.act for c in CONTROLLERS.values() if phase % c.period == 0]
     return found
+
+
+def _quiets() -> tuple[Callable[[Day2, _dt.datetime], _dt.datetime | None], ...] | None:
+    """Every controller's ``quiet``, in run order (None if one has none), worked out once
+    per change of the registry."""
+    version = getattr(CONTROLLERS, "version", None)
+    if version is not None and version in _QUIETS:
+        return _QUIETS[version]
+    found = tuple(c.quiet for c in CONTROLLERS.values())
+    kept = None if any(q is None for q in found) else found
+    if version is not None:
+        _QUIETS.clear()
+        _QUIETS[version] = kept
+    return kept  # type: ignore[return-value]
+
+
+_QUIETS: dict[int, tuple | None] = {}
+#: Ticks a busy lab waits before asking again whether all is quiet (doubling up to this).
+_MOST_WAIT = 64
 
 
 def register_controller(controller: Controller) -> Controller:
@@ -323,6 +359,7 @@ class Day2:
     def _ticks(self, start: _dt.datetime, end: _dt.datetime) -> None:
         since = (start - EPOCH).total_seconds()
         tick = math.floor(since / TICK_SECONDS) + 1
+        wait = self.__dict__.setdefault("_quiet_wait", [0, 1])  # ticks to wait, next wait
         while True:
             when = EPOCH + _dt.timedelta(seconds=tick * TICK_SECONDS)
             if when > end:
@@ -330,6 +367,32 @@ class Day2:
             for act in _due(tick * TICK_SECONDS):
                 act(self, when)
             tick += 1
+            if wait[0] > 0:
+                wait[0] -= 1
+                continue
+            until = self._quiet_until(when)
+            if until is None:
+                wait[0], wait[1] = wait[1], min(2 * wait[1], _MOST_WAIT)
+                continue
+            wait[1] = 1
+            if until > end:
+                break
+            # The first tick at or after ``until``: the ones before it would do nothing.
+            tick = max(tick, -((EPOCH - until) // _dt.timedelta(seconds=TICK_SECONDS)))
+
+    def _quiet_until(self, when: _dt.datetime) -> _dt.datetime | None:
+        """The earliest time any controller may act again after ``when``, if every
+        controller can tell (None otherwise)."""
+        quiets = _quiets()
+        if quiets is None:
+            return None
+        until = FOREVER
+        for quiet in quiets:
+            found = quiet(self, when)
+            if found is None or found <= when:
+                return None
+            until = min(until, found)
+        return until
 
     # -- what controllers read ------------------------------------------------------------------
     def _kube_clusters(self) -> list[tuple[str, Any]]:
@@ -580,34 +643,74 @@ def _ecs_service_scheduler(day2: Day2, when: _dt.datetime) -> None:
             day2.ecs.reconcile(load.cluster)  # type: ignore[union-attr]
 
 
+# ------------------------------------------------------------------ when each is idle
+# Each returns FOREVER when its next ticks would change nothing until something else does
+# (its own state already what such a tick leaves), a time when one may, or None.
+
+
+def _metrics_server_quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    for _, kube in day2._kube_clusters():
+        if not podmetrics.idle(kube):
+            return None
+    return FOREVER
+
+
+def _horizontal_pod_autoscalers_quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    for _, kube in day2._kube_clusters():
+        if hpa.HPA.items(kube, None):
+            return None
+    return FOREVER
+
+
+def _no_ecs_loads(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    return None if day2._ecs_loads else FOREVER
+
+
+def _application_auto_scaling_quiet(day2: Day2, when: _dt.datetime) -> _dt.datetime | None:
+    return None if day2.service_scaling is not None and day2.service_scaling.policies else FOREVER
+
+
 # The one place controllers are registered, in the order they run at a tick.
 for _controller in (
-    Controller("metrics-server", TICK_SECONDS, _metrics_server),
+    Controller("metrics-server", TICK_SECONDS, _metrics_server, _metrics_server_quiet),
     Controller(
         "horizontal-pod-autoscaler",
         int(hpa.RULES["sync_period_seconds"]),
         _horizontal_pod_autoscalers,
+        _horizontal_pod_autoscalers_quiet,
     ),
-    Controller("ecs-service-metrics", _ECS_PERIOD, _ecs_service_metrics),
+    Controller("ecs-service-metrics", _ECS_PERIOD, _ecs_service_metrics, _no_ecs_loads),
     Controller(
         "application-auto-scaling",
         int(load_packaged("day2.yaml")["service_auto_scaling"]["evaluation_period_seconds"]),
         _application_auto_scaling,
+        _application_auto_scaling_quiet,
     ),
-    Controller("ecs-service-scheduler", TICK_SECONDS, _ecs_service_scheduler),
-    Controller("ecs-instance-join", TICK_SECONDS, ecs_capacity.join_instances),
+    Controller("ecs-service-scheduler", TICK_SECONDS, _ecs_service_scheduler, _no_ecs_loads),
+    Controller(
+        "ecs-instance-join", TICK_SECONDS, ecs_capacity.join_instances, ecs_capacity.join_quiet
+    ),
     Controller(
         "ecs-cluster-auto-scaling",
         int(ecs_capacity.RULES["evaluation_period_seconds"]),
         ecs_capacity.scale,
+        ecs_capacity.scale_quiet,
     ),
     Controller(
         "cluster-autoscaler",
         int(cluster_autoscaler.RULES["scan_period_seconds"]),
         cluster_autoscaler.scan,
+        cluster_autoscaler.quiet,
     ),
-    Controller("karpenter", int(karpenter.RULES["scan_period_seconds"]), karpenter.scan),
-    Controller("patch-rollouts", int(patching.RULES["rollout_period_seconds"]), patching.act),
-    Controller("interruptions", TICK_SECONDS, interruptions.act),
+    Controller(
+        "karpenter", int(karpenter.RULES["scan_period_seconds"]), karpenter.scan, karpenter.quiet
+    ),
+    Controller(
+        "patch-rollouts",
+        int(patching.RULES["rollout_period_seconds"]),
+        patching.act,
+        patching.quiet,
+    ),
+    Controller("interruptions", TICK_SECONDS, interruptions.act, interruptions.quiet),
 ):
     register_controller(_controller)

@@ -199,6 +199,15 @@ def scrape(cluster: Cluster, when: _dt.datetime) -> None:
             state.samples[(namespace, name)] = sample
 
 
+def idle(cluster: Cluster) -> bool:
+    """Whether scraping again changes nothing: no Metrics Server runs, and the last scrape
+    already found none."""
+    state = _STATE.get(cluster)
+    if state is not None and (state.samples or state.scraped_at is not None):
+        return False
+    return not metrics_server_ready(cluster)
+
+
 def last_sample(cluster: Cluster, namespace: str, name: str) -> DeploymentSample | None:
     """The last scrape of Deployment ``namespace/name`` (None without a Metrics Server)."""
     return _state(cluster).samples.get((namespace, name))
