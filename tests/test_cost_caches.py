@@ -97,6 +97,7 @@ def test_a_cached_plan_is_a_copy():
 
 def test_the_plan_cache_is_bounded(monkeypatch):
     monkeypatch.setattr(costs, "PLAN_CACHE_SIZE", 3)
+    costs.clear_caches()  # what earlier tests in this process cached is not this test's
     for count in range(1, 8):
         w = Workload.from_dict(
             {"services": [{"name": "web", "vcpu": 1, "memory_gb": 2, "count": count}]}
