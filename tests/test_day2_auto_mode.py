@@ -25,6 +25,21 @@ def auto_cluster(lab, pools=("general-purpose", "system")):
     return response, lab.kube("auto")
 
 
+def auto_pool(name, **kwargs):
+    """A NodePool of one's own on Auto Mode's built-in NodeClass, with no requirements of its
+    own (``kwargs`` as for ``sample_node_pool``)."""
+    from awscontainers.sim.kube.karpenter import sample_node_pool
+
+    pool = sample_node_pool(name, **kwargs)
+    pool["spec"]["template"]["spec"]["nodeClassRef"] = {
+        "group": "eks.amazonaws.com",
+        "kind": "NodeClass",
+        "name": "default",
+    }
+    pool["spec"]["template"]["spec"]["requirements"] = []
+    return pool
+
+
 def notes(lab):
     return [e["message"] for e in lab.timeline_events() if e["source"] == "karpenter"]
 
@@ -94,17 +109,8 @@ def test_nodes_are_replaced_after_the_built_in_pools_expire_after(lab):
 
 
 def test_no_node_lives_past_21_days_even_if_its_pool_says_so(lab):
-    from awscontainers.sim.kube.karpenter import sample_node_pool
-
     _, k = auto_cluster(lab, pools=("system",))
-    pool = sample_node_pool("long", expire_after="720h")
-    pool["spec"]["template"]["spec"]["nodeClassRef"] = {
-        "group": "eks.amazonaws.com",
-        "kind": "NodeClass",
-        "name": "default",
-    }
-    pool["spec"]["template"]["spec"]["requirements"] = []
-    k.apply(pool)
+    k.apply(auto_pool("long", expire_after="720h"))
     k.apply(manifests.sample_deployment(replicas=1, cpu="500m"))
     lab.advance(seconds=75)
     assert len(k.get("Node")["items"]) == 1

@@ -12,7 +12,10 @@ import pytest
 
 from awscontainers import Lab, manifests
 from awscontainers.sim.day2 import karpenter, simulation
-from awscontainers.sim.kube.karpenter import sample_node_class, sample_node_pool
+from awscontainers.sim.kube.karpenter import sample_node_pool
+
+from .test_day2_auto_mode import auto_cluster, auto_pool
+from .test_day2_karpenter import cluster
 
 AMD64 = [
     {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]},
@@ -22,23 +25,8 @@ AMD64 = [
 
 def _karpenter(lab: Lab) -> None:
     """Karpenter nodes that launch, consolidate, then expire every 5 h."""
-    lab.eks.create_cluster(name="demo")
-    lab.eks.create_nodegroup(
-        clusterName="demo",
-        nodegroupName="system",
-        instanceTypes=["m5.large"],
-        scalingConfig={"minSize": 1, "maxSize": 1, "desiredSize": 1},
-    )
-    k = lab.kube("demo")
-    net = lab.network()
-    lab.client("ec2").create_tags(
-        Resources=[*net.private_subnet_ids, net.security_group_id],
-        Tags=[{"Key": "karpenter.sh/discovery", "Value": "demo"}],
-    )
-    k.install_karpenter()
-    lab.eks.allow_karpenter("demo")
-    k.apply(sample_node_class(lab.role_arn("eks-node").rsplit("/", 1)[-1]))
-    k.apply(sample_node_pool(requirements=AMD64, expire_after="5h", consolidate_after="10m"))
+    pool = sample_node_pool(requirements=AMD64, expire_after="5h", consolidate_after="10m")
+    k = cluster(lab, pool=pool)
     k.apply(manifests.sample_deployment(replicas=7, cpu="500m"))
     lab.advance(seconds=75)
     k.apply(manifests.sample_deployment(replicas=3, cpu="500m", name="more"))
@@ -49,33 +37,11 @@ def _karpenter(lab: Lab) -> None:
     lab.advance(hours=13)
 
 
-def _auto_cluster(lab: Lab) -> None:
-    on = {"enabled": True}
-    lab.eks.create_cluster(
-        name="auto",
-        computeConfig={
-            "enabled": True,
-            "nodePools": ["system"],
-            "nodeRoleArn": lab.role_arn("eks-node"),
-        },
-        storageConfig={"blockStorage": on},
-        kubernetesNetworkConfig={"elasticLoadBalancing": on},
-    )
-
-
 def _auto_mode(lab: Lab) -> None:
     """An Auto Mode cluster with a NodePool of its own whose nodes expire after 3 h, run for
     8 h in steps of 25 min and a tick."""
-    _auto_cluster(lab)
-    k = lab.kube("auto")
-    pool = sample_node_pool("short", expire_after="3h", consolidate_after="5m")
-    pool["spec"]["template"]["spec"]["nodeClassRef"] = {
-        "group": "eks.amazonaws.com",
-        "kind": "NodeClass",
-        "name": "default",
-    }
-    pool["spec"]["template"]["spec"]["requirements"] = []
-    k.apply(pool)
+    _, k = auto_cluster(lab, pools=("system",))
+    k.apply(auto_pool("short", expire_after="3h", consolidate_after="5m"))
     k.apply(manifests.sample_deployment(replicas=2, cpu="500m"))
     lab.run(until=dt.timedelta(hours=4), step=dt.timedelta(minutes=25, seconds=15))
     k.scale("web", 5)
@@ -145,16 +111,8 @@ def test_skipping_idle_ticks_changes_nothing(scenario, words, monkeypatch):
 def test_durations_past_the_calendars_end_are_never_reached(lab):
     """expireAfter and consolidateAfter may be any number of hours: a node that can never
     expire or be consolidated lets the clock jump without overflowing a date."""
-    _auto_cluster(lab)
-    k = lab.kube("auto")
-    pool = sample_node_pool("far", expire_after="99999999h", consolidate_after="99999999h")
-    pool["spec"]["template"]["spec"]["nodeClassRef"] = {
-        "group": "eks.amazonaws.com",
-        "kind": "NodeClass",
-        "name": "default",
-    }
-    pool["spec"]["template"]["spec"]["requirements"] = []
-    k.apply(pool)
+    _, k = auto_cluster(lab, pools=("system",))
+    k.apply(auto_pool("far", expire_after="99999999h", consolidate_after="99999999h"))
     k.apply(manifests.sample_deployment(replicas=2, cpu="500m"))
     lab.advance(hours=24 * 20)
     messages = [e["message"] for e in lab.timeline_events() if e["source"] == "karpenter"]
