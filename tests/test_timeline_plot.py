@@ -140,6 +140,42 @@ def test_it_shows_itself_in_a_notebook_and_saves(tmp_path):
         plot.save(tmp_path / "t.pdf")
 
 
+def _pixels(png: bytes) -> bytes:
+    import io
+
+    from PIL import Image
+
+    return Image.open(io.BytesIO(png)).convert("RGB").tobytes()
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_picture_is_the_same_whichever_is_drawn_first():
+    """The panels are placed once and kept: the PNG a fresh notebook shows is the same
+    picture whether the SVG was drawn before it or not, and so is the SVG. A span of about
+    two and a half hours (the second column) draws without a warning."""
+    both = [rows("ecs:web/api"), rows("ecs:web/worker", nodes="-", n=30)]
+    table = [r for part in both for r in part]
+    svg_first = timeline_plot(table)
+    svg = svg_first.svg()
+    png_first = timeline_plot(table)
+    png = png_first.png()
+    assert _pixels(svg_first.png()) == _pixels(png)
+    assert png_first.svg() == svg
+
+
+def test_the_hours_on_each_axis_are_those_matplotlib_would_pick():
+    """The time ticks are found once per column and fixed; they are the ticks matplotlib's
+    own date locator picks for the column's final span, on every panel of it."""
+    import matplotlib.dates as mdates
+
+    plot = timeline_comparison({"short": rows(n=4), "long": rows("ecs:x/y", n=40)})
+    plot.png()  # drawn: the spans are final
+    for axis in plot._figure.axes:
+        auto = mdates.AutoDateLocator(minticks=3, maxticks=5, tz=dt.timezone.utc)
+        auto.set_axis(axis.xaxis)
+        assert list(axis.xaxis.get_majorticklocs()) == list(auto())
+
+
 def test_a_lab_run_is_drawn_from_its_timeline(lab):
     fargate_service(lab)
     autoscale(lab)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,20 @@ class TimelinePlot:
         self._figure = figure
         self.name = name
         self._svg: str | None = None
+        self._laid_out = False
+
+    def _lay_out(self) -> None:
+        """Place the panels once (matplotlib's constrained layout), then keep them there:
+        left to the layout engine, each save (the SVG, then the PNG a fresh notebook shows)
+        measured every label and placed everything again, about half of each save's time."""
+        if self._laid_out:
+            return
+        import matplotlib
+
+        with matplotlib.rc_context(_RC):
+            self._figure.get_layout_engine().execute(self._figure)
+        self._figure.set_layout_engine("none")
+        self._laid_out = True
 
     def svg(self) -> str:
         """The figure as SVG text, the same bytes for the same rows."""
@@ -85,6 +100,7 @@ class TimelinePlot:
             import matplotlib
 
             buffer = io.StringIO()
+            self._lay_out()
             with matplotlib.rc_context(_RC):
                 self._figure.savefig(buffer, format="svg", metadata=_METADATA)
             self._svg = buffer.getvalue()
@@ -95,6 +111,7 @@ class TimelinePlot:
         import matplotlib
 
         buffer = io.BytesIO()
+        self._lay_out()
         with matplotlib.rc_context(_RC):
             self._figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
         return buffer.getvalue()
@@ -180,6 +197,26 @@ def _by_target(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return targets
 
 
+def _fix_ticks(grid: Any, utc: _dt.tzinfo) -> None:
+    """Each column's hours, found once: the ticks matplotlib's AutoDateLocator picks for the
+    column's final span, then fixed. Left automatic, the locator runs again for each panel
+    each time the layout measures or draws the figure (hundreds of times a figure), and
+    the ticks it finds are these."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FixedLocator
+
+    for col in range(grid.shape[1]):
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=5, tz=utc)
+        locator.set_axis(grid[0][col].xaxis)
+        with warnings.catch_warnings():
+            # Spans of two to three hours fit none of its intervals: it says so in a
+            # UserWarning (which a notebook shows in red) and ticks every 30 minutes.
+            warnings.filterwarnings("ignore", "AutoDateLocator was unable", UserWarning)
+            ticks = list(locator())
+        for axis in grid[:, col]:
+            axis.xaxis.set_major_locator(FixedLocator(ticks))
+
+
 def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
     import matplotlib
     import matplotlib.dates as mdates
@@ -256,7 +293,6 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
                     total_axis.set_ylabel("USD so far")
             for axis in (row[col] for row in grid):
                 axis.grid(True, color="#dddddd", linewidth=0.6)
-                axis.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=5, tz=utc))
                 axis.xaxis.set_major_formatter(hours)
             if not has_nodes:
                 nodes.tick_params(left=False, labelleft=False)
@@ -267,6 +303,7 @@ def _draw(targets: dict[str, list[dict[str, Any]]], name: str) -> TimelinePlot:
             axis.relim()
             axis.autoscale_view()
             axis.set_ylim(bottom=0)
+        _fix_ticks(grid, utc)
         figure.legend(
             handles=list(legend.values()),
             loc="outside lower center",
