@@ -95,6 +95,7 @@ def quicken() -> None:
             method_names_from_class
         )
     _regions_listed_once()
+    _lazy_offerings()
     _lazy_images()
     _quick_attribute_names()
     _lazy_public_parameters()
@@ -420,6 +421,84 @@ class LazyImages(_Completing):
             return self.ordered()  # describe_images made what it can match
         self.make_all()
         return dict(dict.items(self))
+
+
+class LazyOfferings(_Completing):
+    """Which instance types one kind of location (``region``, ``availability-zone``...)
+    offers, per region (moto's ``INSTANCE_TYPE_OFFERINGS[kind]``), each region's file read
+    when that region is first asked for.
+
+    moto reads and parses all 95 files of every region as its EC2 module is imported: about
+    0.13 s of every new process's first lab (each lesson's kernel, each test worker, each
+    CLI run), for the one or two regions a lab uses. A region read here is the same list
+    moto makes: the file's records, each with its ``LocationType``."""
+
+    def __init__(self, kind: str, files: dict[str, str]) -> None:
+        super().__init__()
+        self._kind = kind
+        self._files = dict(files)
+
+    def _read(self, region: str) -> None:
+        path = self._files.pop(region, None)
+        if path is not None:
+            from moto.utilities.utils import load_resource
+
+            records = load_resource(path)
+            for record in records:
+                record["LocationType"] = self._kind
+            dict.__setitem__(self, region, records)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._read(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._read(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._files or dict.__contains__(self, key)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + len(self._files)
+
+    def _complete(self) -> None:
+        for region in list(self._files):
+            self._read(region)
+
+
+def _lazy_offerings() -> None:
+    """Import moto's instance types with each region's offerings left to be read on first
+    use (:class:`LazyOfferings`). Only when this process has not imported that module yet
+    (otherwise moto has read them all already, and they stay as they are)."""
+    import sys
+
+    if "moto.ec2.models.instance_types" in sys.modules:
+        return
+    from moto.utilities import utils
+
+    load_resource = utils.load_resource
+    files: dict[str, dict[str, str]] = {}
+
+    def deferred(resource: str) -> Any:
+        parts = resource.split("/")
+        if len(parts) == 5 and parts[2] == "instance_type_offerings":
+            files.setdefault(parts[3], {})[parts[4].split(".")[0]] = resource
+            return []  # read later, by LazyOfferings
+        return load_resource(resource)
+
+    utils.load_resource = deferred
+    try:
+        from moto.ec2.models import instance_types
+    finally:
+        utils.load_resource = load_resource
+        # Modules imported meanwhile took the name from utils: give them moto's own back.
+        for module in list(sys.modules.values()):
+            if getattr(module, "load_resource", None) is deferred:
+                module.load_resource = load_resource  # type: ignore[attr-defined]
+    offerings = instance_types.INSTANCE_TYPE_OFFERINGS
+    for kind in list(offerings):
+        offerings[kind] = LazyOfferings(kind, files.get(kind, {}))
 
 
 #: Set while describe_images answers from the images it made (LazyImages.copy).

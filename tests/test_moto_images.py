@@ -217,3 +217,58 @@ def test_a_lab_asking_for_the_ecs_ami_makes_one_parameter():
         params = ssm_backends[lab.account_id][lab.region]._parameters
         assert image.startswith("ami-")
         assert dict.__len__(params) == 1
+
+
+# Each process prints a digest of every region's offerings of each kind, as moto holds them
+# once all are read; "lazy" imports awscontainers first (the lab's import), "eager" imports
+# moto's EC2 module first, as moto alone does.
+_OFFERINGS = """
+import hashlib, json, sys
+sys.path.insert(0, {root!r})
+if {lazy!r}:
+    from awscontainers.moto_state import quicken
+    quicken()
+from moto.ec2.models.instance_types import INSTANCE_TYPE_OFFERINGS as offerings
+from awscontainers.moto_state import quicken
+quicken()
+read_before = {{k: sorted(dict.keys(v)) for k, v in offerings.items()}}
+from moto.ec2.models import ec2_backends
+backend = ec2_backends["123456789012"]["eu-west-1"]
+asked = [o["InstanceType"] for o in backend.describe_instance_type_offerings("region")][:3]
+read_after = {{k: sorted(dict.keys(v)) for k, v in offerings.items()}}
+kinds = {{k: type(v).__name__ for k, v in offerings.items()}}
+whole = json.dumps({{k: {{r: v[r] for r in sorted(v)}} for k, v in offerings.items()}},
+                   sort_keys=True)
+print(json.dumps([kinds, read_before, read_after, asked, len(whole),
+                  hashlib.sha256(whole.encode()).hexdigest()]))
+"""
+
+
+def _offerings(lazy: bool) -> list:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", _OFFERINGS.format(root=root, lazy=lazy)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out)
+
+
+def test_instance_type_offerings_read_on_first_use_are_moto_s_own():
+    """The lab's import leaves each region's instance type offerings unread until asked
+    for; what is read is what moto's eager import holds, every kind and region alike."""
+    lazy_kinds, before, after, asked, size, digest = _offerings(lazy=True)
+    eager_kinds, eager_before, _, eager_asked, eager_size, eager_digest = _offerings(lazy=False)
+    assert set(lazy_kinds.values()) == {"LazyOfferings"}
+    assert set(eager_kinds.values()) == {"dict"}
+    assert before == {kind: [] for kind in lazy_kinds}
+    assert after == {kind: (["eu-west-1"] if kind == "region" else []) for kind in lazy_kinds}
+    assert len(eager_before["region"]) > 20  # moto read every region
+    assert asked == eager_asked and len(asked) == 3
+    assert (size, digest) == (eager_size, eager_digest)
