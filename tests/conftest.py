@@ -16,6 +16,19 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+def pytest_configure(config):
+    """Python's cycle collector less often in the test process: a worker holds moto,
+    botocore's models and Jupyter (a few hundred thousand objects), and every full
+    collection walks all of them. At the default thresholds (700, 10, 10) a worker ran one
+    every few hundred milliseconds: test_ecs_ec2, test_day2_patching and test_oneday spent
+    2.5 of their 20 CPU-s there; at (10000, 10, 10), 0.85 s. Only the tests' own process is
+    tuned: lesson kernels, servers and command-line runs keep Python's defaults, as a
+    learner's do. Tests that look for what was freed call gc.collect() themselves."""
+    import gc
+
+    gc.set_threshold(10_000, 10, 10)
+
+
 #: Test modules whose tests share a costly module-scoped fixture (JupyterLab and a browser,
 #: a whole docs build, a room server, a busy lab's snapshot): `make test` sends each whole to
 #: one worker, so the fixture is made once rather than once per worker.
