@@ -20,6 +20,7 @@ import boto3
 from botocore.config import Config
 
 from ._aws import call
+from .collector import collection_paused
 from .errors import (
     ConfirmationRequiredError,
     InvalidParameterError,
@@ -81,12 +82,16 @@ class _InProcessMoto:
         with self._lock:
             first = self._mock is None
             if first:
-                from moto import mock_aws
-                from moto.moto_api import state_manager
+                # Importing moto and reading its data makes a few hundred thousand objects
+                # that live as long as the process: the cycle collector, left on, walked
+                # them again and again as they came.
+                with collection_paused():
+                    from moto import mock_aws
+                    from moto.moto_api import state_manager
 
-                quicken()
-                self._mock = mock_aws()
-                self._mock.start()
+                    quicken()
+                    self._mock = mock_aws()
+                    self._mock.start()
                 # Keep moto's own ECS tasks RUNNING until stopped (a plain boto3 client sees
                 # them too); the Lab's simulator owns the data plane either way.
                 state_manager.set_transition(
@@ -202,7 +207,8 @@ def _share_client_classes() -> None:
             return load_model(self, service_name, api_version)
         key = (service_name, api_version)
         if key not in _MODELS:
-            _MODELS[key] = load_model(self, service_name, api_version)
+            with collection_paused():  # a model is some MB of JSON, kept for the process
+                _MODELS[key] = load_model(self, service_name, api_version)
         return _MODELS[key]
 
     def _create_client_class(self: Any, service_name: str, service_model: Any) -> type:

@@ -16,6 +16,8 @@ import threading
 from collections import defaultdict
 from typing import Any
 
+from .collector import collection_paused
+
 #: moto services a lab calls (and whose dashboard lists are emptied when an account goes).
 LAB_SERVICES = ("ec2", "ecs", "ecr", "eks", "iam", "autoscaling", "ssm", "sts")
 
@@ -95,10 +97,30 @@ def quicken() -> None:
             method_names_from_class
         )
     _regions_listed_once()
+    _models_read_without_collection()
     _lazy_offerings()
     _lazy_images()
     _quick_attribute_names()
     _lazy_public_parameters()
+
+
+def _models_read_without_collection() -> None:
+    """moto reads botocore's model of a service at its first request in the process (EC2's
+    is 4 MB of JSON; it keeps the result): with the cycle collector paused meanwhile, as
+    the collector would only walk what is being read, and everything before it, again.
+    Idempotent."""
+    from moto.core import utils
+
+    load = utils._load_service_model
+    if getattr(load, "paused", False):
+        return
+
+    def _load_service_model(service_name: str, model_name: str) -> Any:
+        with collection_paused():
+            return load(service_name, model_name)
+
+    _load_service_model.paused = True  # type: ignore[attr-defined]
+    utils._load_service_model = _load_service_model
 
 
 def _regions_listed_once() -> None:

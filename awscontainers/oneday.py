@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import modes
+from .collector import full_collections_deferred
 from .costs import hourly_rate, priced_timeline
 from .errors import InvalidParameterError, check_type
 from .lab import Lab
 from .manifests import metrics_server, sample_deployment
-from .sim.collector import full_collections_deferred
 from .sim.load import LoadCurve, points
 from .tables import Table
 

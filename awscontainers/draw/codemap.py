@@ -86,14 +86,16 @@ LAYERS: tuple[Layer, ...] = (
     ),
     Layer(
         "aws",
-        "calling boto3 and turning its errors into the lab's own; moto's state in this "
-        "process; the workshop room (moto behind a front that checks every signature)",
+        "calling boto3 and turning its errors into the lab's own; moto's state and Python's "
+        "cycle collector in this process; the workshop room (moto behind a front that "
+        "checks every signature)",
         (
             "awscontainers._aws",
             "awscontainers.waits",
             "awscontainers.saved_ledger",
             "awscontainers.server",
             "awscontainers.moto_state",
+            "awscontainers.collector",
             "awscontainers.room",
             "awscontainers.room.*",
         ),

@@ -52,11 +52,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...collector import full_collections_deferred
 from ...errors import InvalidParameterError, NotFoundError
 from ...rules.data import load_packaged
 from ...tables import Table
 from ..clock import EPOCH, FOREVER
-from ..collector import full_collections_deferred
 from ..events import TIME_ADVANCED
 from ..kube import hpa, podmetrics
 from ..load import LoadCurve, utilisation

@@ -13,7 +13,7 @@ import yaml
 
 from awscontainers.errors import AlreadyExistsError, InvalidParameterError, NotFoundError
 
-from ..collector import collection_paused
+from ...collector import collection_paused
 from .fargate import schedule_fargate
 from .kinds import KINDS, Kind, applicable_kind, check_metadata, check_spec, resolve_kind
 from .objects import (

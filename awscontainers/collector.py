@@ -1,8 +1,10 @@
-"""Python's cycle collector, kept out of the simulator's hot loops.
+"""Python's cycle collector, kept out of the simulator's hot loops and a process's start.
 
 The simulator makes many small objects in bursts (a Deployment's 1,000 pods, a simulated
-day's 5,760 ticks) while moto and botocore keep hundreds of thousands of long-lived ones.
-A full collection walks all of them (tens of milliseconds each time), so:
+day's 5,760 ticks) while moto and botocore keep hundreds of thousands of long-lived ones;
+a process's first lab imports moto and parses some MB of botocore's JSON models, which stay
+for the whole process. A full collection walks all of them (tens of milliseconds each
+time), so:
 
 - :func:`collection_paused` pauses the collector for one bulk of allocations;
 - :func:`full_collections_deferred` lets the young generations be collected as usual but
