@@ -45,6 +45,20 @@ def import_time() -> None:
         print(
             f"import: {stmt!r}: median {statistics.median(runs) * 1000:.0f} ms (whole interpreter start)"
         )
+    # What every new process pays before its first answer (a lesson's kernel, a test
+    # worker, a CLI run): CPU seconds, as the process itself counts them.
+    first_lab = (
+        "import time; from awscontainers import Lab; Lab().network(); print(time.process_time())"
+    )
+    cpu = [
+        float(subprocess.run([sys.executable, "-c", first_lab], check=True,
+                             capture_output=True, text=True).stdout)
+        for _ in range(5)
+    ]  # fmt: skip
+    print(
+        f"import: a new process's first Lab() and its network: median "
+        f"{statistics.median(cpu):.2f} CPU-s (interpreter start included)"
+    )
 
 
 def overhead() -> None:
