@@ -861,15 +861,18 @@ class Lab:
 
     def network(self) -> Network:
         """The lab's VPC with public and private subnets in two AZs, created on first use."""
+        self._ensure_open()  # (in process they are made on moto directly)
         return self.account.network()
 
     def role_arn(self, purpose: str) -> str:
         """ARN of one of the lab's IAM roles (created on first use): ``ecs-instance``,
         ``ecs-task-execution``, ``eks-cluster``, ``eks-node``, ``eks-fargate-pod``."""
+        self._ensure_open()  # (in process they are made on moto directly)
         return self.account.role_arn(purpose)
 
     def instance_profile(self, purpose: str = "ecs-instance") -> str:
         """Name of the instance profile holding the role for ``purpose``."""
+        self._ensure_open()  # (in process they are made on moto directly)
         return self.account.instance_profile(purpose)
 
     # -- state that outlives the kernel (a room keeps it) ---------------------------------

@@ -79,6 +79,61 @@ def ec2_backend(account_id: str, region: str) -> Any:
     return ec2_backends[account_id][region]
 
 
+def as_request(
+    service: str, account_id: str, region: str, operation: str, /, *args: Any, **kwargs: Any
+) -> Any:
+    """``service``'s ``operation`` (``"ec2"``, ``"CreateVpc"``) in an in-process account,
+    made as moto's handler makes it: its backend's model method of the same name (in
+    snake case) called with ``args`` and ``kwargs``, the arguments that handler passes.
+    Around that call, moto does two things for every request, and so does this:
+
+    - before it, moto finds the request's URL patterns on the service's backend of its
+      default account (in ``us-east-1``, else the ``aws`` partition), making that backend
+      if it is not there (a new one draws random ids), and only then the account's own;
+    - after it, failed or not, moto draws the answer's request id from its seeded random
+      numbers.
+
+    So the ids moto hands out are those the API call would have led to, with no request
+    to sign, parse, answer and parse again. A moto error is raised as the lab's own error,
+    as :func:`awscontainers._aws.call` raises the API's."""
+    from botocore import xform_name
+    from botocore.exceptions import ClientError
+    from moto.backends import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.exceptions import ServiceException
+    from moto.utilities.aws_headers import gen_amzn_requestid_long
+    from moto.utilities.utils import get_partition
+    from werkzeug.exceptions import HTTPException
+
+    from ._aws import translate
+
+    backends = get_backend(service)
+    default = backends[DEFAULT_ACCOUNT_ID]
+    _ = default["us-east-1"] if "us-east-1" in default else default["aws"]
+    own = backends[account_id]
+    backend = own[region] if region in own else own[get_partition(region)]
+    method = getattr(backend, xform_name(operation))
+    try:
+        answer = method(*args, **kwargs)
+    except ServiceException as exc:
+        code, message, status = exc.code, exc.message, 400
+    except HTTPException as exc:  # moto's older errors (RESTError)
+        code = str(getattr(exc, "error_type", "") or exc.name)
+        message, status = str(getattr(exc, "message", exc.description)), exc.code or 400
+    else:
+        gen_amzn_requestid_long()
+        return answer
+    gen_amzn_requestid_long()
+    error = ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        operation,
+    )
+    raise translate(error, xform_name(operation)) from error
+
+
 def quicken() -> None:
     """Answer every moto request without listing its handler class's methods again.
 
