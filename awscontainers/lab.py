@@ -27,7 +27,7 @@ from .errors import (
     UnsupportedError,
     check_type,
 )
-from .moto_state import forget_account, quicken
+from .moto_state import FIXED_ANSWERS, forget_account, quicken
 from .network import Network
 from .room.keys import JoinCode, check_learner_name, learner_account_id
 from .sim.account import TAG_KEY, Account, Record
@@ -214,9 +214,41 @@ def _share_client_classes() -> None:
         return _CLASSES[key]
 
     _share_alias_names()
+    _kwargs_checked_once()
     _create_client_class.shared = True  # type: ignore[attr-defined]
     ClientCreator._load_service_model = _load_service_model
     ClientCreator._create_client_class = _create_client_class
+
+
+def _kwargs_checked_once() -> None:
+    """botocore checks that every handler it registers takes ``**kwargs`` by reading its
+    signature (``inspect.getfullargspec``): 136 built-in handlers for every lab's session
+    and a few hundred for every client, most of a new lab's time. A function's answer
+    does not change, and a plain function's comes from its code alone, so it is kept
+    per code object (a bound method answers as its function does, closures made anew for
+    every session share their code); a function given a ``__signature__``, or any other
+    callable, is checked as botocore checks it. Idempotent."""
+    import types
+
+    import botocore.hooks as hooks
+
+    if getattr(hooks.accepts_kwargs, "kept", False):
+        return
+    original = hooks.accepts_kwargs
+    kept: dict[types.CodeType, Any] = {}
+
+    def accepts_kwargs(func: Any) -> Any:
+        target = getattr(func, "__func__", func)
+        if not isinstance(target, types.FunctionType) or "__signature__" in target.__dict__:
+            return original(func)
+        code = target.__code__
+        answer = kept.get(code)
+        if answer is None:
+            answer = kept[code] = original(func)
+        return answer
+
+    accepts_kwargs.kept = True  # type: ignore[attr-defined]
+    hooks.accepts_kwargs = accepts_kwargs
 
 
 #: botocore's event names as aliased for the labs' sessions (all alias alike).
@@ -594,6 +626,8 @@ class Lab:
                     # botocore's own HTTP session is replaced by one that sends nothing.
                     # (A room sets the account from the verified credential, not a header.)
                     client._endpoint.http_session = _NoNetwork()
+                    # Reads of moto's fixed data are answered once per process.
+                    FIXED_ANSWERS.register(client, service, account, self.region)
                 if service == "autoscaling":
                     # Auto Scaling launches and terminates instances inside moto; the
                     # kubelets on them boot when a group changes.

@@ -79,6 +79,23 @@ def ec2_backend(account_id: str, region: str) -> Any:
     return ec2_backends[account_id][region]
 
 
+def _request_backend(service: str, account_id: str, region: str) -> Any:
+    """The backend a request of ``service`` in an in-process account reaches, reached as
+    moto's dispatch reaches it: first the same service's backend of moto's default account
+    (in ``us-east-1``, else the ``aws`` partition), where it finds the request's URL
+    patterns, made if it is not there yet (a new one draws random ids); then the account's
+    own (by region, or by partition for a global service such as IAM)."""
+    from moto.backends import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.utilities.utils import get_partition
+
+    backends = get_backend(service)
+    default = backends[DEFAULT_ACCOUNT_ID]
+    _ = default["us-east-1"] if "us-east-1" in default else default["aws"]
+    own = backends[account_id]
+    return own[region] if region in own else own[get_partition(region)]
+
+
 def as_request(
     service: str, account_id: str, region: str, operation: str, /, *args: Any, **kwargs: Any
 ) -> Any:
@@ -98,21 +115,13 @@ def as_request(
     as :func:`awscontainers._aws.call` raises the API's."""
     from botocore import xform_name
     from botocore.exceptions import ClientError
-    from moto.backends import get_backend
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.core.exceptions import ServiceException
     from moto.utilities.aws_headers import gen_amzn_requestid_long
-    from moto.utilities.utils import get_partition
     from werkzeug.exceptions import HTTPException
 
     from ._aws import translate
 
-    backends = get_backend(service)
-    default = backends[DEFAULT_ACCOUNT_ID]
-    _ = default["us-east-1"] if "us-east-1" in default else default["aws"]
-    own = backends[account_id]
-    backend = own[region] if region in own else own[get_partition(region)]
-    method = getattr(backend, xform_name(operation))
+    method = getattr(_request_backend(service, account_id, region), xform_name(operation))
     try:
         answer = method(*args, **kwargs)
     except ServiceException as exc:
@@ -150,6 +159,7 @@ def quicken() -> None:
             method_names_from_class
         )
     _regions_listed_once()
+    _error_tables_kept()
     _lazy_images()
     _quick_attribute_names()
     _lazy_public_parameters()
@@ -202,6 +212,106 @@ def _regions_listed_once() -> None:
         return list(partitions[paths])
 
     Session.get_available_partitions = get_available_partitions
+
+
+class FixedAnswers:
+    """Answers of reads that give moto's fixed data (the same in every account: today
+    ``ec2.DescribeInstanceTypes``), kept per process and request, given again by the
+    in-process labs' clients without asking moto.
+
+    The simulators and the lab's clients ask for an instance type's sizes whenever a
+    node or an instance boots, in every new lab (about 6 ms a call through moto's
+    serializer and botocore's parser). A kept answer is given as moto would give it:
+    the backends the request would reach are reached, a new request id is drawn from
+    moto's random numbers (so every later id is the same as through moto) and stands in
+    the answer's metadata, with the date. Errors are never kept."""
+
+    OPERATIONS: dict[str, tuple[str, ...]] = {"ec2": ("DescribeInstanceTypes",)}
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, dict] = {}
+
+    def register(self, client: Any, service: str, account_id: str, region: str) -> None:
+        """Answer ``client``'s fixed reads (a lab's client on ``account_id``)."""
+        for operation in self.OPERATIONS.get(service, ()):
+            handlers = _KeptReadHandlers(self, service, account_id, region)
+            client.meta.events.register(f"before-call.{service}.{operation}", handlers.before)
+            client.meta.events.register(f"after-call.{service}.{operation}", handlers.after)
+
+    def clear(self) -> None:
+        """Forget every kept answer (tests)."""
+        self._kept.clear()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+class _KeptReadHandlers:
+    """botocore handlers of one client for :class:`FixedAnswers`."""
+
+    def __init__(self, answers: FixedAnswers, service: str, account_id: str, region: str):
+        self.answers = answers
+        self.service = service
+        self.account_id = account_id
+        self.region = region
+
+    def _key(self, model: Any, params: dict) -> tuple:
+        body = params.get("body")
+        body = tuple(sorted(body.items())) if isinstance(body, dict) else body
+        return (self.service, self.region, model.name, params.get("url_path"), body)
+
+    def before(self, model: Any, params: dict, context: dict, **_: Any) -> Any:
+        import copy
+
+        from botocore.awsrequest import AWSResponse
+        from moto.core.utils import utcnow
+        from moto.utilities.aws_headers import gen_amzn_requestid_long
+        from werkzeug.http import http_date
+
+        key = self._key(model, params)
+        kept = self.answers._kept.get(key)
+        if kept is None:
+            context["awscontainers_kept"] = key
+            return None
+        _request_backend(self.service, self.account_id, self.region)
+        request_id = gen_amzn_requestid_long()
+        answer = copy.deepcopy(kept)
+        headers = answer["ResponseMetadata"]["HTTPHeaders"]
+        headers["x-amzn-requestid"] = request_id
+        if "date" in headers:
+            headers["date"] = http_date(utcnow())
+        return AWSResponse(params.get("url", ""), 200, dict(headers), None), answer
+
+    def after(self, http_response: Any, parsed: dict, context: dict, **_: Any) -> None:
+        import copy
+
+        key = context.pop("awscontainers_kept", None)
+        if key is not None and http_response.status_code == 200:
+            self.answers._kept[key] = copy.deepcopy(parsed)
+
+
+#: The fixed answers every in-process lab's clients share.
+FIXED_ANSWERS = FixedAnswers()
+
+
+def _error_tables_kept() -> None:
+    """moto answers an error by looking its code up in a table of the service's error
+    shapes, kept per service by an ``ErrorLookupFactory``, but it makes a new factory for
+    every error, so the table was built again each time (about 6 ms for SSM: a
+    ``get_parameter`` of a name moto does not have, as every EKS-optimized AMI lookup is,
+    cost 4-28 ms). Every factory now shares one cache, under moto's own key (the service
+    id). Idempotent."""
+    from moto.core.errors import ErrorLookupFactory
+
+    if getattr(ErrorLookupFactory.__init__, "shared", False):
+        return
+    tables: dict[str, Any] = {}
+
+    def __init__(self: Any) -> None:
+        self._error_lut_cache = tables
+
+    __init__.shared = True  # type: ignore[attr-defined]
+    ErrorLookupFactory.__init__ = __init__
 
 
 #: The public parameters of one tree moto ships (name -> value), read once per process.
