@@ -92,8 +92,20 @@ def _request_backend(service: str, account_id: str, region: str) -> Any:
     backends = get_backend(service)
     default = backends[DEFAULT_ACCOUNT_ID]
     _ = default["us-east-1"] if "us-east-1" in default else default["aws"]
+    _counted_as_unauthorised()
     own = backends[account_id]
     return own[region] if region in own else own[get_partition(region)]
+
+
+def _counted_as_unauthorised() -> None:
+    """What moto's authorisation does for a request while it is off (as in every lab):
+    count it. (The labs never turn it on; were it on, a request made in process would
+    not be checked.)"""
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin as Mixin
+
+    if Mixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        Mixin.request_count += 1
 
 
 def as_request(
@@ -160,6 +172,7 @@ def quicken() -> None:
         )
     _regions_listed_once()
     _error_tables_kept()
+    _authorisation_imported_when_on()
     _lazy_images()
     _quick_attribute_names()
     _lazy_public_parameters()
@@ -292,6 +305,29 @@ class _KeptReadHandlers:
 
 #: The fixed answers every in-process lab's clients share.
 FIXED_ANSWERS = FixedAnswers()
+
+
+def _authorisation_imported_when_on() -> None:
+    """moto imports its IAM access control for the first request of a process even while
+    authorisation is off (as in every lab), and that imports all of moto's S3 (about
+    0.15 s, which the process's first request paid: a lesson's first ``get_parameter``
+    took 0.2 s). While it is off, a request is only counted, as moto counts it, and
+    nothing is imported; once on, moto checks it as it always does. Idempotent."""
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin as Mixin
+
+    original = Mixin._authenticate_and_authorize_normal_action
+    if getattr(original, "quick", False):
+        return
+
+    def _authenticate_and_authorize_normal_action(self: Any, resource: str = "*") -> None:
+        if Mixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+            Mixin.request_count += 1
+            return
+        original(self, resource)
+
+    _authenticate_and_authorize_normal_action.quick = True  # type: ignore[attr-defined]
+    Mixin._authenticate_and_authorize_normal_action = _authenticate_and_authorize_normal_action
 
 
 def _error_tables_kept() -> None:
