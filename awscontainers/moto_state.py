@@ -171,6 +171,7 @@ def quicken() -> None:
             method_names_from_class
         )
     _regions_listed_once()
+    _service_models_read_by_one_loader()
     _error_tables_kept()
     _authorisation_imported_when_on()
     _lazy_images()
@@ -305,6 +306,26 @@ class _KeptReadHandlers:
 
 #: The fixed answers every in-process lab's clients share.
 FIXED_ANSWERS = FixedAnswers()
+
+
+def _service_models_read_by_one_loader() -> None:
+    """moto reads a service's model (to parse requests and serialise answers) with a new
+    botocore loader each time, which first lists every service's folder: about 20 ms of
+    each service's first request in a process, beside reading the model itself. One
+    loader per process, made as moto makes each (moto's ``create_loader()``),
+    lists them once. Idempotent."""
+    import moto.core.utils as utils
+    from moto.core.loaders import create_loader
+
+    if getattr(utils._load_service_model, "quick", False):
+        return
+    loader = create_loader()
+
+    def _load_service_model(service_name: str, model_name: str) -> dict[str, Any]:
+        return dict(loader.load_service_model(service_name, model_name))
+
+    _load_service_model.quick = True  # type: ignore[attr-defined]
+    utils._load_service_model = _load_service_model
 
 
 def _authorisation_imported_when_on() -> None:
