@@ -92,9 +92,9 @@ def create_network(lab: Account) -> Network:
     a security group; record each for teardown.
 
     In process the same calls are made on moto's EC2 backend directly
-    (:func:`_network_in_process`): the same resources, ids and ledger as the API calls give,
-    in a fraction of a millisecond instead of 17 requests."""
-    if lab.backend == "moto":
+    (:func:`_network_in_process`, :func:`_made_in_process`): the same resources, ids and
+    ledger as the 17 API calls give, in about a tenth of their time."""
+    if _made_in_process(lab):
         return _network_in_process(lab)
     return _network_through_api(lab)
 
@@ -286,9 +286,22 @@ def create_role(lab: Account, purpose: str) -> str:
         raise InvalidParameterError(
             f"No lab role for {purpose!r}.", hint=f"use one of: {', '.join(ROLES)}."
         )
-    if lab.backend == "moto":
+    if _made_in_process(lab):
         return _role_in_process(lab, purpose)
     return _role_through_api(lab, purpose)
+
+
+def _made_in_process(lab: Account) -> bool:
+    """Whether the network and roles are made on moto's backends directly: in the
+    in-process backend, where moto files the requests under the lab's region and its
+    partition. moto reads them from the request's host: the region's own in the commercial
+    and China partitions (tested both ways), but ``iam.us-gov.amazonaws.com`` reads as
+    the commercial partition, so GovCloud and the other partitions keep the API calls."""
+    if lab.backend != "moto":
+        return False
+    from moto.utilities.utils import get_partition
+
+    return get_partition(lab.region) in ("aws", "aws-cn")
 
 
 def _trust(principal: str) -> str:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from awscontainers import Lab, network
 from awscontainers.errors import AlreadyExistsError, LabError
 
-REGIONS = ("us-east-1", "us-west-1", "eu-west-1", "ap-southeast-2", "sa-east-1")
+REGIONS = ("us-east-1", "us-west-1", "eu-west-1", "ap-southeast-2", "sa-east-1", "cn-north-1")
 
 
 def _random():
@@ -135,6 +135,21 @@ def test_a_moto_lab_makes_them_in_process_and_teardown_removes_everything():
         assert not any(find(lab).values())
         # ... and made again on next use, as before.
         assert lab.network().vpc_id != vpc
+
+
+def test_govcloud_keeps_the_api_calls_where_moto_files_them():
+    # moto reads iam.us-gov.amazonaws.com as the commercial partition: made in process,
+    # the roles would land in another partition than the API puts them.
+    with Lab(region="us-gov-west-1", name="gov") as lab:
+        sent = []
+        for service in ("iam", "ec2"):
+            lab.client(service).meta.events.register(
+                f"before-call.{service}.*", lambda model, **_: sent.append(model.name)
+            )
+        arn = lab.role_arn("eks-node")
+        lab.network()
+        assert {"CreateRole", "CreateVpc"} <= set(sent)
+        assert arn == lab.client("iam").get_role(RoleName=arn.rsplit("/", 1)[-1])["Role"]["Arn"]
 
 
 def test_a_moto_error_in_process_is_the_lab_s_error_as_through_the_api():
