@@ -28,7 +28,7 @@ from .errors import (
     UnsupportedError,
     check_type,
 )
-from .moto_state import forget_account, quicken
+from .moto_state import FIXED_ANSWERS, forget_account, quicken
 from .network import Network
 from .room.keys import JoinCode, check_learner_name, learner_account_id
 from .sim.account import TAG_KEY, Account, Record
@@ -220,9 +220,42 @@ def _share_client_classes() -> None:
         return _CLASSES[key]
 
     _share_alias_names()
+    _kwargs_checked_once()
+    _sessions_share_aliases()
     _create_client_class.shared = True  # type: ignore[attr-defined]
     ClientCreator._load_service_model = _load_service_model
     ClientCreator._create_client_class = _create_client_class
+
+
+def _kwargs_checked_once() -> None:
+    """botocore checks that every handler it registers takes ``**kwargs`` by reading its
+    signature (``inspect.getfullargspec``): 136 built-in handlers for every lab's session
+    and a few hundred for every client, most of a new lab's time. A function's answer
+    does not change, and a plain function's comes from its code alone, so it is kept
+    per code object (a bound method answers as its function does, closures made anew for
+    every session share their code); a function given a ``__signature__``, or any other
+    callable, is checked as botocore checks it. Idempotent."""
+    import types
+
+    import botocore.hooks as hooks
+
+    if getattr(hooks.accepts_kwargs, "kept", False):
+        return
+    original = hooks.accepts_kwargs
+    kept: dict[types.CodeType, Any] = {}
+
+    def accepts_kwargs(func: Any) -> Any:
+        target = getattr(func, "__func__", func)
+        if not isinstance(target, types.FunctionType) or "__signature__" in target.__dict__:
+            return original(func)
+        code = target.__code__
+        answer = kept.get(code)
+        if answer is None:
+            answer = kept[code] = original(func)
+        return answer
+
+    accepts_kwargs.kept = True  # type: ignore[attr-defined]
+    hooks.accepts_kwargs = accepts_kwargs
 
 
 #: botocore's event names as aliased for the labs' sessions (all alias alike).
@@ -263,6 +296,28 @@ def _share_aliases(core: Any) -> None:
     emitter = core.get_component("event_emitter")
     if emitter._event_aliases == _default_aliases():
         emitter._alias_name_cache = _ALIASED
+
+
+def _sessions_share_aliases() -> None:
+    """Every botocore session whose aliases are botocore's own answers from
+    :data:`_ALIASED` as it registers its built-in handlers, not only the labs' sessions:
+    moto makes a default boto3 session to check every role ARN an EKS call is given, and
+    aliasing its 130 handlers' event names afresh was most of an EKS ``create_cluster``
+    (16 of 26 ms). The names are a function of the aliases alone. Idempotent."""
+    from botocore.hooks import EventAliaser
+    from botocore.session import Session
+
+    original = Session._register_builtin_handlers
+    if getattr(original, "shared", False):
+        return
+
+    def _register_builtin_handlers(self: Any, events: Any) -> None:
+        if isinstance(events, EventAliaser) and events._event_aliases == _default_aliases():
+            events._alias_name_cache = _ALIASED
+        original(self, events)
+
+    _register_builtin_handlers.shared = True  # type: ignore[attr-defined]
+    Session._register_builtin_handlers = _register_builtin_handlers
 
 
 def _unhook_cell(registered: tuple[Any, Any] | None) -> None:
@@ -600,6 +655,8 @@ class Lab:
                     # botocore's own HTTP session is replaced by one that sends nothing.
                     # (A room sets the account from the verified credential, not a header.)
                     client._endpoint.http_session = _NoNetwork()
+                    # Reads of moto's fixed data are answered once per process.
+                    FIXED_ANSWERS.register(client, service, account, self.region)
                 if service == "autoscaling":
                     # Auto Scaling launches and terminates instances inside moto; the
                     # kubelets on them boot when a group changes.
@@ -867,15 +924,18 @@ class Lab:
 
     def network(self) -> Network:
         """The lab's VPC with public and private subnets in two AZs, created on first use."""
+        self._ensure_open()  # (in process they are made on moto directly)
         return self.account.network()
 
     def role_arn(self, purpose: str) -> str:
         """ARN of one of the lab's IAM roles (created on first use): ``ecs-instance``,
         ``ecs-task-execution``, ``eks-cluster``, ``eks-node``, ``eks-fargate-pod``."""
+        self._ensure_open()  # (in process they are made on moto directly)
         return self.account.role_arn(purpose)
 
     def instance_profile(self, purpose: str = "ecs-instance") -> str:
         """Name of the instance profile holding the role for ``purpose``."""
+        self._ensure_open()  # (in process they are made on moto directly)
         return self.account.instance_profile(purpose)
 
     # -- state that outlives the kernel (a room keeps it) ---------------------------------

@@ -81,6 +81,82 @@ def ec2_backend(account_id: str, region: str) -> Any:
     return ec2_backends[account_id][region]
 
 
+def _request_backend(service: str, account_id: str, region: str) -> Any:
+    """The backend a request of ``service`` in an in-process account reaches, reached as
+    moto's dispatch reaches it: first the same service's backend of moto's default account
+    (in ``us-east-1``, else the ``aws`` partition), where it finds the request's URL
+    patterns, made if it is not there yet (a new one draws random ids); then the account's
+    own (by region, or by partition for a global service such as IAM)."""
+    from moto.backends import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.utilities.utils import get_partition
+
+    backends = get_backend(service)
+    default = backends[DEFAULT_ACCOUNT_ID]
+    _ = default["us-east-1"] if "us-east-1" in default else default["aws"]
+    _counted_as_unauthorised()
+    own = backends[account_id]
+    return own[region] if region in own else own[get_partition(region)]
+
+
+def _counted_as_unauthorised() -> None:
+    """What moto's authorisation does for a request while it is off (as in every lab):
+    count it. (The labs never turn it on; were it on, a request made in process would
+    not be checked.)"""
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin as Mixin
+
+    if Mixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        Mixin.request_count += 1
+
+
+def as_request(
+    service: str, account_id: str, region: str, operation: str, /, *args: Any, **kwargs: Any
+) -> Any:
+    """``service``'s ``operation`` (``"ec2"``, ``"CreateVpc"``) in an in-process account,
+    made as moto's handler makes it: its backend's model method of the same name (in
+    snake case) called with ``args`` and ``kwargs``, the arguments that handler passes.
+    Around that call, moto does two things for every request, and so does this:
+
+    - before it, moto finds the request's URL patterns on the service's backend of its
+      default account (in ``us-east-1``, else the ``aws`` partition), making that backend
+      if it is not there (a new one draws random ids), and only then the account's own;
+    - after it, failed or not, moto draws the answer's request id from its seeded random
+      numbers.
+
+    So the ids moto hands out are those the API call would have led to, with no request
+    to sign, parse, answer and parse again. A moto error is raised as the lab's own error,
+    as :func:`awscontainers._aws.call` raises the API's."""
+    from botocore import xform_name
+    from botocore.exceptions import ClientError
+    from moto.core.exceptions import ServiceException
+    from moto.utilities.aws_headers import gen_amzn_requestid_long
+    from werkzeug.exceptions import HTTPException
+
+    from ._aws import translate
+
+    method = getattr(_request_backend(service, account_id, region), xform_name(operation))
+    try:
+        answer = method(*args, **kwargs)
+    except ServiceException as exc:
+        code, message, status = exc.code, exc.message, 400
+    except HTTPException as exc:  # moto's older errors (RESTError)
+        code = str(getattr(exc, "error_type", "") or exc.name)
+        message, status = str(getattr(exc, "message", exc.description)), exc.code or 400
+    else:
+        gen_amzn_requestid_long()
+        return answer
+    gen_amzn_requestid_long()
+    error = ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        operation,
+    )
+    raise translate(error, xform_name(operation)) from error
+
+
 def quicken() -> None:
     """Answer every moto request without listing its handler class's methods again.
 
@@ -97,30 +173,13 @@ def quicken() -> None:
             method_names_from_class
         )
     _regions_listed_once()
-    _models_read_without_collection()
+    _service_models_read_by_one_loader()
+    _error_tables_kept()
+    _authorisation_imported_when_on()
     _lazy_offerings()
     _lazy_images()
     _quick_attribute_names()
     _lazy_public_parameters()
-
-
-def _models_read_without_collection() -> None:
-    """moto reads botocore's model of a service at its first request in the process (EC2's
-    is 4 MB of JSON; it keeps the result): with the cycle collector paused meanwhile, as
-    the collector would only walk what is being read, and everything before it, again.
-    Idempotent."""
-    from moto.core import utils
-
-    load = utils._load_service_model
-    if getattr(load, "paused", False):
-        return
-
-    def _load_service_model(service_name: str, model_name: str) -> Any:
-        with collection_paused():
-            return load(service_name, model_name)
-
-    _load_service_model.paused = True  # type: ignore[attr-defined]
-    utils._load_service_model = _load_service_model
 
 
 def _regions_listed_once() -> None:
@@ -170,6 +229,152 @@ def _regions_listed_once() -> None:
         return list(partitions[paths])
 
     Session.get_available_partitions = get_available_partitions
+
+
+class FixedAnswers:
+    """Answers of reads that give moto's fixed data (the same in every account: today
+    ``ec2.DescribeInstanceTypes``), kept per process and request, given again by the
+    in-process labs' clients without asking moto.
+
+    The simulators and the lab's clients ask for an instance type's sizes whenever a
+    node or an instance boots, in every new lab (about 6 ms a call through moto's
+    serializer and botocore's parser). A kept answer is given as moto would give it:
+    the backends the request would reach are reached, a new request id is drawn from
+    moto's random numbers (so every later id is the same as through moto) and stands in
+    the answer's metadata, with the date. Errors are never kept."""
+
+    OPERATIONS: dict[str, tuple[str, ...]] = {"ec2": ("DescribeInstanceTypes",)}
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, dict] = {}
+
+    def register(self, client: Any, service: str, account_id: str, region: str) -> None:
+        """Answer ``client``'s fixed reads (a lab's client on ``account_id``)."""
+        for operation in self.OPERATIONS.get(service, ()):
+            handlers = _KeptReadHandlers(self, service, account_id, region)
+            client.meta.events.register(f"before-call.{service}.{operation}", handlers.before)
+            client.meta.events.register(f"after-call.{service}.{operation}", handlers.after)
+
+    def clear(self) -> None:
+        """Forget every kept answer (tests)."""
+        self._kept.clear()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+class _KeptReadHandlers:
+    """botocore handlers of one client for :class:`FixedAnswers`."""
+
+    def __init__(self, answers: FixedAnswers, service: str, account_id: str, region: str):
+        self.answers = answers
+        self.service = service
+        self.account_id = account_id
+        self.region = region
+
+    def _key(self, model: Any, params: dict) -> tuple:
+        body = params.get("body")
+        body = tuple(sorted(body.items())) if isinstance(body, dict) else body
+        return (self.service, self.region, model.name, params.get("url_path"), body)
+
+    def before(self, model: Any, params: dict, context: dict, **_: Any) -> Any:
+        import copy
+
+        from botocore.awsrequest import AWSResponse
+        from moto.core.utils import utcnow
+        from moto.utilities.aws_headers import gen_amzn_requestid_long
+        from werkzeug.http import http_date
+
+        key = self._key(model, params)
+        kept = self.answers._kept.get(key)
+        if kept is None:
+            context["awscontainers_kept"] = key
+            return None
+        _request_backend(self.service, self.account_id, self.region)
+        request_id = gen_amzn_requestid_long()
+        answer = copy.deepcopy(kept)
+        headers = answer["ResponseMetadata"]["HTTPHeaders"]
+        headers["x-amzn-requestid"] = request_id
+        if "date" in headers:
+            headers["date"] = http_date(utcnow())
+        return AWSResponse(params.get("url", ""), 200, dict(headers), None), answer
+
+    def after(self, http_response: Any, parsed: dict, context: dict, **_: Any) -> None:
+        import copy
+
+        key = context.pop("awscontainers_kept", None)
+        if key is not None and http_response.status_code == 200:
+            self.answers._kept[key] = copy.deepcopy(parsed)
+
+
+#: The fixed answers every in-process lab's clients share.
+FIXED_ANSWERS = FixedAnswers()
+
+
+def _service_models_read_by_one_loader() -> None:
+    """moto reads a service's model (to parse requests and serialise answers) with a new
+    botocore loader each time, which first lists every service's folder: about 20 ms of
+    each service's first request in a process, beside reading the model itself. One
+    loader per process, made as moto makes each (moto's ``create_loader()``),
+    lists them once. The model (EC2's is 4 MB of JSON, kept for the process) is read with
+    the cycle collector paused, which would only walk it, and all before it, again.
+    Idempotent."""
+    import moto.core.utils as utils
+    from moto.core.loaders import create_loader
+
+    if getattr(utils._load_service_model, "quick", False):
+        return
+    loader = create_loader()
+
+    def _load_service_model(service_name: str, model_name: str) -> dict[str, Any]:
+        with collection_paused():
+            return dict(loader.load_service_model(service_name, model_name))
+
+    _load_service_model.quick = True  # type: ignore[attr-defined]
+    utils._load_service_model = _load_service_model
+
+
+def _authorisation_imported_when_on() -> None:
+    """moto imports its IAM access control for the first request of a process even while
+    authorisation is off (as in every lab), and that imports all of moto's S3 (about
+    0.15 s, which the process's first request paid: a lesson's first ``get_parameter``
+    took 0.2 s). While it is off, a request is only counted, as moto counts it, and
+    nothing is imported; once on, moto checks it as it always does. Idempotent."""
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin as Mixin
+
+    original = Mixin._authenticate_and_authorize_normal_action
+    if getattr(original, "quick", False):
+        return
+
+    def _authenticate_and_authorize_normal_action(self: Any, resource: str = "*") -> None:
+        if Mixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+            Mixin.request_count += 1
+            return
+        original(self, resource)
+
+    _authenticate_and_authorize_normal_action.quick = True  # type: ignore[attr-defined]
+    Mixin._authenticate_and_authorize_normal_action = _authenticate_and_authorize_normal_action
+
+
+def _error_tables_kept() -> None:
+    """moto answers an error by looking its code up in a table of the service's error
+    shapes, kept per service by an ``ErrorLookupFactory``, but it makes a new factory for
+    every error, so the table was built again each time (about 6 ms for SSM: a
+    ``get_parameter`` of a name moto does not have, as every EKS-optimized AMI lookup is,
+    cost 4-28 ms). Every factory now shares one cache, under moto's own key (the service
+    id). Idempotent."""
+    from moto.core.errors import ErrorLookupFactory
+
+    if getattr(ErrorLookupFactory.__init__, "shared", False):
+        return
+    tables: dict[str, Any] = {}
+
+    def __init__(self: Any) -> None:
+        self._error_lut_cache = tables
+
+    __init__.shared = True  # type: ignore[attr-defined]
+    ErrorLookupFactory.__init__ = __init__
 
 
 #: The public parameters of one tree moto ships (name -> value), read once per process.

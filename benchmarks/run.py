@@ -7,7 +7,9 @@
 
 Targets on a 2-core machine: Lab overhead over raw boto3 on moto at most 1.3x; 1,000
 placements within 1 s; each notebook within 10 s; the chooser panel answers a change
-within 100 ms (median), 50 ms at the 95th percentile; a room starts within 2 s and stops
+within 100 ms (median), 50 ms at the 95th percentile; a new in-process lab with its network
+and five roles within 15 ms (lab_setup: 72-95 ms through the API, 8 ms made on moto's
+backends); a room starts within 2 s and stops
 within 0.2 s (room_start_stop: 620 ms before the room's process exited at once, 15 ms after).
 """
 
@@ -102,6 +104,69 @@ def overhead() -> None:
         f"lab {t_lab / n * 1000:.2f} ms/call, ratio {t_lab / t_raw:.2f}x (target <= 1.3x)"
     )
     lab.close()
+
+
+def lab_setup() -> None:
+    """What every in-process lab pays before its first lesson step (issue 13): Lab() and
+    close, the network, a role (with its instance profile for node roles), an instance
+    type read. The network and roles are made on moto's backends directly and an instance
+    type's answer is kept per process; the same made through the API (what every lab paid
+    before) is printed beside them. Target: Lab(), the network and all five roles within
+    15 ms (70-95 ms through the API on this machine)."""
+    from awscontainers import Lab, network
+    from awscontainers.moto_state import FIXED_ANSWERS
+
+    n = 20
+    Lab().close()  # the process's first lab: imports, moto's seed
+
+    def per_lab(work) -> float:
+        labs = [Lab(name="bench", seed=i) for i in range(n)]
+        for lab in labs:  # their clients made beforehand, as a lesson's are
+            lab.client("ec2"), lab.client("iam")
+        t = time.perf_counter()
+        for lab in labs:
+            work(lab)
+        spent = (time.perf_counter() - t) / n
+        for lab in labs:
+            lab.close()
+        return spent
+
+    def opened() -> float:
+        t = time.perf_counter()
+        for i in range(n):
+            Lab(name="bench", seed=i).close()
+        return (time.perf_counter() - t) / n
+
+    def roles(make):
+        return lambda lab: [make(lab.account, p) for p in network.ROLES]
+
+    def types(lab):
+        for name in ("t3.medium", "m5.large", "c5.xlarge"):
+            lab.client("ec2").describe_instance_types(InstanceTypes=[name])
+
+    def types_asked(lab):
+        FIXED_ANSWERS.clear()  # moto answers every one
+        types(lab)
+
+    per_lab(types)  # the clients and kept answers, as in a warm process
+    t_lab = opened()
+    fast_net = per_lab(lambda lab: network.create_network(lab.account))
+    api_net = per_lab(lambda lab: network._network_through_api(lab.account))
+    fast_roles = per_lab(roles(network._role_in_process))
+    api_roles = per_lab(roles(network._role_through_api))
+    fast_types, api_types = per_lab(types), per_lab(types_asked)
+    roles_n = len(network.ROLES)
+    print(
+        f"lab_setup: Lab()+close {t_lab * 1000:.1f} ms; network {fast_net * 1000:.1f} ms "
+        f"(through the API {api_net * 1000:.1f} ms); a role {fast_roles / roles_n * 1000:.2f} ms "
+        f"(API {api_roles / roles_n * 1000:.1f} ms); describe_instance_types "
+        f"{fast_types / 3 * 1000:.2f} ms (moto {api_types / 3 * 1000:.1f} ms)"
+    )
+    total = t_lab + fast_net + fast_roles
+    print(
+        f"lab_setup: Lab(), network and {roles_n} roles {total * 1000:.1f} ms (target <= 15 ms; "
+        f"through the API {(t_lab + api_net + api_roles) * 1000:.1f} ms)"
+    )
 
 
 def _placement_candidates(n: int, per_instance: int = 1) -> list:
@@ -884,6 +949,7 @@ ON_REQUEST = {"suite": suite}
 BENCHMARKS = {
     "import_time": import_time,
     "overhead": overhead,
+    "lab_setup": lab_setup,
     "placement_pure": placement_pure,
     "placement_lab": placement_lab,
     "kube_scheduling": kube_scheduling,

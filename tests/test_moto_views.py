@@ -360,3 +360,45 @@ def test_an_in_process_termination_is_what_the_two_calls_do():
             )  # fmt: skip
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][2][:2] == ["terminated", "terminated"]
+
+
+# -- fixed answers: instance types ----------------------------------------------------------------
+_TYPES = ("t3.medium", "m5.large", "c5.xlarge", "g4dn.xlarge", "r6g.large", "m7i.2xlarge")
+
+
+@settings(max_examples=15, deadline=None)
+@given(names=st.lists(st.sampled_from(_TYPES), min_size=1, max_size=3, unique=True))
+def test_a_kept_instance_type_answer_is_moto_s_and_draws_what_moto_draws(names):
+    from moto.moto_api._internal import mock_random
+
+    from awscontainers.moto_state import FIXED_ANSWERS
+
+    with Lab(name="types") as lab:
+        ec2 = lab.client("ec2")
+        ec2.describe_instance_types(InstanceTypes=names)  # kept from now on
+        start = mock_random.getstate()
+        kept = ec2.describe_instance_types(InstanceTypes=names)
+        after = mock_random.getstate()
+        FIXED_ANSWERS.clear()
+        mock_random.setstate(start)
+        asked = ec2.describe_instance_types(InstanceTypes=names)  # moto answers again
+        assert mock_random.getstate() == after
+        for answer in (kept, asked):
+            answer["ResponseMetadata"]["HTTPHeaders"].pop("date")  # the wall clock's
+        assert kept == asked  # the request id included
+        kept["InstanceTypes"].clear()  # a reader's change stays its own
+        assert ec2.describe_instance_types(InstanceTypes=names)["InstanceTypes"]
+
+
+def test_an_unknown_instance_type_is_refused_every_time_and_never_kept():
+    from botocore.exceptions import ClientError
+
+    from awscontainers.moto_state import FIXED_ANSWERS
+
+    with Lab(name="types") as lab:
+        ec2 = lab.client("ec2")
+        before = len(FIXED_ANSWERS)
+        for _ in range(2):
+            with pytest.raises(ClientError, match="InvalidInstanceType"):
+                ec2.describe_instance_types(InstanceTypes=["t3.galactic"])
+        assert len(FIXED_ANSWERS) == before
