@@ -221,3 +221,24 @@ def test_docstring_examples_become_code_and_roles_plain_names():
         "",
         "See `Lab` and `plugins`.",
     ]
+
+
+def test_the_lessons_converters_share_compiled_templates_by_source():
+    from jinja2 import DictLoader, Environment
+
+    cache = _docsite()._Compiled()
+    compiled: list[str] = []
+
+    class Counting(Environment):
+        def compile(self, source, *args, **kwargs):
+            compiled.append(source)
+            return super().compile(source, *args, **kwargs)
+
+    same = DictLoader({"page": "{{ x }}!"})
+    for _ in range(3):
+        assert Counting(loader=same, bytecode_cache=cache).get_template("page").render(x=1) == "1!"
+    assert compiled == ["{{ x }}!"]
+    # Another source under the same name is compiled, never taken for the first.
+    changed = Counting(loader=DictLoader({"page": "{{ x }}?"}), bytecode_cache=cache)
+    assert changed.get_template("page").render(x=1) == "1?"
+    assert compiled == ["{{ x }}!", "{{ x }}?"]
