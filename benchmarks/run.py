@@ -918,6 +918,38 @@ def room_start_stop() -> None:
     )
 
 
+def docs_build() -> None:
+    """`make docs` (mkdocs build --strict, as tests/test_docs_site.py runs it): CPU seconds of
+    the mkdocs process on a first build (no lesson rendered yet: a fresh clone, make test)
+    and on a rebuild (the lessons read back from mkdocs-jupyter's cache). No target of its
+    own: it is part of make test's (issue 13: under 120 s)."""
+    import os
+    import resource
+    import tempfile
+
+    def build(cwd: str, out: str) -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"]
+            + ["-f", str(ROOT / "mkdocs.yml"), "-d", out],
+            cwd=cwd,  # mkdocs-jupyter's cache (build/.cache) is relative to it
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            check=True,
+            capture_output=True,
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+    with tempfile.TemporaryDirectory(prefix="docs-") as tmp:
+        first = build(tmp, f"{tmp}/site")
+        again = build(tmp, f"{tmp}/site")
+        size = sum(f.stat().st_size for f in Path(tmp, "site").rglob("*") if f.is_file())
+    print(
+        f"docs build: first {first:.1f} CPU-s, rebuild {again:.1f} CPU-s, site "
+        f"{size / 2**20:.1f} MB (part of make test's 120 s)"
+    )
+
+
 def suite() -> None:
     """`make test` on a fresh clone of this commit, after its setup (issue 13: under 120 s on
     a 2-core machine). The clone makes its own .venv first (`make venv`, timed apart, as
@@ -966,6 +998,7 @@ BENCHMARKS = {
     "notebooks": notebooks,
     "cost_meter": cost_meter,
     "room_start_stop": room_start_stop,
+    "docs_build": docs_build,
 }
 
 

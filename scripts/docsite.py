@@ -7,7 +7,8 @@ The site is built from what the repository already holds, nothing is copied into
   which the site does not carry, become plain text;
 - notebooks/*.ipynb become lessons/*, rendered from their stored outputs (never re-run); a
   panel, which needs a running kernel, is replaced by a note saying so, and links between
-  lessons point at the lessons' pages;
+  lessons point at the lessons' pages; the style sheets nbconvert writes into every lesson
+  (0.6 MB, the same in each) are served once, as assets/lessons/*.css;
 - diagrams/*.svg are served as diagrams/*, and the page modes.md shows them mode by mode, with
   each mode's summary from the modes data;
 - the page comparison.md is the cost comparison of examples/workload.yaml, worked out at build
@@ -22,6 +23,7 @@ name in code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 import re
@@ -31,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from griffe import Extension
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
@@ -60,9 +64,51 @@ NOT_OFFLINE = re.compile(
     re.DOTALL,
 )
 
+# A style sheet nbconvert writes into a lesson's page.
+INLINE_CSS = re.compile(r'<style type="text/css">(.*?)</style>', re.DOTALL)
+LESSON_CSS = "assets/lessons"
+
 SPHINX_ROLE = re.compile(r":(?:class|func|meth|mod|attr|exc|obj|data):`(~?)([\w.]+)(\(\))?`")
 
 _scratch: Path | None = None
+# The lessons' style sheets, by file name (from their content), written after the build.
+_lesson_css: dict[str, str] = {}
+
+
+class _Compiled(BytecodeCache):
+    """Compiled templates kept in memory, by name and source: mkdocs-jupyter makes two
+    nbconvert exporters a lesson, each with a Jinja environment of its own that would compile
+    the same templates again (a third of a first build's time)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str | None, Any]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        checksum, code = self._code.get(bucket.key, (None, None))
+        if code is not None and checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+def _share_compiled_lesson_templates() -> None:
+    """Every nbconvert exporter in this build reads its compiled templates from one cache
+    (one a kind of environment: a template compiles differently for async rendering)."""
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    create = TemplateExporter._create_environment
+    if getattr(create, "shares_compiled", False):
+        return
+    caches: dict[bool, _Compiled] = {}
+
+    def shared(self: Any) -> Any:
+        environment = create(self)
+        environment.bytecode_cache = caches.setdefault(environment.is_async, _Compiled())
+        return environment
+
+    shared.shares_compiled = True  # type: ignore[attr-defined]
+    TemplateExporter._create_environment = shared  # type: ignore[method-assign]
 
 
 def _title(notebook: dict, fallback: str) -> str:
@@ -101,6 +147,7 @@ def _lessons() -> list[tuple[str, str]]:
 
 def on_config(config: Any) -> Any:
     """Lay out the navigation from what is there."""
+    _share_compiled_lesson_templates()
     docs = Path(config["docs_dir"])
     guides = sorted(p.name for p in docs.glob("*.md") if p.name != "index.md")
     guides.sort(key=lambda n: (GUIDE_ORDER.index(n) if n in GUIDE_ORDER else len(GUIDE_ORDER), n))
@@ -217,8 +264,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
-    """In a lesson, a link to another lesson goes to that lesson's page, and nothing is
-    loaded from outside the site."""
+    """In a lesson, a link to another lesson goes to that lesson's page, nothing is loaded
+    from outside the site, and the style sheets are links to shared files."""
     if not page.file.src_uri.startswith("lessons/"):
         return html
     html = NOT_OFFLINE.sub("", html)
@@ -230,7 +277,14 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
             return match.group(0)
         return f'href="{target.url_relative_to(page.file)}{fragment}"'
 
-    return NOTEBOOK_HREF.sub(relink, html)
+    def shared(match: re.Match) -> str:
+        css = match.group(1).strip() + "\n"
+        name = hashlib.sha256(css.encode()).hexdigest()[:16] + ".css"
+        _lesson_css[name] = css
+        href = posixpath.relpath(f"{LESSON_CSS}/{name}", posixpath.dirname(page.file.dest_uri))
+        return f'<link rel="stylesheet" href="{href}">'
+
+    return INLINE_CSS.sub(shared, NOTEBOOK_HREF.sub(relink, html))
 
 
 def on_build_error(error: Exception) -> None:
@@ -238,8 +292,14 @@ def on_build_error(error: Exception) -> None:
 
 
 def on_post_build(config: Any) -> None:
-    """Remove the lessons' copies."""
+    """Write the lessons' style sheets; remove the lessons' copies."""
     global _scratch
+    if config.get("site_dir"):
+        folder = Path(config["site_dir"]) / LESSON_CSS
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, css in _lesson_css.items():
+            (folder / name).write_text(css, encoding="utf-8")
+    _lesson_css.clear()
     if _scratch is not None:
         shutil.rmtree(_scratch, ignore_errors=True)
         _scratch = None

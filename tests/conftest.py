@@ -42,6 +42,9 @@ SHARED_SETUP = frozenset(
         "test_snapshot",
     )
 )
+#: Modules that share a session-scoped fixture too (one room server, :func:`room`) go to the
+#: same worker as one unit, named after the first.
+SAME_UNIT = {"tests/test_room_resume.py": "tests/test_server.py"}
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -59,7 +62,7 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             whole = module in SHARED_SETUP or module.endswith(".ipynb")
-            return module if whole else nodeid
+            return SAME_UNIT.get(module, module) if whole else nodeid
 
     return SharedSetupScheduling(config, log)
 
@@ -68,6 +71,17 @@ def pytest_xdist_make_scheduler(config, log):
 def _lab_state_dir(tmp_path_factory, monkeypatch):
     """A real-backend lab keeps its ledger in a file: never in the tester's own cache."""
     monkeypatch.setenv("AWSCONTAINERS_STATE_DIR", str(tmp_path_factory.mktemp("labs")))
+
+
+@pytest.fixture(scope="session")
+def room():
+    """One room server on loopback for every test that joins a room and leaves it running
+    (tests/test_server.py, tests/test_room_resume.py: SAME_UNIT runs them on one worker).
+    Each test joins as learners of its own, so no test sees another's accounts."""
+    from awscontainers.server import start_server
+
+    with start_server() as running:
+        yield running
 
 
 @pytest.fixture

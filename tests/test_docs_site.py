@@ -201,6 +201,18 @@ def test_the_lessons_show_their_stored_outputs_and_no_raw_reprs(site, pages):
         assert not RAW_REPR.search(page.text), (notebook_path.name, RAW_REPR.search(page.text))
 
 
+def test_the_lessons_share_their_style_sheets(site):
+    """nbconvert's style sheets (0.6 MB, the same in every lesson) are files of their own,
+    linked from each lesson, not copied into it."""
+    shared = {p.name for p in (site / "assets" / "lessons").glob("*.css")}
+    assert shared
+    for lesson in (site / "lessons").glob("*.html"):
+        html = lesson.read_text(encoding="utf-8")
+        assert '<style type="text/css">' not in html, lesson.name
+        linked = set(re.findall(r'href="\.\./assets/lessons/([0-9a-f]+\.css)"', html))
+        assert linked == shared, lesson.name
+
+
 def _docsite():
     spec = importlib.util.spec_from_file_location("docsite", ROOT / "scripts" / "docsite.py")
     module = importlib.util.module_from_spec(spec)
@@ -221,3 +233,24 @@ def test_docstring_examples_become_code_and_roles_plain_names():
         "",
         "See `Lab` and `plugins`.",
     ]
+
+
+def test_the_lessons_converters_share_compiled_templates_by_source():
+    from jinja2 import DictLoader, Environment
+
+    cache = _docsite()._Compiled()
+    compiled: list[str] = []
+
+    class Counting(Environment):
+        def compile(self, source, *args, **kwargs):
+            compiled.append(source)
+            return super().compile(source, *args, **kwargs)
+
+    same = DictLoader({"page": "{{ x }}!"})
+    for _ in range(3):
+        assert Counting(loader=same, bytecode_cache=cache).get_template("page").render(x=1) == "1!"
+    assert compiled == ["{{ x }}!"]
+    # Another source under the same name is compiled, never taken for the first.
+    changed = Counting(loader=DictLoader({"page": "{{ x }}?"}), bytecode_cache=cache)
+    assert changed.get_template("page").render(x=1) == "1?"
+    assert compiled == ["{{ x }}!", "{{ x }}?"]

@@ -16,16 +16,9 @@ from botocore.credentials import Credentials
 
 from awscontainers import Lab
 from awscontainers.room.front import STATE_PATH
-from awscontainers.server import start_server
 from tests.lesson_steps import lesson, what_is_there
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def room():
-    with start_server() as running:
-        yield running
 
 
 def test_a_learner_who_comes_back_finds_the_same_lab(room):

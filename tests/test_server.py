@@ -19,12 +19,6 @@ from tests.conftest import register, register_fargate
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture(scope="module")
-def room():
-    with start_server() as running:
-        yield running
-
-
 def test_ecs_on_ec2_and_fargate_through_a_room(room):
     lab = Lab(join=room.join_code("alice"))
     assert lab.backend == "server" and room.url in repr(lab) and "alice" in repr(lab)
