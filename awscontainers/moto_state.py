@@ -99,15 +99,17 @@ def _request_backend(service: str, account_id: str, region: str) -> Any:
     return own[region] if region in own else own[get_partition(region)]
 
 
-def _counted_as_unauthorised() -> None:
+def _counted_as_unauthorised() -> bool:
     """What moto's authorisation does for a request while it is off (as in every lab):
-    count it. (The labs never turn it on; were it on, a request made in process would
-    not be checked.)"""
+    count it; whether it was off. (The labs never turn it on; were it on, a request made
+    in process would not be checked.)"""
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin as Mixin
 
     if Mixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
         Mixin.request_count += 1
+        return True
+    return False
 
 
 def as_request(
@@ -340,7 +342,6 @@ def _authorisation_imported_when_on() -> None:
     0.15 s, which the process's first request paid: a lesson's first ``get_parameter``
     took 0.2 s). While it is off, a request is only counted, as moto counts it, and
     nothing is imported; once on, moto checks it as it always does. Idempotent."""
-    from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin as Mixin
 
     original = Mixin._authenticate_and_authorize_normal_action
@@ -348,10 +349,8 @@ def _authorisation_imported_when_on() -> None:
         return
 
     def _authenticate_and_authorize_normal_action(self: Any, resource: str = "*") -> None:
-        if Mixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
-            Mixin.request_count += 1
-            return
-        original(self, resource)
+        if not _counted_as_unauthorised():
+            original(self, resource)
 
     _authenticate_and_authorize_normal_action.quick = True  # type: ignore[attr-defined]
     Mixin._authenticate_and_authorize_normal_action = _authenticate_and_authorize_normal_action
@@ -656,7 +655,7 @@ class LazyOfferings(_Completing):
     when that region is first asked for.
 
     moto reads and parses all 95 files of every region as its EC2 module is imported: about
-    0.13 s of every new process's first lab (each lesson's kernel, each test worker, each
+    0.3 CPU-s of every new process's first lab (each lesson's kernel, each test worker, each
     CLI run), for the one or two regions a lab uses. A region read here is the same list
     moto makes: the file's records, each with its ``LocationType``."""
 
