@@ -78,6 +78,13 @@ def _seen(lab: Lab) -> str:
 _ID = re.compile(r"\b[a-z]+-[0-9a-f]{8,}\b|\bip-10-\d+-\d+-\d+\b")
 
 
+def _run(scenario):
+    """What ``scenario`` leaves seen in a new lab of its own."""
+    with Lab() as lab:
+        scenario(lab)
+        return _seen(lab)
+
+
 @pytest.mark.parametrize(
     ("scenario", "words"),
     [
@@ -89,20 +96,10 @@ def test_skipping_idle_ticks_changes_nothing(scenario, words, monkeypatch):
     scans = []
     real = karpenter._scan_cluster
     monkeypatch.setattr(karpenter, "_scan_cluster", lambda *a: scans.append(a[-1]) or real(*a))
-    skipped = Lab()
-    try:
-        scenario(skipped)
-        fast = _seen(skipped)
-    finally:
-        skipped.close()
+    fast = _run(scenario)
     few = len(scans)
     monkeypatch.setattr(simulation, "_quiets", lambda: None)  # every tick taken
-    every = Lab()
-    try:
-        scenario(every)
-        slow = _seen(every)
-    finally:
-        every.close()
+    slow = _run(scenario)
     assert fast == slow
     assert all(word in fast for word in words)
     assert few < (len(scans) - few) / 10  # most ticks were skipped
