@@ -58,21 +58,30 @@ lab: $(LAB_STAMP)
 # except that a module with a costly module-scoped fixture (JupyterLab, the docs build, a
 # room: SHARED_SETUP in tests/conftest.py) runs whole on one worker, these first, and so does
 # each notebook (nbval runs a notebook's cells in order in one kernel): --dist loadgroup with
-# the scheduler in tests/conftest.py.
-test: lint
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(NBVAL) tests awscontainers notebooks
+# the scheduler in tests/conftest.py. ruff first (a fraction of a second); mypy (8 s from a
+# fresh clone, one core) runs beside the tests rather than before them, its report printed
+# after theirs, and either failing fails the target. -p tests.fast_start: see that file.
+test: $(STAMP)
+	$(BIN)/ruff check $(RUFF_PATHS)
+	@types=$$(mktemp); $(BIN)/mypy >"$$types" 2>&1 & mypy=$$!; \
+	trap 'kill $$mypy 2>/dev/null; rm -f "$$types"' EXIT; \
+	$(BIN)/python -m pytest -p tests.fast_start -n auto --dist loadgroup $(NBVAL) tests awscontainers notebooks; \
+	tests=$$?; wait $$mypy; typed=$$?; echo "mypy:"; cat "$$types"; \
+	exit $$(( tests != 0 ? tests : typed ))
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
+RUFF_PATHS := awscontainers tests benchmarks scripts lessons
+
 lint: $(STAMP)
-	$(BIN)/ruff check awscontainers tests benchmarks scripts lessons
+	$(BIN)/ruff check $(RUFF_PATHS)
 	$(BIN)/mypy
 
 # The two halves of `make test` alone. The unit run leaves nbval's plugin out (-p no:nbval):
 # loading it imports jsonschema, about 2 s in every process. One file runs alone as usual:
 # .venv/bin/python -m pytest tests/test_lab.py
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadgroup -p no:nbval
+	$(BIN)/python -m pytest -p tests.fast_start -n auto --dist loadgroup -p no:nbval
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile $(NBVAL) notebooks/ \

@@ -13,6 +13,7 @@ lesson's.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 from nbclient import NotebookClient
+
+from awscontainers.draw.render import PNG_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
@@ -77,6 +80,9 @@ def build(source: Path) -> Path:
     }
     nb.metadata["language_info"] = {"name": "python"}
     resources = {"metadata": {"path": str(NOTEBOOKS)}}  # lessons run from notebooks/
+    # Stored pictures carry a PNG beside their SVG, for a fresh, untrusted notebook
+    # (awscontainers.draw.render.stored_png); the kernel inherits this environment.
+    os.environ[PNG_ENV] = "1"
     NotebookClient(nb, timeout=120, kernel_name="python3", resources=resources).execute()
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{name[:2]}-{i:02d}"  # stable ids keep diffs small

@@ -213,3 +213,18 @@ def test_system_dot_is_preferred_and_renders():
     assert found.kind == "graphviz" and found.origin == "PATH"
     svg = render.render(table().source, "svg", found)
     assert b"<svg" in svg and b"Who does what" in svg
+
+
+@pytest.mark.parametrize("stored", ["", "0", "1"])
+def test_a_png_rides_beside_the_svg_only_where_notebooks_are_stored(monkeypatch, stored):
+    """IPython's own formatter, as a kernel shows a diagram: the SVG always; the PNG (what a
+    fresh, untrusted notebook shows) only with AWSCONTAINERS_STORED_PNG set, as
+    scripts/build_notebooks.py sets it for the kernels whose outputs it stores."""
+    from IPython.core.formatters import DisplayFormatter
+
+    monkeypatch.setenv(render.PNG_ENV, stored)
+    shown, _ = DisplayFormatter().format(responsibility_diagram("ecs-fargate"))
+    assert "<svg" in shown["image/svg+xml"]
+    assert ("image/png" in shown) is (stored == "1")
+    if stored == "1":
+        assert shown["image/png"].startswith(PNG_SIGNATURE)

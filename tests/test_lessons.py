@@ -85,3 +85,13 @@ def test_a_notebook_with_a_changed_cell_type_no_longer_matches(tmp_path):
     del first_code["outputs"], first_code["execution_count"]
     notebook.write_text(json.dumps(stored))
     assert differences(LESSONS / f"{name}.py", notebook)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")))
+def test_every_stored_picture_has_a_png_a_fresh_notebook_shows(name):
+    """An untrusted notebook (a clone, Binder) draws no SVG: every stored SVG output has a
+    PNG beside it (scripts/build_notebooks.py stores them; a running kernel makes none)."""
+    cells = json.loads((NOTEBOOKS / name).read_text())["cells"]
+    outputs = [o.get("data", {}) for c in cells for o in c.get("outputs", [])]
+    pictures = [d for d in outputs if "image/svg+xml" in d]
+    assert all("image/png" in d for d in pictures), name

@@ -257,3 +257,19 @@ def test_a_oneday_run_is_drawn_with_its_costs():
     svg = timeline_comparison({"ECS on Fargate": day.timeline}).svg()
     assert {"ECS on Fargate running", "ECS on Fargate cost_per_hour"} <= ids(svg)
     assert "ECS on Fargate cost_usd" in ids(svg)
+
+
+@pytest.mark.parametrize("stored", ["", "1"])
+def test_the_chart_carries_a_png_only_where_notebooks_are_stored(monkeypatch, stored):
+    """As a kernel shows it (IPython's formatter): the SVG always, the PNG for a fresh,
+    untrusted notebook only where notebooks are stored (AWSCONTAINERS_STORED_PNG)."""
+    from IPython.core.formatters import DisplayFormatter
+
+    from awscontainers.draw.render import PNG_ENV
+
+    monkeypatch.setenv(PNG_ENV, stored)
+    shown, _ = DisplayFormatter().format(timeline_plot(rows()))
+    assert "<svg" in shown["image/svg+xml"]
+    assert ("image/png" in shown) is bool(stored)
+    if stored:
+        assert shown["image/png"][:8] == b"\x89PNG\r\n\x1a\n"

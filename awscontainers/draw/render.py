@@ -29,6 +29,20 @@ from ..errors import LabError
 
 ENV = "AWSCONTAINERS_DOT"
 FORMATS = ("svg", "png")
+#: Set (to anything but "" or "0") where notebooks are stored: scripts/build_notebooks.py.
+PNG_ENV = "AWSCONTAINERS_STORED_PNG"
+
+
+def stored_png() -> bool:
+    """Whether a picture shown in a notebook carries a PNG beside its SVG.
+
+    A notebook opened fresh, untrusted (a clone, Binder), shows no SVG: the lessons' stored
+    outputs need the PNG, so the script that stores them sets ``AWSCONTAINERS_STORED_PNG``.
+    A picture drawn in a running notebook is shown as SVG (JupyterLab trusts what its own
+    kernel sends, and signs the notebook it saves), so elsewhere the PNG is not made: about
+    0.2 s of a kernel's time for each diagram (another Graphviz run and the palette) and
+    0.6 s for the day-2 chart."""
+    return os.environ.get(PNG_ENV, "") not in ("", "0")
 
 
 @dataclass(frozen=True)
@@ -154,8 +168,8 @@ class Diagram:
     """A Graphviz source that shows itself in a notebook and saves as SVG or PNG.
 
     A notebook stores it three ways: an SVG that fits the output area (shown when the
-    notebook is trusted, after it runs), a PNG (what a fresh, untrusted notebook shows) and
-    a line of text."""
+    notebook is trusted, after it runs), a PNG (what a fresh, untrusted notebook shows; made
+    only where notebooks are stored, :func:`stored_png`) and a line of text."""
 
     def __init__(self, source: str, name: str = "diagram"):
         self.source = source
@@ -167,8 +181,10 @@ class Diagram:
     def _repr_svg_(self) -> str:
         return fit_width(self.svg())
 
-    def _repr_png_(self) -> bytes:
-        return compact_png(render(self.source, "png"))
+    def _repr_png_(self) -> bytes | None:
+        """The PNG a fresh, untrusted notebook shows, where notebooks are stored
+        (:func:`stored_png`); None elsewhere (no PNG in the output)."""
+        return compact_png(render(self.source, "png")) if stored_png() else None
 
     def save(self, path: str | Path, fmt: str | None = None) -> Path:
         """Write ``.svg``, ``.png`` or ``.gv`` (the source) according to the suffix."""

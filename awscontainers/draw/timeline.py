@@ -121,11 +121,12 @@ class TimelinePlot:
 
         return fit_width(self.svg())
 
-    def _repr_png_(self) -> bytes:
-        """What a fresh, untrusted notebook shows (it draws no SVG)."""
-        from .render import compact_png
+    def _repr_png_(self) -> bytes | None:
+        """What a fresh, untrusted notebook shows (it draws no SVG), where notebooks are
+        stored (:func:`~awscontainers.draw.render.stored_png`); None elsewhere."""
+        from .render import compact_png, stored_png
 
-        return compact_png(self.png(dpi=72))
+        return compact_png(self.png(dpi=72)) if stored_png() else None
 
     def save(self, path: str | Path) -> Path:
         """Write ``.svg`` or ``.png`` according to the suffix."""
