@@ -181,6 +181,7 @@ def quicken() -> None:
     _lazy_offerings()
     _lazy_images()
     _quick_attribute_names()
+    _quick_value_picking()
     _lazy_public_parameters()
 
 
@@ -489,8 +490,13 @@ def _quick_attribute_names() -> None:
         cls.get_possible_keys = _kept_names(original)
 
 
+#: The names each picker tries, by (picker class, its providers, the object's class, the
+#: field, the shape's id), with the shape (so its id is not another's).
+_KEPT_NAMES: dict[tuple, tuple[Any, tuple[str, ...]]] = {}
+
+
 def _kept_names(original: Any) -> Any:
-    kept: dict[tuple, tuple[Any, tuple[str, ...]]] = {}
+    kept = _KEPT_NAMES
 
     def get_possible_keys(self: Any, context: Any) -> Any:
         obj = context.obj
@@ -512,6 +518,53 @@ def _kept_names(original: Any) -> Any:
 
     get_possible_keys.quick = True  # type: ignore[attr-defined]
     return get_possible_keys
+
+
+def _quick_value_picking() -> None:
+    """moto's serializer reads each field of a reply through its picker
+    (``ResponseSerializer.get_value``): a context object made and the serializer's path
+    joined into a string for every field, then the names the picker tries. Once a field's
+    names are kept (:func:`_kept_names`), the same lookups are made here directly: the
+    names in order, the first found wins (None if none), then the picker's response
+    transformer for the field's path, if it has one, exactly as ``AttributePicker``
+    does. A picker of another class, an object carrying its own ``Meta``, or a field met
+    for the first time is read as moto reads it. Idempotent."""
+    from moto.core import serialize
+    from moto.core.utils import MISSING
+
+    serializer = serialize.ResponseSerializer
+    original = serializer.__dict__["get_value"]
+    if getattr(original, "quick", False):
+        return
+    pick = serialize.get_value
+    plain = {serialize.AttributePicker, serialize.XFormedAttributePicker}
+    kept = _KEPT_NAMES
+
+    def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
+        picker = self._value_picker
+        kind = type(picker)
+        if kind not in plain or "Meta" in getattr(value, "__dict__", ()):
+            return original(self, value, key, shape)
+        found = kept.get((kind, tuple(picker.alias_providers), type(value), key, id(shape)))
+        if found is None or found[0] is not shape:
+            return original(self, value, key, shape)  # keeps the names for next time
+        for name in found[1]:
+            got = pick(value, name, MISSING)
+            if got is not MISSING:
+                break
+        else:
+            got = None
+        transformers = picker.response_transformers
+        if transformers:
+            path = f"{'.'.join(self.path)}.{key}"
+            for suffix, transform in transformers.items():
+                if path.endswith(suffix):
+                    return transform(got)
+        return got
+
+    get_value.quick = True  # type: ignore[attr-defined]
+    get_value.original = original  # type: ignore[attr-defined]
+    serializer.get_value = get_value
 
 
 class _Completing(dict):
