@@ -971,7 +971,12 @@ def suite() -> None:
         started = time.perf_counter()
         done = subprocess.run(["make", "test"], cwd=repo, env=env, capture_output=True, text=True)
         took = time.perf_counter() - started
-    last = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+    # pytest's summary line (mypy's report is printed after it).
+    lines = done.stdout.strip().splitlines()
+    last = next(
+        (line for line in reversed(lines) if " passed" in line or " failed" in line),
+        lines[-1] if lines else "(no output)",
+    )
     print(
         f"make test on a fresh clone: {took:.0f} s after {setup:.0f} s of setup, "
         f"{'passed' if done.returncode == 0 else 'FAILED'} ({last.strip('= ')}) (target < 120 s)"
