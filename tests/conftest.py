@@ -29,6 +29,9 @@ def pytest_configure(config):
     gc.set_threshold(10_000, 10, 10)
 
 
+#: Not test modules: a stand-in package folder for the servers the tests start (fast_start).
+collect_ignore = ["no_iri_grammar"]
+
 #: Test modules whose tests share a costly module-scoped fixture (JupyterLab and a browser,
 #: a whole docs build, a room server, a busy lab's snapshot): `make test` sends each whole to
 #: one worker, so the fixture is made once rather than once per worker.

@@ -20,6 +20,7 @@ import pytest
 
 from awscontainers.server import free_port
 from tests.conftest import wait_for_line
+from tests.fast_start import server_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "app" / "chooser.ipynb"
@@ -85,7 +86,7 @@ def app_url():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "JUPYTER_PATH": str(TEMPLATES)},
+        env=server_env({**os.environ, "PYTHONUNBUFFERED": "1", "JUPYTER_PATH": str(TEMPLATES)}),
     )
     url = f"http://127.0.0.1:{port}/"
     # Voila says where it listens once it does ("Voila is running at:", then the URL);

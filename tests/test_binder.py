@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from tests.fast_start import server_env
+
 ROOT = Path(__file__).resolve().parent.parent
 REPO2DOCKER = shutil.which("repo2docker") or str(Path(sys.executable).parent / "repo2docker")
 
@@ -189,7 +191,7 @@ def test_binder_serves_the_app_with_its_own_template():
 
     port = _free_port()
     jupyter = str(Path(sys.executable).parent / "jupyter")
-    env = {**os.environ, "REPO_DIR": str(ROOT), "PYTHONPATH": str(ROOT)}
+    env = server_env({**os.environ, "REPO_DIR": str(ROOT), "PYTHONPATH": str(ROOT)})
     env.pop("JUPYTER_PATH", None)
     env.pop("JUPYTER_CONFIG_PATH", None)
     server = subprocess.Popen(

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fast_start import server_env
+
 for _tool in ("mkdocs", "material", "mkdocs_jupyter", "mkdocstrings_handlers.python"):
     pytest.importorskip(_tool, reason="the docs extra is not installed: pip install -e '.[docs]'")
 
@@ -102,7 +104,7 @@ def site(tmp_path_factory) -> Path:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env=server_env({**os.environ, "NO_MKDOCS_2_WARNING": "1"}),
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-4000:]

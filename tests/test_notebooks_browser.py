@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from awscontainers.server import free_port
+from tests.fast_start import server_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -74,14 +75,16 @@ def jupyterlab(tmp_path_factory):
     shutil.copytree(ROOT / "notebooks", work / "notebooks")
     _settings(work / "settings")
     port = free_port()
-    env = {
-        **os.environ,
-        "JUPYTER_DATA_DIR": str(work / "data"),
-        "JUPYTER_CONFIG_DIR": str(work / "config"),
-        "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
-        "PYTHONPATH": str(ROOT),
-    }
+    env = server_env(
+        {
+            **os.environ,
+            "JUPYTER_DATA_DIR": str(work / "data"),
+            "JUPYTER_CONFIG_DIR": str(work / "config"),
+            "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     log = (work / "lab.log").open("w")
     process = subprocess.Popen(
         [
