@@ -47,16 +47,19 @@ def test_the_panel_offers_each_modes_steps_and_every_load():
 
 
 def test_the_panel_draws_the_day_the_lesson_draws():
-    """Left as it opens (working day, patch release, every step), for three hours, the panel
-    shows the table and the chart of lesson 08's own call: rows every five minutes."""
+    """With every step taken, the panel shows the table and the chart of lesson 08's own
+    call for the modes ticked: rows every five minutes."""
     import datetime as dt
 
     from awscontainers.oneday import WORKING_DAY, compare_day, plot_days, side_by_side
 
-    panel = DayPanel(hours=3)
-    panel.patch.value = False
+    panel = DayPanel(hours=1)
+    for mode, box in panel.modes.items():
+        box.value = mode in ("ecs-fargate", "eks-fargate")
     panel.run_button.click()
-    days = compare_day(WORKING_DAY, hours=3, step=dt.timedelta(minutes=5))
+    days = compare_day(
+        WORKING_DAY, ["ecs-fargate", "eks-fargate"], hours=1, step=dt.timedelta(minutes=5)
+    )
     assert panel.table.value == side_by_side(days)._repr_html_()
     assert panel.chart.value == plot_days(days)._repr_svg_()
-    assert [len(d.timeline) for d in panel.days] == [36] * len(days)  # 0:05 to 3:00
+    assert [len(d.timeline) for d in panel.days] == [12, 12]  # 0:05 to 1:00
