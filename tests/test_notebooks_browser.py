@@ -399,6 +399,10 @@ def test_a_lesson_renders_fresh_runs_clean_and_its_panels_answer(jupyterlab, lab
                 .map(i => decodeURIComponent(i.src).slice(0, 300))"""
         )
         assert too_wide == [], f"{name}: pictures wider than the notebook: {too_wide}"
+        # Every stored picture is drawn again by the run (as SVG: a running kernel sends no
+        # PNG), the panels' own pictures aside.
+        drawn = page.locator(f"{PANEL} .jp-OutputArea-output.jp-RenderedSVG img").count()
+        assert drawn >= pictures, f"{name}: {drawn} of {pictures} pictures drawn after Run All"
         after = _notebook_text(page)
         assert "This Lab is closed" not in after
         clicked, unchanged = _click_panels(page, name)
