@@ -28,7 +28,7 @@ from .errors import (
     UnsupportedError,
     check_type,
 )
-from .moto_state import FIXED_ANSWERS, forget_account, quicken
+from .moto_state import FIXED_ANSWERS, SHARED_LOADERS, forget_account, quicken
 from .network import Network
 from .room.keys import JoinCode, check_learner_name, learner_account_id
 from .sim.account import TAG_KEY, Account, Record
@@ -171,17 +171,18 @@ class _NoNetwork:
         """Nothing to close: no connection was ever opened."""
 
 
-#: botocore data loaders by the paths they read from (a loader caches what it parsed).
-_LOADERS: dict[tuple, Any] = {}
-
-
 def _shared_loader(core: Any) -> Any:
-    """The data loader of the first lab session that reads botocore's files from the same
-    paths, shared by every later one: the files (endpoints, each service's model, some MB
-    of JSON for EC2) are the same for every account, so a process parses each once rather
-    than once per lab, room lab or real-AWS lab (and their cleanup labs)."""
+    """The data loader of the first session that reads botocore's files from the same
+    paths, shared by every later lab session: the files (endpoints, each service's model,
+    some MB of JSON for EC2) are the same for every account, so a process parses each once
+    rather than once per lab, room lab or real-AWS lab (and their cleanup labs). The paths
+    are those of a boto3 session (boto3 adds its own): the session moto's EC2 module lists
+    the regions with, as the first lab starts, is one (``moto_state.SHARED_LOADERS``), so
+    its reading of EC2's model serves the labs too."""
     own = core.get_component("data_loader")
-    return _LOADERS.setdefault(tuple(own.search_paths), own)
+    extra = os.path.join(os.path.dirname(boto3.__file__), "data")
+    paths = tuple(dict.fromkeys([*own.search_paths, extra]))
+    return SHARED_LOADERS.setdefault(paths, own)
 
 
 #: Service models and client classes botocore made for the labs' sessions, by service.

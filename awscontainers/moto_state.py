@@ -185,6 +185,11 @@ def quicken() -> None:
     _lazy_public_parameters()
 
 
+#: botocore data loaders by the paths they read from (a loader keeps what it parsed): the
+#: one moto's region listing reads with, and the labs' sessions (``lab._shared_loader``).
+SHARED_LOADERS: dict[tuple, Any] = {}
+
+
 def _regions_listed_once() -> None:
     """List a service's regions (and the partitions) once per process rather than once per
     boto3 session.
@@ -213,6 +218,11 @@ def _regions_listed_once() -> None:
         key = (service_name, partition_name, allow_non_regional, paths)
         if key not in answers:
             reader = readers.setdefault(paths, self)
+            # Its loader, shared with the labs' sessions (lab._shared_loader): the service
+            # model read here (EC2's, 4 MB of JSON) is the one their clients read next.
+            core = reader._session
+            loader = SHARED_LOADERS.setdefault(paths, core.get_component("data_loader"))
+            core.register_component("data_loader", loader)
             answers[key] = original(reader, service_name, partition_name, allow_non_regional)
         return list(answers[key])
 

@@ -344,7 +344,17 @@ def test_a_fresh_process_gets_the_same_ids_for_the_same_calls():
 
     # An EKS cluster's endpoint too: moto draws it when its EKS module is imported, so it
     # is the same in every process only if that import comes after the lab seeds moto.
+    # Each process also counts how often botocore's files are parsed: EC2's model twice
+    # (once for moto's region listing and the labs' clients, which share a loader, once by
+    # moto with its extras), the endpoints once.
     script = (
+        "import collections, botocore.loaders as loaders\n"
+        "read, parse = collections.Counter(), loaders.JSONFileLoader.load_file\n"
+        "def load_file(self, path):\n"
+        "    found = parse(self, path)\n"
+        "    read[path.rsplit('/data/', 1)[-1]] += found is not None\n"
+        "    return found\n"
+        "loaders.JSONFileLoader.load_file = load_file\n"
         "from awscontainers import Lab\n"
         "with Lab() as lab:\n"
         "    print(lab.client('ec2').create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'])\n"
@@ -352,6 +362,7 @@ def test_a_fresh_process_gets_the_same_ids_for_the_same_calls():
         "    print(lab.client('eks').describe_cluster(name='demo')['cluster']['endpoint'])\n"
         "with Lab() as lab:\n"
         "    print(lab.client('ec2').create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'])\n"
+        "print(read['ec2/2016-11-15/service-2'], read['endpoints'])\n"
     )
     # Two fresh processes, side by side (each its own interpreter and moto).
     children = [
@@ -361,7 +372,8 @@ def test_a_fresh_process_gets_the_same_ids_for_the_same_calls():
     runs = [child.communicate(timeout=120)[0].split() for child in children]
     assert [child.returncode for child in children] == [0, 0]
     assert runs[0] == runs[1]  # deterministic, as the notebooks need
-    assert len(runs[0]) == 3 and runs[0][0] != runs[0][2]  # a new lab's id is not the last's
+    assert len(runs[0]) == 5 and runs[0][0] != runs[0][2]  # a new lab's id is not the last's
+    assert runs[0][3:] == ["2", "1"]  # EC2's model and the endpoints, parsed times
 
 
 def test_teardown_leaves_no_interfaces_of_terminated_instances():
