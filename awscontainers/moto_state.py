@@ -505,20 +505,21 @@ def _quick_attribute_names() -> None:
 _KEPT_NAMES: dict[tuple, tuple[Any, tuple[str, ...]]] = {}
 
 
+def _names_key(picker: Any, obj: Any, field: str, shape: Any) -> tuple | None:
+    """Where the names ``picker`` tries for ``field`` of ``obj`` are kept in
+    :data:`_KEPT_NAMES`; None for an object carrying its own ``Meta`` (asked as moto asks)."""
+    if "Meta" in getattr(obj, "__dict__", ()):
+        return None
+    return (type(picker), tuple(picker.alias_providers), type(obj), field, id(shape))
+
+
 def _kept_names(original: Any) -> Any:
     kept = _KEPT_NAMES
 
     def get_possible_keys(self: Any, context: Any) -> Any:
-        obj = context.obj
-        if "Meta" in getattr(obj, "__dict__", ()):
+        key = _names_key(self, context.obj, context.key, context.shape)
+        if key is None:
             return original(self, context)
-        key = (
-            type(self),
-            tuple(self.alias_providers),
-            type(obj),
-            context.key,
-            id(context.shape),
-        )
         found = kept.get(key)
         if found is None or found[0] is not context.shape:
             # The shape is kept with its names, so its id is not another's.
@@ -552,10 +553,8 @@ def _quick_value_picking() -> None:
 
     def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
         picker = self._value_picker
-        kind = type(picker)
-        if kind not in plain or "Meta" in getattr(value, "__dict__", ()):
-            return original(self, value, key, shape)
-        found = kept.get((kind, tuple(picker.alias_providers), type(value), key, id(shape)))
+        names = _names_key(picker, value, key, shape) if type(picker) in plain else None
+        found = None if names is None else kept.get(names)
         if found is None or found[0] is not shape:
             return original(self, value, key, shape)  # keeps the names for next time
         for name in found[1]:
