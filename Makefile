@@ -4,10 +4,10 @@
 SHELL := /bin/bash
 # Python writes each module's bytecode on first import (into .venv and __pycache__/, both
 # ignored by git), even where PYTHONDONTWRITEBYTECODE is set, as it is on some CI machines:
-# the venv is installed without bytecode (setup is faster), so with it set every new
-# process (a test worker, a lesson's kernel, JupyterLab, a test's subprocess) compiled moto,
-# botocore and Jupyter from source again, about 1.5 s of CPU each, and pytest rewrote every
-# test module's asserts again in each worker.
+# `make lab`'s venv is installed without bytecode (its setup is faster), so with it set every
+# new process (a lesson's kernel, JupyterLab) compiled moto, botocore and Jupyter from source
+# again, about 1.5 s of CPU each, and pytest rewrote every test module's asserts again in each
+# worker. The developer's venv (`make venv`) is compiled in setup, on every core.
 unexport PYTHONDONTWRITEBYTECODE
 # The Python that makes .venv: `python3` when it is 3.10 or newer, else the newest python3.1x
 # on PATH (PYTHON=python3.12 make lab chooses). Probed only when .venv is made, with the
@@ -31,7 +31,7 @@ LAB_ARGS ?=
 # (scripts/setup_venv.py), the installers' full output in .venv/install.log.
 setup_venv = py="$$($(find_python))"; \
 	if [ -z "$$py" ]; then echo "awscontainers needs Python 3.10 or newer on PATH (python3.10 ... python3.13), or PYTHON=/path/to/python3."; exit 1; fi; \
-	"$$py" scripts/setup_venv.py $(VENV) '$(1)'
+	"$$py" scripts/setup_venv.py $(VENV) '$(1)' $(2)
 
 # `make lab` installs only what the lessons need ('.[lab]', about 110 packages); every other
 # target the developer's set ('.[dev]', which includes those).
@@ -40,7 +40,7 @@ $(LAB_STAMP): pyproject.toml
 	@touch $@
 
 $(STAMP): pyproject.toml
-	@$(call setup_venv,.[dev])
+	@$(call setup_venv,.[dev],--bytecode)
 	@touch $@ $(LAB_STAMP)
 
 venv: $(STAMP)

@@ -1,5 +1,11 @@
 """Make the project's virtual environment: ``python scripts/setup_venv.py .venv '.[dev]'``.
 
+With ``--bytecode`` (``make venv``, the developer's set) it then compiles every installed
+module's bytecode, in parallel on every core, as pip does by default one module at a time: the
+test run's first processes (its workers, the lessons' kernels, the servers it starts) then read
+bytecode instead of each compiling the same modules again. ``make lab`` skips it: Python
+writes bytecode for the modules the lessons import, when they first import them.
+
 ``make`` runs it (the ``.venv`` stamp) with the Python it found. With ``uv`` on PATH it uses
 ``uv venv`` and ``uv pip install`` (several times faster); otherwise ``venv`` and ``pip``.
 It prints one line a step and a running count of packages, never the installers' full
@@ -10,6 +16,7 @@ Python 3.10 compatible: it runs before anything is installed.
 
 from __future__ import annotations
 
+import compileall
 import os
 import re
 import shutil
@@ -186,9 +193,23 @@ def commands(tool: str, python: str, venv: Path, spec: str) -> list[tuple[str, l
     ]
 
 
+def compile_bytecode(venv: Path) -> bool:
+    """Write the bytecode of every module under ``venv/lib`` (its site-packages), on every
+    core. Best effort: a module that does not compile (a package's template or test data
+    written for another Python) is left to Python, which reports it if it is ever imported.
+    This interpreter made ``venv``, so the bytecode is for the venv's Python."""
+    return compileall.compile_dir(venv / "lib", quiet=2, workers=0)
+
+
 def main(argv: list[str]) -> int:
-    venv = Path(argv[1] if len(argv) > 1 else ".venv")
-    spec = argv[2] if len(argv) > 2 else ".[dev]"
+    flags = {a for a in argv[1:] if a.startswith("--")}
+    args = [argv[0], *(a for a in argv[1:] if not a.startswith("--"))]
+    unknown = flags - {"--bytecode"}
+    if unknown:
+        print(f"setup_venv.py: unknown option {sorted(unknown)[0]}; the one option is --bytecode")
+        return 2
+    venv = Path(args[1] if len(args) > 1 else ".venv")
+    spec = args[2] if len(args) > 2 else ".[dev]"
     tool = installer()
     started = time.monotonic()
     version = ".".join(map(str, sys.version_info[:3]))
@@ -203,6 +224,10 @@ def main(argv: list[str]) -> int:
     interactive = sys.stdout.isatty()
     for title, cmd in commands(tool, sys.executable, venv, spec):
         _run(cmd, log, title, interactive)
+    if "--bytecode" in flags:
+        begun = time.monotonic()
+        compile_bytecode(venv)
+        print(f"  bytecode: done ({time.monotonic() - begun:.0f} s)", flush=True)
     hint = "" if tool == "uv" else " (with uv on PATH it is several times faster)"
     print(f"{venv} is ready in {time.monotonic() - started:.0f} s{hint}.", flush=True)
     return 0

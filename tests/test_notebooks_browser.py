@@ -210,15 +210,16 @@ def _run_all(page, timeout_s: float = 900) -> None:
     )
     _menu(page, "Run", "Run All Cells")
     # Done when every code cell with code shows its number, or as soon as an error shows
-    # (Run All stops there; the caller reports it).
+    # (Run All stops there; the caller reports it). Read as textContent, which needs no
+    # layout (innerText lays the notebook out at each poll).
     page.wait_for_function(
         """() => {
             const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
             if (Array.from(panel.querySelectorAll(
                     '.jp-OutputArea-output[data-mime-type*="stderr"]'))
-                    .some(o => o.innerText.includes('Traceback'))) return true;
+                    .some(o => o.textContent.includes('Traceback'))) return true;
             const cells = Array.from(panel.querySelectorAll('.jp-CodeCell'))
-                .filter(c => c.querySelector('.jp-InputArea-editor').innerText.trim() !== '');
+                .filter(c => c.querySelector('.jp-InputArea-editor').textContent.trim() !== '');
             return cells.length > 0 && cells.every(c => /\\[\\d+\\]/.test(
                 c.querySelector('.jp-InputArea-prompt').textContent));
         }""",

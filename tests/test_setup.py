@@ -55,7 +55,10 @@ def fake_path(tmp_path):
         'echo " + boto3==1.35.0"; echo "Installed 3 packages in 5ms"; '
         # The installed `jupyter` says how it was called.
         'bin="$(dirname "$4")"; printf \'#!/bin/sh\\necho jupyter "$@"\\n\' > "$bin/jupyter"; '
-        'chmod +x "$bin/jupyter"; fi\n'
+        'chmod +x "$bin/jupyter"; '
+        # ... and two installed modules, one of them not Python this interpreter compiles.
+        'site="$bin/../lib/site-packages"; mkdir -p "$site"; echo "x = 1" > "$site/made.py"; '
+        'echo "def (" > "$site/template.py"; fi\n'
         '[ -n "$UV_FAIL" ] && { echo "error: no solution for moto"; exit 1; }\n'
         "exit 0\n",
     )
@@ -107,6 +110,11 @@ def test_make_venv_uses_uv_quietly_under_pyenv(tmp_path, fake_path):
     assert venv_call.endswith(str(venv))
     assert install_call == f"pip install --python {venv}/bin/python -e .[dev]"
     assert (venv / ".installed-stamp").exists()
+    # The developer's set is compiled to bytecode in setup; a module that does not compile
+    # is left to Python, and setup still succeeds.
+    assert "bytecode: done" in done.stdout
+    cache = venv / "lib" / "site-packages" / "__pycache__"
+    assert [p.name.split(".")[0] for p in cache.glob("*.pyc")] == ["made"]
     # Nothing to do the second time: make says nothing at all.
     again = _make("venv", venv, path)
     assert again.returncode == 0 and again.stdout.strip() == "" and again.stderr == ""
@@ -138,6 +146,7 @@ def test_make_lab_installs_the_lab_set_and_opens_the_first_lesson(tmp_path, fake
     done = _make("lab", venv, path, LAB_ARGS="--no-browser")
     assert done.returncode == 0, done.stdout + done.stderr
     assert calls.read_text().splitlines()[1] == f"pip install --python {venv}/bin/python -e .[lab]"
+    assert "bytecode" not in done.stdout  # the lab set is not compiled ahead
     jupyter = done.stdout.splitlines()[-1]
     assert jupyter.startswith("jupyter lab --notebook-dir=notebooks")
     assert "--LabApp.default_url=/lab/tree/00-start-here.ipynb --no-browser" in jupyter
@@ -159,6 +168,13 @@ def test_pip_is_the_fallback_without_uv(tmp_path):
     steps = setup.commands("pip", "python3", Path(".venv"), ".[dev]")
     assert [title for title, _ in steps] == ["venv", "pip install"]
     assert "-q" not in steps[1][1]
+
+
+def test_setup_refuses_an_unknown_option(tmp_path, capsys):
+    setup = _setup_module()
+    assert setup.main(["setup_venv.py", str(tmp_path / "v"), ".[dev]", "--bytcode"]) == 2
+    assert "unknown option --bytcode" in capsys.readouterr().out
+    assert not (tmp_path / "v").exists()  # refused before anything was made
 
 
 def test_progress_follows_pips_output():
