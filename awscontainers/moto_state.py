@@ -16,7 +16,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from .collector import collection_paused
+from .collector import collection_paused, exit_without_collecting
 
 #: moto services a lab calls (and whose dashboard lists are emptied when an account goes).
 LAB_SERVICES = ("ec2", "ecs", "ecr", "eks", "iam", "autoscaling", "ssm", "sts")
@@ -164,7 +164,9 @@ def quicken() -> None:
 
     moto's dispatcher asks ``inspect.getmembers`` for the response class's method names on
     every request (about 2 ms, more than half of a simple call); the names of a class do
-    not change, so they are listed once per class. Idempotent."""
+    not change, so they are listed once per class. The rest below each say what they
+    spare; the last lets the process exit without Python's last cycle collections
+    (:func:`~awscontainers.collector.exit_without_collecting`). Idempotent."""
     import functools
 
     import moto.core.responses as responses
@@ -183,6 +185,7 @@ def quicken() -> None:
     _quick_attribute_names()
     _quick_value_picking()
     _lazy_public_parameters()
+    exit_without_collecting()
 
 
 #: botocore data loaders by the paths they read from (a loader keeps what it parsed): the
