@@ -28,7 +28,13 @@ from .errors import (
     UnsupportedError,
     check_type,
 )
-from .moto_state import FIXED_ANSWERS, SHARED_LOADERS, forget_account, quicken
+from .moto_state import (
+    FIXED_ANSWERS,
+    SHARED_LOADERS,
+    forget_account,
+    in_process_signer,
+    quicken,
+)
 from .network import Network
 from .room.keys import JoinCode, check_learner_name, learner_account_id
 from .sim.account import TAG_KEY, Account, Record
@@ -653,6 +659,8 @@ class Lab:
                         request.headers["x-moto-account-id"] = account
 
                     client.meta.events.register("before-sign", add_account_header)
+                    # moto here checks no signature: SigV4's headers, a placeholder one.
+                    client.meta.events.register("choose-signer", in_process_signer)
                     # botocore's own HTTP session is replaced by one that sends nothing.
                     # (A room sets the account from the verified credential, not a header.)
                     client._endpoint.http_session = _NoNetwork()

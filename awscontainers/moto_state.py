@@ -188,6 +188,42 @@ def quicken() -> None:
     exit_without_collecting()
 
 
+#: The signature version the in-process labs' clients sign with (:func:`in_process_signer`).
+IN_PROCESS_SIGNATURE = "awscontainers-in-process"
+
+
+def in_process_signer(signature_version: Any = None, **_: Any) -> str | None:
+    """A ``choose-signer`` handler for a client of an in-process lab: what botocore would
+    sign with SigV4 is signed as SigV4 does but with a placeholder signature (anything
+    else, an unsigned call among them, is left as it is).
+
+    moto in this process never checks a signature (a lab never turns its authorisation
+    on), yet botocore spends about a sixth of a simple call on one: the canonical request,
+    the hashes and five HMACs. The request keeps every header SigV4 gives it (the date,
+    a session token, ``Authorization`` with the same credential, scope and signed
+    headers, which moto reads for the access key and region); only the signature is
+    zeros. A room or a real account still gets a real signature: only in-process clients
+    register this. Idempotent."""
+    import botocore.auth as auth
+
+    if signature_version != "v4":
+        return None
+    if IN_PROCESS_SIGNATURE not in auth.AUTH_TYPE_MAPS:
+
+        class InProcessSigV4Auth(auth.SigV4Auth):
+            def canonical_request(self, request: Any) -> str:
+                return ""
+
+            def string_to_sign(self, request: Any, canonical_request: str) -> str:
+                return ""
+
+            def signature(self, string_to_sign: str, request: Any) -> str:
+                return "0" * 64
+
+        auth.AUTH_TYPE_MAPS[IN_PROCESS_SIGNATURE] = InProcessSigV4Auth
+    return IN_PROCESS_SIGNATURE
+
+
 #: botocore data loaders by the paths they read from (a loader keeps what it parsed): the
 #: one moto's region listing reads with, and the labs' sessions (``lab._shared_loader``).
 SHARED_LOADERS: dict[tuple, Any] = {}

@@ -417,6 +417,43 @@ def test_moto_lists_a_handler_class_s_methods_once_and_the_same():
         assert "describe_vpcs" in listed(EC2Response)
 
 
+def test_an_in_process_call_is_sent_with_sigv4_s_headers_and_a_placeholder_signature(lab):
+    """moto in process checks no signature, so none is computed (``in_process_signer``):
+    the request carries every header SigV4 gives it, Authorization's credential, scope
+    and signed headers among them, with a signature of zeros. The same client signs for
+    real once the handler is gone (as a room's and a real account's clients do)."""
+    from awscontainers.moto_state import in_process_signer
+
+    ecs = lab.client("ecs")
+    sent: list[dict] = []
+    ecs.meta.events.register_first(
+        "before-send",
+        lambda request, **_: sent.append(
+            {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        ),
+    )
+    assert ecs.list_clusters()["clusterArns"] == []
+    ecs.meta.events.unregister("choose-signer", in_process_signer)
+    try:
+        assert ecs.list_clusters()["clusterArns"] == []
+    finally:
+        ecs.meta.events.register("choose-signer", in_process_signer)
+    placeholder, signed = sent
+    fields = [
+        dict(part.split("=", 1) for part in h["Authorization"].split(" ", 1)[1].split(", "))
+        for h in (placeholder, signed)
+    ]
+    assert fields[0]["Signature"] == "0" * 64
+    assert fields[1]["Signature"] != "0" * 64 and len(fields[1]["Signature"]) == 64
+    assert fields[0]["Credential"].startswith("testing/")
+    assert fields[0]["Credential"].endswith("/us-east-1/ecs/aws4_request")
+    assert fields[0]["Credential"].split("/")[2:] == fields[1]["Credential"].split("/")[2:]
+    assert fields[0]["SignedHeaders"] == fields[1]["SignedHeaders"]
+    vary = {"Authorization", "X-Amz-Date", "amz-sdk-invocation-id"}
+    assert {k for k in placeholder if k not in vary} == {k for k in signed if k not in vary}
+    assert "X-Amz-Date" in placeholder
+
+
 def test_quick_image_lookup_gives_what_moto_s_filter_gives():
     """moto's per-instance AMI lookup by id, answered from its dict of images, equals its
     own wildcard filter for present, missing and wildcard ids."""
