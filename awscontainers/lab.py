@@ -21,6 +21,7 @@ from botocore.config import Config
 
 from ._aws import call
 from .collector import collection_paused
+from .datacache import read_through_cache
 from .errors import (
     ConfirmationRequiredError,
     InvalidParameterError,
@@ -188,7 +189,8 @@ def _shared_loader(core: Any) -> Any:
     own = core.get_component("data_loader")
     extra = os.path.join(os.path.dirname(boto3.__file__), "data")
     paths = tuple(dict.fromkeys([*own.search_paths, extra]))
-    return SHARED_LOADERS.setdefault(paths, own)
+    # Its files are read through the pickles later processes read them from (datacache).
+    return read_through_cache(SHARED_LOADERS.setdefault(paths, own))
 
 
 #: Service models and client classes botocore made for the labs' sessions, by service.

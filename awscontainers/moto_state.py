@@ -240,6 +240,8 @@ def _regions_listed_once() -> None:
     and one session per data paths reads them. Idempotent."""
     from boto3.session import Session
 
+    from .datacache import read_through_cache
+
     if getattr(Session.get_available_regions, "listed_once", False):
         return
     original = Session.get_available_regions
@@ -261,7 +263,7 @@ def _regions_listed_once() -> None:
             # model read here (EC2's, 4 MB of JSON) is the one their clients read next.
             core = reader._session
             loader = SHARED_LOADERS.setdefault(paths, core.get_component("data_loader"))
-            core.register_component("data_loader", loader)
+            core.register_component("data_loader", read_through_cache(loader))
             answers[key] = original(reader, service_name, partition_name, allow_non_regional)
         return list(answers[key])
 
@@ -374,9 +376,11 @@ def _service_models_read_by_one_loader() -> None:
     import moto.core.utils as utils
     from moto.core.loaders import create_loader
 
+    from .datacache import read_through_cache
+
     if getattr(utils._load_service_model, "quick", False):
         return
-    loader = create_loader()
+    loader = read_through_cache(create_loader())
 
     def _load_service_model(service_name: str, model_name: str) -> dict[str, Any]:
         with collection_paused():
