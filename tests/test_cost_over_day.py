@@ -19,6 +19,7 @@ from awscontainers.errors import InvalidParameterError, LabError
 from awscontainers.rules import curves
 from awscontainers.rules.data import load_packaged
 from awscontainers.workload import Workload
+from tests.strategies import text
 
 DAY2 = load_packaged("day2.yaml")
 
@@ -74,7 +75,7 @@ def test_a_bad_curve_is_refused_with_what_to_write(data, words):
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(),
+@given(st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | text(),
                     lambda inner: st.lists(inner, max_size=3)
                     | st.dictionaries(st.sampled_from(["constant", "step", "daily", "points",
                                                        "low", "high", "at", "before"]),
@@ -369,7 +370,7 @@ loads = st.one_of(
         st.integers(0, 20),
         st.floats(0, 23.9),
     ),
-    st.none() | st.text(max_size=3) | st.integers(-5, 5),  # garbage
+    st.none() | text(max_size=3) | st.integers(-5, 5),  # garbage
 )
 
 

@@ -20,6 +20,7 @@ from awscontainers.errors import (
 )
 from awscontainers.manifests import sample_deployment
 from awscontainers.rules.data import load_packaged
+from tests.strategies import text
 
 from .conftest import register, register_fargate
 
@@ -309,7 +310,7 @@ def test_the_same_interruptions_give_the_same_timeline():
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(st.one_of(st.text(max_size=20), st.integers(), st.none(), st.lists(st.text(max_size=3))))
+@given(st.one_of(text(max_size=20), st.integers(), st.none(), st.lists(text(max_size=3))))
 def test_interruption_entry_points_answer_bad_input_with_lab_errors(lab, value):
     for call in (
         lambda: lab.interrupt_spot(value),

@@ -14,6 +14,7 @@ from awscontainers.errors import InvalidParameterError
 from awscontainers.sim.day2 import karpenter
 from awscontainers.sim.kube import Cluster
 from awscontainers.sim.kube.karpenter import parse_duration, sample_node_class, sample_node_pool
+from tests.strategies import text
 
 AMD64 = [
     {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]},
@@ -143,7 +144,7 @@ def test_durations_read_as_go_writes_them(h, m, s):
     assert parse_duration(text) == h * 3600 + m * 60 + s
 
 
-@given(st.text(max_size=12))
+@given(text(max_size=12))
 def test_any_other_duration_is_refused_not_crashed(text):
     try:
         value = parse_duration(text)
@@ -457,13 +458,13 @@ def test_every_pod_runs_or_waits_on_the_limit_and_the_limit_holds(replicas, cpu,
 
 
 _SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 10**6), st.text(max_size=10),
+    st.none(), st.booleans(), st.integers(-5, 10**6), text(max_size=10),
     st.sampled_from(["In", "Gt", "720h", "Never", "10%", "karpenter.k8s.aws", "EC2NodeClass"]),
 )  # fmt: skip
 _GARBAGE = st.recursive(
     _SCALARS,
     lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        st.lists(inner, max_size=3), st.dictionaries(text(max_size=8), inner, max_size=3)
     ),
     max_leaves=6,
 )

@@ -19,6 +19,7 @@ from awscontainers.errors import (
 from awscontainers.manifests import sample_daemonset, sample_deployment
 from awscontainers.rules.data import load_packaged
 from awscontainers.sim.kube import Cluster
+from tests.strategies import text
 
 from .conftest import register, register_fargate
 
@@ -159,7 +160,7 @@ def test_pdb_status_and_its_checks():
     st.one_of(
         st.integers(max_value=-1),
         st.floats(allow_nan=True),
-        st.text(max_size=6).filter(lambda s: not (s.endswith("%") and s[:-1].isdigit())),
+        text(max_size=6).filter(lambda s: not (s.endswith("%") and s[:-1].isdigit())),
         st.integers(min_value=101, max_value=10**6).map(lambda n: f"{n}%"),
         st.booleans(),
         st.none(),
@@ -444,9 +445,7 @@ def test_eks_fargate_pods_are_evicted_respecting_budgets(lab):
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    st.one_of(
-        st.integers(), st.text(max_size=8), st.none(), st.floats(allow_nan=False), st.booleans()
-    )
+    st.one_of(st.integers(), text(max_size=8), st.none(), st.floats(allow_nan=False), st.booleans())
 )
 def test_patch_entry_points_refuse_bad_input_with_lab_errors(lab, value):
     for call in (

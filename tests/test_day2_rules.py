@@ -19,6 +19,7 @@ from awscontainers.sim.day2 import CONTROLLERS, Controller, MetricStore, registe
 from awscontainers.sim.day2.service_scaling import RULES as AAS_RULES
 from awscontainers.sim.day2.service_scaling import proposed_capacity
 from awscontainers.sim.kube import Cluster, hpa, podmetrics
+from tests.strategies import text
 
 GIB = 2**30
 
@@ -74,7 +75,7 @@ def test_too_many_points_are_refused():
 anything = st.one_of(
     st.none(),
     st.booleans(),
-    st.text(max_size=3),
+    text(max_size=3),
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(-(10**9), 10**9),
 )

@@ -27,6 +27,7 @@ from awscontainers.sim.ecs.capacity_providers import (
     check_capacity_provider,
     check_strategy,
 )
+from tests.strategies import text
 
 from .conftest import register
 
@@ -382,7 +383,7 @@ def test_teardown_removes_the_provider_and_its_group(lab):
 
 # -- properties of the checks ------------------------------------------------------------------
 
-_numbers = st.one_of(st.integers(-5, 12000), st.booleans(), st.text(max_size=3), st.none())
+_numbers = st.one_of(st.integers(-5, 12000), st.booleans(), text(max_size=3), st.none())
 
 
 @given(

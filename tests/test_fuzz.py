@@ -24,6 +24,7 @@ from awscontainers import Lab, costs, fargate
 from awscontainers.cli import main as cli_main
 from awscontainers.errors import LabError
 from awscontainers.workload import Workload
+from tests.strategies import text
 
 # -- strategies ------------------------------------------------------------------------------
 
@@ -34,14 +35,14 @@ scalars = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30),
     st.sampled_from([0, -1, 1, 10, 11, 5000, 5001, 10**6, 10**400]),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=20),
+    text(max_size=20),
     st.sampled_from(["", "web", "demo", "fg", "api", "FARGATE", "EC2", "9" * 5000, "1e999999999"]),
 )
 #: Any JSON-like value, nested a little.
 garbage = st.recursive(
     scalars,
     lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        st.lists(inner, max_size=3), st.dictionaries(text(max_size=8), inner, max_size=3)
     ),
     max_leaves=6,
 )
@@ -424,7 +425,7 @@ manifests = st.one_of(
             max_size=2,
         ),
     ),
-    st.text(max_size=200),
+    text(max_size=200),
 )
 
 
@@ -488,7 +489,7 @@ def test_workload_and_compare_raise_only_lab_errors(data):
 
 
 @settings(FUZZ, max_examples=40)
-@given(text=st.one_of(st.text(max_size=300), st.binary(max_size=300).map(repr)))
+@given(text=st.one_of(text(max_size=300), st.binary(max_size=300).map(repr)))
 def test_workload_text_raises_only_lab_errors(text):
     only_lab_errors(Workload.from_text, text)
 
@@ -535,7 +536,7 @@ def test_cli_compare_never_prints_a_traceback(tmp_path, capsys, kind):
 
 
 @settings(FUZZ, max_examples=30)
-@given(text=st.text(max_size=200))
+@given(text=text(max_size=200))
 def test_cli_compare_on_any_text_exits_cleanly(tmp_path_factory, capsys, text):
     path = tmp_path_factory.mktemp("fuzz") / "w.yaml"
     path.write_text(text, encoding="utf-8")

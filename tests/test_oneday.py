@@ -17,6 +17,7 @@ from awscontainers.oneday import (
     side_by_side,
 )
 from awscontainers.sim.load import constant, step
+from tests.strategies import text
 
 #: A quarter vCPU (the two starting tasks or pods at the 50 % target), then three.
 SPIKE = step(0.25, 3, at=dt.timedelta(minutes=10))
@@ -93,9 +94,9 @@ def test_the_same_day_twice_is_the_same_day():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    mode=st.one_of(st.sampled_from(SEED_MODES), st.text(max_size=12), st.integers()),
+    mode=st.one_of(st.sampled_from(SEED_MODES), text(max_size=12), st.integers()),
     hours=st.one_of(st.floats(allow_nan=True), st.integers(-5, 10**6), st.none()),
-    steps=st.one_of(st.none(), st.text(max_size=5), st.lists(st.text(max_size=12), max_size=3)),
+    steps=st.one_of(st.none(), text(max_size=5), st.lists(text(max_size=12), max_size=3)),
     every=st.one_of(st.timedeltas(), st.integers()),
 )
 def test_bad_arguments_are_refused_before_a_lab_opens(mode, hours, steps, every):
@@ -182,7 +183,7 @@ def test_spot_draining_moves_the_tasks_before_the_instance_goes():
         st.integers(min_value=26),
         st.floats(allow_nan=True),
         st.booleans(),
-        st.text(max_size=3),
+        text(max_size=3),
         st.none(),
     )
 )

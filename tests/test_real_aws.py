@@ -27,6 +27,7 @@ from awscontainers import BudgetExceededError, InvalidParameterError, Lab, WaitI
 from awscontainers.costs import load_prices
 from awscontainers.meter import check_budget_value
 from awscontainers.waits import TerminalDisplay, typical
+from tests.strategies import text
 
 ROOT = Path(__file__).resolve().parents[1]
 PRICES = load_prices()
@@ -263,7 +264,7 @@ def test_budget_is_checked_when_the_lab_opens():
         st.just(math.inf),
         st.just(math.nan),
         st.booleans(),
-        st.text(),
+        text(),
         st.lists(st.integers()),
     )
 )

@@ -21,6 +21,7 @@ from awscontainers.errors import InvalidParameterError
 from awscontainers.room import JoinCode, RoomKeys, learner_account_id
 from awscontainers.room.front import INSTRUCTOR_HEADER, RoomFront
 from awscontainers.room.signature import Received, Refusal, verify
+from tests.strategies import text
 
 KEYS = RoomKeys("a-room-key-for-the-tests-only-0123456789")
 HOST = "127.0.0.1:5000"
@@ -205,7 +206,7 @@ def test_a_tampered_request_is_always_refused(mutation):
 
 
 @settings(max_examples=60, deadline=None)
-@given(secret=st.text(min_size=1, max_size=50))
+@given(secret=text(min_size=1, max_size=50))
 def test_a_made_up_secret_never_verifies(secret):
     access_key, real = alice()
     if secret == real:
@@ -274,7 +275,7 @@ def test_health_is_the_same_small_answer_whatever_the_room_holds():
     assert set(full) == set(empty) and full["learners"] == 50
 
 
-@given(st.text(max_size=60))
+@given(text(max_size=60))
 def test_join_codes_refuse_anything_they_did_not_make(text):
     try:
         code = JoinCode.parse(text)

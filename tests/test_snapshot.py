@@ -18,6 +18,7 @@ from awscontainers.manifests import sample_deployment
 from awscontainers.sim.load import constant, daily, points, step
 from awscontainers.sim.snapshot import FORMAT, SnapshotError, decode, encode
 from tests.conftest import register
+from tests.strategies import text
 
 
 def busy_lab() -> Lab:
@@ -153,9 +154,9 @@ def test_an_in_process_lab_has_nowhere_to_save():
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text(max_size=8),
     lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+        st.lists(inner, max_size=4) | st.dictionaries(text(max_size=6), inner, max_size=4)
     ),
     max_leaves=25,
 )
@@ -179,14 +180,14 @@ python_values = st.recursive(
     | st.booleans()
     | st.integers()
     | st.floats()
-    | st.text(max_size=8)
+    | text(max_size=8)
     | st.datetimes(timezones=st.just(dt.timezone.utc))
     | st.timedeltas(),
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.tuples(inner, inner)
-        | st.dictionaries(st.text(max_size=4) | st.tuples(st.text(max_size=3)), inner, max_size=4)
-        | st.sets(st.integers() | st.text(max_size=3), max_size=4)
+        | st.dictionaries(text(max_size=4) | st.tuples(text(max_size=3)), inner, max_size=4)
+        | st.sets(st.integers() | text(max_size=3), max_size=4)
         | st.frozensets(st.integers(), max_size=3)
     ),
     max_leaves=30,
