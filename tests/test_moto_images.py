@@ -282,3 +282,40 @@ def test_instance_type_offerings_read_on_first_use_are_moto_s_own():
     assert len(eager_before["region"]) > 20  # moto read every region
     assert asked == eager_asked and len(asked) == 3
     assert (size, digest) == (eager_size, eager_digest)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    calls=st.lists(
+        st.tuples(
+            st.sampled_from(["choice", "string", "string-lower", "letters", "hex"]),
+            st.integers(0, 60),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_moto_s_random_draws_are_the_same_characters_and_state(seed, calls):
+    """moto_state's one-loop draws give what moto's own (Random.choice a character) give,
+    and leave the random source in the same state: a seed's ids do not change."""
+    from moto.moto_api._internal.moto_random import MotoRandom
+
+    from awscontainers.moto_state import quicken
+
+    quicken()
+    quick, plain = MotoRandom(seed), MotoRandom(seed)
+    for kind, n in calls:
+        if kind == "choice":
+            pool = list(range(n + 1))
+            assert quick.choice(pool) == MotoRandom.choice.original(plain, pool)
+        elif kind == "hex":
+            assert quick.get_random_hex(n) == MotoRandom.get_random_hex.original(plain, n)
+        else:
+            kwargs = {"include_digits": kind != "letters", "lower_case": kind == "string-lower"}
+            assert quick.get_random_string(n, **kwargs) == (
+                MotoRandom.get_random_string.original(plain, n, **kwargs)
+            )
+        assert quick.getstate() == plain.getstate()
+    with pytest.raises(IndexError):
+        quick.choice([])
