@@ -234,13 +234,14 @@ def _quick_random_draws() -> None:
     def get_random_hex(self: Any, length: int = 8) -> str:
         return "".join(str(c) for c in draws(self, HEX_CHARS, length))
 
-    for name, quick in (
-        ("choice", choice),
-        ("get_random_string", get_random_string),
-        ("get_random_hex", get_random_hex),
-    ):
-        quick.quick = True  # type: ignore[attr-defined]
-        quick.original = originals[name]  # type: ignore[attr-defined]
+    quicker: dict[str, Any] = {
+        "choice": choice,
+        "get_random_string": get_random_string,
+        "get_random_hex": get_random_hex,
+    }
+    for name, quick in quicker.items():
+        quick.quick = True
+        quick.original = originals[name]
         setattr(MotoRandom, name, quick)
 
 
