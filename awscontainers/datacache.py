@@ -59,8 +59,8 @@ class PickledJSONFileLoader(JSONFileLoader):
                 kept_key, data = pickle.load(file)
             if kept_key == key:
                 return data
-        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
-            pass  # not kept yet, or unreadable: parsed and kept again below
+        except Exception:  # not kept yet, or not a whole pickle: parsed and kept again below
+            pass
         data = super()._load_file(full_path, open_method)
         if data is not None:
             _keep(kept, (key, data))
