@@ -21,7 +21,6 @@ from botocore.config import Config
 
 from ._aws import call
 from .collector import collection_paused
-from .datacache import read_through_cache
 from .errors import (
     ConfirmationRequiredError,
     InvalidParameterError,
@@ -31,10 +30,10 @@ from .errors import (
 )
 from .moto_state import (
     FIXED_ANSWERS,
-    SHARED_LOADERS,
     forget_account,
     in_process_signer,
     quicken,
+    shared_loader,
 )
 from .network import Network
 from .room.keys import JoinCode, check_learner_name, learner_account_id
@@ -189,8 +188,7 @@ def _shared_loader(core: Any) -> Any:
     own = core.get_component("data_loader")
     extra = os.path.join(os.path.dirname(boto3.__file__), "data")
     paths = tuple(dict.fromkeys([*own.search_paths, extra]))
-    # Its files are read through the pickles later processes read them from (datacache).
-    return read_through_cache(SHARED_LOADERS.setdefault(paths, own))
+    return shared_loader(paths, own)
 
 
 #: Service models and client classes botocore made for the labs' sessions, by service.

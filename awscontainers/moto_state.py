@@ -255,7 +255,7 @@ def in_process_signer(signature_version: Any = None, **_: Any) -> str | None:
     else, an unsigned call among them, is left as it is).
 
     moto in this process never checks a signature (a lab never turns its authorisation
-    on), yet botocore spends about a sixth of a simple call on one: the canonical request,
+    on), yet botocore spends about a tenth of a simple call on one: the canonical request,
     the hashes and five HMACs. The request keeps every header SigV4 gives it (the date,
     a session token, ``Authorization`` with the same credential, scope and signed
     headers, which moto reads for the access key and region); only the signature is
@@ -286,6 +286,14 @@ def in_process_signer(signature_version: Any = None, **_: Any) -> str | None:
 SHARED_LOADERS: dict[tuple, Any] = {}
 
 
+def shared_loader(paths: tuple, loader: Any) -> Any:
+    """The data loader kept for ``paths`` (``loader`` if none is kept yet), reading its
+    files through the pickles a later process reads them from (:mod:`.datacache`)."""
+    from .datacache import read_through_cache
+
+    return read_through_cache(SHARED_LOADERS.setdefault(paths, loader))
+
+
 def _regions_listed_once() -> None:
     """List a service's regions (and the partitions) once per process rather than once per
     boto3 session.
@@ -296,8 +304,6 @@ def _regions_listed_once() -> None:
     those files, so it is kept per service, partition and the data paths they are read from,
     and one session per data paths reads them. Idempotent."""
     from boto3.session import Session
-
-    from .datacache import read_through_cache
 
     if getattr(Session.get_available_regions, "listed_once", False):
         return
@@ -319,8 +325,8 @@ def _regions_listed_once() -> None:
             # Its loader, shared with the labs' sessions (lab._shared_loader): the service
             # model read here (EC2's, 4 MB of JSON) is the one their clients read next.
             core = reader._session
-            loader = SHARED_LOADERS.setdefault(paths, core.get_component("data_loader"))
-            core.register_component("data_loader", read_through_cache(loader))
+            loader = shared_loader(paths, core.get_component("data_loader"))
+            core.register_component("data_loader", loader)
             answers[key] = original(reader, service_name, partition_name, allow_non_regional)
         return list(answers[key])
 
