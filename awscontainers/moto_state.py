@@ -194,9 +194,9 @@ def _quick_random_draws() -> None:
     """moto draws every id and every answer's request id (52 characters) one character at
     a time through ``Random.choice``, two Python calls a character: about 3 million calls
     in a run of the tests. Here ``choice``, ``get_random_string`` and ``get_random_hex`` of
-    moto's random source draw exactly as they did (the same ``getrandbits`` calls, so the
-    same characters and the same state after: ids stay what a seed gives), in one loop.
-    Idempotent."""
+    moto's random source, and EC2's ``random_resource_id``, draw exactly as they did (the
+    same ``getrandbits`` calls, so the same characters and the same state after: ids stay
+    what a seed gives), in one loop. Idempotent."""
     from moto.moto_api._internal.moto_random import HEX_CHARS, MotoRandom
 
     if getattr(MotoRandom.choice, "quick", False):
@@ -243,6 +243,18 @@ def _quick_random_draws() -> None:
         quick.quick = True
         quick.original = originals[name]
         setattr(MotoRandom, name, quick)
+
+    # EC2's ids (an instance's, each public image's snapshot and volume: 2,600 ids a
+    # region's images) are drawn by their own helper, a ``choice`` a character from moto's
+    # shared random source, read at each call (a reseed applies).
+    import moto.ec2.utils as ec2_utils
+
+    def random_resource_id(size: int = 8) -> str:
+        return "".join(draws(ec2_utils.random, ec2_utils.HEX_CHARS, size))
+
+    random_resource_id.quick = True  # type: ignore[attr-defined]
+    random_resource_id.original = ec2_utils.random_resource_id  # type: ignore[attr-defined]
+    ec2_utils.random_resource_id = random_resource_id
 
 
 #: The signature version the in-process labs' clients sign with (:func:`in_process_signer`).

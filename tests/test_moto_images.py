@@ -289,7 +289,7 @@ def test_instance_type_offerings_read_on_first_use_are_moto_s_own():
     seed=st.integers(0, 2**32),
     calls=st.lists(
         st.tuples(
-            st.sampled_from(["choice", "string", "string-lower", "letters", "hex"]),
+            st.sampled_from(["choice", "string", "string-lower", "letters", "hex", "ec2-id"]),
             st.integers(0, 60),
         ),
         min_size=1,
@@ -299,6 +299,8 @@ def test_instance_type_offerings_read_on_first_use_are_moto_s_own():
 def test_moto_s_random_draws_are_the_same_characters_and_state(seed, calls):
     """moto_state's one-loop draws give what moto's own (Random.choice a character) give,
     and leave the random source in the same state: a seed's ids do not change."""
+    import moto.ec2.utils as ec2_utils
+    from moto.moto_api._internal import mock_random
     from moto.moto_api._internal.moto_random import MotoRandom
 
     from awscontainers.moto_state import quicken
@@ -306,7 +308,15 @@ def test_moto_s_random_draws_are_the_same_characters_and_state(seed, calls):
     quicken()
     quick, plain = MotoRandom(seed), MotoRandom(seed)
     for kind, n in calls:
-        if kind == "choice":
+        if kind == "ec2-id":  # EC2's own helper, on moto's shared random source
+            mock_random.setstate(quick.getstate())
+            assert getattr(ec2_utils.random_resource_id, "quick", False)
+            drawn = ec2_utils.random_resource_id(n)
+            quick.setstate(mock_random.getstate())
+            mock_random.setstate(plain.getstate())
+            assert drawn == ec2_utils.random_resource_id.original(n)
+            plain.setstate(mock_random.getstate())
+        elif kind == "choice":
             pool = list(range(n + 1))
             assert quick.choice(pool) == MotoRandom.choice.original(plain, pool)
         elif kind == "hex":
