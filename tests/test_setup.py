@@ -194,3 +194,36 @@ def test_progress_follows_pips_output():
     assert progress.status() == "installing 3 packages"
     progress.feed("Successfully installed awscontainers-0.1.0 boto3-1.35.0 moto-5.2.5")
     assert progress.status() == "installed 3 packages"
+
+
+def _ci_python(tmp_path: Path, **env: str) -> str:
+    """What .ci/python prints (the Python .ci/run makes .venv with), in ``env`` alone."""
+    done = subprocess.run(
+        [str(ROOT / ".ci" / "python")],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    return done.stdout.strip()
+
+
+def test_ci_makes_its_venv_with_the_system_python_when_it_can(tmp_path):
+    # A system Python of 3.10 or newer that can make a venv (this one) is chosen.
+    assert _ci_python(tmp_path, SYSTEM_PYTHON=sys.executable) == sys.executable
+    # The caller's PYTHON always wins.
+    assert _ci_python(tmp_path, SYSTEM_PYTHON=sys.executable, PYTHON="python3.12") == "python3.12"
+    # No system Python, one too old, or one without venv (Debian's without python3-venv):
+    # nothing, so make finds one on PATH. The stand-ins run the probe in this Python, as 3.9
+    # or with ensurepip missing.
+    old, no_venv = tmp_path / "python3.9", tmp_path / "python3-no-venv"
+    for stand_in, before in (
+        (old, "sys.version_info = (3, 9, 18)"),
+        (no_venv, "sys.modules['ensurepip'] = None"),
+    ):
+        _script(
+            stand_in, f'exec "{sys.executable}" -c "import sys; {before}; exec(sys.argv[1])" "$2"\n'
+        )
+    for system in (tmp_path / "missing", old, no_venv):
+        assert _ci_python(tmp_path, SYSTEM_PYTHON=str(system)) == ""
