@@ -299,7 +299,6 @@ def test_instance_type_offerings_read_on_first_use_are_moto_s_own():
 def test_moto_s_random_draws_are_the_same_characters_and_state(seed, calls):
     """moto_state's one-loop draws give what moto's own (Random.choice a character) give,
     and leave the random source in the same state: a seed's ids do not change."""
-    import moto.ec2.utils as ec2_utils
     from moto.moto_api._internal import mock_random
     from moto.moto_api._internal.moto_random import MotoRandom
 
@@ -307,6 +306,22 @@ def test_moto_s_random_draws_are_the_same_characters_and_state(seed, calls):
 
     quicken()
     quick, plain = MotoRandom(seed), MotoRandom(seed)
+    shared = mock_random.getstate()  # moto's shared source, put back after
+    try:
+        _draw_alike(quick, plain, calls)
+    finally:
+        mock_random.setstate(shared)
+    with pytest.raises(IndexError):
+        quick.choice([])
+
+
+def _draw_alike(quick, plain, calls) -> None:
+    """Each call drawn from ``quick`` (moto_state's draws) and ``plain`` (moto's own), two
+    sources seeded alike: the same characters, and the same state after each."""
+    import moto.ec2.utils as ec2_utils
+    from moto.moto_api._internal import mock_random
+    from moto.moto_api._internal.moto_random import MotoRandom
+
     for kind, n in calls:
         if kind == "ec2-id":  # EC2's own helper, on moto's shared random source
             mock_random.setstate(quick.getstate())
@@ -327,5 +342,3 @@ def test_moto_s_random_draws_are_the_same_characters_and_state(seed, calls):
                 MotoRandom.get_random_string.original(plain, n, **kwargs)
             )
         assert quick.getstate() == plain.getstate()
-    with pytest.raises(IndexError):
-        quick.choice([])
