@@ -187,6 +187,7 @@ def quicken() -> None:
     _quick_value_picking()
     _lazy_public_parameters()
     _quick_random_draws()
+    _quick_xml()
     exit_without_collecting()
 
 
@@ -255,6 +256,36 @@ def _quick_random_draws() -> None:
     random_resource_id.quick = True  # type: ignore[attr-defined]
     random_resource_id.original = ec2_utils.random_resource_id  # type: ignore[attr-defined]
     ec2_utils.random_resource_id = random_resource_id
+
+
+class _QuickXmltodict:
+    """``xmltodict`` as moto's serializer sees it: its ``unparse`` is
+    :func:`awscontainers.quickxml.unparse` (the same text, in one pass); anything else is
+    xmltodict's own."""
+
+    quick = True
+
+    def __init__(self, real: Any):
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    @staticmethod
+    def unparse(*args: Any, **kwargs: Any) -> Any:
+        from .quickxml import unparse
+
+        return unparse(*args, **kwargs)
+
+
+def _quick_xml() -> None:
+    """moto writes every answer of an XML protocol (EC2, IAM, Auto Scaling, CloudWatch)
+    with ``xmltodict.unparse``, about a quarter of an in-process ``DescribeInstances``; its
+    serializer gets :mod:`awscontainers.quickxml`'s instead (same text). Idempotent."""
+    import moto.core.serialize as serialize
+
+    if not getattr(serialize.xmltodict, "quick", False):
+        serialize.xmltodict = _QuickXmltodict(serialize.xmltodict)  # type: ignore[assignment]
 
 
 #: The signature version the in-process labs' clients sign with (:func:`in_process_signer`).

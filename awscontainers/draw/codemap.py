@@ -86,9 +86,10 @@ LAYERS: tuple[Layer, ...] = (
     ),
     Layer(
         "aws",
-        "calling boto3 and turning its errors into the lab's own; moto's state, botocore's "
-        "data files kept as pickles and Python's cycle collector in this process; the "
-        "workshop room (moto behind a front that checks every signature)",
+        "calling boto3 and turning its errors into the lab's own; moto's state, its XML "
+        "answers written in one pass, botocore's data files kept as pickles and Python's "
+        "cycle collector in this process; the workshop room (moto behind a front that "
+        "checks every signature)",
         (
             "awscontainers._aws",
             "awscontainers.waits",
@@ -97,6 +98,7 @@ LAYERS: tuple[Layer, ...] = (
             "awscontainers.moto_state",
             "awscontainers.collector",
             "awscontainers.datacache",
+            "awscontainers.quickxml",
             "awscontainers.room",
             "awscontainers.room.*",
         ),
