@@ -285,7 +285,7 @@ def _quick_xml() -> None:
     import moto.core.serialize as serialize
 
     if not getattr(serialize.xmltodict, "quick", False):
-        serialize.xmltodict = _QuickXmltodict(serialize.xmltodict)  # type: ignore[assignment]
+        serialize.xmltodict = _QuickXmltodict(serialize.xmltodict)
 
 
 #: The signature version the in-process labs' clients sign with (:func:`in_process_signer`).

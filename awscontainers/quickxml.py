@@ -63,7 +63,7 @@ def unparse(
             return _unparse(input_dict, encoding, full_document, short_empty_elements)
         except _Unusual:
             pass
-    import xmltodict
+    import xmltodict  # type: ignore[import-untyped]
 
     return xmltodict.unparse(
         input_dict,
