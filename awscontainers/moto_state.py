@@ -680,6 +680,30 @@ def _kept_names(original: Any) -> Any:
     return get_possible_keys
 
 
+#: For each of moto's response transformer tables (a response class's
+#: ``RESPONSE_KEY_PATH_TO_TRANSFORMER``, which moto only ever adds to): the table, its size
+#: when read, the last names of its paths, and which field names may end one.
+_TRANSFORMED: dict[int, tuple[Any, int, tuple[str, ...], dict[str, bool]]] = {}
+
+
+def _may_transform(transformers: Any, key: str) -> bool:
+    """Whether a field named ``key`` may be transformed by one of ``transformers`` (paths
+    that a field's path ends with): only if ``key`` ends with the last name of one of them,
+    as a path ending with ``X.name`` (or with ``name``) ends with the field's own name. A
+    field no path can end on is not looked for at all (about 20 comparisons a field, and
+    its path joined, for every field of every reply)."""
+    kept = _TRANSFORMED.get(id(transformers))
+    if kept is None or kept[0] is not transformers or kept[1] != len(transformers):
+        lasts = tuple({path.rsplit(".", 1)[-1] for path in transformers})
+        kept = (transformers, len(transformers), lasts, {})
+        _TRANSFORMED[id(transformers)] = kept
+    answers = kept[3]
+    may = answers.get(key)
+    if may is None:
+        may = answers[key] = any(key.endswith(last) for last in kept[2])
+    return may
+
+
 def _quick_value_picking() -> None:
     """moto's serializer reads each field of a reply through its picker
     (``ResponseSerializer.get_value``): a context object made and the serializer's path
@@ -713,7 +737,7 @@ def _quick_value_picking() -> None:
         else:
             got = None
         transformers = picker.response_transformers
-        if transformers:
+        if transformers and _may_transform(transformers, key):
             path = f"{'.'.join(self.path)}.{key}"
             for suffix, transform in transformers.items():
                 if path.endswith(suffix):

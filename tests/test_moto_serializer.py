@@ -115,3 +115,27 @@ def test_every_read_answers_as_moto_s_own_picking(busy, order, quick_first):
             quick = _answer(read)
         assert quick == own, name
         assert quick, name
+
+
+_SEGMENTS = st.sampled_from(["Tags", "State", "Instance", "Instances", "Image", "Date", "s", "x"])
+_PATHS = st.lists(_SEGMENTS, min_size=1, max_size=4).map(".".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    table=st.lists(_PATHS, max_size=6),
+    added=st.lists(_PATHS, max_size=2),
+    path=st.lists(_SEGMENTS, max_size=4),
+    key=st.one_of(_SEGMENTS, st.sampled_from(["InstanceTags", "CreationDate", "ags", ""])),
+)
+def test_a_field_skipped_by_the_transformer_check_has_no_transformer(table, added, path, key):
+    """moto's picker transforms a field whose path ends with one of the table's paths;
+    ``_may_transform`` says no only when none does, and sees paths moto adds later."""
+    from awscontainers.moto_state import _may_transform
+
+    transformers = dict.fromkeys(table, str)
+    for _ in range(2):
+        field_path = f"{'.'.join(path)}.{key}"
+        may = _may_transform(transformers, key)
+        assert may or not any(field_path.endswith(suffix) for suffix in transformers)
+        transformers.update(dict.fromkeys(added, str))  # as _include_in_response does
