@@ -650,8 +650,9 @@ def _quick_attribute_names() -> None:
 
 
 #: The names each picker tries, by (picker class, its providers, the object's class, the
-#: field, the shape's id), with the shape (so its id is not another's).
-_KEPT_NAMES: dict[tuple, tuple[Any, tuple[str, ...]]] = {}
+#: field, the shape's id), with the shape (so its id is not another's) and whether every
+#: name is a plain one (no dotted path).
+_KEPT_NAMES: dict[tuple, tuple[Any, tuple[str, ...], bool]] = {}
 
 
 def _names_key(picker: Any, obj: Any, field: str, shape: Any) -> tuple | None:
@@ -672,7 +673,8 @@ def _kept_names(original: Any) -> Any:
         found = kept.get(key)
         if found is None or found[0] is not context.shape:
             # The shape is kept with its names, so its id is not another's.
-            found = (context.shape, tuple(original(self, context)))
+            names = tuple(original(self, context))
+            found = (context.shape, names, all("." not in name for name in names))
             kept[key] = found
         return found[1]
 
@@ -711,8 +713,9 @@ def _quick_value_picking() -> None:
     names are kept (:func:`_kept_names`), the same lookups are made here directly: the
     names in order, the first found wins (None if none), then the picker's response
     transformer for the field's path, if it has one, exactly as ``AttributePicker``
-    does. A picker of another class, an object carrying its own ``Meta``, or a field met
-    for the first time is read as moto reads it. Idempotent."""
+    does (moto's ``get_value`` inlined for plain names: an item of what has items, else an
+    attribute). A picker of another class, an object carrying its own ``Meta``, or a field
+    met for the first time is read as moto reads it. Idempotent."""
     from moto.core import serialize
     from moto.core.utils import MISSING
 
@@ -730,12 +733,29 @@ def _quick_value_picking() -> None:
         found = None if names is None else kept.get(names)
         if found is None or found[0] is not shape:
             return original(self, value, key, shape)  # keeps the names for next time
-        for name in found[1]:
-            got = pick(value, name, MISSING)
-            if got is not MISSING:
-                break
+        if not found[2]:
+            for name in found[1]:
+                got = pick(value, name, MISSING)
+                if got is not MISSING:
+                    break
+            else:
+                got = None
+        elif hasattr(value, "__getitem__"):  # moto's get_value for a plain name, inlined
+            for name in found[1]:
+                try:
+                    got = value[name]
+                    break
+                except (KeyError, IndexError, TypeError, AttributeError):
+                    continue
+            else:
+                got = None
         else:
-            got = None
+            for name in found[1]:
+                got = getattr(value, name, MISSING)
+                if got is not MISSING:
+                    break
+            else:
+                got = None
         transformers = picker.response_transformers
         if transformers and _may_transform(transformers, key):
             path = f"{'.'.join(self.path)}.{key}"
