@@ -733,14 +733,7 @@ def _quick_value_picking() -> None:
         found = None if names is None else kept.get(names)
         if found is None or found[0] is not shape:
             return original(self, value, key, shape)  # keeps the names for next time
-        if not found[2]:
-            for name in found[1]:
-                got = pick(value, name, MISSING)
-                if got is not MISSING:
-                    break
-            else:
-                got = None
-        elif hasattr(value, "__getitem__"):  # moto's get_value for a plain name, inlined
+        if found[2] and hasattr(value, "__getitem__"):  # moto's get_value, inlined
             for name in found[1]:
                 try:
                     got = value[name]
@@ -749,9 +742,10 @@ def _quick_value_picking() -> None:
                     continue
             else:
                 got = None
-        else:
+        else:  # an attribute for plain names (moto's get_value, inlined), else moto's
+            read = getattr if found[2] else pick
             for name in found[1]:
-                got = getattr(value, name, MISSING)
+                got = read(value, name, MISSING)
                 if got is not MISSING:
                     break
             else:

@@ -75,29 +75,23 @@ def unparse(
     )
 
 
+#: xmltodict's other options and their defaults: with any other value, xmltodict writes.
+_DEFAULTS: dict[str, Any] = {
+    "attr_prefix": "@",
+    "cdata_key": "#text",
+    "preprocessor": None,
+    "namespaces": None,
+    "expand_iter": None,
+    "bytes_errors": "replace",
+    "comment_key": "#comment",
+}
+
+
 def _usual_options(kwargs: dict[str, Any]) -> bool:
     """Whether the other options are xmltodict's defaults (moto passes only ``pretty``)."""
-    return all(
-        kwargs.get(name, default) == default
-        for name, default in (
-            ("attr_prefix", "@"),
-            ("cdata_key", "#text"),
-            ("preprocessor", None),
-            ("namespaces", None),
-            ("expand_iter", None),
-            ("bytes_errors", "replace"),
-            ("comment_key", "#comment"),
-        )
-    ) and set(kwargs) <= {
-        "pretty",
-        "attr_prefix",
-        "cdata_key",
-        "preprocessor",
-        "namespaces",
-        "expand_iter",
-        "bytes_errors",
-        "comment_key",
-    }
+    return set(kwargs) <= {"pretty", *_DEFAULTS} and all(
+        kwargs.get(name, default) == default for name, default in _DEFAULTS.items()
+    )
 
 
 def _unparse(input_dict: Any, encoding: str, full_document: bool, short: bool) -> str:
